@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Build the demo site with narration: installs what a fresh machine lacks, then `nikola build`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash .ci/install
+cd examples/demo-site
+nikola build
+echo
+echo "Narrated demo site: $(pwd)/output  (serve it with: cd $(pwd) && nikola serve)"
+ls -1 output/*_tts.mp3 output/*/*_tts.mp3 2>/dev/null | sed 's/^/  audio: /'

@@ -1,0 +1,47 @@
+"""Engines by name. Modules are imported only when their engine is asked for."""
+
+from __future__ import annotations
+
+import importlib
+
+from nikola_tts.engines.base import Engine, EngineOptions, Request
+from nikola_tts.errors import TTSError
+
+ENGINES = {
+    "espeak": "nikola_tts.engines.espeak:EspeakEngine",
+}
+
+__all__ = ["ENGINES", "Engine", "EngineOptions", "Request", "create_engine", "engine_or_fallback"]
+
+
+def create_engine(name: str, options: EngineOptions) -> Engine:
+    """An engine by registered name, or any Engine subclass as 'package.module:Class'."""
+    target = ENGINES.get(name, name if ":" in str(name) else None)
+    if target is None:
+        raise TTSError(f"unknown TTS_ENGINE {name!r}: use one of {', '.join(sorted(ENGINES))}, "
+                       "or 'package.module:Class' for an engine of your own")
+    module_name, _, class_name = target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise TTSError(f"TTS_ENGINE {name!r} cannot be loaded ({exc}): check the name and that its package is installed")
+    if not (isinstance(cls, type) and issubclass(cls, Engine)):
+        raise TTSError(f"TTS_ENGINE {name!r} is not a nikola_tts Engine subclass")
+    return cls(options)
+
+
+def engine_or_fallback(preferred: str, fallback: str, options: EngineOptions | None = None, announce=print) -> str:
+    """For conf.py: the preferred engine if it can run here, else the fallback, saying so out loud.
+
+    Nothing falls back on its own: a site that sets TTS_ENGINE to an engine gets that engine or
+    an error. This helper is for sites (like the demo) that choose to accept a fallback.
+    """
+    options = options or EngineOptions()
+    try:
+        reason = create_engine(preferred, options).unavailable_reason(options)
+    except TTSError as exc:
+        reason = str(exc)
+    if reason is None:
+        return preferred
+    announce(f"nikola-tts: {preferred} cannot narrate here ({reason}); narrating with {fallback} instead")
+    return fallback

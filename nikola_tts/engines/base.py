@@ -1,0 +1,73 @@
+"""The engine interface: segments in, PCM out, many at a time.
+
+An engine object is cheap to create: gen_tasks asks it for identities on every build.
+Anything heavy (a model, torch, a subprocess probe) waits for `load()`, which the synthesis
+step calls only when something is stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from nikola_tts.audio import Audio
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    voice: object = None
+    model: str | None = None
+    device: str = "auto"
+    speed: float = 1.0
+    batch_size: int | None = None
+    extra: dict | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    text: str
+    voice: str
+    language: str
+
+
+class Engine:
+    name = "base"
+    max_chars = 1000  # longest text one request may carry; extraction splits to fit
+    realtime_factor_guess = 1.0  # wall seconds per audio second before anything is measured
+
+    def __init__(self, options: EngineOptions):
+        self.options = options
+
+    @classmethod
+    def unavailable_reason(cls, options: EngineOptions) -> str | None:
+        """Why this engine cannot run here (cheap: no model loads), or None if it looks ready."""
+        return None
+
+    def resolve_voice(self, voice: str | None, language: str) -> str:
+        """The voice that will speak: the configured one, or this engine's default for the language."""
+        raise NotImplementedError
+
+    def identity(self, voice: str, language: str) -> str:
+        """Everything that changes the sound, as a stable string (it enters the segment hash)."""
+        raise NotImplementedError
+
+    def load(self) -> None:
+        """Check the engine can run and get it ready; raise TTSError with the fix otherwise."""
+
+    def check_voice(self, voice: str, language: str) -> None:
+        """Raise TTSError if the engine cannot speak with this voice (called after load)."""
+
+    @property
+    def batch_size(self) -> int:
+        return self.options.batch_size or 1
+
+    def synthesize(self, requests: Sequence[Request]) -> Iterator[tuple[int, Audio | Exception]]:
+        """Yield (index into requests, audio or the error for that request), in any order."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what load() took (memory, processes)."""
+
+    def describe(self) -> str:
+        """One line for the log: what is about to speak, and on what."""
+        return self.name

@@ -1,0 +1,173 @@
+"""Compiled post HTML (reST, Markdown or raw HTML) -> the prose a listener hears, as Blocks in page order."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
+
+from .segment import Block
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    read_image_alt: bool = False  # speak <img alt> and <figcaption> text
+    table_phrase: str = ""  # "" = skip tables silently; else Block("notice", phrase) where a table was
+    code_phrase: str = ""  # same for <pre> / block code
+    skip_classes: tuple[str, ...] = ("tts-skip",)
+    read_inline_code: bool = True  # inline <code> inside a sentence is read as words
+
+
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Elements that start a new Block; anything not listed (and not skipped) is read inline.
+_BLOCK_TAGS = _HEADINGS | {
+    "p", "li", "dt", "dd", "blockquote", "figcaption",
+    "div", "section", "article", "main", "header", "footer", "aside", "figure", "details", "summary",
+    "ul", "ol", "dl", "address", "center", "hgroup", "body", "html",
+}
+_CONTAINERS = {"div", "section", "article", "main", "header", "footer", "aside", "figure", "body", "html"}
+# Not here: embed, source, track, wbr. They hold no text, and lxml's parser, not knowing them as
+# void, nests whatever follows them inside them, so they are walked like inline tags.
+_ALWAYS_SKIP = {
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "video", "audio", "object",
+    "map", "math", "form", "button", "input", "select",
+    "textarea", "option", "label", "nav", "hr", "head", "title", "meta", "link",
+}
+_CODE_CLASSES = {"code", "highlight", "codehilite", "sourcecode", "literal-block", "codetable", "highlighttable"}
+_SKIP_CLASSES = {
+    "audio-widget", "math", "arithmatex", "formula", "contents", "headerlink",
+    "footnote", "footnote-list", "citation", "citation-list",
+    "footnote-ref", "footnote-reference", "citation-reference",
+}
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f"))
+_WHITESPACE = re.compile(r"\s+")
+_LOPSIDED_DASH = re.compile(r"(?<=\S)(?: —|— )(?=\S)")
+# A space before closing punctuation, left behind by inline tags or removed footnote markers.
+# Only when the punctuation ends a word, so " .NET" keeps its space.
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]}]+)(?=\s|$|[\"'’”])")
+
+
+def normalize_text(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).replace("…", "...")
+    text = _WHITESPACE.sub(" ", text)
+    text = _LOPSIDED_DASH.sub(" — ", text)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip()
+
+
+def _classes(tag: Tag) -> set[str]:
+    value = tag.get("class") or ()
+    return {value} if isinstance(value, str) else set(value)
+
+
+def _is_code_block(tag: Tag) -> bool:
+    if tag.name == "pre":
+        return True
+    if tag.name in ("div", "table") and _classes(tag) & _CODE_CLASSES:
+        return True
+    # A <code> standing alone in a container, not inside running text.
+    if tag.name == "code" and tag.parent is not None and tag.parent.name in _CONTAINERS:
+        return not any(isinstance(s, NavigableString) and s.strip() for s in tag.parent.children)
+    return False
+
+
+class _Walker:
+    def __init__(self, options: ExtractOptions) -> None:
+        self.options = options
+        self.skip_classes = set(options.skip_classes)
+        self.blocks: list[Block] = []
+        self.buffer: list[str] = []
+        self.kind = "paragraph"
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.emit(self.kind, "".join(self.buffer))
+            self.buffer = []
+
+    def emit(self, kind: str, text: str) -> None:
+        text = normalize_text(text)
+        if any(ch.isalnum() for ch in text):
+            self.blocks.append(Block(kind, text))
+
+    def notice(self, phrase: str) -> None:
+        if phrase:
+            self.flush()
+            self.emit("notice", phrase)
+
+    def skipped(self, tag: Tag) -> bool:
+        """True when tag is not read; emits the notice or alt text that stands in for it."""
+        classes = _classes(tag)
+        name = tag.name
+        if classes & self.skip_classes or classes & _SKIP_CLASSES or name in _ALWAYS_SKIP:
+            return True
+        if any(c.startswith(("MathJax", "katex")) for c in classes):
+            return True
+        if name == "sup" and tag.get("id", "").startswith("fnref"):
+            return True
+        if _is_code_block(tag):
+            self.notice(self.options.code_phrase)
+            return True
+        if name == "table":
+            self.notice(self.options.table_phrase)
+            return True
+        if name == "img":
+            if self.options.read_image_alt and normalize_text(tag.get("alt", "")):
+                self.flush()
+                self.emit("caption", tag["alt"])
+            return True
+        if name == "figcaption":
+            return not self.options.read_image_alt
+        if name == "code":
+            return not self.options.read_inline_code
+        return False
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, Tag):
+                self.visit(child)
+            elif type(child) is NavigableString:  # not a Comment, Doctype, CData...
+                self.buffer.append(child)
+
+    def visit(self, tag: Tag) -> None:
+        if tag.name == "br":
+            self.buffer.append(" ")
+        elif self.skipped(tag):
+            # A skipped inline element must not glue its neighbours together.
+            self.buffer.append(" ")
+        elif tag.name in _BLOCK_TAGS:
+            self.flush()
+            outer = self.kind
+            self.kind = self._kind_for(tag.name, outer)
+            self.walk(tag)
+            self.flush()
+            self.kind = outer
+        else:
+            self.walk(tag)
+
+    @staticmethod
+    def _kind_for(name: str, outer: str) -> str:
+        if name in _HEADINGS:
+            return "heading"
+        if name == "blockquote" or outer == "quote":
+            return "quote"
+        if name == "li":
+            return "item"
+        if name == "figcaption":
+            return "caption"
+        return outer if outer in ("item", "caption") else "paragraph"
+
+
+def extract_blocks(html: str, options: ExtractOptions = ExtractOptions()) -> list[Block]:
+    """The readable prose of an HTML fragment, one Block per heading, paragraph, item... in page order."""
+    if not html or not html.strip():
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)  # a short post can look like a URL
+        soup = BeautifulSoup(html, "lxml")
+    walker = _Walker(options)
+    walker.walk(soup)
+    walker.flush()
+    return walker.blocks

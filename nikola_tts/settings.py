@@ -1,0 +1,84 @@
+"""Every TTS_* setting with its default, read once from conf.py.
+
+Settings that change the sound enter the segment hash (through the engine's identity);
+settings that only change the page (widget texts) reach the page render alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from nikola_tts.errors import TTSError
+
+DEFAULT_TTS_ENGINE = "espeak"  # becomes "qwen" once the Qwen3-TTS engine ships
+DEFAULT_TTS_OUTPUT = "{slug}_tts.mp3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine: str = DEFAULT_TTS_ENGINE
+    voice: object = None  # None: the engine's default voice; may be a {lang: voice} dict
+    model: str | None = None
+    device: str = "auto"
+    language: object = None  # None: each translation's own language; may be a {lang: language} dict
+    speed: float = 1.0
+    batch_size: int | None = None
+    engine_options: dict = field(default_factory=dict)
+    output: str = DEFAULT_TTS_OUTPUT
+    bitrate: str = "64k"
+    loudness: float = -16.0
+    cache_folder: str = "tts_cache"
+    continue_on_error: bool = False
+    narrate_drafts: bool = False
+    narrate_private: bool = False
+    narrate_pages: bool = False
+    read_title: bool = True
+    read_image_alt: bool = False
+    table_phrase: object = ""
+    code_phrase: object = ""
+    skip_classes: tuple = ("tts-skip",)
+    artist: str | None = None
+    album: str | None = None
+    widget_label: object = None  # None: built-in translations of "Listen to this article"
+    widget_footer: object = None  # None: built-in translations of "{duration} · AI-generated narration"
+    widget_icon: str = "\U0001F3A7"
+    widget_position: str = "top"  # "top" or "manual" (theme calls tts_widget(post))
+    widget_in_feeds: bool = True
+    widget_in_indexes: bool = False
+    widget_css: bool = True
+
+    @classmethod
+    def from_config(cls, config) -> "Settings":
+        values = {}
+        for f in fields(cls):
+            key = "TTS_" + f.name.upper()
+            if key in config:
+                values[f.name] = config[key]
+        if "skip_classes" in values:
+            values["skip_classes"] = tuple(values["skip_classes"])
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.widget_position not in ("top", "manual"):
+            raise TTSError(f"TTS_WIDGET_POSITION is {self.widget_position!r}: use 'top' or 'manual'")
+        if "{slug}" not in self.output:
+            raise TTSError(f"TTS_OUTPUT is {self.output!r}: it must contain {{slug}}, e.g. '{{slug}}_tts.mp3'")
+        if not self.output.endswith(".mp3"):
+            raise TTSError(f"TTS_OUTPUT is {self.output!r}: it must end in .mp3")
+        try:
+            speed = float(self.speed)
+        except (TypeError, ValueError):
+            speed = 0
+        if not 0.25 <= speed <= 4:
+            raise TTSError(f"TTS_SPEED is {self.speed!r}: use a number between 0.25 and 4 (1.0 is normal)")
+
+
+def per_lang(value, lang: str, default_lang: str):
+    """A setting given either plainly or as {lang: value}, Nikola's convention for translations."""
+    if isinstance(value, dict):
+        if lang in value:
+            return value[lang]
+        return value.get(default_lang)
+    return value

@@ -1,0 +1,28 @@
+"""Real engines with a window onto them, for tests: espeak-ng underneath, every text it is asked
+to speak appended to a log file (TTS_ENGINE_OPTIONS = {"log": path})."""
+
+import json
+
+from nikola_tts.engines.espeak import EspeakEngine
+from nikola_tts.errors import SynthesisError
+
+
+class CountingEspeak(EspeakEngine):
+    name = "espeak"  # same measured-speed bucket as the engine it wraps
+
+    def _speak(self, request):
+        audio = super()._speak(request)
+        with open(self.options.extra["log"], "a", encoding="utf-8") as f:
+            f.write(json.dumps({"text": request.text, "seconds": audio.seconds}) + "\n")
+        return audio
+
+
+class FailingEspeak(CountingEspeak):
+    """Fails on any text containing the marker, as a crashing model would on one bad input."""
+
+    MARKER = "KABOOM"
+
+    def _speak(self, request):
+        if self.MARKER in request.text:
+            raise SynthesisError(f"engine crashed on a segment containing {self.MARKER}")
+        return super()._speak(request)

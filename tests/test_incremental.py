@@ -1,0 +1,83 @@
+"""What a rebuild narrates: only what changed, and nothing when nothing did."""
+
+from __future__ import annotations
+
+from test_build import POST, widget_of
+
+PARAGRAPHS = [
+    "The ferry leaves at dawn, when the harbour is still grey and the gulls are asleep.",
+    "Crossing takes forty minutes; most passengers drink tea and watch the islands drift past.",
+    "On the far side, a bakery sells bread still warm from the oven to the first arrivals.",
+]
+
+
+def write_ferry(site, paragraphs=PARAGRAPHS, **meta):
+    body = "## The crossing\n\n" + "\n\n".join(paragraphs) + "\n\n[Timetable](https://example.org/ferry)\n"
+    return site.write_post("ferry.md", "Morning Ferry", body, tags="travel", **meta)
+
+
+def test_no_change_rebuild_synthesizes_nothing_and_imports_no_torch(site):
+    write_ferry(site)
+    site.build()
+    site.reset_log()
+    proc = site.build(python_flags=("-X", "importtime"))
+    assert site.synthesized() == []
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "nikola_tts.engines.base" in imported  # the plugin ran ...
+    assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers", "qwen_tts")}  # ... lightly
+    assert "render_tts:synthesize" not in proc.stdout + proc.stderr
+
+
+def test_editing_one_paragraph_synthesizes_only_that_paragraph(site):
+    write_ferry(site)
+    site.build()
+    site.reset_log()
+    edited = PARAGRAPHS[:1] + ["Crossing takes an hour when the wind is up, and nobody drinks tea."] + PARAGRAPHS[2:]
+    write_ferry(site, edited)
+    site.build()
+    assert [entry["text"] for entry in site.synthesized()] == [edited[1]]
+    assert widget_of(site.html("posts/ferry/index.html")) is not None
+
+
+def test_editing_only_code_links_or_tags_synthesizes_nothing(site):
+    with_link = POST + "\n[More about moths](https://example.org/moths)\n"
+    site.write_post("night-garden.md", "The Night Garden", with_link, tags="garden")
+    site.build()
+    site.reset_log()
+    changed = (with_link.replace("this code is never read aloud", "still not read")
+               .replace("https://example.org/moths", "https://example.net/insects"))
+    site.write_post("night-garden.md", "The Night Garden", changed, tags="garden, night")
+    site.build()
+    assert site.synthesized() == []
+
+
+def test_changing_the_voice_renarrates(site):
+    write_ferry(site)
+    site.build()
+    first = sorted(entry["text"] for entry in site.synthesized())
+    site.reset_log()
+    site.set_conf('TTS_VOICE = "en-us+f2"\n')
+    site.build()
+    assert sorted(entry["text"] for entry in site.synthesized()) == first
+    assert len(first) == 1 + 1 + len(PARAGRAPHS) + 1  # title, heading, paragraphs, the link line
+
+
+def test_changing_the_widget_label_rerenders_without_synthesis(site):
+    write_ferry(site)
+    site.build()
+    site.reset_log()
+    site.set_conf('TTS_WIDGET_LABEL = "Hear this post"\n')
+    site.build()
+    assert site.synthesized() == []
+    widget = widget_of(site.html("posts/ferry/index.html"))
+    assert widget.select_one(".audio-widget-label").get_text() == "Hear this post"
+
+
+def test_audio_cache_survives_nikola_clean(site):
+    write_ferry(site)
+    site.build()
+    site.run("clean")
+    site.reset_log()
+    site.build()
+    assert site.synthesized() == []
+    assert site.output("ferry_tts.mp3").exists()
