@@ -37,8 +37,8 @@ def assemble(manifest: dict, spec: dict) -> dict:
         duration = encode_mp3(audio, spec["output"], tags, bitrate=manifest["encode"]["bitrate"],
                               loudness=manifest["encode"]["loudness"],
                               tmp_dir=os.path.join(spec["cache_folder"], "tmp"))
-    except TTSError as exc:
-        return _record_failure(spec, manifest, previous, str(exc))
+    except (TTSError, ValueError, OSError) as exc:
+        return _record_failure(spec, manifest, previous, str(exc) or type(exc).__name__)
     return _record(spec, {"status": "ok", "digest": manifest["digest"], "href": manifest["href"],
                           "duration": round(duration, 3)})
 

@@ -4,6 +4,7 @@
                                  (manifest)      (one pass,       (MP3 + sidecar)    (Nikola; depends
                                                   all posts)                          on the sidecar)
 
+The report of failed posts runs last (tts_report plugin), after every page is rendered.
 A single synthesis task batches the stale segments of every post and keeps `-n N` workers
 from loading a model more than once; per-post tasks before and after it stay incremental.
 """
@@ -88,10 +89,13 @@ def generate(basename: str, settings, narrated: list[dict], silenced: list[dict]
             "targets": [dst],
             "actions": [(_copy, [src, dst])],
         }
-    yield {
+
+
+def report_task(basename: str, settings) -> dict:
+    """Runs after every page is rendered (a LateTask), so one failed post leaves the site whole."""
+    return {
         "basename": basename,
-        "name": "report",
-        "task_dep": [f"{basename}:assemble:{spec['id']}" for spec in narrated],
+        "name": "failures",
         "actions": [(report_step, [settings.cache_folder, settings.continue_on_error])],
         "uptodate": [(_no_failures, [settings.cache_folder])],
     }

@@ -51,7 +51,10 @@ class WidgetRenderer:
 
     def html(self, post, lang=None) -> str:
         """The widget for a post, or "" when it has no published audio."""
-        lang = lang or self.site.config["DEFAULT_LANG"]
+        if lang is None:
+            from nikola.utils import LocaleBorg  # the language of the page being rendered, as Post.text does
+
+            lang = LocaleBorg().current_lang
         sidecar = read_json(self.sidecar_path(post, lang)) or {}
         if not sidecar.get("href") or not self.planner.is_narrated(post, lang):
             return ""
@@ -60,7 +63,8 @@ class WidgetRenderer:
         self._ensure_templates()
         context = {
             "lang": lang,
-            "tts_audio_url": self.site.abs_link(sidecar["href"]),
+            # Site-root path: Nikola rewrites it relative on pages (so `nikola serve` plays it) and absolute in feeds.
+            "tts_audio_url": sidecar["href"],
             "tts_duration": sidecar.get("duration"),
             "tts_duration_text": duration,
             "tts_label": texts["label"],

@@ -1,0 +1,153 @@
+"""Posts and settings that could break a build, and what the blogger sees instead."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+
+from test_build import POST, probe_duration, widget_of
+
+
+def test_empty_post_builds_without_audio_or_widget(site):
+    site.write_post("empty.md", "Empty", "")
+    site.build()
+    assert not site.output("empty_tts.mp3").exists()
+    assert widget_of(site.html("posts/empty/index.html")) is None
+    assert site.run("check", "-f", check=False).returncode == 0
+
+
+def test_code_only_post_builds_without_audio(site):
+    site.write_post("code.md", "Snippet", "```\nprint('hello')\n```\n")
+    site.build()
+    assert not site.output("code_tts.mp3").exists()
+    assert widget_of(site.html("posts/code/index.html")) is None
+    site.reset_log()
+    site.build()
+    assert site.synthesized() == []
+
+
+def test_post_that_loses_its_prose_loses_its_audio(site):
+    site.write_post("code.md", "Snippet", "A sentence that will go away.")
+    site.build()
+    assert site.output("code_tts.mp3").exists()
+    site.write_post("code.md", "Snippet", "```\nprint('hello')\n```\n")
+    site.build()
+    assert not site.output("code_tts.mp3").exists()
+    assert widget_of(site.html("posts/code/index.html")) is None
+
+
+def test_hundred_thousand_character_post_is_narrated_in_segments(site):
+    rng = random.Random(7)
+    words = "harbour lantern meadow ferry owl bakery window river stone garden quiet evening".split()
+    paragraphs = [" ".join(rng.choice(words) for _ in range(rng.randint(40, 400))) + "." for _ in range(200)]
+    body = "\n\n".join(paragraphs)
+    assert len(body) > 100_000
+    site.set_conf("TTS_SPEED = 4.0\n")
+    site.write_post("long.md", "Long", body)
+    site.build()
+    manifest = json.loads(next((site.root / "tts_cache" / "manifests" / "en").glob("*long.md.json")).read_text())
+    assert len(manifest["segments"]) > 200
+    assert max(len(s["text"]) for s in manifest["segments"]) <= 1500
+    assert probe_duration(site.output("long_tts.mp3")) > 1000
+
+
+def test_non_ascii_and_right_to_left_text(site):
+    site.write_post("arabic.md", "مرحبا بالعالم", "هذه مقالة قصيرة عن الحدائق في الليل.\n\nCafé, naïve, Smørrebrød — “quoted”.")
+    site.set_conf('TTS_VOICE = {"en": "en-us"}\n')
+    site.build()
+    texts = [e["text"] for e in site.synthesized()]
+    assert "هذه مقالة قصيرة عن الحدائق في الليل." in texts
+    assert "Café, naïve, Smørrebrød — “quoted”." in texts
+    assert probe_duration(site.output("arabic_tts.mp3")) > 1
+
+
+def test_slug_with_odd_characters_is_published_and_linked(site):
+    site.write_post("odd.md", "Odd", "A post with an unusual slug.", slug="ça-va_2026.v1")
+    site.build()
+    mp3s = [p.name for p in site.output("").glob("*_tts.mp3")]
+    assert len(mp3s) == 1
+    page = next(site.output("posts").glob("*/index.html"))
+    src = widget_of(page.read_text(encoding="utf-8")).select_one("source")["src"]
+    from urllib.parse import unquote
+
+    assert unquote(src).endswith(mp3s[0])
+
+
+def test_failing_post_keeps_other_posts_audio_fails_the_build_and_is_retried(site):
+    site.set_conf('TTS_ENGINE = "tts_test_engines:FailingEspeak"\n')
+    site.write_post("good.md", "Good", "This post narrates fine.")
+    site.write_post("bad.md", "Bad", "This paragraph is fine.\n\nThis one goes KABOOM in the engine.")
+    proc = site.build(check=False)
+    assert proc.returncode != 0
+    assert "posts/bad.md (en): narration failed" in proc.stderr
+    assert "TTS_CONTINUE_ON_ERROR" in proc.stderr
+    assert site.output("good_tts.mp3").exists()
+    assert not site.output("bad_tts.mp3").exists()
+    assert widget_of(site.html("posts/good/index.html")) is not None
+    assert widget_of(site.html("posts/bad/index.html")) is None
+    # The engine is fixed: the next build retries only what failed.
+    site.reset_log()
+    site.set_conf("")
+    site.build()
+    assert [e["text"] for e in site.synthesized()] == ["This one goes KABOOM in the engine."]
+    assert site.output("bad_tts.mp3").exists()
+
+
+def test_continue_on_error_publishes_the_rest_and_exits_zero(site):
+    site.set_conf('TTS_ENGINE = "tts_test_engines:FailingEspeak"\nTTS_CONTINUE_ON_ERROR = True\n')
+    site.write_post("good.md", "Good", "This post narrates fine.")
+    site.write_post("bad.md", "Bad", "This one goes KABOOM in the engine.")
+    proc = site.build()
+    assert "posts/bad.md (en): narration failed" in proc.stderr
+    assert site.output("good_tts.mp3").exists()
+
+
+def test_failed_renarration_keeps_the_audio_published_before(site):
+    site.write_post("bad.md", "Bad", "A calm first version.")
+    site.build()
+    before = site.output("bad_tts.mp3").read_bytes()
+    site.set_conf('TTS_ENGINE = "tts_test_engines:FailingEspeak"\n')
+    site.write_post("bad.md", "Bad", "A second version that goes KABOOM.")
+    assert site.build(check=False).returncode != 0
+    assert site.output("bad_tts.mp3").read_bytes() == before
+    assert widget_of(site.html("posts/bad/index.html")) is not None
+
+
+def test_unknown_engine_is_a_one_line_error(site):
+    site.set_conf('TTS_ENGINE = "festival"\n')
+    site.write_post("good.md", "Good", "Hello.")
+    proc = site.build(check=False)
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if "ERROR" in line]
+    assert len(errors) == 1 and "unknown TTS_ENGINE 'festival': use one of espeak" in errors[0]
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_voice_names_the_fix(site):
+    site.set_conf('TTS_VOICE = "klingon-x"\n')
+    site.write_post("good.md", "Good", "Hello there.")
+    proc = site.build(check=False)
+    assert proc.returncode != 0
+    assert "espeak-ng has no voice 'klingon-x': set TTS_VOICE to one listed by `espeak-ng --voices`" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_espeak_names_the_fix(site, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("ffmpeg", "ffprobe"):  # ffmpeg is there, espeak-ng is not
+        os.symlink(f"/usr/bin/{tool}", bin_dir / tool)
+    site.write_post("good.md", "Good", "Hello there.")
+    proc = site.build(check=False, env_extra={"PATH": f"{bin_dir}:{os.path.dirname(os.sys.executable)}"})
+    assert proc.returncode != 0
+    assert "espeak-ng not found: install it" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_setting_is_a_one_line_error(site):
+    site.set_conf('TTS_OUTPUT = "audio.mp3"\n')
+    site.write_post("good.md", "Good", "Hello.")
+    proc = site.build(check=False)
+    assert proc.returncode != 0
+    assert "TTS_OUTPUT is 'audio.mp3': it must contain {slug}" in proc.stderr
