@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 
-from nikola_tts.assemble import Tags, encode_mp3, join_with_pauses, require_ffmpeg
 from nikola_tts.cache import SegmentCache
 from nikola_tts.errors import TTSError
 from nikola_tts.files import _unlink_quietly, atomic_write_json, read_json
@@ -19,6 +18,8 @@ LAST_FAILURES = "last_failures.json"
 
 def assemble(manifest: dict, spec: dict) -> dict:
     """Publish one post's MP3; returns its sidecar (also written). Never raises for a post's own failure."""
+    from nikola_tts.assemble import Tags, encode_mp3, join_with_pauses, require_ffmpeg
+
     previous = read_json(spec["sidecar"], {}) or {}
     cache = SegmentCache(spec["cache_folder"])
     segments = manifest["segments"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 
 from nikola_tts import resource_dir
-from nikola_tts.assemble import format_duration
 from nikola_tts.files import read_json
 from nikola_tts.messages import FOOTER, LABEL, message
 from nikola_tts.settings import per_lang
@@ -58,6 +57,8 @@ class WidgetRenderer:
         sidecar = read_json(self.sidecar_path(post, lang)) or {}
         if not sidecar.get("href") or not self.planner.is_narrated(post, lang):
             return ""
+        from nikola_tts.assemble import format_duration  # ffmpeg-python: only when a page renders
+
         texts = self.texts(lang)
         duration = format_duration(sidecar.get("duration") or 0)
         self._ensure_templates()

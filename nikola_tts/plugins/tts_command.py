@@ -3,9 +3,7 @@
 from nikola import utils
 from nikola.plugin_categories import Command
 
-from nikola_tts.command import dry_run, ensure_compiled, narrate, select
 from nikola_tts.errors import TTSError
-from nikola_tts.posts import Planner
 from nikola_tts.settings import Settings
 
 LOGGER = utils.get_logger("tts")
@@ -27,9 +25,14 @@ class CommandTTS(Command):
     ]
 
     def _execute(self, options, args):
+        # Nikola loads every command plugin on every run: keep this module's imports light.
+        from nikola_tts.command import dry_run, ensure_compiled, narrate, select
+
         try:
             settings = Settings.from_config(self.site.config)
             self.site.scan_posts()
+            from nikola_tts.posts import Planner
+
             planner = Planner(self.site, settings)
             chosen, unmatched = select(self.site, planner, list(args))
         except TTSError as exc:
