@@ -50,6 +50,9 @@ def synthesize_step(manifest_paths: list[str], settings: Settings, force: bool =
         atomic_write_json(failures_path, {})
         return True
     try:
+        from nikola_tts.assemble import require_ffmpeg
+
+        require_ffmpeg()  # before an hour of synthesis, not after it
         engine = create_engine(settings.engine, EngineOptions(
             voice=settings.voice, model=settings.model, device=settings.device, speed=settings.speed,
             batch_size=settings.batch_size, extra=settings.engine_options))

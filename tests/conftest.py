@@ -82,6 +82,10 @@ class BuiltSite:
             return []
         return [json.loads(line) for line in self.log.read_text(encoding="utf-8").splitlines() if line]
 
+    def engine_loads(self) -> int:
+        loads = Path(str(self.log) + ".loads")
+        return len(loads.read_text().splitlines()) if loads.exists() else 0
+
     def reset_log(self) -> None:
         if self.log.exists():
             self.log.unlink()

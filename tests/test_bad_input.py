@@ -151,3 +151,46 @@ def test_bad_setting_is_a_one_line_error(site):
     proc = site.build(check=False)
     assert proc.returncode != 0
     assert "TTS_OUTPUT is 'audio.mp3': it must contain {slug}" in proc.stderr
+
+
+def test_missing_ffmpeg_names_the_fix_before_synthesis(site, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    os.symlink("/usr/bin/espeak-ng", bin_dir / "espeak-ng")
+    site.write_post("good.md", "Good", "Hello there.")
+    proc = site.build(check=False, env_extra={"PATH": f"{bin_dir}:{os.path.dirname(os.sys.executable)}"})
+    assert proc.returncode != 0
+    assert "ffmpeg not found: install it" in proc.stderr
+    assert site.synthesized() == []
+    assert "Traceback" not in proc.stderr
+
+
+def test_interrupted_build_leaves_no_audio_file_and_resumes_where_it_stopped(site):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import HERE
+
+    site.set_conf('TTS_ENGINE = "tts_test_engines:SlowEspeak"\nTTS_BATCH_SIZE = 1\n')
+    paragraphs = [f"Paragraph number {i} of a post that takes a while to read." for i in range(12)]
+    site.write_post("slow.md", "Slow", "\n\n".join(paragraphs))
+    env = dict(os.environ, PYTHONPATH=str(HERE / "support"))
+    proc = subprocess.Popen([sys.executable, "-m", "nikola", "build"], cwd=site.root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(site.synthesized()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before_kill = {e["text"] for e in site.synthesized()}
+    assert 3 <= len(done_before_kill) < 13
+    assert not list(site.root.glob("output/**/*.mp3*"))  # no half-written audio anywhere in output/
+    site.reset_log()
+    site.set_conf('TTS_ENGINE = "tts_test_engines:SlowEspeak"\nTTS_BATCH_SIZE = 1\nTTS_ENGINE_OPTIONS["delay"] = 0\n')
+    site.build()
+    again = {e["text"] for e in site.synthesized()}
+    assert not again & done_before_kill  # finished segments were kept
+    assert len(again) + len(done_before_kill) == 13  # title + 12 paragraphs
+    assert probe_duration(site.output("slow_tts.mp3")) > 20

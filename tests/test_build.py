@@ -141,6 +141,7 @@ def test_parallel_build_narrates_every_post(site):
     for i in range(4):
         site.write_post(f"p{i}.md", f"Post {i}", f"Post number {i} is about lantern number {i}.")
     site.build("-n", "2")
+    assert site.engine_loads() == 1
     for i in range(4):
         assert site.output(f"p{i}_tts.mp3").exists()
         assert widget_of(site.html(f"posts/p{i}/index.html")) is not None

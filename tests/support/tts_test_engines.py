@@ -10,6 +10,11 @@ from nikola_tts.errors import SynthesisError
 class CountingEspeak(EspeakEngine):
     name = "espeak"  # same measured-speed bucket as the engine it wraps
 
+    def load(self):
+        super().load()
+        with open(self.options.extra["log"] + ".loads", "a", encoding="utf-8") as f:
+            f.write("load\n")
+
     def _speak(self, request):
         audio = super()._speak(request)
         with open(self.options.extra["log"], "a", encoding="utf-8") as f:
@@ -25,4 +30,14 @@ class FailingEspeak(CountingEspeak):
     def _speak(self, request):
         if self.MARKER in request.text:
             raise SynthesisError(f"engine crashed on a segment containing {self.MARKER}")
+        return super()._speak(request)
+
+
+class SlowEspeak(CountingEspeak):
+    """Takes its time per segment, so a test can interrupt a build mid-synthesis."""
+
+    def _speak(self, request):
+        import time
+
+        time.sleep(float(self.options.extra.get("delay", 0.5)))
         return super()._speak(request)
