@@ -10,9 +10,9 @@ import os
 import posixpath
 from urllib.parse import quote
 
-from nikola_tts.engines import EngineOptions, create_engine
+from nikola_tts.engines import create_engine
 from nikola_tts.errors import TTSError
-from nikola_tts.settings import Settings, per_lang
+from nikola_tts.settings import Settings, engine_options, per_lang
 
 PLAN_VERSION = 1
 
@@ -32,9 +32,7 @@ class Planner:
         self.site = site
         self.settings = settings
         self.config = site.config
-        self.engine = create_engine(settings.engine, EngineOptions(
-            voice=settings.voice, model=settings.model, device=settings.device, speed=settings.speed,
-            batch_size=settings.batch_size, extra=settings.engine_options))
+        self.engine = create_engine(settings.engine, engine_options(settings))
 
     # -- folders -------------------------------------------------------------------------
     @property

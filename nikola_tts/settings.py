@@ -23,6 +23,9 @@ class Settings:
     language: object = None  # None: each translation's own language; may be a {lang: language} dict
     speed: float = 1.0
     batch_size: int | None = None
+    dtype: str | None = None  # model engines: "bfloat16", "float16", "float32"; None decides per chip
+    instruct: str | None = None  # model engines that take a style instruction
+    seed: int = 0  # sampling seed, so re-narrating unchanged text sounds the same
     engine_options: dict = field(default_factory=dict)
     output: str = DEFAULT_TTS_OUTPUT
     bitrate: str = "64k"
@@ -82,3 +85,16 @@ def per_lang(value, lang: str, default_lang: str):
             return value[lang]
         return value.get(default_lang)
     return value
+
+
+def engine_options(settings: Settings):
+    """The EngineOptions an engine is built with; named settings win over TTS_ENGINE_OPTIONS keys."""
+    from nikola_tts.engines.base import EngineOptions
+
+    extra = dict(settings.engine_options)
+    for key in ("dtype", "instruct"):
+        if getattr(settings, key) is not None:
+            extra[key] = getattr(settings, key)
+    extra.setdefault("seed", settings.seed)
+    return EngineOptions(voice=settings.voice, model=settings.model, device=settings.device, speed=settings.speed,
+                         batch_size=settings.batch_size, extra=extra)

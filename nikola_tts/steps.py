@@ -39,7 +39,8 @@ def pending_jobs(manifests: list[dict], cache: SegmentCache, force: bool = False
 
 def synthesize_step(manifest_paths: list[str], settings: Settings, force: bool = False) -> bool:
     """Synthesize every missing segment; failures are recorded per segment, never raised."""
-    from nikola_tts.engines import EngineOptions, create_engine
+    from nikola_tts.engines import create_engine
+    from nikola_tts.settings import engine_options
     from nikola_tts.synthesize import synthesize
 
     cache = SegmentCache(settings.cache_folder)
@@ -53,9 +54,7 @@ def synthesize_step(manifest_paths: list[str], settings: Settings, force: bool =
         from nikola_tts.assemble import require_ffmpeg
 
         require_ffmpeg()  # before an hour of synthesis, not after it
-        engine = create_engine(settings.engine, EngineOptions(
-            voice=settings.voice, model=settings.model, device=settings.device, speed=settings.speed,
-            batch_size=settings.batch_size, extra=settings.engine_options))
+        engine = create_engine(settings.engine, engine_options(settings))
         report = synthesize(jobs, engine, cache, log, stats_path=os.path.join(settings.cache_folder, "stats.json"))
         failed = report.failed
     except TTSError as exc:
