@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
+import sys
 
 from test_build import POST, probe_duration, widget_of
 
@@ -133,13 +135,18 @@ def test_unknown_voice_names_the_fix(site):
     assert "Traceback" not in proc.stderr
 
 
-def test_missing_espeak_names_the_fix(site, tmp_path):
+def path_with_only(tmp_path, *tools) -> dict:
+    """A PATH holding Python and just these programs, as on a machine missing the others."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("ffmpeg", "ffprobe"):  # ffmpeg is there, espeak-ng is not
-        os.symlink(f"/usr/bin/{tool}", bin_dir / tool)
+    for tool in tools:
+        os.symlink(shutil.which(tool), bin_dir / tool)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.path.dirname(sys.executable)}"}
+
+
+def test_missing_espeak_names_the_fix(site, tmp_path):
     site.write_post("good.md", "Good", "Hello there.")
-    proc = site.build(check=False, env_extra={"PATH": f"{bin_dir}:{os.path.dirname(os.sys.executable)}"})
+    proc = site.build(check=False, env_extra=path_with_only(tmp_path, "ffmpeg", "ffprobe"))
     assert proc.returncode != 0
     assert "espeak-ng not found: install it" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -154,11 +161,8 @@ def test_bad_setting_is_a_one_line_error(site):
 
 
 def test_missing_ffmpeg_names_the_fix_before_synthesis(site, tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    os.symlink("/usr/bin/espeak-ng", bin_dir / "espeak-ng")
     site.write_post("good.md", "Good", "Hello there.")
-    proc = site.build(check=False, env_extra={"PATH": f"{bin_dir}:{os.path.dirname(os.sys.executable)}"})
+    proc = site.build(check=False, env_extra=path_with_only(tmp_path, "espeak-ng"))
     assert proc.returncode != 0
     assert "ffmpeg not found: install it" in proc.stderr
     assert site.synthesized() == []
