@@ -91,6 +91,16 @@ def narrate(settings, chosen, force: bool, log: logging.Logger) -> int:
     return 1 if failed and not settings.continue_on_error else 0
 
 
+def serve(site, settings: Settings, host: str, port: int, log: logging.Logger) -> int:
+    """`nikola tts serve`: the local engine on OpenAI's speech API (see nikola_tts.serve)."""
+    from nikola_tts.serve import serve as run_server
+    from nikola_tts.settings import per_lang
+
+    default_lang = site.config["DEFAULT_LANG"]
+    language = per_lang(settings.language, default_lang, default_lang) or default_lang
+    return run_server(settings, host, port, str(language), announce=log)
+
+
 def _human(seconds: float) -> str:
     if seconds < 90:
         return f"{max(seconds, 1):.0f} s"

@@ -49,6 +49,19 @@ class Settings:
     widget_in_feeds: bool = True
     widget_in_indexes: bool = False
     widget_css: bool = True
+    # The remote engine (TTS_ENGINE = "remote"): OpenAI-compatible speech endpoints elsewhere.
+    remote_urls: tuple = ()  # API base URLs, e.g. ("http://gpu-box:8091/v1",)
+    remote_api_key_env: str | None = None  # name of the environment variable holding the API key
+    remote_timeout: float = 120.0  # seconds one request may take
+    remote_concurrency: int = 4  # requests in flight per endpoint
+    remote_retries: int = 3  # further attempts for a segment whose request failed
+    remote_response_format: str = "wav"  # "wav" or "pcm"
+    # `nikola tts serve`: this site's local engine on the same API.
+    serve_engine: str | None = None  # None: TTS_ENGINE (which must then be a local engine)
+    serve_token_env: str | None = "NIKOLA_TTS_API_KEY"  # env variable with the bearer token clients must send
+    serve_max_input_chars: int = 4096
+    serve_max_body_bytes: int = 65536
+    serve_batch_wait_ms: float = 10.0  # how long a batch waits for more requests
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -96,5 +109,9 @@ def engine_options(settings: Settings):
         if getattr(settings, key) is not None:
             extra[key] = getattr(settings, key)
     extra.setdefault("seed", settings.seed)
+    if settings.engine == "remote" or settings.remote_urls:
+        for key in ("remote_urls", "remote_api_key_env", "remote_timeout", "remote_concurrency", "remote_retries",
+                    "remote_response_format"):
+            extra.setdefault(key, getattr(settings, key))
     return EngineOptions(voice=settings.voice, model=settings.model, device=settings.device, speed=settings.speed,
                          batch_size=settings.batch_size, extra=extra)

@@ -9,6 +9,9 @@ from nikola_tts.errors import TTSError
 
 ENGINES = {
     "espeak": "nikola_tts.engines.espeak:EspeakEngine",
+    "qwen": "nikola_tts.engines.qwen:QwenEngine",
+    "remote": "nikola_tts.engines.remote:RemoteEngine",
+    "piper": "nikola_tts.engines.piper:PiperEngine",
 }
 
 __all__ = ["ENGINES", "Engine", "EngineOptions", "Request", "create_engine", "engine_or_fallback"]

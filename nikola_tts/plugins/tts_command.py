@@ -7,25 +7,38 @@ from nikola_tts.errors import TTSError
 from nikola_tts.settings import Settings
 
 LOGGER = utils.get_logger("tts")
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8091
 
 
 class CommandTTS(Command):
     """Narrate posts outside a build."""
 
     name = "tts"
-    doc_usage = "[--dry-run] [--regenerate-all] [PATH_OR_SLUG ...]"
-    doc_purpose = "narrate posts now, list what is stale, or re-narrate everything"
+    doc_usage = "[--dry-run] [--regenerate-all] [PATH_OR_SLUG ...]  |  serve [--host 127.0.0.1] [--port 8091]"
+    doc_purpose = "narrate posts now, list what is stale, or re-narrate everything; or serve the engine"
     doc_description = ("Without options, narrates the stale posts (or only the posts named by source path or slug).\n"
-                       "Afterwards run `nikola build` to put the new durations on the pages.")
+                       "Afterwards run `nikola build` to put the new durations on the pages.\n"
+                       "`nikola tts serve` offers this site's engine to other machines on OpenAI's speech API\n"
+                       "(POST /v1/audio/speech), for their TTS_ENGINE = \"remote\"; it needs the [serve] extra.")
     cmd_options = [
         {"name": "dry_run", "long": "dry-run", "type": bool, "default": False,
          "help": "List what is stale, with characters, estimated audio and synthesis time; synthesize nothing"},
         {"name": "regenerate_all", "long": "regenerate-all", "type": bool, "default": False,
          "help": "Re-narrate every (selected) post regardless of the cache, e.g. after a voice or model change"},
+        {"name": "host", "long": "host", "type": str, "default": DEFAULT_HOST,
+         "help": "serve: the address to listen on (beyond loopback only with an API key)"},
+        {"name": "port", "long": "port", "type": int, "default": DEFAULT_PORT,
+         "help": "serve: the port to listen on (0 picks a free one)"},
     ]
 
     def _execute(self, options, args):
         # Nikola loads every command plugin on every run: keep this module's imports light.
+        if args and args[0] == "serve":
+            return self._serve(options, args[1:])
+        if options["host"] != DEFAULT_HOST or options["port"] != DEFAULT_PORT:
+            LOGGER.error("--host and --port go with `nikola tts serve`")
+            return 2
         from nikola_tts.command import dry_run, ensure_compiled, narrate, select
 
         try:
@@ -47,3 +60,31 @@ class CommandTTS(Command):
         if options["dry_run"]:
             return dry_run(settings, planner, chosen)
         return narrate(settings, chosen, force=options["regenerate_all"], log=LOGGER)
+
+    def _serve(self, options, rest):
+        # doit stops reading options at the first argument, so `serve --port N` arrives in rest.
+        import argparse
+
+        parser = argparse.ArgumentParser(prog="nikola tts serve", add_help=False, exit_on_error=False)
+        parser.add_argument("--host", default=options["host"])
+        parser.add_argument("--port", type=int, default=options["port"])
+        try:
+            parsed, unknown = parser.parse_known_args(rest)
+        except (argparse.ArgumentError, SystemExit) as exc:
+            LOGGER.error(f"nikola tts serve: {exc or 'bad arguments'}; usage: nikola tts serve [--host H] [--port N]")
+            return 2
+        if unknown or options["dry_run"] or options["regenerate_all"]:
+            LOGGER.error("`nikola tts serve` takes only --host and --port (to narrate a post named 'serve', "
+                         "give its source path, e.g. posts/serve.md)")
+            return 2
+        if not 0 <= parsed.port <= 65535:
+            LOGGER.error(f"nikola tts serve: --port {parsed.port} is not a port (0 to 65535)")
+            return 2
+        from nikola_tts.command import serve
+
+        try:
+            settings = Settings.from_config(self.site.config)
+        except TTSError as exc:
+            LOGGER.error(str(exc))
+            return 2
+        return serve(self.site, settings, parsed.host, parsed.port, LOGGER)

@@ -1,0 +1,335 @@
+"""`nikola tts serve`: the site's engine on OpenAI's speech API, over real HTTP on loopback.
+
+Every server here is a real `nikola tts serve` subprocess in a real site folder, on a port it
+picks itself (--port 0) and reports; every one is stopped when its test ends.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import HERE, BuiltSite
+from nikola_tts.audio import Audio
+
+try:
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+
+    HAVE_SERVE = True
+except ImportError:  # the [serve] extra is not installed
+    HAVE_SERVE = False
+
+needs_serve = pytest.mark.skipif(not HAVE_SERVE, reason="nikola tts serve needs starlette and uvicorn ([serve] extra)")
+pytestmark = needs_serve
+
+START_TIMEOUT = 60
+_URL = re.compile(r"on (http://[^\s/]+)/v1 ")
+
+
+class ServeProcess:
+    """`nikola tts serve` in a site folder, its output in a file, stopped by stop() or kill()."""
+
+    def __init__(self, site: BuiltSite, host="127.0.0.1", env_extra=None, extra_args=(), name="serve"):
+        self.site = site
+        self.host = host
+        self.env_extra = dict(env_extra or {})
+        self.extra_args = list(extra_args)
+        self.output = site.root / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+        self.base = ""  # http://127.0.0.1:PORT
+
+    def launch(self) -> "ServeProcess":
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(HERE / "support"), env.get("PYTHONPATH", "")])
+        env.pop("NIKOLA_MONO", None)
+        env.update(self.env_extra)
+        with open(self.output, "wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "nikola", "tts", "serve", "--host", self.host, "--port", "0", *self.extra_args],
+                cwd=self.site.root, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        return self
+
+    def start(self) -> "ServeProcess":
+        self.launch()
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            match = _URL.search(self.log())
+            if match:
+                self.base = match.group(1).replace("0.0.0.0", "127.0.0.1")
+                return self
+            if self.proc.poll() is not None:
+                raise AssertionError(f"nikola tts serve exited {self.proc.returncode}:\n{self.log()}")
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError(f"nikola tts serve did not start in {START_TIMEOUT} s:\n{self.log()}")
+
+    @property
+    def url(self) -> str:
+        return self.base + "/v1"
+
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+    def log(self) -> str:
+        return self.output.read_text(encoding="utf-8", errors="replace") if self.output.exists() else ""
+
+    def wait(self, timeout=30) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def stop(self, timeout=30) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"nikola tts serve ignored SIGTERM for {timeout} s:\n{self.log()}")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
+
+
+def serve_site(root: Path, extra_conf="") -> BuiltSite:
+    site = BuiltSite(root)
+    site.set_conf(extra_conf)
+    return site
+
+
+def call(base: str, method: str, path: str, body=None, headers=None, timeout=60):
+    """(status, headers, body bytes) of one HTTP request on a fresh connection."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode("utf-8")
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+def speak(base: str, body, headers=None, timeout=60):
+    return call(base, "POST", "/v1/audio/speech", body, headers, timeout)
+
+
+def error_of(data: bytes) -> dict:
+    payload = json.loads(data)
+    error = payload["error"]
+    assert set(error) >= {"message", "type", "code"}, payload
+    assert error["message"], payload
+    return error
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """One espeak server for the tests that only talk to it."""
+    proc = ServeProcess(serve_site(tmp_path_factory.mktemp("serve") / "site")).start()
+    yield proc
+    assert proc.stop() == 0, proc.log()
+
+
+@pytest.fixture
+def servers():
+    """Servers a test starts; whatever is still running at its end is stopped."""
+    started = []
+    yield started
+    for proc in started:
+        proc.kill()
+
+
+def test_serve_speaks_wav_pcm_and_mp3(server):
+    status, headers, data = speak(server.base, {"input": "The ferry leaves at dawn.", "language": "English"})
+    assert status == 200, data
+    assert headers["Content-Type"] == "audio/wav"
+    audio = Audio.from_wav_bytes(data)
+    assert audio.sample_rate == 22050 and audio.seconds > 0.5
+
+    status, headers, pcm = speak(server.base, {"input": "The ferry leaves at dawn.", "response_format": "pcm"})
+    assert status == 200 and headers["Content-Type"] == "audio/pcm"
+    assert headers["X-Sample-Rate"] == "22050"
+    assert pcm == audio.samples  # the same voice and language either way ('English' is en)
+
+    status, headers, mp3 = speak(server.base, {"input": "The ferry leaves at dawn.", "response_format": "mp3",
+                                               "model": "espeak", "voice": "en-us+f2", "speed": 1.5})
+    assert status == 200 and headers["Content-Type"] == "audio/mpeg"
+    assert mp3[:3] == b"ID3" or mp3[:2] in (b"\xff\xf3", b"\xff\xfb", b"\xff\xf2")
+
+
+def test_speed_stretches_time(server):
+    normal = Audio.from_wav_bytes(speak(server.base, {"input": "A slow river runs to the sea."})[2])
+    fast = Audio.from_wav_bytes(speak(server.base, {"input": "A slow river runs to the sea.", "speed": 2.0})[2])
+    assert fast.sample_rate == normal.sample_rate
+    assert 0.4 < fast.seconds / normal.seconds < 0.6
+
+
+def test_models_and_health(server):
+    status, _, data = call(server.base, "GET", "/v1/models")
+    assert status == 200
+    assert [m["id"] for m in json.loads(data)["data"]] == ["espeak"]
+    status, _, data = call(server.base, "GET", "/health")
+    assert status == 200 and json.loads(data)["status"] == "ok"
+
+
+BAD_REQUESTS = [
+    # (body, status, error code)
+    (b"{not json", 400, "invalid_json"),
+    (b"\xff\xfe", 400, "invalid_json"),
+    (b"[1, 2]", 400, "invalid_json"),
+    ({"voice": "en-us"}, 400, "invalid_input"),
+    ({"input": 42}, 400, "invalid_input"),
+    ({"input": ""}, 400, "empty_input"),
+    ({"input": "   \n "}, 400, "empty_input"),
+    ({"input": "word " * 1000}, 400, "input_too_long"),
+    ({"input": "Hello", "voice": "no-such-voice"}, 400, "invalid_voice"),
+    ({"input": "Hello", "voice": 7}, 400, "invalid_type"),
+    ({"input": "Hello", "response_format": "ogg"}, 400, "unsupported_response_format"),
+    ({"input": "Hello", "speed": 9}, 400, "invalid_speed"),
+    ({"input": "Hello", "speed": "fast"}, 400, "invalid_type"),
+    ({"input": "Hello", "speed": True}, 400, "invalid_type"),
+    ({"input": "Hello", "language": "not a language!"}, 400, "invalid_language"),
+    ({"input": "Hello", "model": "gpt-4o-mini-tts"}, 404, "model_not_found"),
+    ({"input": "Hello", "task_type": "VoiceDesign"}, 400, "unsupported_task_type"),
+    ({"input": "Hello", "instructions": "whisper"}, 400, "unsupported_instructions"),
+    ({"input": "Hello", "stream": True}, 400, "unsupported_stream"),
+    (b"{" + b'"input": "' + b"x" * 70000 + b'"}', 413, "request_too_large"),
+]
+
+
+@pytest.mark.parametrize("body,status,code", BAD_REQUESTS, ids=[c for _, _, c in BAD_REQUESTS])
+def test_bad_requests_get_a_4xx_with_an_openai_error_and_the_server_keeps_serving(server, body, status, code):
+    got, headers, data = speak(server.base, body)
+    assert got == status, data
+    assert headers["Content-Type"].startswith("application/json")
+    error = error_of(data)
+    assert error["code"] == code, error
+    assert error["type"] == "invalid_request_error"
+    ok, _, audio = speak(server.base, {"input": "Still here."})
+    assert ok == 200 and audio[:4] == b"RIFF"
+
+
+def test_wrong_paths_methods_and_oversized_declared_bodies_are_refused_in_json(server):
+    status, _, data = call(server.base, "GET", "/v1/audio/speech")
+    assert status == 405 and error_of(data)["code"] == "method_not_allowed"
+    status, _, data = call(server.base, "GET", "/v1/nothing")
+    assert status == 404 and error_of(data)["code"] == "not_found"
+    # A body declared far over the limit is refused before it is read.
+    host, port = server.base.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(b"POST /v1/audio/speech HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100000000\r\n\r\n{")
+        head = sock.recv(65536).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413"), head
+    assert speak(server.base, {"input": "Still here."})[0] == 200
+
+
+def test_concurrent_requests_are_batched_and_each_gets_its_own_audio(server):
+    texts = [f"Paragraph number {n} of the long post." for n in range(16)]
+    before = json.loads(call(server.base, "GET", "/health")[2])
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda t: speak(server.base, {"input": t}), texts))
+    after = json.loads(call(server.base, "GET", "/health")[2])
+    assert all(status == 200 for status, _, _ in answers)
+    requests = after["requests"] - before["requests"]
+    batches = after["batches"] - before["batches"]
+    assert requests == 16
+    assert batches < requests and after["largest_batch"] > 1, (before, after)
+    # Each answer is its own text's audio: the same request alone gives the same bytes.
+    for text, (_, _, data) in list(zip(texts, answers))[:3]:
+        assert speak(server.base, {"input": text})[2] == data
+
+
+def test_binding_beyond_loopback_needs_a_token(tmp_path, servers):
+    site = serve_site(tmp_path / "site")
+    env = {"NIKOLA_TTS_API_KEY": ""}
+    refused = ServeProcess(site, host="0.0.0.0", env_extra=env, name="refused").launch()
+    servers.append(refused)
+    assert refused.wait(timeout=START_TIMEOUT) == 2
+    out = refused.log()
+    assert "refusing to listen on 0.0.0.0 without an API key" in out and "NIKOLA_TTS_API_KEY" in out, out
+    assert "Traceback" not in out and len([line for line in out.splitlines() if "ERROR" in line]) == 1, out
+
+    token = "s3cret-token-for-tests"
+    guarded = ServeProcess(site, host="0.0.0.0", env_extra={"NIKOLA_TTS_API_KEY": token}, name="guarded").start()
+    servers.append(guarded)
+    body = {"input": "Only for friends."}
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {token}"},
+                    {"Authorization": f"Bearer {token}x"}):
+        status, answer, data = speak(guarded.base, body, headers)
+        assert status == 401, (headers, data)
+        assert error_of(data)["code"] == "invalid_api_key" and answer["WWW-Authenticate"] == "Bearer"
+    assert call(guarded.base, "GET", "/v1/models")[0] == 401
+    assert call(guarded.base, "GET", "/health")[0] == 200  # liveness needs no key
+    status, _, data = speak(guarded.base, body, {"Authorization": f"Bearer {token}"})
+    assert status == 200 and data[:4] == b"RIFF"
+    assert guarded.stop() == 0
+
+
+def test_sigterm_lets_requests_in_flight_finish(tmp_path, servers):
+    said = str(tmp_path / "said.jsonl")
+    site = serve_site(tmp_path / "site", 'TTS_ENGINE = "tts_test_engines:SlowEspeak"\n'
+                                         f'TTS_ENGINE_OPTIONS = {{"log": {said!r}, "delay": 2}}\n')
+    proc = ServeProcess(site).start()
+    servers.append(proc)
+    answer = {}
+
+    def ask():
+        answer["reply"] = speak(proc.base, {"input": "A sentence that takes its time."})
+
+    asker = threading.Thread(target=ask)
+    asker.start()
+    deadline = time.monotonic() + 30
+    while json.loads(call(proc.base, "GET", "/health")[2])["requests"] < 1:
+        assert time.monotonic() < deadline, proc.log()
+        time.sleep(0.05)
+    started = time.monotonic()
+    proc.proc.send_signal(signal.SIGTERM)
+    asker.join(timeout=60)
+    assert not asker.is_alive()
+    status, _, data = answer["reply"]
+    assert status == 200 and Audio.from_wav_bytes(data).seconds > 0.5
+    assert proc.wait(timeout=30) == 0, proc.log()
+    assert time.monotonic() - started < 30
+    assert "stopped serving" in proc.log() and "Traceback" not in proc.log()
+    with pytest.raises(OSError):
+        call(proc.base, "GET", "/health", timeout=5)
+
+
+def test_serve_says_in_one_line_why_it_cannot_start(tmp_path, servers):
+    remote = ServeProcess(serve_site(tmp_path / "remote", 'TTS_ENGINE = "remote"\n'), name="remote").launch()
+    servers.append(remote)
+    assert remote.wait(timeout=START_TIMEOUT) == 2
+    assert "TTS_SERVE_ENGINE" in remote.log() and "Traceback" not in remote.log()
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    try:
+        site = serve_site(tmp_path / "busy")
+        busy = ServeProcess(site, extra_args=["--port", str(holder.getsockname()[1])], name="busy").launch()
+        servers.append(busy)
+        assert busy.wait(timeout=START_TIMEOUT) == 2
+        assert "cannot listen on 127.0.0.1:" in busy.log() and "Traceback" not in busy.log(), busy.log()
+    finally:
+        holder.close()
+
+    proc = site.run("tts", "--port", "9999", check=False)
+    assert proc.returncode == 2 and "--host and --port go with `nikola tts serve`" in proc.stdout + proc.stderr
