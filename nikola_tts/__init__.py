@@ -26,8 +26,8 @@ def resource_dir(name: str) -> str:
     raise FileNotFoundError(f"nikola_tts: {name}/ is missing from the installation")
 
 
-def engine_or_fallback(preferred: str, fallback: str, **kwargs) -> str:
-    """For conf.py: `preferred` if it can run here, else `fallback`, announced (see engines)."""
+def engine_or_fallback(*names: str, **kwargs) -> str:
+    """For conf.py: the first engine of `names` that can run here, announced (see engines)."""
     from nikola_tts.engines import engine_or_fallback as choose
 
-    return choose(preferred, fallback, **kwargs)
+    return choose(*names, **kwargs)

@@ -66,7 +66,7 @@ def dry_run(settings, planner, chosen, out=print) -> int:
         return 0
     audio, synth, measured = estimate(settings, planner.engine, total_chars)
     width = max(len(r[0]) for r in rows)
-    out(f"Stale narrations ({settings.engine}):")
+    out(f"Stale narrations ({planner.engine.describe()}):")
     out(f"  {'post'.ljust(width)}  lang  segments  characters  audio")
     for source, lang, segs, n in rows:
         est, _, _ = estimate(settings, planner.engine, n)

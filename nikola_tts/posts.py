@@ -32,7 +32,18 @@ class Planner:
         self.site = site
         self.settings = settings
         self.config = site.config
-        self.engine = create_engine(settings.engine, engine_options(settings))
+        self._engines = {}
+
+    def engine_for(self, lang: str):
+        """The engine that speaks lang (TTS_ENGINE may be a {lang: engine} dict). Cheap: nothing loads."""
+        name = per_lang(self.settings.engine, lang, self.config["DEFAULT_LANG"])
+        if name not in self._engines:
+            self._engines[name] = create_engine(name, engine_options(self.settings))
+        return self._engines[name]
+
+    @property
+    def engine(self):
+        return self.engine_for(self.config["DEFAULT_LANG"])
 
     # -- folders -------------------------------------------------------------------------
     @property
@@ -76,7 +87,8 @@ class Planner:
         s = self.settings
         default_lang = self.config["DEFAULT_LANG"]
         language = per_lang(s.language, lang, default_lang) or lang
-        voice = self.engine.resolve_voice(
+        engine = self.engine_for(lang)
+        voice = engine.resolve_voice(
             post.meta[lang].get("tts_voice") or per_lang(s.voice, lang, default_lang), language)
         slug = post.meta[lang]["slug"]
         rel_url = self.output_relpath(slug, lang)
@@ -90,9 +102,9 @@ class Planner:
             "title": title if s.read_title else "",
             "voice": voice,
             "language": language,
-            "engine": s.engine,
-            "identity": self.engine.identity(voice, language),
-            "max_chars": self.engine.max_chars,
+            "engine": per_lang(s.engine, lang, default_lang),
+            "identity": engine.identity(voice, language),
+            "max_chars": engine.max_chars,
             "extract": {
                 "read_image_alt": bool(s.read_image_alt),
                 "table_phrase": per_lang(s.table_phrase, lang, default_lang) or "",

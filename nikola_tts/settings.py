@@ -16,7 +16,7 @@ DEFAULT_TTS_OUTPUT = "{slug}_tts.mp3"
 
 @dataclass(frozen=True)
 class Settings:
-    engine: str = DEFAULT_TTS_ENGINE
+    engine: object = DEFAULT_TTS_ENGINE  # may be a {lang: engine} dict
     voice: object = None  # None: the engine's default voice; may be a {lang: voice} dict
     model: str | None = None
     device: str = "auto"
@@ -109,7 +109,8 @@ def engine_options(settings: Settings):
         if getattr(settings, key) is not None:
             extra[key] = getattr(settings, key)
     extra.setdefault("seed", settings.seed)
-    if settings.engine == "remote" or settings.remote_urls:
+    engines = settings.engine.values() if isinstance(settings.engine, dict) else [settings.engine]
+    if "remote" in engines or settings.remote_urls:
         for key in ("remote_urls", "remote_api_key_env", "remote_timeout", "remote_concurrency", "remote_retries",
                     "remote_response_format"):
             extra.setdefault(key, getattr(settings, key))

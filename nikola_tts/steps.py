@@ -33,7 +33,8 @@ def pending_jobs(manifests: list[dict], cache: SegmentCache, force: bool = False
             if seg["key"] in jobs:
                 jobs[seg["key"]].owners.add(manifest["id"])
             elif force or not cache.has(seg["key"]):
-                jobs[seg["key"]] = Job(seg["key"], seg["text"], manifest["voice"], manifest["language"], {manifest["id"]})
+                jobs[seg["key"]] = Job(seg["key"], seg["text"], manifest["voice"], manifest["language"],
+                                       manifest["engine"], {manifest["id"]})
     return list(jobs.values())
 
 
@@ -50,16 +51,26 @@ def synthesize_step(manifest_paths: list[str], settings: Settings, force: bool =
     if not jobs:
         atomic_write_json(failures_path, {})
         return True
+    failed = {}
     try:
         from nikola_tts.assemble import require_ffmpeg
 
         require_ffmpeg()  # before an hour of synthesis, not after it
-        engine = create_engine(settings.engine, engine_options(settings))
-        report = synthesize(jobs, engine, cache, log, stats_path=os.path.join(settings.cache_folder, "stats.json"))
-        failed = report.failed
     except TTSError as exc:
         log.error(str(exc))
         failed = {job.key: str(exc) for job in jobs}
+        jobs = []
+    by_engine: dict[str, list] = {}
+    for job in jobs:
+        by_engine.setdefault(job.engine, []).append(job)
+    for name, group in by_engine.items():  # one engine (one model load) per TTS_ENGINE in use
+        try:
+            engine = create_engine(name, engine_options(settings))
+            report = synthesize(group, engine, cache, log, stats_path=os.path.join(settings.cache_folder, "stats.json"))
+            failed.update(report.failed)
+        except TTSError as exc:
+            log.error(str(exc))
+            failed.update({job.key: str(exc) for job in group})
     atomic_write_json(failures_path, failed)
     return True
 

@@ -24,6 +24,7 @@ class Job:
     text: str
     voice: str
     language: str
+    engine: str = ""  # the TTS_ENGINE name that speaks it
     owners: set = field(default_factory=set)  # the posts that speak this segment
 
 

@@ -98,3 +98,18 @@ def test_untranslated_post_page_in_other_language_plays_the_original(make_site):
     assert not site.output("es/boat_tts.mp3").exists()
     widget = widget_of(site.html("es/posts/boat/index.html"))
     assert widget.select_one("source")["src"] == "../../../boat_tts.mp3"
+
+
+def test_each_language_can_have_its_own_engine(make_site):
+    site = make_site(translations={"en": "", "es": "./es"})
+    site.set_conf('TTS_ENGINE = {"en": "tts_test_engines:CountingEspeak", "es": "espeak"}\n'
+                  'TTS_VOICE = {"en": "en-us", "es": "es"}\n')
+    site.write_post("boat.md", "The Boat", "The boat leaves at noon from the old pier.")
+    (site.root / "posts" / "boat.es.md").write_text(
+        "<!--\n.. title: El barco\n.. slug: boat\n.. date: 2026-01-02 10:00:00 UTC\n-->\n\n"
+        "El barco sale a mediodía del muelle viejo.\n", encoding="utf-8")
+    site.build()
+    spoken = [e["text"] for e in site.synthesized()]  # only the counting engine logs
+    assert "The boat leaves at noon from the old pier." in spoken
+    assert "El barco sale a mediodía del muelle viejo." not in spoken
+    assert probe_duration(site.output("es/boat_tts.mp3")) > 1

@@ -1452,10 +1452,14 @@ GLOBAL_CONTEXT_FILLER = []
 import nikola_tts
 EXTRA_PLUGINS_DIRS = [nikola_tts.PLUGIN_DIR]
 
-# Qwen3-TTS (voice "Eric") where its engine and model are installed; on a machine without
-# them the demo narrates with espeak-ng and says so when the build starts. A real site names
-# its engine plainly (TTS_ENGINE = "qwen") and gets that engine or a clear error.
-TTS_ENGINE = nikola_tts.engine_or_fallback("qwen", "espeak")
+# Qwen3-TTS (voice "Eric") where its engine and model are installed; else Piper's natural
+# offline voice; else espeak-ng. The build says which one speaks, and why not the others.
+# Piper's packaged voice speaks English only, so Spanish goes qwen -> espeak-ng. A real site
+# names its engine plainly (TTS_ENGINE = "qwen") and gets that engine or an error.
+TTS_ENGINE = {
+    "en": nikola_tts.engine_or_fallback("qwen", "piper", "espeak"),
+    "es": nikola_tts.engine_or_fallback("qwen", "espeak"),
+}
 
 # Every setting, with its default (see README.md for what each does):
 # TTS_VOICE = None                 # the engine's default voice; a {lang: voice} dict per translation

@@ -33,18 +33,22 @@ def create_engine(name: str, options: EngineOptions) -> Engine:
     return cls(options)
 
 
-def engine_or_fallback(preferred: str, fallback: str, options: EngineOptions | None = None, announce=print) -> str:
-    """For conf.py: the preferred engine if it can run here, else the fallback, saying so out loud.
+def engine_or_fallback(*names: str, options: EngineOptions | None = None, announce=print) -> str:
+    """For conf.py: the first of `names` that can run here, announced with why the others cannot.
 
     Nothing falls back on its own: a site that sets TTS_ENGINE to an engine gets that engine or
     an error. This helper is for sites (like the demo) that choose to accept a fallback.
     """
     options = options or EngineOptions()
-    try:
-        reason = create_engine(preferred, options).unavailable_reason(options)
-    except TTSError as exc:
-        reason = str(exc)
-    if reason is None:
-        return preferred
-    announce(f"nikola-tts: {preferred} cannot narrate here ({reason}); narrating with {fallback} instead")
-    return fallback
+    skipped = []
+    for name in names:
+        try:
+            reason = create_engine(name, options).unavailable_reason(options)
+        except TTSError as exc:
+            reason = str(exc)
+        if reason is None or name == names[-1]:
+            why = f" ({'; '.join(skipped)})" if skipped else ""
+            announce(f"nikola-tts: narrating with {name}{why}")
+            return name
+        skipped.append(f"{name}: {reason}")
+    raise ValueError("engine_or_fallback needs at least one engine name")

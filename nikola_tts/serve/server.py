@@ -69,6 +69,9 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
     from nikola_tts.settings import engine_options
 
     name = settings.serve_engine or settings.engine
+    if isinstance(name, dict):
+        announce.error("TTS_ENGINE names an engine per language: set TTS_SERVE_ENGINE to the one engine to serve")
+        return 2
     if name == "remote":
         announce.error("nikola tts serve speaks with a local engine, and TTS_ENGINE is 'remote' here: set "
                        "TTS_SERVE_ENGINE (e.g. 'espeak', or the model engine this machine runs) in conf.py")
