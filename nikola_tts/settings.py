@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 
 from nikola_tts.errors import TTSError
 
-DEFAULT_TTS_ENGINE = "espeak"  # becomes "qwen" once the Qwen3-TTS engine ships
+DEFAULT_TTS_ENGINE = "qwen"
 DEFAULT_TTS_OUTPUT = "{slug}_tts.mp3"
 
 

@@ -52,7 +52,7 @@ LIGHTHOUSE = """\
 
     Years later, families climb the tower to watch the dolphins play in the waves.
 """
-LIGHTHOUSE_HEARD = [["lighthouse"], ["spiral", "polished"], ["winter"], ["whales", "treasure"], ["roses", "cottage"],
+LIGHTHOUSE_HEARD = [["lighthouse"], ["spiral", "lamp"], ["winter"], ["whales", "treasure"], ["roses", "cottage"],
                     ["horses"], ["candles"], ["families", "dolphins"]]
 LIGHTHOUSE_SKIPPED = ["zebra", "saxophone", "pumpkin", "lantern"]
 

@@ -1,0 +1,410 @@
+"""Qwen3-TTS realtime factors, three ways side by side in one run.
+
+    python benchmarks/qwen_rtf.py                          # GPU: real weights if cached, else random
+    python benchmarks/qwen_rtf.py --model /path/to/Qwen3-TTS-12Hz-1.7B-CustomVoice
+    python benchmarks/qwen_rtf.py --device cpu --tiny      # smoke test: tiny random model, < 1 min
+
+RTF = wall seconds / seconds of audio (lower is faster; 1/RTF is "x realtime"), for
+1. upstream qwen-tts, one text per `generate_custom_voice` call (a fixed subset of the
+   segments, spread over their lengths: one at a time the whole corpus would take an hour);
+2. upstream qwen-tts with lists of texts per call (--list-size, length-sorted like the engine;
+   upstream takes one length per call, so every text runs to its call's longest, and the RTF
+   counts only each text's own frames);
+3. this project's engine (nikola_tts.engines.qwen: per-segment frame limits and sampling,
+   batches sized from free memory unless --batch), decoding included everywhere.
+
+The text: every segment of the three posts in ../shared/corpus/*.html, as nikola-tts extracts
+and segments them, plus the 2,370-character Jevons passage. Every segment is forced to a fixed
+number of codec frames from its length, at --chars-per-second (16: read prose) and 12.5 frames
+per second, with EOS suppressed until then (min_new_tokens = max_new_tokens), so all three
+methods produce the same audio length and random weights time like real ones.
+
+Model: --model (or TTS_MODEL) naming a local folder or a downloaded hub id loads real weights
+through the engine's own loader. Otherwise the full-size 1.7B architecture is built with random
+weights from its configuration (no download; a stand-in tokenizer gives each word one token, as
+Qwen's BPE roughly does for English). --tiny builds a tiny random model instead.
+
+Needs torch, transformers 4.57, qwen-tts 0.1.1 (and its librosa, soundfile, einops) and, for
+the corpus, beautifulsoup4 + lxml; not Nikola. Prints rows as they finish, then the table.
+Expect several minutes on one GPU for the whole corpus; --methods and --max-segments cut it down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import re
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+DEFAULT_CORPUS = next((p for p in (REPO.parent / "shared" / "corpus", REPO / "shared" / "corpus") if p.is_dir()),
+                      REPO.parent / "shared" / "corpus")
+FRAMES_PER_SECOND = 12.5
+SPEAKER = "eric"
+LANGUAGE = "english"
+
+# Qwen3-TTS-12Hz-1.7B-CustomVoice, as released (see ../shared/qwen/README.md for the sources)
+SPEAKER_IDS = {"serena": 3066, "vivian": 3065, "uncle_fu": 3010, "ryan": 3061, "aiden": 2861, "ono_anna": 2873,
+               "sohee": 2864, "eric": 2875, "dylan": 2878}
+LANGUAGE_IDS = {"chinese": 2055, "english": 2050, "german": 2053, "italian": 2070, "portuguese": 2071,
+                "spanish": 2054, "japanese": 2058, "korean": 2064, "french": 2061, "russian": 2069,
+                "beijing_dialect": 2074, "sichuan_dialect": 2062}
+CODEC_IDS = dict(codec_pad_id=2148, codec_bos_id=2149, codec_eos_token_id=2150, codec_think_id=2154,
+                 codec_nothink_id=2155, codec_think_bos_id=2156, codec_think_eos_id=2157)
+TEXT_IDS = dict(im_start_token_id=151644, im_end_token_id=151645, tts_pad_token_id=151671,
+                tts_bos_token_id=151672, tts_eos_token_id=151673, assistant_token_id=77091)
+SIZES = {
+    "full": dict(
+        talker=dict(hidden_size=2048, intermediate_size=6144, num_hidden_layers=28, num_attention_heads=16,
+                    num_key_value_heads=8, head_dim=128, text_hidden_size=2048, text_vocab_size=151936,
+                    max_position_embeddings=32768, mrope_section=[24, 20, 20]),
+        predictor=dict(hidden_size=1024, intermediate_size=3072, num_hidden_layers=5, num_attention_heads=16,
+                       num_key_value_heads=8, head_dim=128),
+        decoder=dict(codebook_dim=512, latent_dim=1024, hidden_size=512, intermediate_size=1024, head_dim=64,
+                     num_attention_heads=16, num_key_value_heads=16, num_hidden_layers=8, decoder_dim=1536),
+        text_ids=TEXT_IDS),
+    "tiny": dict(
+        talker=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                    num_key_value_heads=2, head_dim=16, text_hidden_size=64, text_vocab_size=2048,
+                    max_position_embeddings=4096, mrope_section=[4, 2, 2]),
+        predictor=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                       num_key_value_heads=1, head_dim=16),
+        decoder=dict(codebook_dim=32, latent_dim=32, hidden_size=32, intermediate_size=64, head_dim=16,
+                     num_attention_heads=2, num_key_value_heads=2, num_hidden_layers=1, decoder_dim=32),
+        text_ids=dict(im_start_token_id=2001, im_end_token_id=2002, tts_pad_token_id=2003, tts_bos_token_id=2004,
+                      tts_eos_token_id=2005, assistant_token_id=2006)),
+}
+SAMPLING = dict(do_sample=True, top_k=50, top_p=1.0, temperature=0.9, repetition_penalty=1.05,
+                subtalker_dosample=True, subtalker_top_k=50, subtalker_top_p=1.0, subtalker_temperature=0.9)
+
+
+# -- the text ---------------------------------------------------------------------------------
+def corpus_segments(folder: Path, max_chars: int) -> tuple[list[str], int]:
+    """Segments of every post in folder (as the plugin extracts them) and of the Jevons passage."""
+    from nikola_tts.extract import extract_blocks
+    from nikola_tts.segment import Block, split_into_segments
+
+    texts = []
+    for post in sorted(folder.glob("*.html")):
+        html = post.read_text(encoding="utf-8")
+        title = re.search(r"^\.\. title: (.+)$", html, re.M)
+        segments = split_into_segments(extract_blocks(html), max_chars, title=title.group(1) if title else None)
+        texts += [s.text for s in segments]
+    passage = folder / "jevons-passage.txt"
+    passage_texts = []
+    if passage.exists():
+        paragraphs = [p.strip() for p in passage.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        passage_texts = [s.text for s in split_into_segments([Block("paragraph", p) for p in paragraphs], max_chars)]
+    return texts + passage_texts, len(passage_texts)
+
+
+def frames_for(text: str, chars_per_second: float) -> int:
+    return max(2, round(len(text) / chars_per_second * FRAMES_PER_SECOND))
+
+
+# -- the model --------------------------------------------------------------------------------
+class WordTokens:
+    """Stand-in for Qwen's BPE tokenizer (random weights only): the special tokens keep the ids
+    the model's config names, and each word or punctuation mark becomes one id of the text
+    vocabulary, which is about what Qwen's tokenizer does with English."""
+
+    _pieces = re.compile(r"<\|im_start\|>|<\|im_end\|>|\n|\w+|[^\w\s]")
+
+    def __init__(self, text_ids: dict, vocab: int):
+        self.special = {"<|im_start|>": text_ids["im_start_token_id"], "<|im_end|>": text_ids["im_end_token_id"],
+                        "assistant": text_ids["assistant_token_id"], "\n": 198, "user": 872}
+        self.first, self.count = 1000, min(vocab, 150000) - 1000 - 16
+
+    def __call__(self, text=None, return_tensors="pt", padding=True, **kwargs):
+        import torch
+
+        ids = [self.special.get(piece, self.first + zlib.crc32(piece.encode()) % self.count)
+               for piece in self._pieces.findall(text)]
+        return {"input_ids": torch.tensor([ids], dtype=torch.long)}
+
+
+def build_random(size: str, device: str, dtype, attention: str):
+    """A qwen_tts.Qwen3TTSModel with random weights and the released architecture (or a tiny one)."""
+    import torch
+    from qwen_tts import Qwen3TTSModel, Qwen3TTSTokenizer
+    from qwen_tts.core import Qwen3TTSTokenizerV2Config, Qwen3TTSTokenizerV2Model
+    from qwen_tts.core.models import Qwen3TTSConfig, Qwen3TTSForConditionalGeneration
+
+    spec = SIZES[size]
+    t, p, d = dict(spec["talker"]), spec["predictor"], spec["decoder"]
+    section = t.pop("mrope_section")
+    talker = dict(t, hidden_act="silu", rms_norm_eps=1e-6, rope_theta=1000000, vocab_size=3072, num_code_groups=16,
+                  rope_scaling={"interleaved": True, "mrope_section": section, "rope_type": "default",
+                                "type": "default"},
+                  position_id_per_seconds=13, attention_bias=False, codec_language_id=LANGUAGE_IDS,
+                  spk_id=SPEAKER_IDS, spk_is_dialect={k: {"eric": "sichuan_dialect", "dylan": "beijing_dialect"}
+                                                      .get(k, False) for k in SPEAKER_IDS},
+                  code_predictor_config=dict(p, vocab_size=2048, num_code_groups=16, max_position_embeddings=65536,
+                                             rms_norm_eps=1e-6, rope_theta=1000000, hidden_act="silu"),
+                  **CODEC_IDS)
+    config = Qwen3TTSConfig(talker_config=talker, tokenizer_type="qwen3_tts_tokenizer_12hz", tts_model_size="1b7",
+                            tts_model_type="custom_voice", **spec["text_ids"])
+    codec = Qwen3TTSTokenizerV2Config(
+        encoder_config=dict(codebook_size=2048, codebook_dim=256, num_quantizers=32, frame_rate=12.5,
+                            hidden_size=512, upsample_groups=512, use_causal_conv=True, sliding_window=250,
+                            intermediate_size=2048, vector_quantization_hidden_dimension=256)
+        if size == "full" else dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                                    num_key_value_heads=2, head_dim=16, num_filters=4, codebook_size=2048,
+                                    codebook_dim=32, num_quantizers=16, vector_quantization_hidden_dimension=32,
+                                    frame_rate=12.5, upsample_groups=32, use_causal_conv=True, sliding_window=250),
+        decoder_config=dict(d, codebook_size=2048, num_quantizers=16, sliding_window=72, rope_theta=10000,
+                            rms_norm_eps=1e-5, layer_scale_initial_scale=0.01, max_position_embeddings=8000,
+                            hidden_act="silu", attention_bias=False, upsample_rates=[8, 5, 4, 3],
+                            upsampling_ratios=[2, 2]))
+    torch.manual_seed(0)
+    with torch.device(device):
+        model = _from_config(Qwen3TTSForConditionalGeneration, config, dtype, attention).eval()
+        speech = _from_config(Qwen3TTSTokenizerV2Model, codec, torch.float32, "sdpa").eval()  # float32, as the engine
+    tokenizer = Qwen3TTSTokenizer()
+    tokenizer.model, tokenizer.config, tokenizer.device = speech, speech.config, torch.device(device)
+    model.load_speech_tokenizer(tokenizer)
+    model.load_generate_config(dict(SAMPLING, max_new_tokens=8192))
+    tts = Qwen3TTSModel(model=model, processor=WordTokens(spec["text_ids"], spec["talker"]["text_vocab_size"]),
+                        generate_defaults=dict(SAMPLING))
+    tts.device = torch.device(device)
+    return tts
+
+
+def _from_config(cls, config, dtype, attention):
+    try:
+        return cls._from_config(config, dtype=dtype, attn_implementation=attention)
+    except TypeError:  # older transformers name it torch_dtype
+        return cls._from_config(config, torch_dtype=dtype, attn_implementation=attention)
+
+
+@contextlib.contextmanager
+def forced_frames(tts):
+    """Upstream runs: every talker.generate call steps exactly max_new_tokens times (no EOS)."""
+    talker = tts.model.talker
+
+    def generate(*args, **kwargs):
+        kwargs["min_new_tokens"] = kwargs.get("max_new_tokens")
+        return type(talker).generate(talker, *args, **kwargs)
+
+    talker.generate = generate
+    try:
+        yield
+    finally:
+        del talker.generate
+
+
+# -- timing -----------------------------------------------------------------------------------
+@dataclass
+class Row:
+    method: str
+    segments: str
+    audio_s: float
+    wall_s: float
+    peak_gib: float | None = None
+
+    def line(self) -> str:
+        rtf = self.wall_s / self.audio_s if self.audio_s else float("nan")
+        peak = f"{self.peak_gib:8.1f}" if self.peak_gib is not None else "       -"
+        return (f"{self.method:<46} {self.segments:>14} {self.audio_s:9.1f} {self.wall_s:9.1f} {rtf:9.4f} "
+                f"{1 / rtf if rtf else 0:10.2f} {peak}")
+
+
+HEADER = (f"{'method':<46} {'segments':>14} {'audio s':>9} {'wall s':>9} {'RTF':>9} {'x realtime':>10} "
+          f"{'peak GiB':>8}")
+
+
+class Clock:
+    def __init__(self, device):
+        import torch
+
+        self.torch, self.cuda = torch, device.type == "cuda"
+
+    def start(self):
+        if self.cuda:
+            self.torch.cuda.synchronize()
+            self.torch.cuda.reset_peak_memory_stats()
+        self.t0 = time.perf_counter()
+
+    def stop(self) -> tuple[float, float | None]:
+        if self.cuda:
+            self.torch.cuda.synchronize()
+        wall = time.perf_counter() - self.t0
+        peak = self.torch.cuda.max_memory_allocated() / 2 ** 30 if self.cuda else None
+        return wall, peak
+
+
+def upstream_one_at_a_time(tts, texts, frames, clock) -> tuple[float, float]:
+    clock.start()
+    with forced_frames(tts):
+        for text, n in zip(texts, frames):
+            tts.generate_custom_voice(text=text, speaker=SPEAKER, language=LANGUAGE, max_new_tokens=n + 1)
+    return clock.stop()
+
+
+def upstream_lists(tts, texts, frames, size, clock) -> tuple[float, float]:
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    clock.start()
+    with forced_frames(tts):
+        for start in range(0, len(order), size):
+            chunk = order[start:start + size]
+            longest = max(frames[i] for i in chunk)  # upstream has one length per call
+            tts.generate_custom_voice(text=[texts[i] for i in chunk], speaker=SPEAKER, language=LANGUAGE,
+                                      max_new_tokens=longest + 1)
+    return clock.stop()
+
+
+def engine_run(speaker, texts, frames, batch, clock) -> tuple[float, float]:
+    from nikola_tts.engines.qwen.generate import Item
+
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # as the plugin's runner sorts
+    items = [Item(texts[i], SPEAKER, "English") for i in order]
+    clock.start()
+    results = dict(speaker.speak(items, batch, limits=[frames[i] for i in order], force_frames=True))
+    wall, peak = clock.stop()
+    failed = [r for r in results.values() if isinstance(r, Exception)]
+    if failed:
+        raise RuntimeError(f"{len(failed)} segments failed, e.g. {failed[0]}")
+    return wall, peak
+
+
+def spread(count: int, total: int) -> list[int]:
+    """count indices spread evenly over range(total) (over the lengths, once sorted)."""
+    if count >= total:
+        return list(range(total))
+    return sorted({round(i * (total - 1) / max(count - 1, 1)) for i in range(count)})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=os.environ.get("TTS_MODEL"),
+                        help="folder or downloaded hub id with real weights (default: the released model if it is "
+                             "in the Hugging Face cache, else random weights)")
+    parser.add_argument("--random", action="store_true", help="random weights even where real ones are present")
+    parser.add_argument("--tiny", action="store_true", help="tiny random model (smoke test)")
+    parser.add_argument("--device", default="auto", help="auto, cuda, cuda:N, mps or cpu")
+    parser.add_argument("--dtype", default=None, help="bfloat16, float16 or float32 (default: the engine's choice)")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--chars-per-second", type=float, default=None, help="16; 200 with --tiny")
+    parser.add_argument("--max-segments", type=int, default=None,
+                        help="a sample of this many segments, spread over the corpus (default all; 24 with --tiny)")
+    parser.add_argument("--subset", type=int, default=4, help="segments for the one-at-a-time upstream run")
+    parser.add_argument("--list-size", type=int, default=64, help="texts per upstream call")
+    parser.add_argument("--batch", type=int, default=None, help="engine batch size (default: from free memory)")
+    parser.add_argument("--methods", default="upstream1,upstream-lists,engine")
+    args = parser.parse_args()
+    cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
+    max_segments = args.max_segments or (24 if args.tiny else None)
+
+    import torch
+
+    if args.tiny and args.device == "auto":
+        args.device = "cpu"
+    from nikola_tts.engines.qwen import device as devices, loader, source as sources
+    from nikola_tts.engines.qwen.compat import import_qwen_tts
+
+    problem = loader.transformers_problem()
+    if problem:
+        sys.exit(f"qwen_rtf: {problem}")
+    import_qwen_tts()
+    import transformers
+
+    transformers.logging.set_verbosity_error()  # "Setting pad_token_id ..." on every upstream call
+    from nikola_tts.engines.qwen import QwenEngine
+    from nikola_tts.engines.qwen.generate import Speaker, auto_batch_size, release_memory
+
+    placement = devices.place(args.device, devices.gather_facts(), args.dtype)
+    dtype = devices.torch_dtype(placement.dtype)
+    started = time.perf_counter()
+    if not args.model and not args.random and sources.cached_snapshot(sources.DEFAULT_MODEL):
+        args.model = sources.DEFAULT_MODEL
+    if args.model and not (args.tiny or args.random):
+        tts = loader.load_model(loader.local_folder(sources.resolve(args.model)), placement)
+        model_line = f"real weights: {sources.identity_name(sources.resolve(args.model))}"
+    else:
+        tts = build_random("tiny" if args.tiny else "full", placement.device, dtype, placement.attention)
+        model_line = (f"random weights, {'tiny test' if args.tiny else 'full-size 1.7B'} architecture, "
+                      "one token per word")
+    build_s = time.perf_counter() - started
+    params = sum(p.numel() for p in tts.model.parameters()) / 1e9
+
+    texts, passage_segments = corpus_segments(args.corpus, QwenEngine.max_chars)
+    if not texts:
+        sys.exit(f"qwen_rtf: no posts in {args.corpus}")
+    if max_segments and max_segments < len(texts):  # a sample from every post and the passage (last)
+        chosen = spread(max_segments, len(texts))
+        passage_segments = sum(i >= len(texts) - passage_segments for i in chosen)
+        texts = [texts[i] for i in chosen]
+    frames = [frames_for(t, cps) for t in texts]
+    audio = sum(frames) / FRAMES_PER_SECOND
+    speaker = Speaker(tts, seed=0)
+    batch = args.batch or auto_batch_size(tts, QwenEngine.max_chars)
+    device = torch.device(placement.device)
+    clock = Clock(device)
+
+    gpu = f" ({placement.device_name})" if placement.device_name else ""
+    versions = {name: _version(name) for name in ("qwen-tts", "transformers", "tokenizers")}
+    print(f"device {placement.device}{gpu}, {placement.dtype} ({placement.dtype_reason}), {placement.attention} "
+          f"attention; torch {torch.__version__}, transformers {transformers.__version__}, "
+          f"qwen-tts {versions['qwen-tts']}, python {platform.python_version()}")
+    print(f"model: {model_line}, {params:.2f} B parameters, built/loaded in {build_s:.1f} s")
+    print(f"text: {len(texts)} segments ({passage_segments} of them the Jevons passage) from {args.corpus}, "
+          f"{sum(map(len, texts)):,} characters; forced to {cps:g} characters per audio second = "
+          f"{sum(frames):,} frames = {audio:.0f} s of audio", flush=True)
+
+    # warm-up: kernels, allocator, first-call costs stay out of every row
+    started = time.perf_counter()
+    with forced_frames(tts):
+        tts.generate_custom_voice(text="Warming up.", speaker=SPEAKER, language=LANGUAGE, max_new_tokens=5)
+    list(speaker.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
+    print(f"warm-up {time.perf_counter() - started:.1f} s", flush=True)
+
+    rows = []
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    if "upstream1" in methods:
+        by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        subset = [by_length[i] for i in spread(args.subset, len(texts))]
+        wall, peak = upstream_one_at_a_time(tts, [texts[i] for i in subset], [frames[i] for i in subset], clock)
+        rows.append(Row("upstream generate_custom_voice, 1 per call", f"{len(subset)} of {len(texts)}",
+                        sum(frames[i] for i in subset) / FRAMES_PER_SECOND, wall, peak))
+        print(rows[-1].line(), flush=True)
+        release_memory(device)
+    if "upstream-lists" in methods:
+        wall, peak = upstream_lists(tts, texts, frames, args.list_size, clock)
+        rows.append(Row(f"upstream generate_custom_voice, {args.list_size} per call", f"{len(texts)}", audio, wall,
+                        peak))
+        print(rows[-1].line(), flush=True)
+        release_memory(device)
+    if "engine" in methods:
+        wall, peak = engine_run(speaker, texts, frames, batch, clock)
+        rows.append(Row(f"nikola-tts engine, batches of {batch}", f"{len(texts)}", audio, wall, peak))
+        print(rows[-1].line(), flush=True)
+    print()
+    print(HEADER)
+    for row in rows:
+        print(row.line())
+
+
+def _item(text):
+    from nikola_tts.engines.qwen.generate import Item
+
+    return Item(text, SPEAKER, "English")
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "?"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""`nikola build` with TTS_ENGINE = "qwen": a real site narrated by the tiny random Qwen3-TTS
+checkpoint (tests/support/tiny_qwen.py), loaded from a folder as any TTS_MODEL folder is."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from test_build import probe_duration, widget_of
+
+if any(importlib.util.find_spec(name) is None for name in ("torch", "transformers", "qwen_tts")):
+    pytest.skip("torch, transformers and qwen-tts are needed for the Qwen3-TTS builds", allow_module_level=True)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+from tiny_qwen import build_tiny_checkpoint  # noqa: E402
+
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}  # tiny matrices: threads only add contention
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.getbasetemp() / "tiny-qwen3-tts"
+    if not (folder / "speech_tokenizer" / "preprocessor_config.json").exists():
+        build_tiny_checkpoint(folder)
+    return folder
+
+
+def test_build_narrates_with_qwen_and_a_rebuild_imports_no_torch(site, tiny_model):
+    site.set_conf(f'TTS_ENGINE = "qwen"\nTTS_MODEL = {str(tiny_model)!r}\nTTS_VOICE = None\n')
+    site.write_post("ferry.md", "Ferry", "It leaves at dawn.\n\nGulls sleep.")
+    proc = site.build(env_extra=ONE_THREAD)
+    log = proc.stdout + proc.stderr
+    assert "Qwen3-TTS: loaded tiny-qwen3-tts#" in log and "Qwen3-TTS: warmed up in" in log
+    assert "with Qwen3-TTS tiny-qwen3-tts#" in log and "on cpu, float32 (CPU), sdpa attention" in log
+    assert probe_duration(site.output("ferry_tts.mp3")) > 5  # three segments, each cut at its limit
+    assert widget_of(site.html("posts/ferry/index.html")) is not None
+
+    proc = site.build(python_flags=("-X", "importtime"), env_extra=ONE_THREAD)
+    imported = set(re.findall(r"import time:\s*\d+ \|\s*\d+ \|\s*(\S+)", proc.stderr))
+    assert "nikola_tts.engines.qwen.source" in imported  # the engine named the segments ...
+    assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers", "qwen_tts")}  # ... lightly
+    assert "render_tts:synthesize" not in proc.stdout + proc.stderr
+
+
+def test_offline_without_the_model_is_a_one_line_error(site, tmp_path):
+    site.set_conf('TTS_ENGINE = "qwen"\nTTS_MODEL = "nobody/no-such-qwen-model"\nTTS_VOICE = None\n')
+    site.write_post("ferry.md", "Ferry", "It leaves at dawn.")
+    hub = str(tmp_path / "empty-hub-cache")
+    proc = site.build(check=False, env_extra={"HF_HUB_OFFLINE": "1", "HF_HOME": hub, "HF_HUB_CACHE": hub})
+    assert proc.returncode != 0
+    fix = ("Qwen3-TTS model 'nobody/no-such-qwen-model' is not on this machine and downloads are off (HF_HUB_OFFLINE): "
+           "point TTS_MODEL at a local folder holding it (e.g. one made on a connected machine with "
+           "`huggingface-cli download nobody/no-such-qwen-model --local-dir DIR` and copied here), "
+           "or set TTS_ENGINE to another engine")
+    errors = [line for line in proc.stderr.splitlines() if "ERROR" in line and "Qwen3-TTS model" in line]
+    assert errors and errors[0].endswith(fix)
+    assert "Traceback" not in proc.stderr
+    assert not site.output("ferry_tts.mp3").exists()
