@@ -41,16 +41,14 @@ from urllib.parse import urlsplit
 
 from nikola_tts.audio import Audio
 from nikola_tts.engines.base import Engine, Request
+from nikola_tts.engines.qwen import languages
 from nikola_tts.errors import SynthesisError, TTSError
 
 log = logging.getLogger("tts")
 
-# What vLLM-Omni's Qwen3-TTS serving accepts as `language` (serving_speech.py, _TTS_LANGUAGES);
-# Nikola's language codes are sent as these names, anything else as written.
-QWEN_LANGUAGES = ("Auto", "Chinese", "English", "Japanese", "Korean", "German", "French", "Russian",
-                  "Portuguese", "Spanish", "Italian")
-_CODE_NAMES = {"zh": "Chinese", "en": "English", "ja": "Japanese", "ko": "Korean", "de": "German", "fr": "French",
-               "ru": "Russian", "pt": "Portuguese", "es": "Spanish", "it": "Italian"}
+# What vLLM-Omni's Qwen3-TTS serving accepts as `language` (serving_speech.py, _TTS_LANGUAGES): the
+# local Qwen engine's names. Nikola's language codes are sent as these names, anything else as written.
+QWEN_LANGUAGES = (languages.AUTO,) + languages.QWEN_LANGUAGES
 RESPONSE_FORMATS = ("wav", "pcm")
 DEFAULT_PCM_RATE = 24000  # Qwen3-TTS's rate; raw PCM carries none of its own
 PROBE_TIMEOUT = 10.0
@@ -64,10 +62,7 @@ def wire_language(language) -> str | None:
     if not language:
         return None
     text = str(language).strip()
-    for name in QWEN_LANGUAGES:
-        if text.lower() == name.lower():
-            return name
-    return _CODE_NAMES.get(text.lower().replace("-", "_").split("_")[0], text)
+    return languages.qwen_name(text) or text
 
 
 class _Transport(Exception):

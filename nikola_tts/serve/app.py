@@ -27,12 +27,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from nikola_tts.engines.base import Engine, Request
-from nikola_tts.engines.remote import QWEN_LANGUAGES, _CODE_NAMES
+from nikola_tts.engines.qwen.languages import CODES
+from nikola_tts.engines.remote import QWEN_LANGUAGES
 from nikola_tts.errors import TTSError
 from nikola_tts.serve import formats
 from nikola_tts.serve.batcher import Batcher, Busy
 
-_NAME_CODES = {name.lower(): code for code, name in _CODE_NAMES.items()}
+_NAME_CODES = {name.lower(): code for code, name in CODES.items()}
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
 
 

@@ -30,7 +30,7 @@ AUTO = "Auto"
 QWEN_LANGUAGES = ("Chinese", "English", "German", "Italian", "Portuguese", "Spanish", "Japanese", "Korean",
                   "French", "Russian")
 
-_BY_CODE = {"zh": "Chinese", "en": "English", "de": "German", "it": "Italian", "pt": "Portuguese",
+CODES = {"zh": "Chinese", "en": "English", "de": "German", "it": "Italian", "pt": "Portuguese",
             "es": "Spanish", "ja": "Japanese", "ko": "Korean", "fr": "French", "ru": "Russian"}
 _BY_NAME = {name.lower(): name for name in QWEN_LANGUAGES + (AUTO,)}
 
@@ -42,7 +42,13 @@ def qwen_language(language: str | None) -> str:
     text = str(language).strip().lower().replace("-", "_")
     if text in _BY_NAME:
         return _BY_NAME[text]
-    return _BY_CODE.get(text.split("_")[0], AUTO)
+    return CODES.get(text.split("_")[0], AUTO)
+
+
+def qwen_name(language: str | None) -> str | None:
+    """Like qwen_language, but None (rather than "Auto") for a language Qwen3-TTS does not know."""
+    name = qwen_language(language)
+    return name if name != AUTO or str(language or "").strip().lower() == "auto" else None
 
 
 def is_supported(language: str | None) -> bool:
