@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -110,3 +112,15 @@ def make_site(tmp_path):
         return BuiltSite(tmp_path / f"site{next(counter)}", **kw)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny random-weight Qwen3-TTS checkpoint, built once per test session (the qwen tests)."""
+    pytest.importorskip("qwen_tts")
+    from tiny_qwen import build_tiny_checkpoint
+
+    folder = tmp_path_factory.getbasetemp() / "tiny-qwen3-tts"
+    if not (folder / "speech_tokenizer" / "preprocessor_config.json").exists():
+        build_tiny_checkpoint(folder)
+    return folder

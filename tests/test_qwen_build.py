@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,18 +13,9 @@ from test_build import probe_duration, widget_of
 if any(importlib.util.find_spec(name) is None for name in ("torch", "transformers", "qwen_tts")):
     pytest.skip("torch, transformers and qwen-tts are needed for the Qwen3-TTS builds", allow_module_level=True)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
-from tiny_qwen import build_tiny_checkpoint  # noqa: E402
 
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}  # tiny matrices: threads only add contention
 
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "tiny-qwen3-tts"
-    if not (folder / "speech_tokenizer" / "preprocessor_config.json").exists():
-        build_tiny_checkpoint(folder)
-    return folder
 
 
 def test_build_narrates_with_qwen_and_a_rebuild_imports_no_torch(site, tiny_model):

@@ -5,7 +5,6 @@ on its own, so every segment runs to the frame limit it is given."""
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,8 +26,6 @@ from nikola_tts.engines.qwen import generate as generation  # noqa: E402
 from nikola_tts.engines.qwen.generate import Item  # noqa: E402
 from nikola_tts.errors import SynthesisError, TTSError  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
-from tiny_qwen import build_tiny_checkpoint  # noqa: E402
 
 TEXTS = [
     "The ferry leaves at dawn, when the harbour is still grey.",
@@ -38,14 +35,6 @@ TEXTS = [
 ]
 LIMITS = [18, 6, 14, 10]
 
-
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    """One tiny checkpoint per test session, shared by the qwen test modules through the disk."""
-    folder = tmp_path_factory.getbasetemp() / "tiny-qwen3-tts"
-    if not (folder / "speech_tokenizer" / "preprocessor_config.json").exists():
-        build_tiny_checkpoint(folder)
-    return folder
 
 
 @pytest.fixture(scope="module", autouse=True)
