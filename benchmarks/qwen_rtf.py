@@ -274,6 +274,130 @@ def engine_run(speaker, texts, frames, batch, clock) -> tuple[float, float]:
     return wall, peak
 
 
+def fast_run(fast, texts, frames, batch, clock) -> tuple[float, float]:
+    from nikola_tts.engines.qwen.generate import Item
+
+    items = [Item(t, SPEAKER, "English") for t in texts]
+    clock.start()
+    results = dict(fast.speak(items, batch, limits=frames, force_frames=True))
+    wall, peak = clock.stop()
+    failed = [r for r in results.values() if isinstance(r, Exception)]
+    if failed:
+        raise RuntimeError(f"{len(failed)} segments failed, e.g. {failed[0]}")
+    return wall, peak
+
+
+def greedy_agreement(tts, fast_greedy, texts, frames) -> tuple[float, float, int]:
+    """Upstream greedy codes (one segment per call) against the fast path's, same model and dtype:
+    for each, (share of all codes equal, share of frames equal before a segment's first difference).
+    Also upstream in a batch of two against upstream alone: the control that shows how far bf16
+    rounding alone moves greedy codes of a random-weight model (its logits are nearly flat)."""
+    import torch
+
+    from nikola_tts.engines.qwen.generate import Item
+
+    def upstream(batch, n):
+        ids = tts._tokenize_texts([tts._build_assistant_text(t) for t in batch])
+        with forced_frames(tts):
+            ups, _ = tts.model.generate(input_ids=ids, instruct_ids=[None] * len(batch),
+                                        languages=["English"] * len(batch), speakers=[SPEAKER] * len(batch),
+                                        non_streaming_mode=True, max_new_tokens=n + 1, do_sample=False,
+                                        subtalker_dosample=False, repetition_penalty=1.05)
+        return ups[0].cpu()
+
+    counts = {"ours": [0, 0], "control": [0, 0]}
+    total = 0
+    for text, n in zip(texts, frames):
+        up = upstream([text], n)
+        ours = fast_greedy.generate_fast_codes([Item(text, SPEAKER, "English")], [n], force_frames=True)[0].cpu()
+        control = upstream([text, "A second, longer text shares the batch with it, as in any batch."], n)
+        m = min(len(up), len(ours), len(control))
+        total += m
+        for name, other in (("ours", ours), ("control", control)):
+            same = up[:m] == other[:m]
+            rows = same.all(dim=1)
+            counts[name][0] += int(same.sum())
+            counts[name][1] += m if bool(rows.all()) else int(torch.argmin(rows.int()))
+    return ({k: (v[0] / max(1, total * 16), v[1] / max(1, total)) for k, v in counts.items()}, total)
+
+
+def frame_times(fast, repeats: int = 20) -> list[tuple[int, float]]:
+    """Milliseconds per frame step, by batch size, replaying the captured graphs on idle slots."""
+    import torch
+
+    graphs = fast._setup[1]
+    out = []
+    for b in graphs.sizes:
+        graphs.run(b)
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(repeats):
+            graphs.run(b)
+        end.record()
+        torch.cuda.synchronize()
+        out.append((b, start.elapsed_time(end) / repeats))
+    return out
+
+
+def kernel_profile(fast, b: int, top: int = 12) -> list[str]:
+    """Kernels of one eager frame step at b slots: how many, how long on the GPU, the largest by time."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    stepper = fast._setup[1].stepper
+    with torch.no_grad():
+        stepper.frame(b)
+        torch.cuda.synchronize()
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            stepper.frame(b)
+            torch.cuda.synchronize()
+    events = [e for e in prof.key_averages() if e.device_type.name == "CUDA" or getattr(e, "self_device_time_total", 0)]
+    count = sum(e.count for e in events)
+    total = sum(getattr(e, "self_device_time_total", 0) for e in events) / 1000
+    lines = [f"eager frame step at {b} slots: {count} kernels, {total:.2f} ms of kernel time"]
+    for e in sorted(events, key=lambda e: -getattr(e, "self_device_time_total", 0))[:top]:
+        lines.append(f"  {getattr(e, 'self_device_time_total', 0) / 1000:8.3f} ms {e.count:6d}x  {e.key[:90]}")
+    return lines
+
+
+def kernel_check(device, dtype) -> list[str]:
+    """Each fused Triton kernel against the torch ops it replaces, on fresh random inputs: relative error."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast.kernels import TritonOps
+    from nikola_tts.engines.qwen.fast.ops import TorchOps
+    from nikola_tts.engines.qwen.sampling import gumbel_noise
+
+    fused, plain = TritonOps(), TorchOps()
+    g = torch.Generator(device=device).manual_seed(1)
+
+    def rand(*shape, dt=dtype):
+        return torch.randn(*shape, device=device, dtype=torch.float32, generator=g).to(dt)
+
+    def rel(a, b):
+        a, b = a.float(), b.float()
+        return float((a - b).norm() / b.norm().clamp_min(1e-30))
+
+    out = []
+    x, d, w = rand(37, 1, 2048), rand(37, 1, 2048), rand(2048)
+    out.append(f"kernel norm      rel err {rel(fused.norm(x, w, 1e-6), plain.norm(x, w, 1e-6)):.2e}")
+    a, b = fused.add_norm(x, d, w, 1e-6), plain.add_norm(x, d, w, 1e-6)
+    out.append(f"kernel add_norm  rel err {max(rel(a[0], b[0]), rel(a[1], b[1])):.2e}")
+    qkv = rand(5, 3, 32 * 128)[..., : 16 * 128].reshape(5, 3, 16, 128)
+    cos, sin = rand(5, 3, 128), rand(5, 3, 128)
+    wh = rand(128)
+    out.append(f"kernel heads     rel err {rel(fused.heads(qkv, wh, 1e-6, cos, sin), plain.heads(qkv, wh, 1e-6, cos, sin)):.2e}")
+    gu = rand(7, 1, 2 * 6144)
+    out.append(f"kernel silu_mul  rel err {rel(fused.silu_mul(gu), plain.silu_mul(gu)):.2e}")
+    scores = rand(9, 3072, dt=torch.float32)
+    keys = torch.randint(0, 2 ** 32, (9,), device=device, generator=g)
+    frame = torch.randint(0, 500, (9,), device=device, generator=g)
+    same = torch.equal(fused.sample(scores, keys, (2, frame, 3), 0.9, 50, None),
+                       plain.sample(scores, keys, (2, frame, 3), 0.9, 50, None))
+    out.append(f"kernel sample    same codes as torch: {same}")
+    return out
+
+
 def spread(count: int, total: int) -> list[int]:
     """count indices spread evenly over range(total) (over the lengths, once sorted)."""
     if count >= total:
@@ -297,7 +421,10 @@ def main() -> None:
     parser.add_argument("--subset", type=int, default=4, help="segments for the one-at-a-time upstream run")
     parser.add_argument("--list-size", type=int, default=64, help="texts per upstream call")
     parser.add_argument("--batch", type=int, default=None, help="engine batch size (default: from free memory)")
-    parser.add_argument("--methods", default="upstream1,upstream-lists,engine")
+    parser.add_argument("--slots", type=int, default=None, help="fast path slots (default: all segments, memory allowing)")
+    parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
+                        help="comma-separated: upstream1, upstream-lists, engine, fast, fast-passage, fast-b1, "
+                             "fast-steps, fast-profile, fast-torchops, fast-kernels, agreement, upstream-passage, faster-b1, faster-batch, upstream-b1")
     args = parser.parse_args()
     cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
     max_segments = args.max_segments or (24 if args.tiny else None)
@@ -365,7 +492,7 @@ def main() -> None:
     list(speaker.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
     print(f"warm-up {time.perf_counter() - started:.1f} s", flush=True)
 
-    rows = []
+    rows, notes = [], []
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     if "upstream1" in methods:
         by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -385,6 +512,113 @@ def main() -> None:
         wall, peak = engine_run(speaker, texts, frames, batch, clock)
         rows.append(Row(f"nikola-tts engine, batches of {batch}", f"{len(texts)}", audio, wall, peak))
         print(rows[-1].line(), flush=True)
+        release_memory(device)
+    passage = list(range(len(texts) - passage_segments, len(texts)))
+    by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    paragraph = by_length[len(by_length) // 2]  # the median paragraph, for batch 1
+    if any(m.startswith("fast") for m in methods):
+        from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
+
+        fast = FastSpeaker(tts, seed=0)
+        slots = args.slots or len(texts)
+        setup = fast.prepare([_item(t) for t in texts], slots, frames)
+        list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
+        if "fast-kernels" in methods and device.type == "cuda":
+            notes.extend(kernel_check(device, dtype))
+            print("\n".join(notes[-5:]), flush=True)
+        notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
+                     f"{setup:.1f} s of which CUDA-graph capture {fast.capture_seconds:.1f} s (outside every row)")
+        print(notes[-1], flush=True)
+        if "fast" in methods:
+            wall, peak = fast_run(fast, texts, frames, slots, clock)
+            useful = sum(frames)
+            rows.append(Row(f"nikola-tts fast path, {fast.slot_count} slots", f"{len(texts)}", audio, wall, peak))
+            print(rows[-1].line(), flush=True)
+            notes.append(f"fast path occupancy: {useful} useful frames of {fast.frames_stepped} slot-frames stepped "
+                         f"({useful / max(1, fast.frames_stepped):.0%}); {fast.stats['steps']} frame steps, "
+                         f"{fast.stats['prefill_s']:.1f} s launching prefills, {fast.stats['decode_s']:.1f} s decoding "
+                         "(second stream)")
+        if "fast-torchops" in methods:
+            plain_ops = FastSpeaker(tts, seed=0, use_kernels=False)
+            plain_ops.prepare([_item(t) for t in texts], slots, frames)
+            list(plain_ops.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
+            wall, peak = fast_run(plain_ops, texts, frames, slots, clock)
+            rows.append(Row(f"nikola-tts fast path, torch ops (no fused kernels)", f"{len(texts)}", audio, wall, peak))
+            print(rows[-1].line(), flush=True)
+            if "fast-steps" in methods:
+                for b, ms in frame_times(plain_ops):
+                    notes.append(f"frame step (torch ops), {b:4d} slots: {ms:7.2f} ms")
+            del plain_ops
+            release_memory(device)
+        if "fast-passage" in methods:
+            wall, peak = fast_run(fast, [texts[i] for i in passage], [frames[i] for i in passage], slots, clock)
+            rows.append(Row("nikola-tts fast path, the passage's paragraphs", f"{len(passage)}",
+                            sum(frames[i] for i in passage) / FRAMES_PER_SECOND, wall, peak))
+            print(rows[-1].line(), flush=True)
+        if "fast-b1" in methods:
+            wall, peak = fast_run(fast, [texts[paragraph]], [frames[paragraph]], 1, clock)
+            rows.append(Row("nikola-tts fast path, batch 1, one paragraph", "1",
+                            frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
+            print(rows[-1].line(), flush=True)
+        if "fast-steps" in methods and device.type == "cuda":
+            for b, ms in frame_times(fast):
+                notes.append(f"frame step, {b:4d} slots: {ms:7.2f} ms ({ms / b:6.3f} ms per slot-frame)")
+                print(notes[-1], flush=True)
+        if "fast-profile" in methods and device.type == "cuda":
+            for b in sorted({1, fast.slot_count}):
+                notes.extend(kernel_profile(fast, b))
+                print("\n".join(notes[-13:]), flush=True)
+        if "agreement" in methods:
+            greedy = FastSpeaker(tts, seed=0, sampling=dict(do_sample=False, subtalker_dosample=False))
+            short = by_length[:: max(1, len(by_length) // 4)][:4]
+            shares, total = greedy_agreement(tts, greedy, [texts[i] for i in short],
+                                             [min(frames[i], 60) for i in short])
+            for name, label in (("ours", "the fast path"), ("control", "upstream itself, batched with another text")):
+                share, prefix = shares[name]
+                notes.append(f"greedy {placement.dtype}, {label} vs upstream alone: {share:.1%} of codes equal, "
+                             f"{prefix:.1%} of frames equal before a segment's first difference "
+                             f"({total} frames, {len(short)} segments)")
+                print(notes[-1], flush=True)
+        del fast
+        release_memory(device)
+    if any(m.startswith("faster") for m in methods):
+        import faster_baselines as faster
+
+        reason = faster.available()
+        if reason:
+            notes.append(f"faster-qwen3-tts rows skipped: {reason}")
+            print(notes[-1], flush=True)
+        else:
+            if "faster-b1" in methods:
+                wall, peak, setup = faster.faster_one_at_a_time(tts, [texts[paragraph]], [frames[paragraph]], clock)
+                rows.append(Row("faster-qwen3-tts 0.3.2, batch 1, one paragraph", "1",
+                                frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
+                notes.append(f"faster-qwen3-tts batch-1 setup (graph capture, outside the row): {setup:.1f} s")
+                print(rows[-1].line(), flush=True)
+                release_memory(device)
+            if "faster-batch" in methods:
+                for label, chosen, size in (("the passage's paragraphs", passage, len(passage)),
+                                            (f"{args.list_size} per batch", list(range(len(texts))), args.list_size)):
+                    wall, peak, setup = faster.faster_batched(tts, [texts[i] for i in chosen],
+                                                              [frames[i] for i in chosen], size, clock)
+                    rows.append(Row(f"faster-qwen3-tts-batch 0.2.0, {label}", f"{len(chosen)}",
+                                    sum(frames[i] for i in chosen) / FRAMES_PER_SECOND, wall, peak))
+                    notes.append(f"faster-qwen3-tts-batch setup for '{label}' (graph capture, outside the row): "
+                                 f"{setup:.1f} s")
+                    print(rows[-1].line(), flush=True)
+                    release_memory(device)
+    if "upstream-passage" in methods:
+        wall, peak = upstream_lists(tts, [texts[i] for i in passage], [frames[i] for i in passage], len(passage), clock)
+        rows.append(Row("upstream, the passage's paragraphs in one call", f"{len(passage)}",
+                        sum(frames[i] for i in passage) / FRAMES_PER_SECOND, wall, peak))
+        print(rows[-1].line(), flush=True)
+    if "upstream-b1" in methods:
+        wall, peak = upstream_one_at_a_time(tts, [texts[paragraph]], [frames[paragraph]], clock)
+        rows.append(Row("upstream, batch 1, one paragraph", "1", frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
+        print(rows[-1].line(), flush=True)
+    print()
+    for note in notes:
+        print(note)
     print()
     print(HEADER)
     for row in rows:

@@ -26,6 +26,7 @@ class Settings:
     dtype: str | None = None  # model engines: "bfloat16", "float16", "float32"; None decides per chip
     instruct: str | None = None  # model engines that take a style instruction
     seed: int = 0  # sampling seed, so re-narrating unchanged text sounds the same
+    fast: object = "auto"  # Qwen: the CUDA-graph fast path ("auto": on NVIDIA GPUs), True, False
     engine_options: dict = field(default_factory=dict)
     output: str = DEFAULT_TTS_OUTPUT
     bitrate: str = "64k"
@@ -108,6 +109,8 @@ def engine_options(settings: Settings):
     for key in ("dtype", "instruct"):
         if getattr(settings, key) is not None:
             extra[key] = getattr(settings, key)
+    if settings.fast != "auto":
+        extra["fast"] = settings.fast
     extra.setdefault("seed", settings.seed)
     engines = settings.engine.values() if isinstance(settings.engine, dict) else [settings.engine]
     if "remote" in engines or settings.remote_urls:

@@ -10,6 +10,9 @@ Engine options (TTS_ENGINE_OPTIONS, some also as their own settings):
   instruct   a style instruction, e.g. "Read calmly, like a radio host." (TTS_INSTRUCT)
   seed       sampling seed, default 0: unchanged text re-narrates the same (TTS_SEED)
   attention  "sdpa", "flash_attention_2" or "eager" (default: decided per device)
+  fast       "auto" (default): the CUDA-graph fast path on NVIDIA GPUs, the plain batched
+             path elsewhere; True: the fast path's slot scheduler on any device (graphs on
+             NVIDIA only); False: always the plain path                   (TTS_FAST)
   warmup     False skips the short warm-up generation after loading
   do_sample, temperature, top_k, top_p, repetition_penalty, subtalker_dosample,
   subtalker_temperature, subtalker_top_k, subtalker_top_p
@@ -35,6 +38,7 @@ SAMPLING_KEYS = ("do_sample", "temperature", "top_k", "top_p", "repetition_penal
 REQUIRED_MODULES = (("torch", "torch"), ("transformers", "transformers"), ("qwen_tts", "qwen-tts"),
                     ("librosa", "librosa"), ("soundfile", "soundfile"), ("einops", "einops"),
                     ("huggingface_hub", "huggingface-hub"))
+STREAM_SIZE = 4096  # segments handed to the fast path at once
 INSTALL_HINT = "see the Qwen3-TTS install steps in nikola-tts's README"
 
 
@@ -54,6 +58,10 @@ class QwenEngine(Engine):
         self.dtype_option = extra.get("dtype")
         self.attention_option = extra.get("attention")
         self.warmup = extra.get("warmup", True) is not False
+        from nikola_tts.engines.qwen.fast import parse_fast
+
+        self.fast_option = parse_fast(extra.get("fast", "auto"))
+        self.fast = False
         self.sampling = _sampling_overrides(extra)
         self._model_name: str | None = None
         self._tts = None
@@ -122,10 +130,18 @@ class QwenEngine(Engine):
         tts = loader.load_model(folder, placement)
         log.info(f"Qwen3-TTS: loaded {self.model_name} in {time.monotonic() - started:.1f} s")
 
+        from nikola_tts.engines.qwen.fast import fast_path_decision
         from nikola_tts.engines.qwen.generate import Speaker, auto_batch_size, release_memory
 
         self._tts, self._placement = tts, placement
-        self._speaker = Speaker(tts, seed=self.seed, instruct=self.instruct, sampling=self.sampling)
+        self.fast, why = fast_path_decision(self.fast_option, placement.device_type, rocm=placement.rocm)
+        log.info(f"Qwen3-TTS: {why}")
+        if self.fast:
+            from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
+
+            self._speaker = FastSpeaker(tts, seed=self.seed, instruct=self.instruct, sampling=self.sampling)
+        else:
+            self._speaker = Speaker(tts, seed=self.seed, instruct=self.instruct, sampling=self.sampling)
         if self.instruct and tts.model.tts_model_size == "0b6":
             log.warning("Qwen3-TTS: the 0.6B CustomVoice model takes no instruction; TTS_INSTRUCT is ignored")
         if self.warmup:
@@ -158,6 +174,8 @@ class QwenEngine(Engine):
 
     @property
     def batch_size(self):
+        if self.fast:  # the fast path streams a whole group through its slots (TTS_BATCH_SIZE caps the slots)
+            return STREAM_SIZE
         if self.options.batch_size:
             return max(1, int(self.options.batch_size))
         return self._auto_batch or batching.CPU_BATCH
@@ -166,7 +184,10 @@ class QwenEngine(Engine):
         from nikola_tts.engines.qwen.generate import Item
 
         items = [Item(r.text, r.voice, qwen_language(r.language)) for r in requests]
-        yield from self._speaker.speak(items, self.batch_size)
+        if self.fast:  # slots: TTS_BATCH_SIZE, else as many as memory holds
+            yield from self._speaker.speak(items, self.options.batch_size or STREAM_SIZE)
+        else:
+            yield from self._speaker.speak(items, self.batch_size)
 
     def close(self):
         if self._speaker is None:
@@ -182,8 +203,11 @@ class QwenEngine(Engine):
             return f"Qwen3-TTS {self.model_name}"
         p = self._placement
         where = f"{p.device} ({p.device_name})" if p.device_name else p.device
-        return (f"Qwen3-TTS {self.model_name} on {where}, {p.dtype} ({p.dtype_reason}), {p.attention} attention, "
-                f"batches of up to {self.batch_size}")
+        if self.fast:
+            how = "fast path (CUDA graphs, continuous batching)" if p.device_type == "cuda" else "fast path"
+        else:
+            how = f"batches of up to {self.batch_size}"
+        return f"Qwen3-TTS {self.model_name} on {where}, {p.dtype} ({p.dtype_reason}), {p.attention} attention, {how}"
 
 
 def _sampling_overrides(extra: dict) -> dict:

@@ -63,6 +63,7 @@ class Placement:
     dtype_reason: str
     device_name: str = ""
     warnings: tuple = ()
+    rocm: bool = False  # an AMD GPU behind torch's "cuda" device
 
     @property
     def device_type(self) -> str:
@@ -181,7 +182,7 @@ def place(requested_device, facts: DeviceFacts, dtype_override=None, attention_o
     dtype, why, warnings = choose_dtype(kind, capability, bf16_ok, dtype_override, rocm=facts.hip_build is not None)
     attention = choose_attention(kind, capability, facts.flash_attn, dtype, attention_override)
     name = facts.names[index] if index is not None and index < len(facts.names) else ""
-    return Placement(device, dtype, attention, why, name, warnings)
+    return Placement(device, dtype, attention, why, name, warnings, rocm=kind == "cuda" and facts.hip_build is not None)
 
 
 def gather_facts() -> DeviceFacts:

@@ -178,6 +178,15 @@ class Speaker:
             waves.extend(decoded)
         return waves
 
+    def checked_audio(self, item: Item, frames: int, wave: np.ndarray) -> Audio | Exception:
+        if frames == 0 or len(wave) == 0:
+            return SynthesisError(f"Qwen3-TTS produced no audio for {first_words(item.text)!r}")
+        if not np.isfinite(wave).all():
+            return SynthesisError(
+                f"Qwen3-TTS produced invalid audio (NaN) for {first_words(item.text)!r}: with TTS_DTYPE "
+                "'float16' this model overflows; use 'bfloat16' or 'float32'")
+        return self.to_audio(wave)
+
     def to_audio(self, wave: np.ndarray) -> Audio:
         pcm = np.clip(np.asarray(wave, dtype=np.float32), -1.0, 1.0)
         return Audio((np.round(pcm * 32767.0)).astype("<i2").tobytes(), self.sample_rate)
@@ -239,14 +248,7 @@ class Speaker:
                 log.warning(f"Qwen3-TTS: the segment {first_words(item.text)!r} reached its limit of "
                             f"{codes.limit / batching.FRAMES_PER_SECOND:.1f} seconds and was cut off there; "
                             "listen to it, and reword it if it sounds wrong")
-            if int(codes.frames.shape[0]) == 0 or len(wave) == 0:
-                results.append(SynthesisError(f"Qwen3-TTS produced no audio for {first_words(item.text)!r}"))
-            elif not np.isfinite(wave).all():
-                results.append(SynthesisError(
-                    f"Qwen3-TTS produced invalid audio (NaN) for {first_words(item.text)!r}: with TTS_DTYPE "
-                    "'float16' this model overflows; use 'bfloat16' or 'float32'"))
-            else:
-                results.append(self.to_audio(wave))
+            results.append(self.checked_audio(item, int(codes.frames.shape[0]), wave))
         return results
 
 

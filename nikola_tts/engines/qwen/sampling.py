@@ -56,8 +56,8 @@ def gumbel_noise(keys: torch.Tensor, counters: tuple, vocab: int) -> torch.Tenso
     if device.type == "mps":  # 64-bit integer kernels are patchy on MPS: hash on the CPU
         keys = keys.cpu()
     h = keys.to(torch.int64) & _MASK
-    for counter in counters:
-        h = _mix(h ^ (int(counter) & _MASK))
+    for counter in counters:  # ints, or per-row int64 tensors (the fast path's frame numbers)
+        h = _mix(h ^ ((counter.to(h.device) if torch.is_tensor(counter) else int(counter)) & _MASK))
     bits = _mix(h[:, None] ^ _token_hashes(vocab, keys.device)[None, :]) >> 9  # 23 random bits: exact in float32
     uniform = (bits.to(torch.float32) + 0.5) * (1.0 / (1 << 23))  # in (0, 1), never 0 or 1
     return (-torch.log(-torch.log(uniform))).to(device)
@@ -86,19 +86,25 @@ class SeededSampler(LogitsProcessor):
         self.frame = 0  # set by the caller for the code predictor (one call of it per frame)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        scores = scores.float() / self.temperature
-        vocab = scores.shape[-1]
-        if self.top_k is not None and self.top_k < vocab:
-            kth = torch.topk(scores, self.top_k, dim=-1).values[..., -1:]
-            scores = scores.masked_fill(scores < kth, float("-inf"))
-        if self.top_p is not None:
-            ordered, order = torch.sort(scores, descending=False, dim=-1)
-            cumulative = ordered.softmax(dim=-1).cumsum(dim=-1)
-            drop = cumulative <= (1 - self.top_p)
-            drop[..., -1:] = False  # always keep the most likely token
-            scores = scores.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
+        scores = restrict(scores, self.temperature, self.top_k, self.top_p)
         step = input_ids.shape[-1]
-        return scores + gumbel_noise(self.keys, (self.stream, self.frame, step), vocab)
+        return scores + gumbel_noise(self.keys, (self.stream, self.frame, step), scores.shape[-1])
+
+
+def restrict(scores: torch.Tensor, temperature: float, top_k: int | None, top_p: float | None) -> torch.Tensor:
+    """float32 scores / temperature, with tokens outside the top k and the top p set to -inf."""
+    scores = scores.float() / temperature
+    vocab = scores.shape[-1]
+    if top_k is not None and top_k < vocab:
+        kth = torch.topk(scores, top_k, dim=-1).values[..., -1:]
+        scores = scores.masked_fill(scores < kth, float("-inf"))
+    if top_p is not None:
+        ordered, order = torch.sort(scores, descending=False, dim=-1)
+        cumulative = ordered.softmax(dim=-1).cumsum(dim=-1)
+        drop = cumulative <= (1 - top_p)
+        drop[..., -1:] = False  # always keep the most likely token
+        scores = scores.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
+    return scores
 
 
 class FrameLimits(StoppingCriteria):

@@ -1,0 +1,48 @@
+"""The fast path: a whole backlog of segments through one NVIDIA GPU, frame by frame.
+
+    prompt.py     a segment's prompt embeddings, as upstream builds them
+    weights.py    the loaded model's weights, regrouped (fused q/k/v and gate/up, stacked heads)
+    layers.py     decoder-layer arithmetic for static shapes (grouped-query attention, no repeat)
+    sampler.py    code choice on the device: penalties, masks, seeded Gumbel-max or argmax
+    slots.py      the fixed slots and their key/value caches
+    step.py       prefill of one segment; one frame (15 predictor steps + 1 talker step) of all slots
+    graphs.py     the frame step captured as one CUDA graph per batch size
+    scheduler.py  continuous batching: refill finished slots, pack the tail into smaller graphs
+    decode.py     codes -> waveforms on a second CUDA stream while generation goes on
+    speaker.py    the engine-facing Speaker: sizes slots from free memory, falls back to the plain path
+    gpus.py       several GPUs: one worker process per GPU, segments shared out by length
+
+Everything but graphs and the second stream also runs on the CPU, which is how the tests check
+it against upstream generation. This module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from nikola_tts.errors import TTSError
+
+FAST_CHOICES = ("auto", True, False)
+
+
+def parse_fast(value) -> object:
+    """TTS_FAST / the 'fast' engine option: 'auto', True or False (strings accepted)."""
+    if isinstance(value, bool) or value == "auto":
+        return value
+    text = str(value).strip().lower() if value is not None else "auto"
+    table = {"auto": "auto", "": "auto", "true": True, "yes": True, "on": True, "1": True,
+             "false": False, "no": False, "off": False, "0": False}
+    if text not in table:
+        raise TTSError(f"TTS_FAST is {value!r}: use 'auto', True or False")
+    return table[text]
+
+
+def fast_path_decision(option, device_type: str, rocm: bool = False) -> tuple[bool, str]:
+    """(use the fast path?, why) for a device type ('cuda', 'mps', 'cpu')."""
+    if option is False:
+        return False, "plain batched path (TTS_FAST = False)"
+    if option is True:
+        graphs = "with CUDA graphs" if device_type == "cuda" and not rocm else "without CUDA graphs on this device"
+        return True, f"fast path {graphs} (TTS_FAST = True)"
+    if device_type == "cuda" and not rocm:
+        return True, "fast path: CUDA graphs and continuous batching (TTS_FAST = 'auto' on an NVIDIA GPU)"
+    where = {"mps": "Apple MPS", "cpu": "the CPU"}.get(device_type, "ROCm" if rocm else device_type)
+    return False, f"plain batched path on {where} (the fast path needs an NVIDIA GPU; TTS_FAST = 'auto')"

@@ -1,0 +1,153 @@
+"""Fused Triton kernels for the fast path on NVIDIA GPUs: one launch where torch needs several.
+
+Each kernel computes what ops.TorchOps computes (float32 inside, the model's dtype out) and is
+checked against it by `benchmarks/qwen_rtf.py --methods fast-kernels` on the GPU; on any other
+device these are never used. The sampling kernel reproduces sampling.gumbel_noise's counter
+hash exactly (32-bit lowbias32 on the same counters), so a segment draws the same noise here
+as on the CPU.
+"""
+
+from __future__ import annotations
+
+import torch
+import triton
+import triton.language as tl
+
+from nikola_tts.engines.qwen.fast.ops import TorchOps
+
+
+@triton.jit
+def _norm_kernel(x_ptr, d_ptr, w_ptr, sum_ptr, out_ptr, n, eps, HAS_DELTA: tl.constexpr, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    cols = tl.arange(0, BLOCK)
+    mask = cols < n
+    x = tl.load(x_ptr + row * n + cols, mask=mask, other=0.0)
+    if HAS_DELTA:
+        x = (x.to(tl.float32) + tl.load(d_ptr + row * n + cols, mask=mask, other=0.0).to(tl.float32)).to(x.dtype)
+        tl.store(sum_ptr + row * n + cols, x, mask=mask)
+    xf = x.to(tl.float32)
+    rstd = 1.0 / tl.sqrt(tl.sum(xf * xf, axis=0) / n + eps)
+    y = (xf * rstd).to(x.dtype).to(tl.float32)
+    w = tl.load(w_ptr + cols, mask=mask, other=0.0).to(tl.float32)
+    tl.store(out_ptr + row * n + cols, (w * y).to(x.dtype), mask=mask)
+
+
+@triton.jit
+def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, x_row_stride, heads, seq, cos_batch_stride, eps,
+                  D: tl.constexpr):
+    pid = tl.program_id(0)  # one (batch, seq, head)
+    head = pid % heads
+    token = pid // heads
+    s = token % seq
+    b = token // seq
+    half: tl.constexpr = D // 2
+    cols = tl.arange(0, half)
+    base = x_ptr + token * x_row_stride + head * D
+    lo = tl.load(base + cols).to(tl.float32)
+    hi = tl.load(base + half + cols).to(tl.float32)
+    rstd = 1.0 / tl.sqrt((tl.sum(lo * lo, axis=0) + tl.sum(hi * hi, axis=0)) / D + eps)
+    dtype = out_ptr.dtype.element_ty
+    lo = (tl.load(w_ptr + cols).to(tl.float32) * (lo * rstd).to(dtype).to(tl.float32)).to(dtype).to(tl.float32)
+    hi = (tl.load(w_ptr + half + cols).to(tl.float32) * (hi * rstd).to(dtype).to(tl.float32)).to(dtype).to(tl.float32)
+    trig = b * cos_batch_stride + s * D
+    c_lo = tl.load(cos_ptr + trig + cols).to(tl.float32)
+    c_hi = tl.load(cos_ptr + trig + half + cols).to(tl.float32)
+    s_lo = tl.load(sin_ptr + trig + cols).to(tl.float32)
+    s_hi = tl.load(sin_ptr + trig + half + cols).to(tl.float32)
+    out = out_ptr + ((b * heads + head) * seq + s) * D  # (batch, heads, seq, dim)
+    tl.store(out + cols, (lo * c_lo - hi * s_lo).to(dtype))
+    tl.store(out + half + cols, (hi * c_hi + lo * s_hi).to(dtype))
+
+
+@triton.jit
+def _silu_mul_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    block = tl.program_id(1)
+    cols = block * BLOCK + tl.arange(0, BLOCK)
+    mask = cols < n
+    g = tl.load(x_ptr + row * 2 * n + cols, mask=mask, other=0.0).to(tl.float32)
+    u = tl.load(x_ptr + row * 2 * n + n + cols, mask=mask, other=0.0)
+    silu = (g / (1.0 + tl.exp(-g))).to(u.dtype).to(tl.float32)
+    tl.store(out_ptr + row * n + cols, (silu * u.to(tl.float32)).to(u.dtype), mask=mask)
+
+
+@triton.jit
+def _mix(x):
+    """lowbias32 on int64 lanes holding 32-bit values (products wrap mod 2**64; the mask keeps the low 32 bits)."""
+    x = x ^ (x >> 16)
+    x = (x * 0x7FEB352D) & 0xFFFFFFFF
+    x = x ^ (x >> 15)
+    x = (x * 0x846CA68B) & 0xFFFFFFFF
+    return x ^ (x >> 16)
+
+
+@triton.jit
+def _gumbel_kernel(scores_ptr, kth_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, out_ptr, vocab, inv_temperature,
+                   HAS_KTH: tl.constexpr, BLOCK: tl.constexpr):
+    row = tl.program_id(0)
+    cols = tl.arange(0, BLOCK)
+    mask = cols < vocab
+    s = tl.load(scores_ptr + row * vocab + cols, mask=mask, other=float("-inf")) * inv_temperature
+    if HAS_KTH:
+        s = tl.where(s < tl.load(kth_ptr + row) * inv_temperature, float("-inf"), s)
+    h = tl.load(keys_ptr + row).to(tl.int64) & 0xFFFFFFFF
+    h = _mix(h ^ (tl.load(c0_ptr + row).to(tl.int64) & 0xFFFFFFFF))
+    h = _mix(h ^ (tl.load(c1_ptr + row).to(tl.int64) & 0xFFFFFFFF))
+    h = _mix(h ^ (tl.load(c2_ptr + row).to(tl.int64) & 0xFFFFFFFF))
+    token = _mix(cols.to(tl.int64) + 0x9E3779B9)
+    bits = _mix(h ^ token) >> 9  # 23 random bits: exact in float32
+    uniform = (bits.to(tl.float32) + 0.5) * (1.0 / 8388608.0)
+    tl.store(out_ptr + row * vocab + cols, s - tl.log(-tl.log(uniform)), mask=mask)
+
+
+class TritonOps(TorchOps):
+    name = "triton"
+
+    def norm(self, x, weight, eps):
+        return self._norm(x, None, weight, eps)[1]
+
+    def add_norm(self, x, delta, weight, eps):
+        return self._norm(x, delta, weight, eps)
+
+    def _norm(self, x, delta, weight, eps):
+        n = x.shape[-1]
+        rows = x.numel() // n
+        x = x.contiguous()
+        out = torch.empty_like(x)
+        total = torch.empty_like(x) if delta is not None else x
+        _norm_kernel[(rows,)](x, delta.contiguous() if delta is not None else x, weight, total, out, n, eps,
+                              HAS_DELTA=delta is not None, BLOCK=triton.next_power_of_2(n))
+        return total, out
+
+    def heads(self, x, weight, eps, cos, sin):
+        batch, seq, heads, dim = x.shape
+        if x.stride(3) != 1 or x.stride(2) != dim or x.stride(0) != seq * x.stride(1):
+            x = x.contiguous()
+        out = torch.empty(batch, heads, seq, dim, device=x.device, dtype=x.dtype)
+        cos, sin = cos.contiguous(), sin.contiguous()
+        cos_batch_stride = 0 if cos.shape[0] == 1 else seq * dim
+        _heads_kernel[(batch * seq * heads,)](x, weight, cos, sin, out, x.stride(1), heads, seq, cos_batch_stride, eps,
+                                              D=dim)
+        return out
+
+    def silu_mul(self, gate_up):
+        n = gate_up.shape[-1] // 2
+        rows = gate_up.numel() // (2 * n)
+        gate_up = gate_up.contiguous()
+        out = torch.empty(*gate_up.shape[:-1], n, device=gate_up.device, dtype=gate_up.dtype)
+        block = 1024
+        _silu_mul_kernel[(rows, triton.cdiv(n, block))](gate_up, out, n, BLOCK=block)
+        return out
+
+    def sample(self, scores, keys, counters, temperature, top_k, top_p):
+        if top_p is not None:  # nucleus sampling sorts: leave it to torch
+            return super().sample(scores, keys, counters, temperature, top_k, top_p)
+        rows, vocab = scores.shape
+        scores = scores.float().contiguous()
+        kth = torch.topk(scores, top_k, dim=-1).values[:, -1].contiguous() if top_k and top_k < vocab else scores
+        c = [counter.to(torch.int64).contiguous() if torch.is_tensor(counter)
+             else torch.full((rows,), int(counter), device=scores.device, dtype=torch.int64) for counter in counters]
+        out = torch.empty_like(scores)
+        _gumbel_kernel[(rows,)](scores, kth, keys.contiguous(), c[0], c[1], c[2], out, vocab, 1.0 / float(temperature),
+                                HAS_KTH=bool(top_k and top_k < vocab), BLOCK=triton.next_power_of_2(vocab))
+        return out.argmax(dim=-1)

@@ -1,0 +1,51 @@
+"""The small element-wise operations of a decoder layer, two ways.
+
+`TorchOps` is upstream's arithmetic op for op (several kernels each: RMSNorm alone is seven),
+which the CPU tests hold to upstream generation bit for bit. `kernels.TritonOps` does the same
+math in one fused Triton kernel each, on CUDA, where a frame's time is set by how many kernels
+it launches rather than by the bytes they move. The frame step is written against this
+interface only.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from nikola_tts.engines.qwen.sampling import gumbel_noise, restrict
+
+
+class TorchOps:
+    name = "torch"
+
+    def norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+        dtype = x.dtype
+        h = x.to(torch.float32)
+        h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
+        return weight * h.to(dtype)
+
+    def add_norm(self, x: torch.Tensor, delta: torch.Tensor, weight: torch.Tensor, eps: float):
+        """(x + delta, RMSNorm(x + delta)): a residual connection and the next norm."""
+        x = x + delta
+        return x, self.norm(x, weight, eps)
+
+    def heads(self, x: torch.Tensor, weight: torch.Tensor, eps: float, cos: torch.Tensor, sin: torch.Tensor,
+              ) -> torch.Tensor:
+        """Per-head RMSNorm then rotary embedding: x (batch, seq, heads, dim) -> (batch, heads, seq, dim).
+
+        cos/sin: (batch or 1, seq, dim)."""
+        h = self.norm(x, weight, eps).transpose(1, 2)
+        cos, sin = cos[:, None], sin[:, None]
+        half = h.shape[-1] // 2
+        rotated = torch.cat((-h[..., half:], h[..., :half]), dim=-1)
+        return h * cos + rotated * sin
+
+    def silu_mul(self, gate_up: torch.Tensor) -> torch.Tensor:
+        gate, up = gate_up.chunk(2, dim=-1)
+        return F.silu(gate) * up
+
+    def sample(self, scores: torch.Tensor, keys: torch.Tensor, counters: tuple, temperature: float,
+               top_k: int | None, top_p: float | None) -> torch.Tensor:
+        """Seeded Gumbel-max draw (sampling.py) from float32 scores -> (rows,) codes."""
+        shaped = restrict(scores, temperature, top_k, top_p)
+        return (shaped + gumbel_noise(keys, counters, shaped.shape[-1])).argmax(dim=-1)

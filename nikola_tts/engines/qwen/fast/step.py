@@ -1,0 +1,152 @@
+"""What the GPU does for a segment: its prefill once, then one frame at a time for all slots.
+
+One frame of every live slot = the code predictor's 15 steps (residual codes 1-15 of the frame
+the talker began) + one talker step (the next frame's first code), with sampling, EOS and
+frame-limit bookkeeping done on the device. `frame()` reads and writes only tensors of `Slots`,
+with fixed shapes and no host synchronization, so `graphs.py` can capture it whole; on a
+device without CUDA graphs the same function runs as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from nikola_tts.engines.qwen.fast.layers import causal_prefill, finish_layer, grouped_attention, next_norms, qkv
+from nikola_tts.engines.qwen.fast.ops import TorchOps
+from nikola_tts.engines.qwen.fast.sampler import Choice, penalize, suppressed_mask
+from nikola_tts.engines.qwen.fast.slots import Slots
+from nikola_tts.engines.qwen.fast.weights import Weights
+from nikola_tts.engines.qwen.sampling import PREDICTOR_STREAM, TALKER_STREAM
+
+
+@dataclass(frozen=True)
+class Rules:
+    talker: Choice
+    predictor: Choice
+    repetition_penalty: float
+
+    @classmethod
+    def from_settings(cls, settings: dict) -> "Rules":
+        return cls(talker=Choice.from_settings(settings), predictor=Choice.from_settings(settings, "subtalker_"),
+                   repetition_penalty=float(settings["repetition_penalty"]))
+
+
+class Stepper:
+    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None):
+        self.w, self.s, self.rules = w, slots, rules
+        self.ops = ops or TorchOps()
+        config = w.config
+        self.eos = int(config.codec_eos_token_id)
+        self.suppressed = suppressed_mask(int(w.codec_head.shape[0]), self.eos, w.device)
+        self.positions = torch.arange(slots.length, device=w.device)
+        self.rows = torch.arange(slots.count, device=w.device)
+        self.first_two = torch.ones(2, 2, device=w.device, dtype=torch.bool).triu(1)[None, None]
+
+    # -- the talker's logits -> a frame's first code -------------------------------------------
+    def _first_code(self, hidden, rows, frame_index, seen, eos_from, keys):
+        scores = F.linear(hidden, self.w.codec_head).float()
+        scores = penalize(scores, seen, self.rules.repetition_penalty)
+        scores = scores.masked_fill(self.suppressed, float("-inf"))
+        hold_eos = frame_index < eos_from
+        scores[:, self.eos] = torch.where(hold_eos, torch.full_like(hold_eos, float("-inf"), dtype=scores.dtype),
+                                          scores[:, self.eos])
+        return self.rules.talker.pick(scores, keys, (TALKER_STREAM, 0, frame_index), self.ops)
+
+    # -- prefill: one segment into one slot (eager, outside graphs) ----------------------------
+    @torch.no_grad()
+    def prefill(self, slot: int, embeds: torch.Tensor, pad: torch.Tensor, limit: int, key: int,
+                forced: bool) -> None:
+        w, s, t = self.w, self.s, self.w.talker
+        n = int(embeds.shape[1])
+
+        def store(i, k, v):
+            s.k[i, slot, :, :n] = k[0]
+            s.v[i, slot, :, :n] = v[0]
+
+        hidden = causal_prefill(self.ops, t, embeds.to(w.dtype), t.cos[:n][None], t.sin[:n][None], store)
+        one = slice(slot, slot + 1)
+        s.seen[one] = False
+        s.eos_from[one] = limit + 1 if forced else 2
+        s.keys[one] = key
+        code0 = self._first_code(hidden, None, torch.zeros(1, dtype=torch.long, device=w.device), s.seen[one],
+                                 s.eos_from[one], s.keys[one])
+        s.hidden[one] = hidden
+        s.pad[one] = pad.to(w.dtype)
+        s.code0[one] = code0
+        s.seen[slot, code0] = True
+        s.frame[one] = 0
+        s.prompt[one] = n
+        s.limit[one] = limit
+        s.active[one] = True
+
+    # -- one frame for slots [0, b) --------------------------------------------------------------
+    def frame(self, b: int) -> None:
+        w, s = self.w, self.s
+        active, frame = s.active[:b], s.frame[:b]
+        codes, embeds = self._residual_codes(b)
+        # the talker: the whole frame's embeddings (summed) -> the next frame's first code
+        x = (torch.stack(embeds, dim=1).sum(1) + s.pad[:b])[:, None]
+        position = (s.prompt[:b] + frame).clamp(max=s.length - 1)
+        t = w.talker
+        cos, sin = t.cos[position][:, None], t.sin[position][:, None]
+        hidden_mask = (self.positions[None, :] > position[:, None])[:, None, None, :]
+        rows = self.rows[:b]
+        ops = self.ops
+        h = ops.norm(x, t.layers[0].input_norm, t.eps)
+        for i, (layer, after) in enumerate(zip(t.layers, next_norms(t))):
+            q, k, v = qkv(ops, t, layer, h, cos, sin)
+            s.k[i, rows, :, position] = k[:, :, 0]
+            s.v[i, rows, :, position] = v[:, :, 0]
+            attn = grouped_attention(q, s.k[i, :b], s.v[i, :b], hidden_mask, t.head_dim ** -0.5)
+            x, h = finish_layer(ops, t, layer, x, attn, after)
+        hidden = h[:, 0]
+        done = frame + 1
+        code0 = self._first_code(hidden, rows, done, s.seen[:b], s.eos_from[:b], s.keys[:b])
+        # bookkeeping, for live slots only
+        slot_codes = torch.stack(codes, dim=1)
+        at = frame.clamp(max=s.max_frames - 1)
+        s.codes[rows, at] = torch.where(active[:, None], slot_codes, s.codes[rows, at])
+        finished = (code0 == self.eos) | (done >= s.limit[:b])
+        s.seen[rows, code0] = s.seen[rows, code0] | active
+        s.frame[:b] = torch.where(active, done, frame)
+        s.code0[:b] = torch.where(active, code0, s.code0[:b])
+        s.hidden[:b] = torch.where(active[:, None], hidden, s.hidden[:b])
+        s.active[:b] = active & ~finished
+
+    def _residual_codes(self, b: int):
+        """The code predictor's pass for slots [0, b): (the frame's 16 codes, their 16 embeddings)."""
+        w, s, p = self.w, self.s, self.w.predictor
+        code0, frame, keys = s.code0[:b], s.frame[:b], s.keys[:b]
+        first = F.embedding(code0, w.codec_embedding)
+        codes, embeds = [code0], [first]
+        x = self._project(torch.stack([s.hidden[:b], first], dim=1))
+        scale = p.head_dim ** -0.5
+        for j in range(w.groups - 1):
+            start = 0 if j == 0 else j + 1
+            end = j + 2
+            cos, sin = p.cos[start:end][None], p.sin[start:end][None]
+            h = self.ops.norm(x, p.layers[0].input_norm, p.eps)
+            for i, (layer, after) in enumerate(zip(p.layers, next_norms(p))):
+                q, k, v = qkv(self.ops, p, layer, h, cos, sin)
+                s.pk[i, :b, :, start:end] = k
+                s.pv[i, :b, :, start:end] = v
+                attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end],
+                                         self.first_two if j == 0 else None, scale)
+                x, h = finish_layer(self.ops, p, layer, x, attn, after)
+            h = h[:, -1]
+            scores = F.linear(h, w.residual_heads[j]).float()
+            code = self.rules.predictor.pick(scores, keys, (PREDICTOR_STREAM, frame, j), self.ops)
+            embed = F.embedding(code, w.residual_embeddings[j])
+            codes.append(code)
+            embeds.append(embed)
+            if j < w.groups - 2:
+                x = self._project(embed[:, None])
+        return codes, embeds
+
+    def _project(self, x):
+        if self.w.projection is None:
+            return x
+        return F.linear(x, self.w.projection, self.w.projection_bias)

@@ -1,0 +1,149 @@
+"""The fast path's logic (nikola_tts/engines/qwen/fast) on the tiny random checkpoint, on CPU.
+
+On CUDA the same frame step is captured in CUDA graphs; here it runs as it is, which is what
+lets these tests hold it to upstream qwen_tts generation code for code.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+try:
+    from nikola_tts.engines.qwen.compat import import_qwen_tts
+
+    import_qwen_tts()
+except ImportError as exc:
+    pytest.skip(f"qwen-tts cannot be imported here: {exc}", allow_module_level=True)
+
+from nikola_tts.engines import EngineOptions, create_engine  # noqa: E402
+from nikola_tts.engines.qwen.fast import fast_path_decision, parse_fast  # noqa: E402
+from nikola_tts.engines.qwen.fast.speaker import FastSpeaker  # noqa: E402
+from nikola_tts.engines.qwen.generate import Item  # noqa: E402
+from nikola_tts.errors import TTSError  # noqa: E402
+
+TEXTS = [
+    "The ferry leaves at dawn, when the harbour is still grey.",
+    "Hello.",
+    "Crossing takes forty minutes; most passengers drink tea.",
+    "On the far side, a bakery sells warm bread.",
+    "La narración se genera en el ordenador del autor.",
+]
+LIMITS = [18, 6, 14, 10, 12]
+GREEDY = dict(do_sample=False, subtalker_dosample=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def loaded(model, **extra):
+    extra.setdefault("warmup", False)
+    engine = create_engine("qwen", EngineOptions(model=str(model), extra=extra))
+    engine.load()
+    return engine
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model):
+    engine = loaded(tiny_model)
+    yield engine
+    engine.close()
+
+
+def items(texts=TEXTS):
+    return [Item(text, "eric", "English") for text in texts]
+
+
+def upstream_greedy(tts, text: str, limit: int, penalty: float):
+    """Upstream qwen_tts generation of one segment alone, greedy: its (frames, 16) codes."""
+    ids = tts._tokenize_texts([tts._build_assistant_text(text)])
+    codes, hiddens = tts.model.generate(input_ids=ids, instruct_ids=[None], languages=["English"], speakers=["eric"],
+                                        non_streaming_mode=True, max_new_tokens=limit + 1, do_sample=False,
+                                        subtalker_dosample=False, repetition_penalty=penalty)
+    return codes[0], hiddens[0]
+
+
+def test_greedy_codes_equal_upstream_generation_of_each_segment_alone(engine):
+    fast = FastSpeaker(engine._tts, sampling=GREEDY)
+    for text, limit in zip(TEXTS, LIMITS):
+        expected, _ = upstream_greedy(engine._tts, text, limit, fast.sampling["repetition_penalty"])
+        ours = fast.generate_fast_codes(items([text]), [limit])[0]
+        assert ours.shape == (limit, 16)
+        assert torch.equal(ours, expected)
+
+
+@pytest.mark.parametrize("sampling", [GREEDY, {}], ids=["greedy", "sampled"])
+def test_segments_streaming_through_two_slots_get_the_codes_they_get_alone(engine, sampling):
+    fast = FastSpeaker(engine._tts, sampling=sampling)
+    alone = [fast.generate_fast_codes(items([t]), [n], max_batch=1)[0] for t, n in zip(TEXTS, LIMITS)]
+    streamed = fast.generate_fast_codes(items(), LIMITS, max_batch=2)  # refills, then packs the tail
+    assert fast.slot_count == 2
+    for one, many in zip(alone, streamed):
+        assert torch.equal(one, many)
+
+
+def test_sampled_codes_equal_the_plain_batched_paths(engine):
+    """Same seeded per-segment sampling: switching TTS_FAST does not change what a segment says."""
+    fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)
+    plain = engine._speaker.generate_codes(items(), LIMITS)
+    ours = fast.generate_fast_codes(items(), LIMITS, max_batch=3)
+    for expected, got in zip(plain, ours):
+        assert torch.equal(expected.frames, got)
+
+
+def test_a_segment_ends_where_the_model_says_stop_as_upstream_does(tiny_model):
+    engine = loaded(tiny_model, **GREEDY)
+    tts, text = engine._tts, TEXTS[0]
+    penalty = engine._speaker.sampling["repetition_penalty"]
+    _, hiddens = upstream_greedy(tts, text, 8, penalty)
+    eos = tts.model.config.talker_config.codec_eos_token_id
+    with torch.no_grad():  # make "stop" the talker's clear choice at its third step (EOS is held back before)
+        h = hiddens[2].float()
+        tts.model.talker.codec_head.weight[eos] = (50 * h / h.dot(h)).to(tts.model.talker.codec_head.weight.dtype)
+    expected, _ = upstream_greedy(tts, text, 8, penalty)
+    fast = FastSpeaker(tts, sampling=GREEDY)
+    ours = fast.generate_fast_codes(items([text]), [8])[0]
+    assert expected.shape[0] == 2
+    assert torch.equal(ours, expected)
+    engine.close()
+
+
+def test_the_fast_path_speaks_audio_like_the_plain_path(engine):
+    fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)
+    ours = dict(fast.speak(items(), 2, LIMITS))
+    plain = dict(engine._speaker.speak(items(), 5, LIMITS))
+    assert sorted(ours) == list(range(len(TEXTS)))
+    for index, audio in ours.items():
+        assert audio.sample_rate == 24000
+        assert audio.samples == plain[index].samples
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("auto", "auto"), (None, "auto"), (True, True), (False, False), ("yes", True), ("off", False), ("0", False)])
+def test_tts_fast_accepts_auto_true_and_false(value, expected):
+    assert parse_fast(value) == expected
+
+
+def test_tts_fast_refuses_other_values_naming_the_choices():
+    with pytest.raises(TTSError, match=r"TTS_FAST is 'fastest': use 'auto', True or False"):
+        parse_fast("fastest")
+
+
+@pytest.mark.parametrize("option,device,rocm,fast,words", [
+    ("auto", "cuda", False, True, "CUDA graphs"),
+    ("auto", "cuda", True, False, "ROCm"),
+    ("auto", "mps", False, False, "Apple MPS"),
+    ("auto", "cpu", False, False, "the CPU"),
+    (True, "cpu", False, True, "without CUDA graphs"),
+    (True, "cuda", False, True, "with CUDA graphs"),
+    (False, "cuda", False, False, "TTS_FAST = False"),
+])
+def test_the_fast_path_is_for_nvidia_gpus_unless_asked_for(option, device, rocm, fast, words):
+    use, why = fast_path_decision(option, device, rocm=rocm)
+    assert use is fast and words in why
