@@ -177,6 +177,17 @@ def build_random(size: str, device: str, dtype, attention: str):
     return tts
 
 
+def random_model_on(size: str, dtype, attention: str, device: str):
+    """build_random for a GPU worker process (same seed, so every GPU holds the same weights)."""
+    import torch
+
+    from nikola_tts.engines.qwen.compat import import_qwen_tts
+
+    import_qwen_tts()
+    torch.manual_seed(0)
+    return build_random(size, device, dtype, attention)
+
+
 def _from_config(cls, config, dtype, attention):
     try:
         return cls._from_config(config, dtype=dtype, attn_implementation=attention)
@@ -366,7 +377,6 @@ def kernel_check(device, dtype) -> list[str]:
 
     from nikola_tts.engines.qwen.fast.kernels import TritonOps
     from nikola_tts.engines.qwen.fast.ops import TorchOps
-    from nikola_tts.engines.qwen.sampling import gumbel_noise
 
     fused, plain = TritonOps(), TorchOps()
     g = torch.Generator(device=device).manual_seed(1)
@@ -387,6 +397,10 @@ def kernel_check(device, dtype) -> list[str]:
     cos, sin = rand(5, 3, 128), rand(5, 3, 128)
     wh = rand(128)
     out.append(f"kernel heads     rel err {rel(fused.heads(qkv, wh, 1e-6, cos, sin), plain.heads(qkv, wh, 1e-6, cos, sin)):.2e}")
+    cache_k, cache_v = rand(2, 9, 8, 640, 128), rand(2, 9, 8, 640, 128)
+    q = rand(7, 16, 1, 128)
+    last = torch.randint(0, 640, (7,), device=device, generator=g)
+    out.append(f"kernel attend    rel err {rel(fused.attend(q, cache_k[1, :7], cache_v[1, :7], last, 128 ** -0.5), plain.attend(q, cache_k[1, :7], cache_v[1, :7], last, 128 ** -0.5)):.2e}")
     gu = rand(7, 1, 2 * 6144)
     out.append(f"kernel silu_mul  rel err {rel(fused.silu_mul(gu), plain.silu_mul(gu)):.2e}")
     scores = rand(9, 3072, dt=torch.float32)
@@ -421,10 +435,12 @@ def main() -> None:
     parser.add_argument("--subset", type=int, default=4, help="segments for the one-at-a-time upstream run")
     parser.add_argument("--list-size", type=int, default=64, help="texts per upstream call")
     parser.add_argument("--batch", type=int, default=None, help="engine batch size (default: from free memory)")
+    parser.add_argument("--repeat", type=int, default=1, help="the corpus this many times over (a longer backlog)")
     parser.add_argument("--slots", type=int, default=None, help="fast path slots (default: all segments, memory allowing)")
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
-                        help="comma-separated: upstream1, upstream-lists, engine, fast, fast-passage, fast-b1, "
-                             "fast-steps, fast-profile, fast-torchops, fast-kernels, agreement, upstream-passage, faster-b1, faster-batch, upstream-b1")
+                        help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
+                             "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
+                             "agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
     cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
     max_segments = args.max_segments or (24 if args.tiny else None)
@@ -468,6 +484,9 @@ def main() -> None:
         chosen = spread(max_segments, len(texts))
         passage_segments = sum(i >= len(texts) - passage_segments for i in chosen)
         texts = [texts[i] for i in chosen]
+    if args.repeat > 1:  # a longer backlog: the corpus several times over (the passage stays last)
+        body = texts[:len(texts) - passage_segments]
+        texts = body * args.repeat + texts[len(texts) - passage_segments:]
     frames = [frames_for(t, cps) for t in texts]
     audio = sum(frames) / FRAMES_PER_SECOND
     speaker = Speaker(tts, seed=0)
@@ -525,7 +544,7 @@ def main() -> None:
         list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
         if "fast-kernels" in methods and device.type == "cuda":
             notes.extend(kernel_check(device, dtype))
-            print("\n".join(notes[-5:]), flush=True)
+            print("\n".join(notes[-6:]), flush=True)
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
                      f"{setup:.1f} s of which CUDA-graph capture {fast.capture_seconds:.1f} s (outside every row)")
         print(notes[-1], flush=True)
@@ -543,13 +562,35 @@ def main() -> None:
             plain_ops.prepare([_item(t) for t in texts], slots, frames)
             list(plain_ops.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
             wall, peak = fast_run(plain_ops, texts, frames, slots, clock)
-            rows.append(Row(f"nikola-tts fast path, torch ops (no fused kernels)", f"{len(texts)}", audio, wall, peak))
+            rows.append(Row("nikola-tts fast path, torch ops (no fused kernels)", f"{len(texts)}", audio, wall, peak))
             print(rows[-1].line(), flush=True)
             if "fast-steps" in methods:
                 for b, ms in frame_times(plain_ops):
                     notes.append(f"frame step (torch ops), {b:4d} slots: {ms:7.2f} ms")
             del plain_ops
             release_memory(device)
+        if "fast-gpus" in methods and device.type == "cuda" and torch.cuda.device_count() > 1:
+            import functools
+
+            from nikola_tts.engines.qwen.fast.gpus import GpuPool
+
+            others = [f"cuda:{i}" for i in range(1, torch.cuda.device_count())]
+            started = time.perf_counter()
+            pool = GpuPool(functools.partial(random_model_on, "tiny" if args.tiny else "full", dtype,
+                                             placement.attention), others, dict(seed=0))
+            ready = pool.wait_ready()
+            items = [_item(t) for t in texts]
+            list(pool.speak(fast, items, slots, frames, True))  # untimed: every worker sizes its slots, captures
+            notes.append(f"{1 + len(ready)} GPUs: workers started, models built and graphs captured in "
+                         f"{time.perf_counter() - started:.1f} s (outside the row)")
+            print(notes[-1], flush=True)
+            clock.start()
+            results = dict(pool.speak(fast, items, slots, frames, True))
+            wall, peak = clock.stop()
+            pool.close()
+            assert sorted(results) == list(range(len(texts))) and not any(isinstance(r, Exception) for r in results.values())
+            rows.append(Row(f"nikola-tts fast path, {1 + len(ready)} GPUs", f"{len(texts)}", audio, wall, peak))
+            print(rows[-1].line(), flush=True)
         if "fast-passage" in methods:
             wall, peak = fast_run(fast, [texts[i] for i in passage], [frames[i] for i in passage], slots, clock)
             rows.append(Row("nikola-tts fast path, the passage's paragraphs", f"{len(passage)}",
@@ -596,9 +637,13 @@ def main() -> None:
                 notes.append(f"faster-qwen3-tts batch-1 setup (graph capture, outside the row): {setup:.1f} s")
                 print(rows[-1].line(), flush=True)
                 release_memory(device)
+            sets = []
+            if "faster-batch-passage" in methods:
+                sets.append(("the passage's paragraphs", passage, len(passage)))
             if "faster-batch" in methods:
-                for label, chosen, size in (("the passage's paragraphs", passage, len(passage)),
-                                            (f"{args.list_size} per batch", list(range(len(texts))), args.list_size)):
+                sets.append((f"{args.list_size} per batch", list(range(len(texts))), args.list_size))
+            if sets:
+                for label, chosen, size in sets:
                     wall, peak, setup = faster.faster_batched(tts, [texts[i] for i in chosen],
                                                               [frames[i] for i in chosen], size, clock)
                     rows.append(Row(f"faster-qwen3-tts-batch 0.2.0, {label}", f"{len(chosen)}",

@@ -17,6 +17,8 @@ try:
 except ImportError as exc:
     pytest.skip(f"qwen-tts cannot be imported here: {exc}", allow_module_level=True)
 
+import numpy as np  # noqa: E402
+
 from nikola_tts.engines import EngineOptions, create_engine  # noqa: E402
 from nikola_tts.engines.qwen.fast import fast_path_decision, parse_fast  # noqa: E402
 from nikola_tts.engines.qwen.fast.speaker import FastSpeaker  # noqa: E402
@@ -147,3 +149,54 @@ def test_tts_fast_refuses_other_values_naming_the_choices():
 def test_the_fast_path_is_for_nvidia_gpus_unless_asked_for(option, device, rocm, fast, words):
     use, why = fast_path_decision(option, device, rocm=rocm)
     assert use is fast and words in why
+
+
+def test_segments_are_shared_between_gpus_so_all_finish_together():
+    costs = [500, 40, 300, 300, 120, 90, 260, 60, 200, 10]
+    shares = __import__("nikola_tts.engines.qwen.fast.gpus", fromlist=["share_by_length"]).share_by_length(costs, 3)
+    assert sorted(i for share in shares for i in share) == list(range(len(costs)))
+    totals = [sum(costs[i] for i in share) for share in shares]
+    assert max(totals) - min(totals) <= max(costs[i] for share in shares for i in share[-1:])
+    assert max(totals) <= sum(costs) / 3 + max(costs) / 2
+
+
+@pytest.mark.parametrize("requested,count,fast,expected", [
+    ("auto", 4, True, ["cuda:1", "cuda:2", "cuda:3"]),
+    (None, 2, True, ["cuda:1"]),
+    ("auto", 1, True, []),
+    ("cuda:0", 4, True, []),  # a named device means that device alone
+    ("auto", 4, False, []),  # the plain path stays on one device
+])
+def test_tts_device_auto_uses_every_gpu_on_the_fast_path(requested, count, fast, expected):
+    from nikola_tts.engines.qwen.fast import worker_devices
+
+    assert worker_devices(requested, count, fast) == expected
+
+
+def test_a_worker_process_speaks_its_share_as_this_process_would(engine, tiny_model):
+    """The multi-GPU plumbing, with one CPU worker standing in for a second GPU."""
+    import functools
+
+    from nikola_tts.engines.qwen import loader
+    from nikola_tts.engines.qwen.fast.gpus import GpuPool
+
+    options = dict(seed=engine.seed, sampling=engine.sampling)
+    alone = dict(FastSpeaker(engine._tts, **options).speak(items(), 2, LIMITS))
+    factory = functools.partial(loader.load_on_device, str(tiny_model), engine._placement)
+    pool = GpuPool(factory, ["cpu"], options)
+    try:
+        assert pool.wait_ready() == ["cpu"]
+        shared = dict(pool.speak(FastSpeaker(engine._tts, **options), items(), 2, LIMITS))
+    finally:
+        pool.close()
+    assert sorted(shared) == list(range(len(TEXTS)))
+    for index, audio in shared.items():  # same codes; decoding in other batches moves a sample by one step at most
+        ours, theirs = (np.frombuffer(a.samples, dtype="<i2").astype(int) for a in (audio, alone[index]))
+        assert len(ours) == len(theirs) and np.abs(ours - theirs).max() <= 1
+
+
+@pytest.mark.parametrize("gib,batch", [(80, 16), (141, 16), (24, 4), (16, 4)])
+def test_small_gpus_decode_fewer_segments_at_once(gib, batch):
+    from nikola_tts.engines.qwen.fast.speaker import decode_batch_for
+
+    assert decode_batch_for(gib << 30) == batch

@@ -66,6 +66,7 @@ class QwenEngine(Engine):
         self._model_name: str | None = None
         self._tts = None
         self._speaker = None
+        self._pool = None  # fast/gpus.GpuPool: workers on the other GPUs
         self._placement = None
         self._auto_batch: int | None = None
         self._warned_languages: set = set()
@@ -119,8 +120,9 @@ class QwenEngine(Engine):
 
         model = sources.resolve(self.options.model)
         folder = loader.local_folder(model)
-        placement = devices.place(self.options.device, devices.gather_facts(), self.dtype_option,
-                                  self.attention_option)
+        facts = devices.gather_facts()
+        placement = devices.place(self.options.device, facts, self.dtype_option, self.attention_option)
+        self._start_gpu_workers(folder, placement, facts)
         for warning in placement.warnings:
             log.warning(f"Qwen3-TTS: {warning}")
         if float(self.options.speed or 1.0) != 1.0:
@@ -150,6 +152,25 @@ class QwenEngine(Engine):
             log.info(f"Qwen3-TTS: warmed up in {time.monotonic() - started:.1f} s")
         release_memory(self._speaker.device)
         self._auto_batch = auto_batch_size(tts, self.max_chars, len(self.instruct))
+
+    def _start_gpu_workers(self, folder, placement, facts) -> None:
+        """TTS_DEVICE 'auto' with the fast path on a machine of several NVIDIA GPUs: a worker per extra GPU,
+        loading its model while this process loads its own."""
+        from nikola_tts.engines.qwen.fast import fast_path_decision, worker_devices
+
+        fast, _ = fast_path_decision(self.fast_option, placement.device_type, rocm=placement.rocm)
+        extra = worker_devices(self.options.device, facts.device_count, fast and placement.device_type == "cuda"
+                               and not placement.rocm)
+        if not extra:
+            return
+        import functools
+
+        from nikola_tts.engines.qwen import loader
+        from nikola_tts.engines.qwen.fast.gpus import GpuPool
+
+        factory = functools.partial(loader.load_on_device, str(folder), placement)
+        self._pool = GpuPool(factory, extra, dict(seed=self.seed, instruct=self.instruct, sampling=self.sampling))
+        log.info(f"Qwen3-TTS: starting workers on {', '.join(extra)} (TTS_DEVICE = 'auto' uses every GPU)")
 
     def _warm_up(self) -> None:
         from nikola_tts.engines.qwen.generate import Item
@@ -184,12 +205,18 @@ class QwenEngine(Engine):
         from nikola_tts.engines.qwen.generate import Item
 
         items = [Item(r.text, r.voice, qwen_language(r.language)) for r in requests]
-        if self.fast:  # slots: TTS_BATCH_SIZE, else as many as memory holds
+        if self._pool is not None:
+            limits = [batching.frame_limit(len(it.text)) for it in items]
+            yield from self._pool.speak(self._speaker, items, self.options.batch_size or STREAM_SIZE, limits)
+        elif self.fast:  # slots: TTS_BATCH_SIZE, else as many as memory holds
             yield from self._speaker.speak(items, self.options.batch_size or STREAM_SIZE)
         else:
             yield from self._speaker.speak(items, self.batch_size)
 
     def close(self):
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._speaker is None:
             return
         from nikola_tts.engines.qwen.generate import release_memory
@@ -205,6 +232,8 @@ class QwenEngine(Engine):
         where = f"{p.device} ({p.device_name})" if p.device_name else p.device
         if self.fast:
             how = "fast path (CUDA graphs, continuous batching)" if p.device_type == "cuda" else "fast path"
+            if self._pool is not None:
+                where = f"{p.device} and {', '.join(sorted(self._pool.inboxes))}"
         else:
             how = f"batches of up to {self.batch_size}"
         return f"Qwen3-TTS {self.model_name} on {where}, {p.dtype} ({p.dtype_reason}), {p.attention} attention, {how}"

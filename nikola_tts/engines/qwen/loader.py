@@ -104,3 +104,10 @@ def load_model(folder: Path, placement: Placement):
 def _one_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[-1] if lines else type(exc).__name__
+
+
+def load_on_device(folder: str, placement: Placement, device: str):
+    """load_model on another device of the same kind (a GPU worker process's model)."""
+    import dataclasses
+
+    return load_model(Path(folder), dataclasses.replace(placement, device=device))

@@ -46,3 +46,11 @@ def fast_path_decision(option, device_type: str, rocm: bool = False) -> tuple[bo
         return True, "fast path: CUDA graphs and continuous batching (TTS_FAST = 'auto' on an NVIDIA GPU)"
     where = {"mps": "Apple MPS", "cpu": "the CPU"}.get(device_type, "ROCm" if rocm else device_type)
     return False, f"plain batched path on {where} (the fast path needs an NVIDIA GPU; TTS_FAST = 'auto')"
+
+
+def worker_devices(requested_device, device_count: int, fast: bool) -> list[str]:
+    """The GPUs that get a worker process besides the engine's own (cuda:0): all others, when
+    TTS_DEVICE is 'auto' and the fast path is on; none when a device was named."""
+    if not fast or str(requested_device or "auto").strip().lower() != "auto" or device_count < 2:
+        return []
+    return [f"cuda:{i}" for i in range(1, device_count)]

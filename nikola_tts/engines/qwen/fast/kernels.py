@@ -100,6 +100,39 @@ def _gumbel_kernel(scores_ptr, kth_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, out_pt
     tl.store(out_ptr + row * vocab + cols, s - tl.log(-tl.log(uniform)), mask=mask)
 
 
+@triton.jit
+def _attend_kernel(q_ptr, k_ptr, v_ptr, last_ptr, out_ptr, q_sb, q_sh, k_sb, k_sh, k_st, v_sb, v_sh, v_st, o_sb,
+                   scale, G: tl.constexpr, BLOCK_G: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr):
+    """One query per row, grouped-query: program (row, kv head) attends its G query heads over
+    positions 0..last[row] only, with an online softmax in float32."""
+    b = tl.program_id(0)
+    kv = tl.program_id(1)
+    n = tl.load(last_ptr + b) + 1
+    g = tl.arange(0, BLOCK_G)
+    d = tl.arange(0, D)
+    g_ok = g < G
+    q = tl.load(q_ptr + b * q_sb + (kv * G + g)[:, None] * q_sh + d[None, :], mask=g_ok[:, None], other=0.0)
+    m_i = tl.full([BLOCK_G], float("-inf"), tl.float32)
+    l_i = tl.zeros([BLOCK_G], tl.float32)
+    acc = tl.zeros([BLOCK_G, D], tl.float32)
+    for start in range(0, n, BLOCK_T):
+        t = start + tl.arange(0, BLOCK_T)
+        t_ok = t < n
+        k = tl.load(k_ptr + b * k_sb + kv * k_sh + t[:, None] * k_st + d[None, :], mask=t_ok[:, None], other=0.0)
+        scores = tl.dot(q, tl.trans(k)) * scale
+        scores = tl.where(t_ok[None, :], scores, float("-inf"))
+        m_new = tl.maximum(m_i, tl.max(scores, axis=1))
+        p = tl.exp(scores - m_new[:, None])
+        alpha = tl.exp(m_i - m_new)
+        l_i = l_i * alpha + tl.sum(p, axis=1)
+        v = tl.load(v_ptr + b * v_sb + kv * v_sh + t[:, None] * v_st + d[None, :], mask=t_ok[:, None], other=0.0)
+        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
+        m_i = m_new
+    out = acc / l_i[:, None]
+    tl.store(out_ptr + b * o_sb + (kv * G + g)[:, None] * D + d[None, :], out.to(out_ptr.dtype.element_ty),
+             mask=g_ok[:, None])
+
+
 class TritonOps(TorchOps):
     name = "triton"
 
@@ -128,6 +161,20 @@ class TritonOps(TorchOps):
         cos_batch_stride = 0 if cos.shape[0] == 1 else seq * dim
         _heads_kernel[(batch * seq * heads,)](x, weight, cos, sin, out, x.stride(1), heads, seq, cos_batch_stride, eps,
                                               D=dim)
+        return out
+
+    def attend(self, q, k, v, last, scale, hidden_mask=None):
+        batch, heads, seq, dim = q.shape
+        kv_heads = k.shape[1]
+        if seq != 1 or k.stride(3) != 1 or v.stride(3) != 1:
+            return super().attend(q, k, v, last, scale, hidden_mask)
+        q = q.contiguous()
+        out = torch.empty(batch, 1, heads * dim, device=q.device, dtype=q.dtype)
+        groups = heads // kv_heads
+        _attend_kernel[(batch, kv_heads)](q, k, v, last.contiguous(), out, q.stride(0), q.stride(1),
+                                          k.stride(0), k.stride(1), k.stride(2), v.stride(0), v.stride(1), v.stride(2),
+                                          out.stride(0), scale, G=groups, BLOCK_G=max(16, triton.next_power_of_2(groups)),
+                                          D=dim, BLOCK_T=64)
         return out
 
     def silu_mul(self, gate_up):

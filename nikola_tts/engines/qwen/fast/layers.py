@@ -55,14 +55,14 @@ def next_norms(stack: Stack) -> list:
     return [layer.input_norm for layer in stack.layers[1:]] + [stack.norm]
 
 
-def causal_prefill(ops, stack: Stack, x: torch.Tensor, cos, sin, store) -> torch.Tensor:
-    """All layers over a whole prompt (batch 1, no padding); store(i, k, v) keeps each layer's cache.
+def causal_prefill(ops, stack: Stack, x: torch.Tensor, cos, sin, store, last: torch.Tensor) -> torch.Tensor:
+    """All layers over whole prompts (batch, seq, hidden); store(i, k, v) keeps each layer's cache.
 
-    Returns the last position's output, final-normed."""
+    Returns each row's output at position last[row], final-normed."""
     h = ops.norm(x, stack.layers[0].input_norm, stack.eps)
     for i, (layer, after) in enumerate(zip(stack.layers, next_norms(stack))):
         q, k, v = qkv(ops, stack, layer, h, cos, sin)
         store(i, k, v)
         attn = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=stack.head_dim ** -0.5, enable_gqa=True)
         x, h = finish_layer(ops, stack, layer, x, attn.transpose(1, 2).reshape(x.shape[0], x.shape[1], -1), after)
-    return h[:, -1]
+    return h[torch.arange(h.shape[0], device=h.device), last]

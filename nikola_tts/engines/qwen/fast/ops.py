@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from nikola_tts.engines.qwen.fast.layers import grouped_attention
 from nikola_tts.engines.qwen.sampling import gumbel_noise, restrict
 
 
@@ -39,6 +40,14 @@ class TorchOps:
         half = h.shape[-1] // 2
         rotated = torch.cat((-h[..., half:], h[..., :half]), dim=-1)
         return h * cos + rotated * sin
+
+    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, last: torch.Tensor, scale: float,
+               hidden_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """One query per row over a cache: q (batch, heads, 1, dim); k, v (batch, kv_heads, length, dim);
+        positions 0..last[row] are valid (hidden_mask, if given, says the same). -> (batch, 1, heads * dim)."""
+        if hidden_mask is None and int(k.shape[2]) != 0:
+            hidden_mask = (torch.arange(k.shape[2], device=k.device)[None, :] > last[:, None])[:, None, None, :]
+        return grouped_attention(q, k, v, hidden_mask, scale)
 
     def silu_mul(self, gate_up: torch.Tensor) -> torch.Tensor:
         gate, up = gate_up.chunk(2, dim=-1)

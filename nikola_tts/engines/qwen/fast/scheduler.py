@@ -20,6 +20,10 @@ from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
 from nikola_tts.engines.qwen.fast.prompt import Prompt
 
 
+PREFILL_GROUP = 16  # prompts per prefill call (the queue is sorted, so a group's lengths are close)
+REFILL_FRACTION = 16  # refill once this fraction of the slots is free (or the queue's rest fits)
+
+
 @dataclass
 class Job:
     index: int
@@ -53,13 +57,17 @@ class Scheduler:
         owner: list[Job | None] = [None] * s.count
         done_frames = [0] * s.count  # host copy, as of the last check
         while queue or any(owner):
-            for slot in range(s.count):
-                if owner[slot] is None and queue:
-                    job = queue.popleft()
-                    started = time.perf_counter()
-                    self.stepper.prefill(slot, job.prompt.embeds, job.prompt.pad, job.limit, job.key, job.forced)
+            free = [slot for slot in range(s.count) if owner[slot] is None][:len(queue)]
+            if len(free) < min(len(queue), max(1, s.count // REFILL_FRACTION)) and any(owner):
+                free = []  # refill in groups: a prefill call costs the same for 1 prompt as for 16
+            for start in range(0, len(free), PREFILL_GROUP):
+                group = [(slot, queue.popleft()) for slot in free[start:start + PREFILL_GROUP]]
+                started = time.perf_counter()
+                self.stepper.prefill([(slot, job.prompt.embeds, job.prompt.pad, job.limit, job.key, job.forced)
+                                      for slot, job in group])
+                self.prefill_seconds += time.perf_counter() - started
+                for slot, job in group:
                     owner[slot], done_frames[slot] = job, 0
-                    self.prefill_seconds += time.perf_counter() - started
             if not queue:
                 self._pack(owner, done_frames)
             top = max(i for i, job in enumerate(owner) if job is not None) + 1

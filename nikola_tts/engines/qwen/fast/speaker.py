@@ -28,7 +28,6 @@ from nikola_tts.engines.qwen.fast.step import Rules, Stepper
 from nikola_tts.engines.qwen.fast.weights import from_model
 from nikola_tts.engines.qwen.generate import Item, Speaker, first_words, is_out_of_memory, release_memory
 from nikola_tts.engines.qwen.sampling import row_key
-from nikola_tts.errors import SynthesisError
 
 log = logging.getLogger("tts")
 
@@ -42,7 +41,9 @@ class FastSpeaker(Speaker):
         super().__init__(tts, seed=seed, instruct=instruct, sampling=sampling)
         self.rules = Rules.from_settings(self.sampling)
         self.use_graphs = self.device.type == "cuda" if use_graphs is None else use_graphs
-        self.use_kernels = self.device.type == "cuda" if use_kernels is None else use_kernels
+        self.use_kernels = kernels_fit(self.device) if use_kernels is None else use_kernels
+        if self.device.type == "cuda":
+            self.DECODE_BATCH = decode_batch_for(torch.cuda.mem_get_info(self.device)[1])
         self.check_every = check_every
         self.capture_seconds = 0.0  # of the last setup, for the benchmark
         self.slot_count = 0
@@ -91,6 +92,9 @@ class FastSpeaker(Speaker):
                 log.warning(f"Qwen3-TTS fast path: out of memory on {self.device}; going on with {count} slots")
         self.capture_seconds = graphs.capture_seconds
         self.slot_count = count
+        ops = graphs.stepper.ops.name
+        captured = f", graphs captured in {graphs.capture_seconds:.1f} s" if graphs.graphs else ", no CUDA graphs"
+        log.info(f"Qwen3-TTS fast path: {count} slots, caches of {length} positions, {ops} kernels{captured}")
         self._setup = (slots, graphs)
         return graphs
 
@@ -173,6 +177,20 @@ class FastSpeaker(Speaker):
                         f"{limit / batching.FRAMES_PER_SECOND:.1f} seconds and was cut off there; "
                         "listen to it, and reword it if it sounds wrong")
         return self.checked_audio(item, frames, wave)
+
+
+def kernels_fit(device: torch.device) -> bool:
+    """The fused Triton kernels need an NVIDIA GPU of compute capability 8.0+ (Ampere and newer)."""
+    import importlib.util
+
+    if device.type != "cuda" or getattr(torch.version, "hip", None) or importlib.util.find_spec("triton") is None:
+        return False
+    return tuple(torch.cuda.get_device_capability(device)) >= (8, 0)
+
+
+def decode_batch_for(total_bytes: int) -> int:
+    """Segments per speech-decoder call: 16 on large GPUs (about 1 GB each at its peak), 4 on 24 GB cards."""
+    return 16 if total_bytes >= 40 * (1 << 30) else 4
 
 
 def _one_line(exc: BaseException) -> str:

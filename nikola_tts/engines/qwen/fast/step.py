@@ -34,6 +34,10 @@ class Rules:
                    repetition_penalty=float(settings["repetition_penalty"]))
 
 
+def e_hidden(entries) -> int:
+    return int(entries[0][1].shape[-1])
+
+
 class Stepper:
     def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None):
         self.w, self.s, self.rules = w, slots, rules
@@ -44,6 +48,9 @@ class Stepper:
         self.positions = torch.arange(slots.length, device=w.device)
         self.rows = torch.arange(slots.count, device=w.device)
         self.first_two = torch.ones(2, 2, device=w.device, dtype=torch.bool).triu(1)[None, None]
+        self.no_mask = torch.zeros(1, 1, 1, 1, device=w.device, dtype=torch.bool)  # the predictor sees all it has
+        self.predictor_last = [torch.full((slots.count,), j, device=w.device, dtype=torch.long)
+                               for j in range(w.groups + 1)]
 
     # -- the talker's logits -> a frame's first code -------------------------------------------
     def _first_code(self, hidden, rows, frame_index, seen, eos_from, keys):
@@ -55,32 +62,41 @@ class Stepper:
                                           scores[:, self.eos])
         return self.rules.talker.pick(scores, keys, (TALKER_STREAM, 0, frame_index), self.ops)
 
-    # -- prefill: one segment into one slot (eager, outside graphs) ----------------------------
+    # -- prefill: new segments into free slots (eager, outside graphs) -------------------------
     @torch.no_grad()
-    def prefill(self, slot: int, embeds: torch.Tensor, pad: torch.Tensor, limit: int, key: int,
-                forced: bool) -> None:
+    def prefill(self, entries: list) -> None:
+        """entries: (slot, prompt embeds (1, n, hidden), pad (hidden,), frame limit, key, forced), prompted as one batch.
+
+        Prompts are right-padded to one length: causal attention never lets a real position see
+        the padding, and the cache positions the padding fills are overwritten by the segment's
+        own frames before any query may look at them."""
         w, s, t = self.w, self.s, self.w.talker
-        n = int(embeds.shape[1])
+        lengths = [int(e[1].shape[1]) for e in entries]
+        longest = max(lengths)
+        x = torch.zeros(len(entries), longest, e_hidden(entries), device=w.device, dtype=w.dtype)
+        for row, entry in enumerate(entries):
+            x[row, :lengths[row]] = entry[1][0].to(w.dtype)
+        slots = torch.tensor([e[0] for e in entries], device=w.device)
 
         def store(i, k, v):
-            s.k[i, slot, :, :n] = k[0]
-            s.v[i, slot, :, :n] = v[0]
+            s.k[i, slots, :, :longest] = k
+            s.v[i, slots, :, :longest] = v
 
-        hidden = causal_prefill(self.ops, t, embeds.to(w.dtype), t.cos[:n][None], t.sin[:n][None], store)
-        one = slice(slot, slot + 1)
-        s.seen[one] = False
-        s.eos_from[one] = limit + 1 if forced else 2
-        s.keys[one] = key
-        code0 = self._first_code(hidden, None, torch.zeros(1, dtype=torch.long, device=w.device), s.seen[one],
-                                 s.eos_from[one], s.keys[one])
-        s.hidden[one] = hidden
-        s.pad[one] = pad.to(w.dtype)
-        s.code0[one] = code0
-        s.seen[slot, code0] = True
-        s.frame[one] = 0
-        s.prompt[one] = n
-        s.limit[one] = limit
-        s.active[one] = True
+        hidden = causal_prefill(self.ops, t, x, t.cos[:longest][None], t.sin[:longest][None], store,
+                                last=torch.tensor(lengths, device=w.device) - 1)
+        s.seen[slots] = False
+        s.eos_from[slots] = torch.tensor([e[3] + 1 if e[5] else 2 for e in entries], device=w.device)
+        s.keys[slots] = torch.tensor([e[4] for e in entries], device=w.device)
+        code0 = self._first_code(hidden, None, torch.zeros(len(entries), dtype=torch.long, device=w.device),
+                                 s.seen[slots], s.eos_from[slots], s.keys[slots])
+        s.hidden[slots] = hidden
+        s.pad[slots] = torch.stack([e[2].to(w.dtype) for e in entries])
+        s.code0[slots] = code0
+        s.seen[slots, code0] = True
+        s.frame[slots] = 0
+        s.prompt[slots] = torch.tensor(lengths, device=w.device)
+        s.limit[slots] = torch.tensor([e[3] for e in entries], device=w.device)
+        s.active[slots] = True
 
     # -- one frame for slots [0, b) --------------------------------------------------------------
     def frame(self, b: int) -> None:
@@ -100,7 +116,7 @@ class Stepper:
             q, k, v = qkv(ops, t, layer, h, cos, sin)
             s.k[i, rows, :, position] = k[:, :, 0]
             s.v[i, rows, :, position] = v[:, :, 0]
-            attn = grouped_attention(q, s.k[i, :b], s.v[i, :b], hidden_mask, t.head_dim ** -0.5)
+            attn = ops.attend(q, s.k[i, :b], s.v[i, :b], position, t.head_dim ** -0.5, hidden_mask)
             x, h = finish_layer(ops, t, layer, x, attn, after)
         hidden = h[:, 0]
         done = frame + 1
@@ -133,8 +149,11 @@ class Stepper:
                 q, k, v = qkv(self.ops, p, layer, h, cos, sin)
                 s.pk[i, :b, :, start:end] = k
                 s.pv[i, :b, :, start:end] = v
-                attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end],
-                                         self.first_two if j == 0 else None, scale)
+                if j == 0:  # two queries (the talker's output and the first code), causal
+                    attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.first_two, scale)
+                else:
+                    attn = self.ops.attend(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.predictor_last[j + 1][:b],
+                                           scale, self.no_mask)
                 x, h = finish_layer(self.ops, p, layer, x, attn, after)
             h = h[:, -1]
             scores = F.linear(h, w.residual_heads[j]).float()
