@@ -401,6 +401,15 @@ def kernel_check(device, dtype) -> list[str]:
     q = rand(7, 16, 1, 128)
     last = torch.randint(0, 640, (7,), device=device, generator=g)
     out.append(f"kernel attend    rel err {rel(fused.attend(q, cache_k[1, :7], cache_v[1, :7], last, 128 ** -0.5), plain.attend(q, cache_k[1, :7], cache_v[1, :7], last, 128 ** -0.5)):.2e}")
+    kv_new, caches = rand(7, 1, 2 * 8 * 128).view(7, 1, 2, 8, 128), [rand(7, 8, 640, 128) for _ in range(4)]
+    positions = torch.randint(0, 640, (7,), device=device, generator=g)
+    for c in (caches[0], caches[2]):
+        c.copy_(caches[0])
+    caches[3].copy_(caches[1])
+    cos1, sin1 = rand(7, 1, 128), rand(7, 1, 128)
+    fused.store_kv(kv_new[:, :, 0], kv_new[:, :, 1], wh, 1e-6, cos1, sin1, caches[0], caches[1], positions)
+    plain.store_kv(kv_new[:, :, 0], kv_new[:, :, 1], wh, 1e-6, cos1, sin1, caches[2], caches[3], positions)
+    out.append(f"kernel store_kv  rel err k {rel(caches[0], caches[2]):.2e}, v {rel(caches[1], caches[3]):.2e}")
     gu = rand(7, 1, 2 * 6144)
     out.append(f"kernel silu_mul  rel err {rel(fused.silu_mul(gu), plain.silu_mul(gu)):.2e}")
     scores = rand(9, 3072, dt=torch.float32)
@@ -544,7 +553,7 @@ def main() -> None:
         list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
         if "fast-kernels" in methods and device.type == "cuda":
             notes.extend(kernel_check(device, dtype))
-            print("\n".join(notes[-6:]), flush=True)
+            print("\n".join(notes[-7:]), flush=True)
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
                      f"{setup:.1f} s of which CUDA-graph capture {fast.capture_seconds:.1f} s (outside every row)")
         print(notes[-1], flush=True)

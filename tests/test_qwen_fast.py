@@ -19,11 +19,11 @@ except ImportError as exc:
 
 import numpy as np  # noqa: E402
 
-from nikola_tts.engines import EngineOptions, create_engine  # noqa: E402
 from nikola_tts.engines.qwen.fast import fast_path_decision, parse_fast  # noqa: E402
 from nikola_tts.engines.qwen.fast.speaker import FastSpeaker  # noqa: E402
 from nikola_tts.engines.qwen.generate import Item  # noqa: E402
 from nikola_tts.errors import TTSError  # noqa: E402
+from test_qwen_engine import engine, loaded, one_thread  # noqa: E402,F401 (shared fixtures: one thread, a loaded engine)
 
 TEXTS = [
     "The ferry leaves at dawn, when the harbour is still grey.",
@@ -34,28 +34,6 @@ TEXTS = [
 ]
 LIMITS = [18, 6, 14, 10, 12]
 GREEDY = dict(do_sample=False, subtalker_dosample=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def loaded(model, **extra):
-    extra.setdefault("warmup", False)
-    engine = create_engine("qwen", EngineOptions(model=str(model), extra=extra))
-    engine.load()
-    return engine
-
-
-@pytest.fixture(scope="module")
-def engine(tiny_model):
-    engine = loaded(tiny_model)
-    yield engine
-    engine.close()
 
 
 def items(texts=TEXTS):

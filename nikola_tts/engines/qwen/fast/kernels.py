@@ -33,9 +33,12 @@ def _norm_kernel(x_ptr, d_ptr, w_ptr, sum_ptr, out_ptr, n, eps, HAS_DELTA: tl.co
 
 
 @triton.jit
-def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, x_row_stride, heads, seq, cos_batch_stride, eps,
-                  D: tl.constexpr):
-    pid = tl.program_id(0)  # one (batch, seq, head)
+def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, pos_ptr, v_ptr, v_out_ptr, x_row_stride, heads, seq,
+                  cos_batch_stride, o_sb, o_sh, o_st, eps, D: tl.constexpr, AT_POSITIONS: tl.constexpr,
+                  COPY_V: tl.constexpr):
+    """Per-head RMSNorm + RoPE of one (batch, seq, head) row, written to out[b, head, s] or, with
+    AT_POSITIONS, straight into a cache at row b's position (with COPY_V, the row's values too)."""
+    pid = tl.program_id(0)
     head = pid % heads
     token = pid // heads
     s = token % seq
@@ -54,9 +57,16 @@ def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, x_row_stride, heads, 
     c_hi = tl.load(cos_ptr + trig + half + cols).to(tl.float32)
     s_lo = tl.load(sin_ptr + trig + cols).to(tl.float32)
     s_hi = tl.load(sin_ptr + trig + half + cols).to(tl.float32)
-    out = out_ptr + ((b * heads + head) * seq + s) * D  # (batch, heads, seq, dim)
-    tl.store(out + cols, (lo * c_lo - hi * s_lo).to(dtype))
-    tl.store(out + half + cols, (hi * c_hi + lo * s_hi).to(dtype))
+    t = s
+    if AT_POSITIONS:
+        t = tl.load(pos_ptr + b) + s
+    offset = b * o_sb + head * o_sh + t * o_st
+    tl.store(out_ptr + offset + cols, (lo * c_lo - hi * s_lo).to(dtype))
+    tl.store(out_ptr + offset + half + cols, (hi * c_hi + lo * s_hi).to(dtype))
+    if COPY_V:
+        v_base = v_ptr + token * x_row_stride + head * D
+        tl.store(v_out_ptr + offset + cols, tl.load(v_base + cols))
+        tl.store(v_out_ptr + offset + half + cols, tl.load(v_base + half + cols))
 
 
 @triton.jit
@@ -154,14 +164,36 @@ class TritonOps(TorchOps):
 
     def heads(self, x, weight, eps, cos, sin):
         batch, seq, heads, dim = x.shape
-        if x.stride(3) != 1 or x.stride(2) != dim or x.stride(0) != seq * x.stride(1):
-            x = x.contiguous()
+        x = self._rows(x)
         out = torch.empty(batch, heads, seq, dim, device=x.device, dtype=x.dtype)
+        self._heads(x, weight, eps, cos, sin, out, out.stride(0), out.stride(1), out.stride(2), None, None, None)
+        return out
+
+    def store_kv(self, k, v, weight, eps, cos, sin, k_cache, v_cache, positions):
+        batch, seq, heads, dim = k.shape
+        if k_cache.stride(3) != 1 or v_cache.stride() != k_cache.stride() or v.stride() != k.stride():
+            return super().store_kv(k, v, weight, eps, cos, sin, k_cache, v_cache, positions)
+        k = self._rows(k)
+        if v.stride() != k.stride():
+            return super().store_kv(k, v, weight, eps, cos, sin, k_cache, v_cache, positions)
+        self._heads(k, weight, eps, cos, sin, k_cache, k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
+                    positions.contiguous(), v, v_cache)
+
+    @staticmethod
+    def _rows(x):
+        batch, seq, heads, dim = x.shape
+        if x.stride(3) != 1 or x.stride(2) != dim or x.stride(0) != seq * x.stride(1):
+            return x.contiguous()
+        return x
+
+    def _heads(self, x, weight, eps, cos, sin, out, o_sb, o_sh, o_st, positions, v, v_out):
+        batch, seq, heads, dim = x.shape
         cos, sin = cos.contiguous(), sin.contiguous()
         cos_batch_stride = 0 if cos.shape[0] == 1 else seq * dim
-        _heads_kernel[(batch * seq * heads,)](x, weight, cos, sin, out, x.stride(1), heads, seq, cos_batch_stride, eps,
-                                              D=dim)
-        return out
+        _heads_kernel[(batch * seq * heads,)](x, weight, cos, sin, out, positions if positions is not None else out,
+                                              v if v is not None else x, v_out if v_out is not None else out,
+                                              x.stride(1), heads, seq, cos_batch_stride, o_sb, o_sh, o_st, eps, D=dim,
+                                              AT_POSITIONS=positions is not None, COPY_V=v is not None)
 
     def attend(self, q, k, v, last, scale, hidden_mask=None):
         batch, heads, seq, dim = q.shape

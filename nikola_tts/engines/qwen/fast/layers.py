@@ -26,6 +26,16 @@ def qkv(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos: torch.Tensor, sin
     return q, k, v.view(batch, seq, kv, d).transpose(1, 2)
 
 
+def q_into_cache(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos, sin, k_cache, v_cache, positions):
+    """One new token per row: returns q (batch, heads, 1, dim); k and v go straight into the caches."""
+    batch = h.shape[0]
+    d, heads, kv = stack.head_dim, stack.heads, stack.kv_heads
+    q, k, v = F.linear(h, layer.qkv).split([heads * d, kv * d, kv * d], dim=-1)
+    ops.store_kv(k.view(batch, 1, kv, d), v.view(batch, 1, kv, d), layer.k_norm, stack.eps, cos, sin, k_cache,
+                 v_cache, positions)
+    return ops.heads(q.view(batch, 1, heads, d), layer.q_norm, stack.eps, cos, sin)
+
+
 def grouped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hidden_mask: torch.Tensor | None,
                       scale: float) -> torch.Tensor:
     """q (batch, heads, seq, dim) over k, v (batch, kv_heads, length, dim) -> (batch, seq, heads * dim).

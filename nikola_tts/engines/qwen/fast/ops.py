@@ -41,6 +41,14 @@ class TorchOps:
         rotated = torch.cat((-h[..., half:], h[..., :half]), dim=-1)
         return h * cos + rotated * sin
 
+    def store_kv(self, k: torch.Tensor, v: torch.Tensor, weight: torch.Tensor, eps: float, cos: torch.Tensor,
+                 sin: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor, positions: torch.Tensor) -> None:
+        """One new token per row: k, v (batch, 1, kv_heads, dim) -> k normed and rotated, both written into
+        the caches (batch, kv_heads, length, dim) at each row's position."""
+        rows = torch.arange(k.shape[0], device=k.device)
+        k_cache[rows, :, positions] = self.heads(k, weight, eps, cos, sin)[:, :, 0]
+        v_cache[rows, :, positions] = v[:, 0]
+
     def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, last: torch.Tensor, scale: float,
                hidden_mask: torch.Tensor | None = None) -> torch.Tensor:
         """One query per row over a cache: q (batch, heads, 1, dim); k, v (batch, kv_heads, length, dim);

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from nikola_tts.engines.qwen.fast.layers import causal_prefill, finish_layer, grouped_attention, next_norms, qkv
+from nikola_tts.engines.qwen.fast.layers import (causal_prefill, finish_layer, grouped_attention, next_norms,
+                                                 q_into_cache, qkv)
 from nikola_tts.engines.qwen.fast.ops import TorchOps
 from nikola_tts.engines.qwen.fast.sampler import Choice, penalize, suppressed_mask
 from nikola_tts.engines.qwen.fast.slots import Slots
@@ -113,9 +114,7 @@ class Stepper:
         ops = self.ops
         h = ops.norm(x, t.layers[0].input_norm, t.eps)
         for i, (layer, after) in enumerate(zip(t.layers, next_norms(t))):
-            q, k, v = qkv(ops, t, layer, h, cos, sin)
-            s.k[i, rows, :, position] = k[:, :, 0]
-            s.v[i, rows, :, position] = v[:, :, 0]
+            q = q_into_cache(ops, t, layer, h, cos, sin, s.k[i, :b], s.v[i, :b], position)
             attn = ops.attend(q, s.k[i, :b], s.v[i, :b], position, t.head_dim ** -0.5, hidden_mask)
             x, h = finish_layer(ops, t, layer, x, attn, after)
         hidden = h[:, 0]
@@ -146,12 +145,14 @@ class Stepper:
             cos, sin = p.cos[start:end][None], p.sin[start:end][None]
             h = self.ops.norm(x, p.layers[0].input_norm, p.eps)
             for i, (layer, after) in enumerate(zip(p.layers, next_norms(p))):
-                q, k, v = qkv(self.ops, p, layer, h, cos, sin)
-                s.pk[i, :b, :, start:end] = k
-                s.pv[i, :b, :, start:end] = v
                 if j == 0:  # two queries (the talker's output and the first code), causal
+                    q, k, v = qkv(self.ops, p, layer, h, cos, sin)
+                    s.pk[i, :b, :, start:end] = k
+                    s.pv[i, :b, :, start:end] = v
                     attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.first_two, scale)
                 else:
+                    q = q_into_cache(self.ops, p, layer, h, cos, sin, s.pk[i, :b], s.pv[i, :b],
+                                     self.predictor_last[start][:b])
                     attn = self.ops.attend(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.predictor_last[j + 1][:b],
                                            scale, self.no_mask)
                 x, h = finish_layer(self.ops, p, layer, x, attn, after)
