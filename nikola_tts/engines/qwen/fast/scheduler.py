@@ -18,6 +18,7 @@ import torch
 
 from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
 from nikola_tts.engines.qwen.fast.prompt import Prompt
+from nikola_tts.engines.qwen.fast.step import NewSegment
 
 
 PREFILL_GROUP = 16  # prompts per prefill call (the queue is sorted, so a group's lengths are close)
@@ -63,7 +64,7 @@ class Scheduler:
             for start in range(0, len(free), PREFILL_GROUP):
                 group = [(slot, queue.popleft()) for slot in free[start:start + PREFILL_GROUP]]
                 started = time.perf_counter()
-                self.stepper.prefill([(slot, job.prompt.embeds, job.prompt.pad, job.limit, job.key, job.forced)
+                self.stepper.prefill([NewSegment(slot, job.prompt.embeds, job.prompt.pad, job.limit, job.key, job.forced)
                                       for slot, job in group])
                 self.prefill_seconds += time.perf_counter() - started
                 for slot, job in group:

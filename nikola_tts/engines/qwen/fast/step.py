@@ -10,6 +10,7 @@ device without CUDA graphs the same function runs as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -35,8 +36,13 @@ class Rules:
                    repetition_penalty=float(settings["repetition_penalty"]))
 
 
-def e_hidden(entries) -> int:
-    return int(entries[0][1].shape[-1])
+class NewSegment(NamedTuple):
+    slot: int
+    embeds: torch.Tensor  # the prompt, (1, tokens, hidden)
+    pad: torch.Tensor  # (hidden,), added to every frame's input
+    limit: int  # frames
+    key: int  # sampling key
+    forced: bool  # speak exactly `limit` frames (EOS held back: benchmarks)
 
 
 class Stepper:
@@ -54,7 +60,7 @@ class Stepper:
                                for j in range(w.groups + 1)]
 
     # -- the talker's logits -> a frame's first code -------------------------------------------
-    def _first_code(self, hidden, rows, frame_index, seen, eos_from, keys):
+    def _first_code(self, hidden, frame_index, seen, eos_from, keys):
         scores = F.linear(hidden, self.w.codec_head).float()
         scores = penalize(scores, seen, self.rules.repetition_penalty)
         scores = scores.masked_fill(self.suppressed, float("-inf"))
@@ -65,19 +71,19 @@ class Stepper:
 
     # -- prefill: new segments into free slots (eager, outside graphs) -------------------------
     @torch.no_grad()
-    def prefill(self, entries: list) -> None:
-        """entries: (slot, prompt embeds (1, n, hidden), pad (hidden,), frame limit, key, forced), prompted as one batch.
+    def prefill(self, entries: list[NewSegment]) -> None:
+        """Prompt new segments into their slots, as one batch.
 
         Prompts are right-padded to one length: causal attention never lets a real position see
         the padding, and the cache positions the padding fills are overwritten by the segment's
         own frames before any query may look at them."""
         w, s, t = self.w, self.s, self.w.talker
-        lengths = [int(e[1].shape[1]) for e in entries]
+        lengths = [int(e.embeds.shape[1]) for e in entries]
         longest = max(lengths)
-        x = torch.zeros(len(entries), longest, e_hidden(entries), device=w.device, dtype=w.dtype)
+        x = torch.zeros(len(entries), longest, int(entries[0].embeds.shape[-1]), device=w.device, dtype=w.dtype)
         for row, entry in enumerate(entries):
-            x[row, :lengths[row]] = entry[1][0].to(w.dtype)
-        slots = torch.tensor([e[0] for e in entries], device=w.device)
+            x[row, :lengths[row]] = entry.embeds[0].to(w.dtype)
+        slots = torch.tensor([e.slot for e in entries], device=w.device)
 
         def store(i, k, v):
             s.k[i, slots, :, :longest] = k
@@ -86,17 +92,17 @@ class Stepper:
         hidden = causal_prefill(self.ops, t, x, t.cos[:longest][None], t.sin[:longest][None], store,
                                 last=torch.tensor(lengths, device=w.device) - 1)
         s.seen[slots] = False
-        s.eos_from[slots] = torch.tensor([e[3] + 1 if e[5] else 2 for e in entries], device=w.device)
-        s.keys[slots] = torch.tensor([e[4] for e in entries], device=w.device)
-        code0 = self._first_code(hidden, None, torch.zeros(len(entries), dtype=torch.long, device=w.device),
+        s.eos_from[slots] = torch.tensor([e.limit + 1 if e.forced else 2 for e in entries], device=w.device)
+        s.keys[slots] = torch.tensor([e.key for e in entries], device=w.device)
+        code0 = self._first_code(hidden, torch.zeros(len(entries), dtype=torch.long, device=w.device),
                                  s.seen[slots], s.eos_from[slots], s.keys[slots])
         s.hidden[slots] = hidden
-        s.pad[slots] = torch.stack([e[2].to(w.dtype) for e in entries])
+        s.pad[slots] = torch.stack([e.pad.to(w.dtype) for e in entries])
         s.code0[slots] = code0
         s.seen[slots, code0] = True
         s.frame[slots] = 0
         s.prompt[slots] = torch.tensor(lengths, device=w.device)
-        s.limit[slots] = torch.tensor([e[3] for e in entries], device=w.device)
+        s.limit[slots] = torch.tensor([e.limit for e in entries], device=w.device)
         s.active[slots] = True
 
     # -- one frame for slots [0, b) --------------------------------------------------------------
@@ -119,7 +125,7 @@ class Stepper:
             x, h = finish_layer(ops, t, layer, x, attn, after)
         hidden = h[:, 0]
         done = frame + 1
-        code0 = self._first_code(hidden, rows, done, s.seen[:b], s.eos_from[:b], s.keys[:b])
+        code0 = self._first_code(hidden, done, s.seen[:b], s.eos_from[:b], s.keys[:b])
         # bookkeeping, for live slots only
         slot_codes = torch.stack(codes, dim=1)
         at = frame.clamp(max=s.max_frames - 1)
