@@ -7,11 +7,11 @@ import os
 
 from nikola_tts.cache import SegmentCache
 from nikola_tts.files import read_json
-from nikola_tts.manifest import chars, write_manifest
+from nikola_tts.manifest import write_manifest
 from nikola_tts.posts import Planner
 from nikola_tts.publish import is_current
 from nikola_tts.settings import Settings
-from nikola_tts.steps import assemble_step, failures, pending_jobs, synthesize_step
+from nikola_tts.steps import assemble_step, failures, synthesize_step
 
 # Before anything is measured here: ~15 characters of prose make a second of narration.
 DEFAULT_AUDIO_SECONDS_PER_CHAR = 1 / 15

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from nikola_tts.cache import SegmentCache
 from nikola_tts.engines import Engine, Request
-from nikola_tts.errors import TTSError
+from nikola_tts.errors import TTSError, one_line
 from nikola_tts.files import atomic_write_json, read_json
 from nikola_tts.progress import Progress
 
@@ -63,7 +63,7 @@ def synthesize(jobs: list[Job], engine: Engine, cache: SegmentCache, log: loggin
             for index, result in engine.synthesize(requests):
                 job = batch[index]
                 if isinstance(result, Exception):
-                    report.failed[job.key] = _one_line(result)
+                    report.failed[job.key] = one_line(result)
                     progress.segment_done(len(job.text), 0.0, settle(job))
                     continue
                 cache.store(job.key, result)
@@ -97,10 +97,6 @@ def _batches(jobs, engine, report, settle, progress):
         for start in range(0, len(group), size):
             yield group[start:start + size]
 
-
-def _one_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[-1] if text else type(exc).__name__
 
 
 def record_speed(stats_path, engine_name: str, report: Report, chars: int) -> None:

@@ -29,7 +29,7 @@ from starlette.routing import Route
 from nikola_tts.engines.base import Engine, Request
 from nikola_tts.engines.qwen.languages import CODES
 from nikola_tts.engines.remote import QWEN_LANGUAGES
-from nikola_tts.errors import TTSError
+from nikola_tts.errors import TTSError, one_line
 from nikola_tts.serve import formats
 from nikola_tts.serve.batcher import Batcher, Busy
 
@@ -185,8 +185,7 @@ def create_app(engine: Engine, config: ServeConfig) -> Starlette:
             raise ApiError(503, f"the server is busy ({exc}); try again shortly", "server_busy",
                            kind="server_error", headers={"Retry-After": "1"}) from None
         except Exception as exc:
-            lines = str(exc).strip().splitlines()
-            raise ApiError(500, f"synthesis failed: {lines[-1] if lines else type(exc).__name__}", "synthesis_failed",
+            raise ApiError(500, f"synthesis failed: {one_line(exc)}", "synthesis_failed",
                            kind="server_error") from None
         try:
             audio = await run_in_threadpool(formats.change_speed, audio, float(speed))

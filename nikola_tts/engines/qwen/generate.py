@@ -27,7 +27,7 @@ from nikola_tts.audio import Audio
 from nikola_tts.engines.qwen import batching
 from nikola_tts.engines.qwen.sampling import (PREDICTOR_STREAM, TALKER_STREAM, FrameLimits, SeededSampler,
                                               row_key)
-from nikola_tts.errors import SynthesisError
+from nikola_tts.errors import SynthesisError, one_line
 
 log = logging.getLogger("tts")
 
@@ -232,7 +232,7 @@ class Speaker:
                         f"TTS_DTYPE to a smaller format")
                 else:
                     yield group[0], SynthesisError(f"Qwen3-TTS failed on the segment {first_words(text)!r}: "
-                                                   f"{_one_line(exc)}")
+                                                   f"{one_line(exc)}")
                 continue
             for index, result in zip(group, results):
                 yield index, result
@@ -280,7 +280,3 @@ def _drop_sampling(kwargs: dict) -> None:
         kwargs.pop(key, None)
     kwargs["do_sample"] = False
 
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[-1] if lines else type(exc).__name__

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nikola_tts.engines.qwen import source as sources
 from nikola_tts.engines.qwen.device import Placement, torch_dtype
-from nikola_tts.errors import TTSError
+from nikola_tts.errors import TTSError, one_line
 
 log = logging.getLogger("tts")
 
@@ -50,7 +50,7 @@ def local_folder(model: sources.ModelSource) -> Path:
 
         return Path(snapshot_download(model.hub_id))
     except Exception as exc:  # network down, unknown id, gated repo, disk full ...
-        raise TTSError(f"Qwen3-TTS model {model.hub_id!r} could not be downloaded ({_one_line(exc)}): check the id "
+        raise TTSError(f"Qwen3-TTS model {model.hub_id!r} could not be downloaded ({one_line(exc)}): check the id "
                        f"and the network, or point TTS_MODEL at a local folder with the model") from None
 
 
@@ -96,14 +96,10 @@ def load_model(folder: Path, placement: Placement):
         raise
     except Exception as exc:
         if "out of memory" in str(exc).lower():
-            raise TTSError(f"Qwen3-TTS does not fit on {device} in {placement.dtype} ({_one_line(exc)}): free the "
+            raise TTSError(f"Qwen3-TTS does not fit on {device} in {placement.dtype} ({one_line(exc)}): free the "
                            "device or set TTS_DEVICE to another one") from None
-        raise TTSError(f"Qwen3-TTS could not load the model in {str(folder)!r}: {_one_line(exc)}") from None
+        raise TTSError(f"Qwen3-TTS could not load the model in {str(folder)!r}: {one_line(exc)}") from None
 
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[-1] if lines else type(exc).__name__
 
 
 def load_on_device(folder: str, placement: Placement, device: str):
