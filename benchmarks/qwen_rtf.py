@@ -271,26 +271,15 @@ def upstream_lists(tts, texts, frames, size, clock) -> tuple[float, float]:
     return clock.stop()
 
 
-def engine_run(speaker, texts, frames, batch, clock) -> tuple[float, float]:
+def timed_run(speaker, texts, frames, batch, clock) -> tuple[float, float]:
+    """One speak() call of the engine's Speaker or the fast path's over all texts, longest first as the
+    plugin hands them over, every text forced to its frames; (wall seconds, peak GiB)."""
     from nikola_tts.engines.qwen.generate import Item
 
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # as the plugin's runner sorts
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
     items = [Item(texts[i], SPEAKER, "English") for i in order]
     clock.start()
     results = dict(speaker.speak(items, batch, limits=[frames[i] for i in order], force_frames=True))
-    wall, peak = clock.stop()
-    failed = [r for r in results.values() if isinstance(r, Exception)]
-    if failed:
-        raise RuntimeError(f"{len(failed)} segments failed, e.g. {failed[0]}")
-    return wall, peak
-
-
-def fast_run(fast, texts, frames, batch, clock) -> tuple[float, float]:
-    from nikola_tts.engines.qwen.generate import Item
-
-    items = [Item(t, SPEAKER, "English") for t in texts]
-    clock.start()
-    results = dict(fast.speak(items, batch, limits=frames, force_frames=True))
     wall, peak = clock.stop()
     failed = [r for r in results.values() if isinstance(r, Exception)]
     if failed:
@@ -537,7 +526,7 @@ def main() -> None:
         print(rows[-1].line(), flush=True)
         release_memory(device)
     if "engine" in methods:
-        wall, peak = engine_run(speaker, texts, frames, batch, clock)
+        wall, peak = timed_run(speaker, texts, frames, batch, clock)
         rows.append(Row(f"nikola-tts engine, batches of {batch}", f"{len(texts)}", audio, wall, peak))
         print(rows[-1].line(), flush=True)
         release_memory(device)
@@ -558,19 +547,19 @@ def main() -> None:
                      f"{setup:.1f} s of which CUDA-graph capture {fast.capture_seconds:.1f} s (outside every row)")
         print(notes[-1], flush=True)
         if "fast" in methods:
-            wall, peak = fast_run(fast, texts, frames, slots, clock)
-            useful = sum(frames)
+            wall, peak = timed_run(fast, texts, frames, slots, clock)
+            useful, stats = sum(frames), fast.stats
             rows.append(Row(f"nikola-tts fast path, {fast.slot_count} slots", f"{len(texts)}", audio, wall, peak))
             print(rows[-1].line(), flush=True)
-            notes.append(f"fast path occupancy: {useful} useful frames of {fast.frames_stepped} slot-frames stepped "
-                         f"({useful / max(1, fast.frames_stepped):.0%}); {fast.stats['steps']} frame steps, "
-                         f"{fast.stats['prefill_s']:.1f} s launching prefills, {fast.stats['decode_s']:.1f} s decoding "
+            notes.append(f"fast path occupancy: {useful} useful frames of {stats['frames_stepped']} slot-frames "
+                         f"stepped ({useful / max(1, stats['frames_stepped']):.0%}); {stats['steps']} frame steps, "
+                         f"{stats['prefill_s']:.1f} s launching prefills, {stats['decode_s']:.1f} s decoding "
                          "(second stream)")
         if "fast-torchops" in methods:
             plain_ops = FastSpeaker(tts, seed=0, use_kernels=False)
             plain_ops.prepare([_item(t) for t in texts], slots, frames)
             list(plain_ops.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
-            wall, peak = fast_run(plain_ops, texts, frames, slots, clock)
+            wall, peak = timed_run(plain_ops, texts, frames, slots, clock)
             rows.append(Row("nikola-tts fast path, torch ops (no fused kernels)", f"{len(texts)}", audio, wall, peak))
             print(rows[-1].line(), flush=True)
             if "fast-steps" in methods:
@@ -601,12 +590,12 @@ def main() -> None:
             rows.append(Row(f"nikola-tts fast path, {1 + len(ready)} GPUs", f"{len(texts)}", audio, wall, peak))
             print(rows[-1].line(), flush=True)
         if "fast-passage" in methods:
-            wall, peak = fast_run(fast, [texts[i] for i in passage], [frames[i] for i in passage], slots, clock)
+            wall, peak = timed_run(fast, [texts[i] for i in passage], [frames[i] for i in passage], slots, clock)
             rows.append(Row("nikola-tts fast path, the passage's paragraphs", f"{len(passage)}",
                             sum(frames[i] for i in passage) / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)
         if "fast-b1" in methods:
-            wall, peak = fast_run(fast, [texts[paragraph]], [frames[paragraph]], 1, clock)
+            wall, peak = timed_run(fast, [texts[paragraph]], [frames[paragraph]], 1, clock)
             rows.append(Row("nikola-tts fast path, batch 1, one paragraph", "1",
                             frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)

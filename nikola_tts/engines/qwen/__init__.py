@@ -122,6 +122,9 @@ class QwenEngine(Engine):
         folder = loader.local_folder(model)
         facts = devices.gather_facts()
         placement = devices.place(self.options.device, facts, self.dtype_option, self.attention_option)
+        from nikola_tts.engines.qwen.fast import fast_path_decision
+
+        self.fast, why = fast_path_decision(self.fast_option, placement.device_type, rocm=placement.rocm)
         self._start_gpu_workers(folder, placement, facts)
         for warning in placement.warnings:
             log.warning(f"Qwen3-TTS: {warning}")
@@ -132,11 +135,9 @@ class QwenEngine(Engine):
         tts = loader.load_model(folder, placement)
         log.info(f"Qwen3-TTS: loaded {self.model_name} in {time.monotonic() - started:.1f} s")
 
-        from nikola_tts.engines.qwen.fast import fast_path_decision
         from nikola_tts.engines.qwen.generate import Speaker, auto_batch_size, release_memory
 
         self._tts, self._placement = tts, placement
-        self.fast, why = fast_path_decision(self.fast_option, placement.device_type, rocm=placement.rocm)
         log.info(f"Qwen3-TTS: {why}")
         if self.fast:
             from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
@@ -156,11 +157,10 @@ class QwenEngine(Engine):
     def _start_gpu_workers(self, folder, placement, facts) -> None:
         """TTS_DEVICE 'auto' with the fast path on a machine of several NVIDIA GPUs: a worker per extra GPU,
         loading its model while this process loads its own."""
-        from nikola_tts.engines.qwen.fast import fast_path_decision, worker_devices
+        from nikola_tts.engines.qwen.fast import worker_devices
 
-        fast, _ = fast_path_decision(self.fast_option, placement.device_type, rocm=placement.rocm)
-        extra = worker_devices(self.options.device, facts.device_count, fast and placement.device_type == "cuda"
-                               and not placement.rocm)
+        extra = worker_devices(self.options.device, facts.device_count,
+                               self.fast and placement.device_type == "cuda" and not placement.rocm)
         if not extra:
             return
         import functools

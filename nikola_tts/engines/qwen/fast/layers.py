@@ -16,24 +16,26 @@ import torch.nn.functional as F
 from nikola_tts.engines.qwen.fast.weights import Layer, Stack
 
 
-def qkv(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
-    """h (batch, seq, hidden), normed -> q (batch, heads, seq, dim), k and v (batch, kv_heads, seq, dim)."""
+def project(stack: Stack, layer: Layer, h: torch.Tensor):
+    """h (batch, seq, hidden), normed -> q (batch, seq, heads, dim), k and v (batch, seq, kv_heads, dim), raw."""
     batch, seq, _ = h.shape
     d, heads, kv = stack.head_dim, stack.heads, stack.kv_heads
     q, k, v = F.linear(h, layer.qkv).split([heads * d, kv * d, kv * d], dim=-1)
-    q = ops.heads(q.view(batch, seq, heads, d), layer.q_norm, stack.eps, cos, sin)
-    k = ops.heads(k.view(batch, seq, kv, d), layer.k_norm, stack.eps, cos, sin)
-    return q, k, v.view(batch, seq, kv, d).transpose(1, 2)
+    return q.view(batch, seq, heads, d), k.view(batch, seq, kv, d), v.view(batch, seq, kv, d)
+
+
+def qkv(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
+    """h (batch, seq, hidden), normed -> q (batch, heads, seq, dim), k and v (batch, kv_heads, seq, dim)."""
+    q, k, v = project(stack, layer, h)
+    return (ops.heads(q, layer.q_norm, stack.eps, cos, sin), ops.heads(k, layer.k_norm, stack.eps, cos, sin),
+            v.transpose(1, 2))
 
 
 def q_into_cache(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos, sin, k_cache, v_cache, positions):
     """One new token per row: returns q (batch, heads, 1, dim); k and v go straight into the caches."""
-    batch = h.shape[0]
-    d, heads, kv = stack.head_dim, stack.heads, stack.kv_heads
-    q, k, v = F.linear(h, layer.qkv).split([heads * d, kv * d, kv * d], dim=-1)
-    ops.store_kv(k.view(batch, 1, kv, d), v.view(batch, 1, kv, d), layer.k_norm, stack.eps, cos, sin, k_cache,
-                 v_cache, positions)
-    return ops.heads(q.view(batch, 1, heads, d), layer.q_norm, stack.eps, cos, sin)
+    q, k, v = project(stack, layer, h)
+    ops.store_kv(k, v, layer.k_norm, stack.eps, cos, sin, k_cache, v_cache, positions)
+    return ops.heads(q, layer.q_norm, stack.eps, cos, sin)
 
 
 def grouped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hidden_mask: torch.Tensor | None,

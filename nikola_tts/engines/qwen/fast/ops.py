@@ -53,7 +53,7 @@ class TorchOps:
                hidden_mask: torch.Tensor | None = None) -> torch.Tensor:
         """One query per row over a cache: q (batch, heads, 1, dim); k, v (batch, kv_heads, length, dim);
         positions 0..last[row] are valid (hidden_mask, if given, says the same). -> (batch, 1, heads * dim)."""
-        if hidden_mask is None and int(k.shape[2]) != 0:
+        if hidden_mask is None:
             hidden_mask = (torch.arange(k.shape[2], device=k.device)[None, :] > last[:, None])[:, None, None, :]
         return grouped_attention(q, k, v, hidden_mask, scale)
 

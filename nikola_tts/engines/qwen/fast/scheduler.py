@@ -74,10 +74,11 @@ class Scheduler:
             top = max(i for i, job in enumerate(owner) if job is not None) + 1
             b = self.graphs.size_for(top)
             due = min(job.limit - done_frames[i] for i, job in enumerate(owner) if job is not None)
-            for _ in range(max(1, min(self.check_every, due))):
+            steps = max(1, min(self.check_every, due))
+            for _ in range(steps):
                 self.graphs.run(b)
-            self.frames_stepped += b * max(1, min(self.check_every, due))
-            self.steps += max(1, min(self.check_every, due))
+            self.steps += steps
+            self.frames_stepped += b * steps
             active = s.active[:b].tolist()
             frames = s.frame[:b].tolist()
             for slot in range(b):

@@ -28,6 +28,7 @@ from nikola_tts.engines.qwen.fast.step import Rules, Stepper
 from nikola_tts.engines.qwen.fast.weights import from_model
 from nikola_tts.engines.qwen.generate import Item, Speaker, first_words, is_out_of_memory, release_memory
 from nikola_tts.engines.qwen.sampling import row_key
+from nikola_tts.errors import one_line
 
 log = logging.getLogger("tts")
 
@@ -47,8 +48,7 @@ class FastSpeaker(Speaker):
         self.check_every = check_every
         self.capture_seconds = 0.0  # of the last setup, for the benchmark
         self.slot_count = 0
-        self.frames_stepped = 0
-        self.stats: dict = {}  # of the last run: frame steps, host seconds in prefills, seconds decoding
+        self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, host seconds in prefills, decoding
         self._setup = None  # (Slots, FrameGraphs), reused while a run fits
 
     # -- prompts ------------------------------------------------------------------------------
@@ -79,7 +79,7 @@ class FastSpeaker(Speaker):
                 break
             except Exception as exc:
                 if not is_out_of_memory(exc) and self.use_kernels:
-                    log.warning(f"Qwen3-TTS fast path: the fused kernels failed ({_one_line(exc)}); going on without")
+                    log.warning(f"Qwen3-TTS fast path: the fused kernels failed ({one_line(exc)}); going on without")
                     self.use_kernels = False
                     slots = graphs = None
                     release_memory(self.device)
@@ -112,12 +112,20 @@ class FastSpeaker(Speaker):
         room = batching.budget(free, total) - self.DECODE_BATCH * DECODE_RESERVE
         return max(1, int(room // (per_slot * batching.SAFETY)))
 
+    def _plan(self, items: Sequence[Item], limits: Sequence[int], max_batch: int,
+              force_frames: bool) -> tuple[FrameGraphs, list[Job]]:
+        """Prompts for the items, and slots (and graphs) big enough for their run."""
+        built = self.prompts(items)
+        longest = max(int(p.embeds.shape[1]) + n + 1 for p, n in zip(built, limits))
+        graphs = self._slots_for(min(len(items), max(1, int(max_batch))), cache_length(longest), max(limits))
+        jobs = [Job(i, p, int(limits[i]), row_key(self.seed, it.text), force_frames)
+                for i, (p, it) in enumerate(zip(built, items))]
+        return graphs, jobs
+
     def prepare(self, items: Sequence[Item], max_batch: int, limits: Sequence[int]) -> float:
         """Set up slots and graphs for a run like this one ahead of it; returns the seconds it took."""
         started = time.perf_counter()
-        built = self.prompts(items)
-        longest = max(int(p.embeds.shape[1]) + n + 1 for p, n in zip(built, limits))
-        self._slots_for(min(len(items), max(1, int(max_batch))), cache_length(longest), max(limits))
+        self._plan(items, limits, max_batch, False)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         return time.perf_counter() - started
@@ -125,11 +133,7 @@ class FastSpeaker(Speaker):
     def generate_fast_codes(self, items: Sequence[Item], limits: Sequence[int], max_batch: int | None = None,
                             force_frames: bool = False) -> list[torch.Tensor]:
         """Each item's codes, (frames, 16), without decoding: for tests and the benchmark."""
-        built = self.prompts(items)
-        longest = max(int(p.embeds.shape[1]) + n + 1 for p, n in zip(built, limits))
-        graphs = self._slots_for(min(len(items), max_batch or len(items)), cache_length(longest), max(limits))
-        jobs = [Job(i, p, int(limits[i]), row_key(self.seed, it.text), force_frames)
-                for i, (p, it) in enumerate(zip(built, items))]
+        graphs, jobs = self._plan(items, limits, max_batch or len(items), force_frames)
         codes = {done.index: done.codes for done in Scheduler(graphs, self.check_every).run(jobs)}
         return [codes[i] for i in range(len(items))]
 
@@ -141,11 +145,7 @@ class FastSpeaker(Speaker):
         limits = [int(n) for n in (limits or [batching.frame_limit(len(it.text)) for it in items])]
         finished: set[int] = set()
         try:
-            built = self.prompts(items)
-            jobs = [Job(i, p, limits[i], row_key(self.seed, it.text), force_frames)
-                    for i, (p, it) in enumerate(zip(built, items))]
-            longest = max(int(p.embeds.shape[1]) + n + 1 for p, n in zip(built, limits))
-            graphs = self._slots_for(min(len(items), max(1, int(max_batch))), cache_length(longest), max(limits))
+            graphs, jobs = self._plan(items, limits, max_batch, force_frames)
             scheduler = Scheduler(graphs, self.check_every)
             with Decoder(self) as decoder:
                 for done in scheduler.run(jobs):
@@ -156,13 +156,13 @@ class FastSpeaker(Speaker):
                 for index, result in decoder.drain():
                     finished.add(index)
                     yield index, self._checked(items[index], result, limits[index], force_frames)
-            self.frames_stepped = scheduler.frames_stepped
-            self.stats = dict(steps=scheduler.steps, prefill_s=scheduler.prefill_seconds, decode_s=decoder.seconds)
+            self.stats = dict(steps=scheduler.steps, frames_stepped=scheduler.frames_stepped,
+                              prefill_s=scheduler.prefill_seconds, decode_s=decoder.seconds)
         except Exception as exc:  # noqa: BLE001 (hand the rest to the plain path)
             self._setup = None
             release_memory(self.device)
             rest = [i for i in range(len(items)) if i not in finished]
-            log.warning(f"Qwen3-TTS fast path failed ({_one_line(exc)}); narrating the {len(rest)} remaining "
+            log.warning(f"Qwen3-TTS fast path failed ({one_line(exc)}); narrating the {len(rest)} remaining "
                         "segments with the plain batched path")
             plain = super().speak([items[i] for i in rest], max_batch, [limits[i] for i in rest], force_frames)
             for j, result in plain:
@@ -192,7 +192,3 @@ def decode_batch_for(total_bytes: int) -> int:
     """Segments per speech-decoder call: 16 on large GPUs (about 1 GB each at its peak), 4 on 24 GB cards."""
     return 16 if total_bytes >= 40 * (1 << 30) else 4
 
-
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[-1] if lines else type(exc).__name__
