@@ -35,6 +35,14 @@ def remote(urls, model=None, voice=None, speed=1.0, **extra) -> RemoteEngine:
     return create_engine("remote", EngineOptions(voice=voice, model=model, speed=speed, extra=extra))
 
 
+def synthesize_all(engine, requests) -> list:
+    """Every (index, result) of one synthesize call; the engine is closed after it, as a build closes it."""
+    try:
+        return list(engine.synthesize(requests))
+    finally:
+        engine.close()
+
+
 def local_espeak(text: str) -> Audio:
     """What an espeak-ng server says for this text (en-us, 175 wpm): espeak-ng is deterministic."""
     return EspeakEngine(EngineOptions())._speak(Request(text, "en-us", "en"))
@@ -277,10 +285,7 @@ def test_requests_carry_the_fields_and_the_bearer_key_from_the_environment(fakes
     monkeypatch.setenv("NIKOLA_TTS_TEST_KEY", "k-123")
     engine = remote([fake.url], voice="ryan", remote_api_key_env="NIKOLA_TTS_TEST_KEY", instruct="Calm")
     engine.load()
-    try:
-        results = dict(engine.synthesize([Request("One.", "ryan", "en"), Request("Two.", "ryan", "en")]))
-    finally:
-        engine.close()
+    results = dict(synthesize_all(engine, [Request("One.", "ryan", "en"), Request("Two.", "ryan", "en")]))
     assert all(isinstance(a, Audio) and a.sample_rate == 24000 for a in results.values())
     paths = {(method, path) for method, path, _, _ in fake.requests}
     assert paths == {("GET", "/v1/models"), ("POST", "/v1/audio/speech")}
@@ -339,10 +344,7 @@ def test_failed_requests_are_retried_on_the_other_endpoint_and_bad_ones_are_not(
                                                    b'{"error": {"message": "Invalid speaker \'bob\'"}}')))
     engine = remote([rejecting.url])
     engine.load()
-    try:
-        results = dict(engine.synthesize([Request("A.", "bob", "en"), Request("B.", "bob", "en")]))
-    finally:
-        engine.close()
+    results = dict(synthesize_all(engine, [Request("A.", "bob", "en"), Request("B.", "bob", "en")]))
     assert len(rejecting.posts()) == 2  # not retried: the request itself is wrong
     assert all(isinstance(r, SynthesisError) and "HTTP 400: Invalid speaker 'bob'" in str(r) for r in results.values())
 
@@ -352,10 +354,7 @@ def test_retries_are_bounded_when_every_endpoint_fails(fakes):
     engine = remote([failing.url], remote_retries=2)
     engine.load()
     started = time.monotonic()
-    try:
-        results = dict(engine.synthesize([Request("A.", "", "en"), Request("B.", "", "en")]))
-    finally:
-        engine.close()
+    results = dict(synthesize_all(engine, [Request("A.", "", "en"), Request("B.", "", "en")]))
     assert time.monotonic() - started < 10  # backoff 0.5 s, then 1 s
     assert len(failing.posts()) == 6  # each segment: the first try and two retries
     assert all("gave up after 3 attempts" in str(r) and "HTTP 500: boom" in str(r) for r in results.values())
@@ -374,10 +373,7 @@ def test_a_server_that_hangs_times_out_in_bounded_time_with_one_line(hanging, fa
     engine = remote([mute.url], remote_timeout=1, remote_retries=1)
     engine.load()
     started = time.monotonic()
-    try:
-        results = dict(engine.synthesize([Request("A.", "", "en"), Request("B.", "", "en")]))
-    finally:
-        engine.close()
+    results = dict(synthesize_all(engine, [Request("A.", "", "en"), Request("B.", "", "en")]))
     assert time.monotonic() - started < 10
     for result in results.values():
         assert isinstance(result, SynthesisError) and "\n" not in str(result)
@@ -407,9 +403,8 @@ def test_a_server_dying_mid_pass_loses_no_segment_and_is_reported_once(tmp_path,
     engine.load()
     killer.start()
     try:
-        results = list(engine.synthesize([Request(t, "en-us", "en") for t in texts]))
+        results = synthesize_all(engine, [Request(t, "en-us", "en") for t in texts])
     finally:
-        engine.close()
         killer.join(timeout=60)
     assert second.proc.poll() is not None, "the second server was killed mid-pass"
     assert sorted(i for i, _ in results) == list(range(len(texts)))  # every segment exactly once
@@ -468,10 +463,7 @@ def test_pcm_answers_carry_their_rate(tmp_path, servers):
     servers.append(gpu)
     engine = remote([gpu.url], remote_response_format="pcm")
     engine.load()
-    try:
-        ((_, audio),) = list(engine.synthesize([Request("Raw samples, please.", "en-us", "en")]))
-    finally:
-        engine.close()
+    ((_, audio),) = synthesize_all(engine, [Request("Raw samples, please.", "en-us", "en")])
     assert audio.sample_rate == 22050 and audio.samples == local_espeak("Raw samples, please.").samples
 
 
