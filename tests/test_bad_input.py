@@ -188,13 +188,16 @@ def test_interrupted_build_leaves_no_audio_file_and_resumes_where_it_stopped(sit
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before_kill = {e["text"] for e in site.synthesized()}
-    assert 3 <= len(done_before_kill) < 13
+    spoken_before_kill = {e["text"] for e in site.synthesized()}
+    # The kill may land between the engine speaking a segment and the cache storing it: that one
+    # segment was in flight and is retried; every segment already stored must be kept.
+    stored = [p for p in site.root.glob("tts_cache/segments/*/*.wav") if not p.name.startswith(".tmp-")]
+    assert 2 <= len(stored) <= len(spoken_before_kill) < 13
     assert not list(site.root.glob("output/**/*.mp3*"))  # no half-written audio anywhere in output/
     site.reset_log()
     site.set_conf('TTS_ENGINE = "tts_test_engines:SlowEspeak"\nTTS_BATCH_SIZE = 1\nTTS_ENGINE_OPTIONS["delay"] = 0\n')
     site.build()
     again = {e["text"] for e in site.synthesized()}
-    assert not again & done_before_kill  # finished segments were kept
-    assert len(again) + len(done_before_kill) == 13  # title + 12 paragraphs
+    assert len(again) == 13 - len(stored)  # title + 12 paragraphs, less what the cache kept
+    assert len(again & spoken_before_kill) == len(spoken_before_kill) - len(stored)  # only the in-flight one
     assert probe_duration(site.output("slow_tts.mp3")) > 20
