@@ -49,6 +49,12 @@ def upstream_greedy(tts, text: str, limit: int, penalty: float):
     return codes[0], hiddens[0]
 
 
+def within_one_step(a, b) -> bool:
+    """Same codes decoded in other batches: the speech decoder's output moves by one int16 step at most."""
+    ours, theirs = (np.frombuffer(x.samples, dtype="<i2").astype(int) for x in (a, b))
+    return len(ours) == len(theirs) and np.abs(ours - theirs).max() <= 1
+
+
 def test_greedy_codes_equal_upstream_generation_of_each_segment_alone(engine):
     fast = FastSpeaker(engine._tts, sampling=GREEDY)
     for text, limit in zip(TEXTS, LIMITS):
@@ -102,6 +108,52 @@ def test_the_fast_path_speaks_audio_like_the_plain_path(engine):
     for index, audio in ours.items():
         assert audio.sample_rate == 24000
         assert audio.samples == plain[index].samples
+
+
+def test_running_out_of_memory_at_setup_halves_the_slots_and_loses_nothing(engine, monkeypatch, caplog):
+    """A card with room for two slots, where the estimate said five: setup shrinks and goes on."""
+    from nikola_tts.engines.qwen.fast import speaker as speaker_module
+
+    class TwoSlotCard(speaker_module.Slots):
+        def __init__(self, weights, count, *args):
+            if count > 2:
+                raise torch.OutOfMemoryError(f"CUDA out of memory. Tried to allocate caches for {count} slots")
+            super().__init__(weights, count, *args)
+
+    monkeypatch.setattr(speaker_module, "Slots", TwoSlotCard)
+    plain = dict(engine._speaker.speak(items(), 5, LIMITS))
+    fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)
+    with caplog.at_level("WARNING", logger="tts"):
+        ours = dict(fast.speak(items(), 5, LIMITS))
+    assert fast.slot_count == 2
+    assert "out of memory on cpu; going on with 2 slots" in caplog.text
+    assert sorted(ours) == list(range(len(TEXTS)))
+    assert all(ours[i].samples == plain[i].samples for i in ours)
+
+
+def test_a_failure_mid_run_hands_the_unfinished_segments_to_the_plain_path(engine, monkeypatch, caplog):
+    from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
+
+    replay = FrameGraphs.run
+    calls = []
+
+    def failing_after_a_while(self, b):
+        calls.append(b)
+        if len(calls) > 12:  # past the first finished segments: "Hello." needs 6 frames
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        replay(self, b)
+
+    monkeypatch.setattr(FrameGraphs, "run", failing_after_a_while)
+    plain = dict(engine._speaker.speak(items(), 5, LIMITS))
+    fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)
+    with caplog.at_level("WARNING", logger="tts"):
+        ours = list(fast.speak(items(), 5, LIMITS))
+    assert sorted(i for i, _ in ours) == list(range(len(TEXTS)))  # every segment exactly once
+    assert all(within_one_step(audio, plain[i]) for i, audio in ours)
+    warning = next(r.getMessage() for r in caplog.records if "fast path failed" in r.getMessage())
+    assert "illegal memory access" in warning
+    left = int(warning.split("narrating the ")[1].split()[0])
+    assert 0 < left < len(TEXTS)  # what had been generated was kept (and decoded), the rest went to the plain path
 
 
 @pytest.mark.parametrize("value,expected", [
@@ -168,9 +220,7 @@ def test_a_worker_process_speaks_its_share_as_this_process_would(engine, tiny_mo
     finally:
         pool.close()
     assert sorted(shared) == list(range(len(TEXTS)))
-    for index, audio in shared.items():  # same codes; decoding in other batches moves a sample by one step at most
-        ours, theirs = (np.frombuffer(a.samples, dtype="<i2").astype(int) for a in (audio, alone[index]))
-        assert len(ours) == len(theirs) and np.abs(ours - theirs).max() <= 1
+    assert all(within_one_step(audio, alone[i]) for i, audio in shared.items())
 
 
 @pytest.mark.parametrize("gib,batch", [(80, 16), (141, 16), (24, 4), (16, 4)])

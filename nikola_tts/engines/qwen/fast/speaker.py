@@ -4,8 +4,8 @@ Setup picks the slot count and cache length from the run's segments and the free
 captures the frame graphs (CUDA), and streams every segment through `Scheduler`. Finished
 segments' codes are decoded in batches on a second CUDA stream (decode.py) while generation
 goes on. Running out of memory at setup halves the slot count and tries again; anything that
-goes wrong mid-run hands the segments not yet finished to the plain batched path, so nothing
-is lost.
+goes wrong mid-run hands the segments not yet generated to the plain batched path (those already
+generated are still decoded), so nothing is lost.
 """
 
 from __future__ import annotations
@@ -145,19 +145,9 @@ class FastSpeaker(Speaker):
         limits = [int(n) for n in (limits or [batching.frame_limit(len(it.text)) for it in items])]
         finished: set[int] = set()
         try:
-            graphs, jobs = self._plan(items, limits, max_batch, force_frames)
-            scheduler = Scheduler(graphs, self.check_every)
-            with Decoder(self) as decoder:
-                for done in scheduler.run(jobs):
-                    decoder.put(done)
-                    for index, result in decoder.ready():
-                        finished.add(index)
-                        yield index, self._checked(items[index], result, limits[index], force_frames)
-                for index, result in decoder.drain():
-                    finished.add(index)
-                    yield index, self._checked(items[index], result, limits[index], force_frames)
-            self.stats = dict(steps=scheduler.steps, frames_stepped=scheduler.frames_stepped,
-                              prefill_s=scheduler.prefill_seconds, decode_s=decoder.seconds)
+            for index, result in self._speak_fast(items, limits, max_batch, force_frames):
+                finished.add(index)
+                yield index, self._checked(items[index], result, limits[index], force_frames)
         except Exception as exc:  # noqa: BLE001 (hand the rest to the plain path)
             self._setup = None
             release_memory(self.device)
@@ -167,6 +157,23 @@ class FastSpeaker(Speaker):
             plain = super().speak([items[i] for i in rest], max_batch, [limits[i] for i in rest], force_frames)
             for j, result in plain:
                 yield rest[j], result
+
+    def _speak_fast(self, items, limits, max_batch, force_frames):
+        """(index, decoded result) as segments finish; on a failure, what was generated is still decoded."""
+        graphs, jobs = self._plan(items, limits, max_batch, force_frames)
+        scheduler = Scheduler(graphs, self.check_every)
+        with Decoder(self) as decoder:
+            try:
+                for done in scheduler.run(jobs):
+                    decoder.put(done)
+                    yield from decoder.ready()
+            except Exception:
+                salvaged = [(i, r) for i, r in decoder.drain() if not isinstance(r, Exception)]
+                yield from salvaged  # a decode that failed now is retried by the plain path with the rest
+                raise
+            yield from decoder.drain()
+        self.stats = dict(steps=scheduler.steps, frames_stepped=scheduler.frames_stepped,
+                          prefill_s=scheduler.prefill_seconds, decode_s=decoder.seconds)
 
     def _checked(self, item: Item, result, limit: int, forced: bool) -> Audio | Exception:
         if isinstance(result, Exception):
