@@ -231,11 +231,32 @@ HEADER = (f"{'method':<46} {'segments':>14} {'audio s':>9} {'wall s':>9} {'RTF':
           f"{'peak GiB':>8}")
 
 
+def emulate_card(gib: float, device: str) -> int:
+    """Make this GPU look like a smaller card: a ballast tensor takes all but `gib` GiB, and
+    torch.cuda.mem_get_info reports `gib` GiB in all, so every memory-based choice (slots,
+    decode batch, batch sizes) is made as on that card. Returns the ballast's bytes."""
+    import torch
+
+    index = torch.device(device if device.startswith("cuda") else "cuda").index or 0
+    real_total = torch.cuda.mem_get_info(index)[1]
+    card = int(gib * 2 ** 30)
+    ballast = torch.empty(real_total - card, dtype=torch.uint8, device=f"cuda:{index}")
+    real = torch.cuda.mem_get_info
+    emulate_card.ballast = ballast  # kept alive for the whole run
+
+    def mem_get_info(device=None):
+        return real(device)[0], card
+
+    torch.cuda.mem_get_info = mem_get_info
+    return ballast.numel()
+
+
 class Clock:
-    def __init__(self, device):
+    def __init__(self, device, ballast_bytes: int = 0):
         import torch
 
         self.torch, self.cuda = torch, device.type == "cuda"
+        self.ballast = ballast_bytes  # not counted in the peak
 
     def start(self):
         if self.cuda:
@@ -247,7 +268,7 @@ class Clock:
         if self.cuda:
             self.torch.cuda.synchronize()
         wall = time.perf_counter() - self.t0
-        peak = self.torch.cuda.max_memory_allocated() / 2 ** 30 if self.cuda else None
+        peak = (self.torch.cuda.max_memory_allocated() - self.ballast) / 2 ** 30 if self.cuda else None
         return wall, peak
 
 
@@ -434,6 +455,9 @@ def main() -> None:
     parser.add_argument("--list-size", type=int, default=64, help="texts per upstream call")
     parser.add_argument("--batch", type=int, default=None, help="engine batch size (default: from free memory)")
     parser.add_argument("--repeat", type=int, default=1, help="the corpus this many times over (a longer backlog)")
+    parser.add_argument("--card-gib", type=float, default=None,
+                        help="behave as on a card with this much memory (e.g. 24 for a 4090 or P40): the rest is "
+                             "taken by a ballast tensor and memory queries report this size")
     parser.add_argument("--slots", type=int, default=None, help="fast path slots (default: all segments, memory allowing)")
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
@@ -460,6 +484,7 @@ def main() -> None:
     from nikola_tts.engines.qwen import QwenEngine
     from nikola_tts.engines.qwen.generate import Speaker, auto_batch_size, release_memory
 
+    ballast = emulate_card(args.card_gib, args.device) if args.card_gib else 0
     placement = devices.place(args.device, devices.gather_facts(), args.dtype)
     dtype = devices.torch_dtype(placement.dtype)
     started = time.perf_counter()
@@ -490,9 +515,11 @@ def main() -> None:
     speaker = Speaker(tts, seed=0)
     batch = args.batch or auto_batch_size(tts, QwenEngine.max_chars)
     device = torch.device(placement.device)
-    clock = Clock(device)
+    clock = Clock(device, ballast)
 
     gpu = f" ({placement.device_name})" if placement.device_name else ""
+    if ballast:
+        gpu += f", emulating a {args.card_gib:g} GiB card ({ballast / 2 ** 30:.1f} GiB of ballast)"
     versions = {name: _version(name) for name in ("qwen-tts", "transformers", "tokenizers")}
     print(f"device {placement.device}{gpu}, {placement.dtype} ({placement.dtype_reason}), {placement.attention} "
           f"attention; torch {torch.__version__}, transformers {transformers.__version__}, "
@@ -554,7 +581,8 @@ def main() -> None:
             notes.append(f"fast path occupancy: {useful} useful frames of {stats['frames_stepped']} slot-frames "
                          f"stepped ({useful / max(1, stats['frames_stepped']):.0%}); {stats['steps']} frame steps, "
                          f"{stats['prefill_s']:.1f} s launching prefills, {stats['decode_s']:.1f} s decoding "
-                         "(second stream)")
+                         f"(second stream); last frame at {stats['generate_s']:.1f} s, then "
+                         f"{stats['decode_tail_s']:.1f} s decoding what was left")
         if "fast-torchops" in methods:
             plain_ops = FastSpeaker(tts, seed=0, use_kernels=False)
             plain_ops.prepare([_item(t) for t in texts], slots, frames)

@@ -110,6 +110,20 @@ def test_the_fast_path_speaks_audio_like_the_plain_path(engine):
         assert audio.samples == plain[index].samples
 
 
+def test_slots_capped_by_memory_are_reused_by_the_next_run_instead_of_set_up_again(engine):
+    from nikola_tts.engines.qwen import batching
+
+    many = items(TEXTS * 2)  # more segments than memory allows slots for (CPU: batching.CPU_BATCH)
+    fast = FastSpeaker(engine._tts, sampling=GREEDY)
+    fast.prepare(many, len(many), LIMITS * 2)
+    setup = fast._setup
+    assert fast.slot_count == batching.CPU_BATCH < len(many)
+    fast.generate_fast_codes(many, LIMITS * 2)
+    assert fast._setup is setup
+    fast.generate_fast_codes(many, [n + 200 for n in LIMITS * 2])  # longer caches: a new setup
+    assert fast._setup is not setup and fast.slot_count == batching.CPU_BATCH
+
+
 def test_running_out_of_memory_at_setup_halves_the_slots_and_loses_nothing(engine, monkeypatch, caplog):
     """A card with room for two slots, where the estimate said five: setup shrinks and goes on."""
     from nikola_tts.engines.qwen.fast import speaker as speaker_module

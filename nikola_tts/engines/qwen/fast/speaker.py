@@ -50,6 +50,7 @@ class FastSpeaker(Speaker):
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, host seconds in prefills, decoding
         self._setup = None  # (Slots, FrameGraphs), reused while a run fits
+        self._memory_cap = MAX_SLOTS  # the slots free memory allowed at the last setup
 
     # -- prompts ------------------------------------------------------------------------------
     def prompts(self, items: Sequence[Item]) -> list[prompts.Prompt]:
@@ -62,16 +63,20 @@ class FastSpeaker(Speaker):
 
     # -- slots, sized from the run and the free memory ---------------------------------------
     def _slots_for(self, count: int, length: int, max_frames: int) -> FrameGraphs:
+        count = min(count, MAX_SLOTS, self.oom_cap or MAX_SLOTS)
         if self._setup is not None:
             slots, graphs = self._setup
-            if slots.count >= count and slots.length >= length and slots.max_frames >= max_frames:
+            # Slots that memory capped last time are as many as a new setup would get: keep them.
+            wanted = min(count, self._memory_cap)
+            if slots.count >= wanted and slots.length >= length and slots.max_frames >= max_frames:
                 return graphs
             self._setup = None
             del slots, graphs
             release_memory(self.device)
         weights = from_model(self.model, length)
         per_slot = bytes_per_slot(weights, length, max_frames)
-        count = min(count, MAX_SLOTS, self.oom_cap or MAX_SLOTS, self._fit(per_slot))
+        self._memory_cap = self._fit(per_slot)
+        count = min(count, self._memory_cap)
         while True:
             try:
                 slots = Slots(weights, count, length, max_frames)
@@ -160,6 +165,7 @@ class FastSpeaker(Speaker):
 
     def _speak_fast(self, items, limits, max_batch, force_frames):
         """(index, decoded result) as segments finish; on a failure, what was generated is still decoded."""
+        started = time.perf_counter()
         graphs, jobs = self._plan(items, limits, max_batch, force_frames)
         scheduler = Scheduler(graphs, self.check_every)
         with Decoder(self) as decoder:
@@ -171,9 +177,11 @@ class FastSpeaker(Speaker):
                 salvaged = [(i, r) for i, r in decoder.drain() if not isinstance(r, Exception)]
                 yield from salvaged  # a decode that failed now is retried by the plain path with the rest
                 raise
+            generated = time.perf_counter()
             yield from decoder.drain()
         self.stats = dict(steps=scheduler.steps, frames_stepped=scheduler.frames_stepped,
-                          prefill_s=scheduler.prefill_seconds, decode_s=decoder.seconds)
+                          prefill_s=scheduler.prefill_seconds, decode_s=decoder.seconds,
+                          generate_s=generated - started, decode_tail_s=time.perf_counter() - generated)
 
     def _checked(self, item: Item, result, limit: int, forced: bool) -> Audio | Exception:
         if isinstance(result, Exception):
