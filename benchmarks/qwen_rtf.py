@@ -381,6 +381,71 @@ def kernel_profile(fast, b: int, top: int = 12) -> list[str]:
     return lines
 
 
+def profile_lines(label: str, fn, top: int = 8) -> list[str]:
+    """The largest kernels of one call of fn, by GPU time."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    events = [e for e in prof.key_averages() if getattr(e, "self_device_time_total", 0)]
+    total = sum(e.self_device_time_total for e in events) / 1000
+    lines = [f"{label}: {sum(e.count for e in events)} kernels, {total:.1f} ms of kernel time"]
+    for e in sorted(events, key=lambda e: -e.self_device_time_total)[:top]:
+        lines.append(f"  {e.self_device_time_total / 1000:8.2f} ms {e.count:6d}x  {e.key[:90]}")
+    return lines
+
+
+def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), repeat=3) -> list[str]:
+    """The speech decoder (codes -> waveforms, as Speaker.decode runs it) on its own, in float32: with
+    torch's SnakeBeta activations, with the fused ones, and with cuDNN autotuning on top."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast import snake
+
+    tokenizer = speaker.model.speech_tokenizer
+    speech = tokenizer.model
+    g = torch.Generator(device=device).manual_seed(3)
+    lines = []
+
+    def timed(fn) -> float:
+        fn()
+        torch.cuda.synchronize()
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            fn()
+            torch.cuda.synchronize()
+            times.append(time.perf_counter() - started)
+        return sorted(times)[len(times) // 2]
+
+    for batch, frames in shapes:
+        codes = [torch.randint(0, 2048, (frames, 16), device=device, generator=g) for _ in range(batch)]
+        run = lambda: speaker.decode(codes)  # noqa: E731
+        snake.unfuse(speech)
+        before = run()
+        variants = [("float32, torch activations", timed(run))]
+        if batch == 16 and frames == 300:
+            lines.extend(profile_lines(f"decode {batch}x{frames}, torch activations", run))
+            print("\n".join(lines), flush=True)
+        fused = snake.fuse(speech)
+        after = run()
+        diff = max(float(abs(a - b).max()) for a, b in zip(before, after))
+        variants.append((f"float32, {fused} activations fused (max |diff| {diff:.1e})", timed(run)))
+        if batch == 16 and frames == 300:
+            lines.extend(profile_lines(f"decode {batch}x{frames}, fused activations", run))
+            print("\n".join(lines[-9:]), flush=True)
+        torch.backends.cudnn.benchmark = True
+        variants.append(("float32, fused, cuDNN autotuned (steady shape)", timed(run)))
+        torch.backends.cudnn.benchmark = False
+        for label, seconds in variants:
+            lines.append(f"decode {batch:2d} x {frames} frames, {label}: {1000 * seconds:8.1f} ms, "
+                         f"{1000 * seconds / (batch * frames):.4f} ms per frame")
+            print(lines[-1], flush=True)
+    return lines
+
+
 def kernel_check(device, dtype) -> list[str]:
     """Each fused Triton kernel against the torch ops it replaces, on fresh random inputs: relative error."""
     import torch
@@ -462,7 +527,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "agreement, faster-b1, faster-batch, faster-batch-passage")
+                             "fast-unfused, decode-variants, agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
     cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
     max_segments = args.max_segments or (24 if args.tiny else None)
@@ -573,16 +638,32 @@ def main() -> None:
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
                      f"{setup:.1f} s of which CUDA-graph capture {fast.capture_seconds:.1f} s (outside every row)")
         print(notes[-1], flush=True)
+        notes.append(f"speech decoder: {fast.fused_activations} SnakeBeta activations fused")
+        print(notes[-1], flush=True)
+
+        def occupancy(label):
+            useful, stats = sum(frames), fast.stats
+            return (f"{label} occupancy: {useful} useful frames of {stats['frames_stepped']} slot-frames "
+                    f"stepped ({useful / max(1, stats['frames_stepped']):.0%}); {stats['steps']} frame steps, "
+                    f"{stats['prefill_s']:.1f} s launching prefills, {stats['decode_s']:.1f} s decoding "
+                    f"(second stream); last frame at {stats['generate_s']:.1f} s, then "
+                    f"{stats['decode_tail_s']:.1f} s decoding what was left")
+
+        if "fast-unfused" in methods and fast.fused_activations:
+            from nikola_tts.engines.qwen.fast import snake
+
+            snake.unfuse(tts.model.speech_tokenizer.model)
+            wall, peak = timed_run(fast, texts, frames, slots, clock)
+            snake.fuse(tts.model.speech_tokenizer.model)
+            rows.append(Row(f"nikola-tts fast path, {fast.slot_count} slots, decoder unfused", f"{len(texts)}",
+                            audio, wall, peak))
+            print(rows[-1].line(), flush=True)
+            notes.append(occupancy("fast path (decoder unfused)"))
         if "fast" in methods:
             wall, peak = timed_run(fast, texts, frames, slots, clock)
-            useful, stats = sum(frames), fast.stats
             rows.append(Row(f"nikola-tts fast path, {fast.slot_count} slots", f"{len(texts)}", audio, wall, peak))
             print(rows[-1].line(), flush=True)
-            notes.append(f"fast path occupancy: {useful} useful frames of {stats['frames_stepped']} slot-frames "
-                         f"stepped ({useful / max(1, stats['frames_stepped']):.0%}); {stats['steps']} frame steps, "
-                         f"{stats['prefill_s']:.1f} s launching prefills, {stats['decode_s']:.1f} s decoding "
-                         f"(second stream); last frame at {stats['generate_s']:.1f} s, then "
-                         f"{stats['decode_tail_s']:.1f} s decoding what was left")
+            notes.append(occupancy("fast path"))
         if "fast-torchops" in methods:
             plain_ops = FastSpeaker(tts, seed=0, use_kernels=False)
             plain_ops.prepare([_item(t) for t in texts], slots, frames)
@@ -635,6 +716,8 @@ def main() -> None:
             for b in sorted({1, fast.slot_count}):
                 notes.extend(kernel_profile(fast, b))
                 print("\n".join(notes[-13:]), flush=True)
+        if "decode-variants" in methods and device.type == "cuda":
+            notes.extend(decode_variants(fast, device))  # printed as they come
         if "agreement" in methods:
             greedy = FastSpeaker(tts, seed=0, sampling=dict(do_sample=False, subtalker_dosample=False))
             short = by_length[:: max(1, len(by_length) // 4)][:4]

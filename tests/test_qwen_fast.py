@@ -124,6 +124,28 @@ def test_slots_capped_by_memory_are_reused_by_the_next_run_instead_of_set_up_aga
     assert fast._setup is not setup and fast.slot_count == batching.CPU_BATCH
 
 
+def test_the_fused_decoder_activation_is_torchs_arithmetic_in_torchs_order(engine):
+    """snake.py's kernel computes x + inv_beta * (s * s), s = sin(x * alpha), from snake.constants:
+    the same float32 result as upstream SnakeBeta.forward, bit for bit (the kernel runs on CUDA only)."""
+    import copy
+
+    from nikola_tts.engines.qwen.fast import snake
+
+    speech = engine._tts.model.speech_tokenizer.model
+    found = snake.activations(speech)
+    assert len(found) >= 2  # the tiny decoder has them too: one per residual unit and block, and the last
+    module = copy.deepcopy(found[0])
+    with torch.no_grad():
+        module.alpha.normal_(0, 0.5)
+        module.beta.normal_(0, 0.5)
+    alpha, inv_beta = snake.constants(module)
+    x = torch.randn(2, module.in_features, 300) * 3
+    for sample in (x, x[..., 7:-5]):
+        s = torch.sin(sample * alpha[None, :, None])
+        assert torch.equal(sample + inv_beta[None, :, None] * (s * s), type(module).forward(module, sample))
+    assert snake.fuse(speech) == 0 and "forward" not in vars(found[0])  # off CUDA nothing is swapped
+
+
 def test_running_out_of_memory_at_setup_halves_the_slots_and_loses_nothing(engine, monkeypatch, caplog):
     """A card with room for two slots, where the estimate said five: setup shrinks and goes on."""
     from nikola_tts.engines.qwen.fast import speaker as speaker_module

@@ -15,9 +15,10 @@ Number format (dtype), unless TTS_DTYPE / the "dtype" engine option says otherwi
   in memory traffic. float32 doubles the weight memory (about 7.7 GB for the 1.7B model), which
   the 16-24 GB of those cards holds. TTS_DTYPE = "float16" is still honoured, with a warning.
 * CPU: float32.
-The speech decoder (codes -> waveform) always runs in float32: it is about 1-10 % of the time,
-and its SnakeBeta activations have produced NaN (silent output) in reduced precision
-(vllm-project/vllm-omni#1663).
+The speech decoder (codes -> waveform) always runs in float32: its SnakeBeta activations have
+produced NaN (silent output) in reduced precision (vllm-project/vllm-omni#1663). It is about
+1-10 % of the time on the plain path; on the fast path it is the last step, and its activations
+run fused (fast/snake.py).
 
 Attention: "sdpa" (PyTorch's fused attention); "flash_attention_2" when the flash_attn package is
 importable, the device is CUDA with compute capability >= 8.0 and the dtype is 16-bit.

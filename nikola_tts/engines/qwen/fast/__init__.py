@@ -9,6 +9,7 @@
     graphs.py     the frame step captured as one CUDA graph per batch size
     scheduler.py  continuous batching: refill finished slots, pack the tail into smaller graphs
     decode.py     codes -> waveforms on a second CUDA stream while generation goes on
+    snake.py      the speech decoder's SnakeBeta activations as one float32 kernel each
     speaker.py    the engine-facing Speaker: sizes slots from free memory, falls back to the plain path
     gpus.py       several GPUs: one worker process per GPU, segments shared out by length
 

@@ -15,6 +15,11 @@ import triton.language as tl
 
 from nikola_tts.engines.qwen.fast.ops import TorchOps
 
+try:
+    from triton.language.extra import libdevice  # CUDA's accurate sinf, the one torch.sin uses
+except ImportError:  # older Triton
+    libdevice = tl.math
+
 
 @triton.jit
 def _norm_kernel(x_ptr, d_ptr, w_ptr, sum_ptr, out_ptr, n, eps, HAS_DELTA: tl.constexpr, BLOCK: tl.constexpr):
@@ -79,6 +84,29 @@ def _silu_mul_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
     u = tl.load(x_ptr + row * 2 * n + n + cols, mask=mask, other=0.0)
     silu = (g / (1.0 + tl.exp(-g))).to(u.dtype).to(tl.float32)
     tl.store(out_ptr + row * n + cols, (silu * u.to(tl.float32)).to(u.dtype), mask=mask)
+
+
+@triton.jit
+def _snake_kernel(x_ptr, alpha_ptr, inv_beta_ptr, out_ptr, channels, length, x_batch_stride, x_channel_stride,
+                  BLOCK: tl.constexpr):
+    """x + inv_beta * sin(x * alpha)^2 along one (batch, channel) row of the speech decoder, float32."""
+    row = tl.program_id(0).to(tl.int64)  # batch * channels + channel; 64-bit: big batches pass 2**31 elements
+    offsets = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    mask = offsets < length
+    channel = row % channels
+    x = tl.load(x_ptr + (row // channels) * x_batch_stride + channel * x_channel_stride + offsets, mask=mask)
+    s = libdevice.sin(x * tl.load(alpha_ptr + channel))
+    tl.store(out_ptr + row * length + offsets, x + tl.load(inv_beta_ptr + channel) * (s * s), mask=mask)
+
+
+def snake_activation(x: torch.Tensor, alpha: torch.Tensor, inv_beta: torch.Tensor) -> torch.Tensor:
+    """SnakeBeta (see snake.py) on a (batch, channels, time) float32 tensor with unit stride in time."""
+    batch, channels, length = x.shape
+    out = torch.empty((batch, channels, length), device=x.device, dtype=x.dtype)
+    block = 1024
+    _snake_kernel[(batch * channels, triton.cdiv(length, block))](x, alpha, inv_beta, out, channels, length,
+                                                                x.stride(0), x.stride(1), BLOCK=block)
+    return out
 
 
 @triton.jit

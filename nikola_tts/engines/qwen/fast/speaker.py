@@ -3,8 +3,9 @@
 Setup picks the slot count and cache length from the run's segments and the free memory,
 captures the frame graphs (CUDA), and streams every segment through `Scheduler`. Finished
 segments' codes are decoded in batches on a second CUDA stream (decode.py) while generation
-goes on. Running out of memory at setup halves the slot count and tries again; anything that
-goes wrong mid-run hands the segments not yet generated to the plain batched path (those already
+goes on, with the decoder's activations fused (snake.py) where the Triton kernels run.
+Running out of memory at setup halves the slot count and tries again; anything that goes
+wrong mid-run hands the segments not yet generated to the plain batched path (those already
 generated are still decoded), so nothing is lost.
 """
 
@@ -38,13 +39,19 @@ DECODE_RESERVE = 1 << 30  # bytes per decode-batch member kept free for the spee
 
 class FastSpeaker(Speaker):
     def __init__(self, tts, seed: int = 0, instruct: str = "", sampling: dict | None = None,
-                 use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8):
+                 use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
+                 fuse_decoder: bool = True):
         super().__init__(tts, seed=seed, instruct=instruct, sampling=sampling)
         self.rules = Rules.from_settings(self.sampling)
         self.use_graphs = self.device.type == "cuda" if use_graphs is None else use_graphs
         self.use_kernels = kernels_fit(self.device) if use_kernels is None else use_kernels
         if self.device.type == "cuda":
             self.DECODE_BATCH = decode_batch_for(torch.cuda.mem_get_info(self.device)[1])
+        self.fused_activations = 0
+        if self.use_kernels and fuse_decoder:
+            from nikola_tts.engines.qwen.fast import snake
+
+            self.fused_activations = snake.fuse(self.model.speech_tokenizer.model)
         self.check_every = check_every
         self.capture_seconds = 0.0  # of the last setup, for the benchmark
         self.slot_count = 0
