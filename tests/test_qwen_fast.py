@@ -146,6 +146,31 @@ def test_the_fused_decoder_activation_is_torchs_arithmetic_in_torchs_order(engin
     assert snake.fuse(speech) == 0 and "forward" not in vars(found[0])  # off CUDA nothing is swapped
 
 
+def test_a_fused_activation_that_fails_sends_every_activation_back_to_torch(engine, caplog):
+    import copy
+
+    from nikola_tts.engines.qwen.fast import snake
+
+    first, second = (copy.deepcopy(m) for m in snake.activations(engine._tts.model.speech_tokenizer.model)[:2])
+    launched = []
+
+    def failing(x, alpha, inv_beta):
+        raise RuntimeError("a new specialisation failed to compile")
+
+    def kernel(x, alpha, inv_beta):
+        launched.append(x.shape)
+        s = torch.sin(x * alpha[None, :, None])
+        return x + inv_beta[None, :, None] * (s * s)
+
+    state = {"working": True}
+    broken, fine = snake._fused_forward(failing, first, state), snake._fused_forward(kernel, second, state)
+    x1, x2 = torch.randn(1, first.in_features, 40), torch.randn(1, second.in_features, 40)
+    with caplog.at_level("WARNING", logger="tts"):
+        assert torch.equal(broken(x1), type(first).forward(first, x1))  # this call still gets torch's answer
+    assert "fused SnakeBeta kernel failed" in caplog.text and not state["working"]
+    assert torch.equal(fine(x2), type(second).forward(second, x2)) and launched == []  # and so do the others
+
+
 def test_running_out_of_memory_at_setup_halves_the_slots_and_loses_nothing(engine, monkeypatch, caplog):
     """A card with room for two slots, where the estimate said five: setup shrinks and goes on."""
     from nikola_tts.engines.qwen.fast import speaker as speaker_module

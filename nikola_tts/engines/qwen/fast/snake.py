@@ -45,8 +45,9 @@ def fuse(speech_model) -> int:
         log.warning(f"Qwen3-TTS: the fused SnakeBeta kernel differs from torch (relative error {error:.1e}); "
                     "the speech decoder runs unfused")
         return 0
+    state = {"working": True}  # shared: one failure anywhere sends every activation back to torch
     for module in found:
-        module.forward = _fused_forward(kernel, module)
+        module.forward = _fused_forward(kernel, module, state)
     return len(found)
 
 
@@ -63,15 +64,22 @@ def constants(module) -> tuple[torch.Tensor, torch.Tensor]:
     return alpha, inv_beta
 
 
-def _fused_forward(kernel, module):
+def _fused_forward(kernel, module, state=None):
     torch_forward = type(module).forward.__get__(module)
     alpha, inv_beta = constants(module)  # constant per activation: computed once, not on every call
+    state = {"working": True} if state is None else state
 
     def forward(hidden_states):
-        if not (hidden_states.is_cuda and hidden_states.dtype == torch.float32 and hidden_states.dim() == 3
-                and hidden_states.stride(-1) == 1):
+        if not (state["working"] and hidden_states.device == alpha.device and hidden_states.dtype == torch.float32
+                and hidden_states.dim() == 3 and hidden_states.stride(-1) == 1):
             return torch_forward(hidden_states)
-        return kernel(hidden_states, alpha, inv_beta)
+        try:
+            return kernel(hidden_states, alpha, inv_beta)
+        except Exception as exc:  # noqa: BLE001 (e.g. a new specialisation that fails to compile)
+            state["working"] = False
+            log.warning(f"Qwen3-TTS: the fused SnakeBeta kernel failed ({type(exc).__name__}: {exc}); "
+                        "the speech decoder goes on unfused")
+            return torch_forward(hidden_states)
 
     return forward
 
