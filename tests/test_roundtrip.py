@@ -52,8 +52,8 @@ LIGHTHOUSE = """\
 
     Years later, families climb the tower to watch the dolphins play in the waves.
 """
-LIGHTHOUSE_HEARD = [["lighthouse"], ["spiral", "lamp"], ["winter"], ["whales", "treasure"], ["roses", "cottage"],
-                    ["horses"], ["candles"], ["families", "dolphins"]]
+LIGHTHOUSE_HEARD = [["lighthouse"], ["spiral", "lamp"], ["long", "winter"], ["whales", "treasure"],
+                    ["roses", "cottage"], ["apples", "horses"], ["candles", "kitchen"], ["families", "dolphins"]]
 LIGHTHOUSE_SKIPPED = ["zebra", "saxophone", "pumpkin", "lantern"]
 
 BREAD = """\
@@ -73,7 +73,7 @@ BREAD = """\
 
     We share the warm loaves with friends and keep one for breakfast.
 """
-BREAD_HEARD = [["village"], ["grandmother", "patience"], ["basement", "towel"], ["oven", "wonderful"],
+BREAD_HEARD = [["village", "bakery"], ["grandmother", "patience"], ["basement", "towel"], ["oven", "wonderful"],
                ["friends", "breakfast"]]
 BREAD_SKIPPED = ["giraffe", "volcano", "penguin", "trumpet"]
 
