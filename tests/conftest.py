@@ -114,15 +114,23 @@ def make_site(tmp_path):
     return make
 
 
-@pytest.fixture(scope="session")
-def tiny_model(tmp_path_factory) -> Path:
-    """A tiny random-weight Qwen3-TTS checkpoint, built once per test session (the qwen tests)."""
-    try:  # through the engine's own import, which stands in for qwen_tts's unused sox/onnxruntime/torchaudio
+def import_qwen_tts_or_skip() -> None:
+    """Skip the calling test module (or test) where torch, transformers or qwen-tts cannot be imported.
+    qwen-tts goes through the engine's own import, which stands in for its unused sox/onnxruntime/torchaudio."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    try:
         from nikola_tts.engines.qwen.compat import import_qwen_tts
 
         import_qwen_tts()
-    except ImportError as exc:
-        pytest.skip(f"qwen-tts cannot be imported here: {exc}")
+    except ImportError as exc:  # qwen-tts not installed, or one of its real dependencies missing
+        pytest.skip(f"qwen-tts cannot be imported here: {exc}", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny random-weight Qwen3-TTS checkpoint, built once per test session (the qwen tests)."""
+    import_qwen_tts_or_skip()
     from tiny_qwen import build_tiny_checkpoint
 
     folder = tmp_path_factory.getbasetemp() / "tiny-qwen3-tts"

@@ -9,16 +9,11 @@ from pathlib import Path
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("transformers")
-try:
-    from nikola_tts.engines.qwen.compat import import_qwen_tts
+from conftest import import_qwen_tts_or_skip
 
-    import_qwen_tts()
-except ImportError as exc:  # qwen-tts not installed, or one of its real dependencies missing
-    pytest.skip(f"qwen-tts cannot be imported here: {exc}", allow_module_level=True)
-
+import_qwen_tts_or_skip()
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from nikola_tts.audio import Audio  # noqa: E402
 from nikola_tts.engines import EngineOptions, Request, create_engine  # noqa: E402

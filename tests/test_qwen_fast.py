@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("transformers")
-try:
-    from nikola_tts.engines.qwen.compat import import_qwen_tts
+from conftest import import_qwen_tts_or_skip
 
-    import_qwen_tts()
-except ImportError as exc:
-    pytest.skip(f"qwen-tts cannot be imported here: {exc}", allow_module_level=True)
-
+import_qwen_tts_or_skip()
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from nikola_tts.engines.qwen.fast import fast_path_decision, parse_fast  # noqa: E402
 from nikola_tts.engines.qwen.fast.speaker import FastSpeaker  # noqa: E402
