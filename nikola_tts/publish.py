@@ -18,7 +18,8 @@ LAST_FAILURES = "last_failures.json"
 
 def assemble(manifest: dict, spec: dict) -> dict:
     """Publish one post's MP3; returns its sidecar (also written). Never raises for a post's own failure."""
-    from nikola_tts.assemble import Tags, encode_mp3, join_with_pauses, require_ffmpeg
+    from nikola_tts.audio.join import join_with_pauses
+    from nikola_tts.audio.mp3 import Tags, encode_mp3, require_ffmpeg
 
     previous = read_json(spec["sidecar"], {}) or {}
     cache = SegmentCache(spec["cache_folder"])

@@ -53,7 +53,7 @@ def synthesize_step(manifest_paths: list[str], settings: Settings, force: bool =
         return True
     failed = {}
     try:
-        from nikola_tts.assemble import require_ffmpeg
+        from nikola_tts.audio.mp3 import require_ffmpeg
 
         require_ffmpeg()  # before an hour of synthesis, not after it
     except TTSError as exc:

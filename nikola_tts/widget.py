@@ -57,7 +57,7 @@ class WidgetRenderer:
         sidecar = read_json(self.sidecar_path(post, lang)) or {}
         if not sidecar.get("href") or not self.planner.is_narrated(post, lang):
             return ""
-        from nikola_tts.assemble import format_duration  # ffmpeg-python: only when a page renders
+        from nikola_tts.audio.mp3 import format_duration  # ffmpeg-python: only when a page renders
 
         texts = self.texts(lang)
         duration = format_duration(sidecar.get("duration") or 0)

@@ -10,16 +10,9 @@ import subprocess
 
 import pytest
 
-from nikola_tts.assemble import (
-    LEAD_IN_SECONDS,
-    Tags,
-    encode_mp3,
-    format_duration,
-    join_with_pauses,
-    probe_duration,
-    require_ffmpeg,
-)
-from nikola_tts.audio import Audio
+from nikola_tts.audio.join import LEAD_IN_SECONDS, join_with_pauses
+from nikola_tts.audio.mp3 import Tags, encode_mp3, format_duration, probe_duration, require_ffmpeg
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.errors import TTSError
 
 TAGS = Tags(title="A post", artist="The Author", album="The Blog")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from nikola_tts.extract import ExtractOptions, extract_blocks, normalize_text
-from nikola_tts.segment import Block, split_into_segments
+from nikola_tts.text.blocks import Block, tidy
+from nikola_tts.text.extract import ExtractOptions, extract_blocks
+from nikola_tts.text.segment import split_into_segments
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 # Prose characters per corpus post, from the corpus README.
@@ -283,27 +284,27 @@ def test_a_code_element_standing_alone_in_a_div_is_block_code():
 
 
 def test_whitespace_of_every_kind_collapses_to_single_spaces():
-    assert normalize_text("  a\u00a0\u00a0b\u2009c\u202fd\n\te\u3000f  ") == "a b c d e f"
+    assert tidy("  a\u00a0\u00a0b\u2009c\u202fd\n\te\u3000f  ") == "a b c d e f"
 
 
 def test_soft_hyphens_zero_width_and_direction_marks_are_removed():
-    assert normalize_text("hy\u00adphen\u200bated\u200c\u200d\u2060\ufeff \u200eok\u200f") == "hyphenated ok"
+    assert tidy("hy\u00adphen\u200bated\u200c\u200d\u2060\ufeff \u200eok\u200f") == "hyphenated ok"
 
 
 def test_ellipsis_character_becomes_three_dots():
-    assert normalize_text("Wait…") == "Wait..."
+    assert tidy("Wait…") == "Wait..."
 
 
 def test_text_is_nfc_normalized():
-    assert normalize_text("cafe\u0301") == "caf\u00e9"
+    assert tidy("cafe\u0301") == "caf\u00e9"
 
 
 def test_curly_quotes_and_dashes_are_kept():
-    assert normalize_text("“Quoted” — ‘single’ – en") == "“Quoted” — ‘single’ – en"
+    assert tidy("“Quoted” — ‘single’ – en") == "“Quoted” — ‘single’ – en"
 
 
 def test_em_dash_spaced_on_one_side_gets_spaces_on_both():
-    assert normalize_text("left —right and left— right but tight—dash") == (
+    assert tidy("left —right and left— right but tight—dash") == (
         "left — right and left — right but tight—dash"
     )
 
@@ -314,7 +315,7 @@ def test_no_space_before_punctuation_left_by_inline_tags():
 
 
 def test_a_dot_starting_a_word_keeps_its_space():
-    assert normalize_text("built on .NET today") == "built on .NET today"
+    assert tidy("built on .NET today") == "built on .NET today"
 
 
 def test_blocks_without_letters_or_digits_are_dropped():
@@ -449,10 +450,10 @@ def test_corpus_prose_length_is_plausible(corpus_post):
 def _text_only_in(html: str, selector: str) -> set[str]:
     """Normalized strings of the elements matched by selector that appear nowhere else in the page."""
     soup = BeautifulSoup(html, "lxml")
-    inside = {normalize_text(el.get_text(" ")) for el in soup.select(selector)}
+    inside = {tidy(el.get_text(" ")) for el in soup.select(selector)}
     for el in soup.select(selector):
         el.decompose()
-    outside = normalize_text(soup.get_text(" "))
+    outside = tidy(soup.get_text(" "))
     return {text for text in inside if len(text) >= 8 and text not in outside}
 
 
@@ -474,7 +475,7 @@ def test_corpus_table_leak_check_has_something_to_check():
 def test_corpus_headings_are_found_in_document_order(corpus_post):
     _, html = corpus_post
     soup = BeautifulSoup(html, "lxml")
-    expected = [normalize_text(h.get_text()) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
+    expected = [tidy(h.get_text()) for h in soup.find_all(re.compile(r"^h[1-6]$"))]
     found = [block.text for block in extract_blocks(html) if block.kind == "heading"]
     assert found == expected
 

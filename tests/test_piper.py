@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines import EngineOptions, Request, create_engine
 from nikola_tts.engines import piper as piper_engine
 from nikola_tts.errors import SynthesisError, TTSError

@@ -17,7 +17,7 @@ from nikola_tts.engines import EngineOptions, create_engine
 from nikola_tts.engines.qwen import batching, source as sources
 from nikola_tts.engines.qwen.device import (DeviceFacts, choose_attention, choose_device, choose_dtype,
                                             normalize_dtype, place)
-from nikola_tts.engines.qwen.languages import is_supported, qwen_language
+from nikola_tts.engines.languages import is_supported, qwen_language
 from nikola_tts.errors import TTSError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import_qwen_tts_or_skip()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from nikola_tts.audio import Audio  # noqa: E402
+from nikola_tts.audio.pcm import Audio  # noqa: E402
 from nikola_tts.engines import EngineOptions, Request, create_engine  # noqa: E402
 from nikola_tts.engines.qwen import generate as generation  # noqa: E402
 from nikola_tts.engines.qwen.generate import Item  # noqa: E402

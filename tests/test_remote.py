@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BuiltSite
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines import EngineOptions, Request, create_engine
 from nikola_tts.engines.espeak import EspeakEngine
 from nikola_tts.engines.remote import RemoteEngine, decode_wav, wire_language

@@ -165,8 +165,8 @@ def test_every_block_is_heard_once_in_page_order_and_skipped_ones_never(narrated
 
 
 def _encoded(tmp_path, name, samples: array, rate=22050) -> Path:
-    from nikola_tts.assemble import Tags, encode_mp3
-    from nikola_tts.audio import Audio
+    from nikola_tts.audio.mp3 import Tags, encode_mp3
+    from nikola_tts.audio.pcm import Audio
 
     mp3 = tmp_path / f"{name}.mp3"
     encode_mp3(Audio(samples.tobytes(), rate), mp3, Tags("control", "test", "test"))

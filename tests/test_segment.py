@@ -6,14 +6,8 @@ import random
 
 import pytest
 
-from nikola_tts.segment import (
-    PAUSE_AFTER,
-    PAUSE_WITHIN_BLOCK,
-    Block,
-    Segment,
-    split_into_segments,
-    split_sentences,
-)
+from nikola_tts.text.blocks import Block
+from nikola_tts.text.segment import PAUSE_AFTER, PAUSE_WITHIN_BLOCK, Segment, split_into_segments, split_sentences
 
 LONG_PARAGRAPH = (
     "The kettle was old. It had belonged to my grandmother, who bought it in 1962 for 3.50 dollars! "

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import HERE, BuiltSite
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 
 try:
     import starlette  # noqa: F401

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 
 
 @dataclass(frozen=True)

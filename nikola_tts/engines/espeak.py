@@ -9,7 +9,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Sequence
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.base import Engine, Request
 from nikola_tts.errors import SynthesisError, TTSError
 

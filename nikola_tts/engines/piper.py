@@ -27,7 +27,7 @@ import time
 from collections import deque
 from typing import Iterator, Sequence
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.base import Engine, Request
 from nikola_tts.errors import SynthesisError, TTSError
 

@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 from urllib.parse import urlsplit
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.base import Engine, Request
-from nikola_tts.engines.qwen import languages
+from nikola_tts.engines import languages
 from nikola_tts.errors import SynthesisError, TTSError
 
 log = logging.getLogger("tts")

@@ -27,8 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from nikola_tts.engines.base import Engine, Request
-from nikola_tts.engines.qwen.languages import CODES
-from nikola_tts.engines.remote import QWEN_LANGUAGES
+from nikola_tts.engines.languages import AUTO, CODES, QWEN_LANGUAGES
 from nikola_tts.errors import TTSError, one_line
 from nikola_tts.serve import formats
 from nikola_tts.serve.batcher import Batcher, Busy
@@ -112,7 +111,7 @@ def create_app(engine: Engine, config: ServeConfig) -> Starlette:
         if text.lower() in _NAME_CODES:
             return _NAME_CODES[text.lower()]
         if not _LANGUAGE_CODE.match(text):
-            names = ", ".join(QWEN_LANGUAGES)
+            names = ", ".join((AUTO,) + QWEN_LANGUAGES)
             raise ApiError(400, f"unknown language {text!r}: give a language code (en, pt_br, ...) or one of {names}",
                            "invalid_language", "language")
         return text.lower().replace("-", "_")

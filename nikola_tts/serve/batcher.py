@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.base import Engine, Request
 from nikola_tts.errors import SynthesisError
 

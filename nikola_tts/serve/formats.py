@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.errors import SynthesisError
 
 MEDIA_TYPES = {"wav": "audio/wav", "pcm": "audio/pcm", "mp3": "audio/mpeg", "flac": "audio/flac"}

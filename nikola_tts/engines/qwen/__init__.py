@@ -27,7 +27,7 @@ import time
 
 from nikola_tts.engines.base import Engine
 from nikola_tts.engines.qwen import batching, source as sources
-from nikola_tts.engines.qwen.languages import is_supported, qwen_language
+from nikola_tts.engines.languages import is_supported, qwen_language
 from nikola_tts.errors import TTSError
 
 log = logging.getLogger("tts")

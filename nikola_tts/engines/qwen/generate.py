@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from transformers import LogitsProcessorList, StoppingCriteriaList
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.qwen import batching
 from nikola_tts.engines.qwen.sampling import (PREDICTOR_STREAM, TALKER_STREAM, FrameLimits, SeededSampler,
                                               row_key)

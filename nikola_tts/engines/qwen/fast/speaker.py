@@ -17,7 +17,7 @@ from typing import Iterator, Sequence
 
 import torch
 
-from nikola_tts.audio import Audio
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.qwen import batching
 from nikola_tts.engines.qwen.fast import prompt as prompts
 from nikola_tts.engines.qwen.fast.decode import Decoder

@@ -1,4 +1,4 @@
-"""Join synthesized segments and encode a post's narration as a tagged MP3.
+"""Encode a post's narration as a tagged MP3 at the target loudness.
 
 Why ffmpeg-python rather than pydub: one ffmpeg run applies the loudness gain and
 limiter, encodes and writes the ID3 tags while streaming the PCM through a pipe,
@@ -22,15 +22,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import ffmpeg
 
-from .audio import Audio
-from .errors import TTSError
-from .files import atomic_move
+from nikola_tts.audio.pcm import Audio
+from nikola_tts.errors import TTSError
+from nikola_tts.files import atomic_move
 
-LEAD_IN_SECONDS = 0.15
 MP3_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
 FALLBACK_RATE = 24000
 TRUE_PEAK_DB = -1.5
@@ -53,22 +51,6 @@ def require_ffmpeg() -> None:
         raise TTSError(
             "ffmpeg not found: install it (e.g. `apt-get install ffmpeg` or `brew install ffmpeg`) and build again"
         )
-
-
-def join_with_pauses(parts: Iterable[tuple[Audio, float]]) -> Audio:
-    """Concatenate parts with digital silence after each but the last, after a short lead-in."""
-    parts = list(parts)
-    if not parts:
-        raise ValueError("nothing to join")
-    rate = parts[0][0].sample_rate
-    chunks = [Audio.silence(LEAD_IN_SECONDS, rate).samples]
-    for i, (audio, pause) in enumerate(parts):
-        if audio.sample_rate != rate:
-            raise ValueError(f"cannot join audio at {audio.sample_rate} Hz with audio at {rate} Hz")
-        chunks.append(audio.samples)
-        if i < len(parts) - 1 and pause > 0:
-            chunks.append(Audio.silence(pause, rate).samples)
-    return Audio(b"".join(chunks), rate)
 
 
 def encode_mp3(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 import warnings
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 
-from .segment import Block
+from nikola_tts.text.blocks import Block, tidy
 
 
 @dataclass(frozen=True)
@@ -43,21 +41,6 @@ _SKIP_CLASSES = {
     "footnote-ref", "footnote-reference", "citation-reference",
 }
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f"))
-_WHITESPACE = re.compile(r"\s+")
-_LOPSIDED_DASH = re.compile(r"(?<=\S)(?: —|— )(?=\S)")
-# A space before closing punctuation, left behind by inline tags or removed footnote markers.
-# Only when the punctuation ends a word, so " .NET" keeps its space.
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]}]+)(?=\s|$|[\"'’”])")
-
-
-def normalize_text(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE).replace("…", "...")
-    text = _WHITESPACE.sub(" ", text)
-    text = _LOPSIDED_DASH.sub(" — ", text)
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip()
-
-
 def _classes(tag: Tag) -> set[str]:
     value = tag.get("class") or ()
     return {value} if isinstance(value, str) else set(value)
@@ -88,7 +71,7 @@ class _Walker:
             self.buffer = []
 
     def emit(self, kind: str, text: str) -> None:
-        text = normalize_text(text)
+        text = tidy(text)
         if any(ch.isalnum() for ch in text):
             self.blocks.append(Block(kind, text))
 
@@ -114,7 +97,7 @@ class _Walker:
             self.notice(self.options.table_phrase)
             return True
         if name == "img":
-            if self.options.read_image_alt and normalize_text(tag.get("alt", "")):
+            if self.options.read_image_alt and tidy(tag.get("alt", "")):
                 self.flush()
                 self.emit("caption", tag["alt"])
             return True

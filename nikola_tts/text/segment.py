@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nikola_tts.text.blocks import Block, tidy
+
 # Seconds of silence after each kind of block: a listener needs a beat after a heading.
 PAUSE_AFTER = {
     "title": 1.2,
@@ -16,14 +18,6 @@ PAUSE_AFTER = {
     "notice": 0.6,  # a configured phrase standing in for a skipped table or code block
 }
 PAUSE_WITHIN_BLOCK = 0.25  # between the sentence-split pieces of one long paragraph
-
-
-@dataclass(frozen=True)
-class Block:
-    """One unit of prose, in page order. kind is a key of PAUSE_AFTER."""
-
-    kind: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -114,9 +108,7 @@ def split_into_segments(blocks: list[Block], max_chars: int, title: str | None =
     ends, then at , ; : then between words, and only as a last resort inside a word."""
     if max_chars < 20:
         raise ValueError(f"max_chars must be at least 20, got {max_chars}")
-    from .extract import normalize_text  # extract imports this module
-
-    title = normalize_text(title or "")
+    title = tidy(title or "")
     if title:
         blocks = [Block("title", title), *blocks]
     segments = []
