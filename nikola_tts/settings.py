@@ -63,6 +63,7 @@ class Settings:
     serve_max_input_chars: int = 4096
     serve_max_body_bytes: int = 65536
     serve_batch_wait_ms: float = 10.0  # how long a batch waits for more requests
+    default_lang: str = "en"  # Nikola's DEFAULT_LANG: the fallback of every per-language setting
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -71,6 +72,8 @@ class Settings:
             key = "TTS_" + f.name.upper()
             if key in config:
                 values[f.name] = config[key]
+        if "DEFAULT_LANG" in config:
+            values["default_lang"] = config["DEFAULT_LANG"]
         if "skip_classes" in values:
             values["skip_classes"] = tuple(values["skip_classes"])
         settings = cls(**values)
@@ -92,13 +95,21 @@ class Settings:
             raise TTSError(f"TTS_SPEED is {self.speed!r}: use a number between 0.25 and 4 (1.0 is normal)")
 
 
+    def for_lang(self, name: str, lang: str):
+        """The setting `name` (a field, e.g. "voice") as it applies to language lang."""
+        return per_lang(getattr(self, name), lang, self.default_lang)
+
+
 def per_lang(value, lang: str, default_lang: str):
-    """A setting given either plainly or as {lang: value}, Nikola's convention for translations."""
-    if isinstance(value, dict):
-        if lang in value:
-            return value[lang]
-        return value.get(default_lang)
-    return value
+    """A setting given either plainly or as {lang: value}, Nikola's convention for translations:
+    the value for lang, else for its primary language ("pt" for "pt_br"), else for default_lang."""
+    if not isinstance(value, dict):
+        return value
+    code = str(lang).replace("-", "_")
+    for key in (lang, code, code.split("_")[0], default_lang):
+        if key in value:
+            return value[key]
+    return None
 
 
 def engine_options(settings: Settings):
