@@ -45,7 +45,8 @@ def narrate(engine, voice: str, title: str, body: str, max_seconds: float | None
     """Segments of the post in page order and their audio, stopping once max_seconds are narrated.
     Returns (segments, audios, synthesis wall seconds, seconds of speech synthesized)."""
     from nikola_tts.engines import Request
-    from nikola_tts.text.extract import ExtractOptions, extract_blocks
+    from nikola_tts.text.blocks import ExtractOptions
+    from nikola_tts.text.extract import extract_blocks
     from nikola_tts.text.segment import split_into_segments
 
     segments = split_into_segments(extract_blocks(body, ExtractOptions()), engine.max_chars, title=title)

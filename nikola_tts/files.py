@@ -20,7 +20,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        _unlink_quietly(tmp)
+        unlink_quietly(tmp)
         raise
 
 
@@ -42,7 +42,7 @@ def read_json(path: str | os.PathLike, default=None):
         return default
 
 
-def _unlink_quietly(path) -> None:
+def unlink_quietly(path) -> None:
     try:
         os.unlink(path)
     except FileNotFoundError:
@@ -60,4 +60,4 @@ def atomic_move(src: str | os.PathLike, dest: str | os.PathLike) -> None:
         pass
     with open(src, "rb") as f:
         atomic_write_bytes(dest, f.read())
-    _unlink_quietly(src)
+    unlink_quietly(src)

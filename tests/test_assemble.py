@@ -11,9 +11,10 @@ import subprocess
 import pytest
 
 from nikola_tts.audio.join import LEAD_IN_SECONDS, join_with_pauses
-from nikola_tts.audio.mp3 import Tags, encode_mp3, format_duration, probe_duration, require_ffmpeg
+from nikola_tts.audio.mp3 import Tags, encode_mp3, probe_duration, require_ffmpeg
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.errors import TTSError
+from nikola_tts.site.messages import format_duration
 
 TAGS = Tags(title="A post", artist="The Author", album="The Blog")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from nikola_tts.text.blocks import Block, tidy
-from nikola_tts.text.extract import ExtractOptions, extract_blocks
+from nikola_tts.text.blocks import Block, ExtractOptions, tidy
+from nikola_tts.text.extract import extract_blocks
 from nikola_tts.text.segment import split_into_segments
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -23,8 +23,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import ffmpeg
-
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.errors import TTSError
 from nikola_tts.files import atomic_move
@@ -36,6 +34,12 @@ PEAK_MARGIN_DB = 0.5  # the limiter sees sample peaks; leave room for inter-samp
 SILENT_LUFS = -70.0  # ebur128's absolute gate: nothing louder means nothing to normalize
 
 _INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?\d+(?:\.\d+)?|-?inf)\s*LUFS")
+
+
+@dataclass(frozen=True)
+class Encoding:
+    bitrate: str = "64k"  # mono MP3
+    loudness: float = -16.0  # integrated, LUFS
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,8 @@ def encode_mp3(
 
 
 def probe_duration(path: str | os.PathLike) -> float:
+    import ffmpeg
+
     try:
         duration = float(ffmpeg.probe(os.fspath(path), cmd="ffprobe")["format"]["duration"])
     except ffmpeg.Error as e:
@@ -115,14 +121,10 @@ def probe_duration(path: str | os.PathLike) -> float:
     return duration
 
 
-def format_duration(seconds: float) -> str:
-    if seconds >= 60:
-        return f"{max(1, round(seconds / 60))} min"
-    return f"{max(1, round(seconds))} sec"
-
-
 def _normalized(audio: Audio, gain_db: float | None):
     """`audio` through the gain and a look-ahead peak limiter (no auto-leveling) below the ceiling."""
+    import ffmpeg  # ffmpeg-python, only when audio is made: a page render never needs it
+
     stream = ffmpeg.input("pipe:", format="s16le", ar=audio.sample_rate, ac=1)
     if gain_db is None:
         return stream
@@ -146,6 +148,8 @@ def _integrated_loudness(audio: Audio, gain_db: float | None = None) -> float:
 
 def _run(stream, audio: Audio) -> str:
     """Run ffmpeg on `audio` piped to stdin; return its stderr, or raise TTSError with its last line."""
+    import ffmpeg
+
     try:
         proc = ffmpeg.run_async(
             stream, cmd="ffmpeg", pipe_stdin=True, pipe_stdout=True, pipe_stderr=True, overwrite_output=True

@@ -1,4 +1,4 @@
-"""Nikola command plugin: `nikola tts` (the work is in nikola_tts.command)."""
+"""Nikola command plugin: `nikola tts` (the work is in nikola_tts.site.command)."""
 
 from nikola import utils
 from nikola.plugin_categories import Command
@@ -39,15 +39,14 @@ class CommandTTS(Command):
         if options["host"] != DEFAULT_HOST or options["port"] != DEFAULT_PORT:
             LOGGER.error("--host and --port go with `nikola tts serve`")
             return 2
-        from nikola_tts.command import dry_run, ensure_compiled, narrate, select
+        from nikola_tts.site.command import dry_run, ensure_compiled, narrate, select
+        from nikola_tts.site.planner import Planner
 
         try:
             settings = Settings.from_config(self.site.config)
             self.site.scan_posts()
-            from nikola_tts.posts import Planner
-
             planner = Planner(self.site, settings)
-            chosen, unmatched = select(self.site, planner, list(args))
+            chosen, unmatched = select(planner, list(args))
         except TTSError as exc:
             LOGGER.error(str(exc))
             return 2
@@ -55,8 +54,9 @@ class CommandTTS(Command):
             LOGGER.error(f"no narrated post matches {', '.join(unmatched)}: give a source path (posts/x.md) "
                          "or a slug; opted-out, draft and private posts are not narrated")
             return 2
-        for spec, post in chosen:
-            ensure_compiled(post, spec["lang"])
+        planner.cache.sweep()
+        for plan, post in chosen:
+            ensure_compiled(post, plan.lang)
         if options["dry_run"]:
             return dry_run(settings, planner, chosen)
         return narrate(settings, chosen, force=options["regenerate_all"], log=LOGGER)
@@ -80,11 +80,11 @@ class CommandTTS(Command):
         if not 0 <= parsed.port <= 65535:
             LOGGER.error(f"nikola tts serve: --port {parsed.port} is not a port (0 to 65535)")
             return 2
-        from nikola_tts.command import serve
+        from nikola_tts.site.command import serve
 
         try:
             settings = Settings.from_config(self.site.config)
         except TTSError as exc:
             LOGGER.error(str(exc))
             return 2
-        return serve(self.site, settings, parsed.host, parsed.port, LOGGER)
+        return serve(settings, parsed.host, parsed.port, LOGGER)

@@ -3,8 +3,8 @@
 from nikola.plugin_categories import LateTask
 
 from nikola_tts.errors import TTSError
-from nikola_tts.settings import Settings
-from nikola_tts.tasks import report_task
+from nikola_tts.site.planner import site_plan
+from nikola_tts.site.tasks import report_task
 
 
 class RenderTTSReport(LateTask):
@@ -14,8 +14,9 @@ class RenderTTSReport(LateTask):
 
     def gen_tasks(self):
         yield self.group_task()
+        self.site.scan_posts()
         try:
-            settings = Settings.from_config(self.site.config)
+            planner, plan = site_plan(self.site)
         except TTSError:
             return  # render_tts already reported it
-        yield report_task(self.name, settings)
+        yield report_task(self.name, planner.settings, plan.narrated)

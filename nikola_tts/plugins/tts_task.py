@@ -1,4 +1,4 @@
-"""Nikola task plugin: narrate posts during `nikola build` (the work is in nikola_tts.tasks)."""
+"""Nikola task plugin: narrate posts during `nikola build` (the work is in nikola_tts.site)."""
 
 import sys
 
@@ -7,17 +7,11 @@ from nikola import utils
 from nikola.plugin_categories import Task
 
 from nikola_tts.errors import TTSError
-from nikola_tts.posts import Planner
-from nikola_tts.settings import Settings
-from nikola_tts.tasks import CSS_NAME, generate
-from nikola_tts.widget import NarratedText, WidgetRenderer
+from nikola_tts.site.planner import site_plan
+from nikola_tts.site.tasks import CSS_NAME, generate
+from nikola_tts.site.widget import NarratedText, WidgetRenderer
 
 LOGGER = utils.get_logger("tts")
-
-
-def _fatal(exc):
-    LOGGER.error(str(exc))
-    sys.exit(1)
 
 
 class RenderTTS(Task):
@@ -35,18 +29,17 @@ class RenderTTS(Task):
 
     def _on_scanned(self, site):
         try:
-            self.settings = Settings.from_config(site.config)
-            self.planner = Planner(site, self.settings)
-            self.renderer = WidgetRenderer(site, self.settings, self.planner)
-            self.plan = self.planner.plan()
+            self.planner, self.plan = site_plan(site)
         except TTSError as exc:
-            _fatal(exc)
+            LOGGER.error(str(exc))
+            sys.exit(1)
+        self.renderer = WidgetRenderer(site, self.planner.settings, self.planner)
         site._GLOBAL_CONTEXT["tts_widget"] = self.renderer.html
         template_deps = self.renderer.template_deps()
         for post in self.planner.candidates():
             narrated_langs = [lang for lang in site.config["TRANSLATIONS"] if self.planner.is_narrated(post, lang)]
             for lang in narrated_langs:
-                post.add_dependency(self.renderer.sidecar_path(post, lang), "page", lang)
+                post.add_dependency(self.planner.sidecar_path(post, lang), "page", lang)
                 for dep in template_deps:
                     post.add_dependency(dep, "page", lang)
                 post.add_dependency_uptodate(
@@ -55,7 +48,7 @@ class RenderTTS(Task):
                 post.text = NarratedText(post, post.text, self.renderer)
 
     def _widget_config(self, lang):
-        s = self.settings
+        s = self.planner.settings
         return {"texts": self.renderer.texts(lang), "position": s.widget_position,
                 "feeds": s.widget_in_feeds, "indexes": s.widget_in_indexes}
 
@@ -64,6 +57,6 @@ class RenderTTS(Task):
         yield self.group_task()
         if self.planner is None:
             return
-        narrated, silenced = self.plan
-        yield from generate(self.name, self.settings, narrated, silenced,
+        self.planner.cache.sweep()  # what a killed build left half-written; no task of ours runs yet
+        yield from generate(self.name, self.planner.settings, self.plan.narrated, self.plan.silenced,
                             self.site.config["OUTPUT_FOLDER"], utils.config_changed)

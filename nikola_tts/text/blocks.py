@@ -1,4 +1,5 @@
-"""The unit of the text stage: a Block of prose in page order, and the tidying every block gets.
+"""The unit of the text stage: a Block of prose in page order, what extraction turns into Blocks
+(ExtractOptions), and the tidying every block gets.
 
 Extraction makes Blocks, normalization (written -> spoken) rewrites their text, segmentation cuts
 them into engine-sized Segments; all three import this module and none imports another.
@@ -17,6 +18,15 @@ class Block:
 
     kind: str
     text: str
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    read_image_alt: bool = False  # speak <img alt> and <figcaption> text
+    table_phrase: str = ""  # "" = skip tables silently; else Block("notice", phrase) where a table was
+    code_phrase: str = ""  # same for <pre> / block code
+    skip_classes: tuple[str, ...] = ("tts-skip",)
+    read_inline_code: bool = True  # inline <code> inside a sentence is read as words
 
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\u200e\u200f"))

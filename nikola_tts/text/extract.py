@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
 
-from nikola_tts.text.blocks import Block, tidy
-
-
-@dataclass(frozen=True)
-class ExtractOptions:
-    read_image_alt: bool = False  # speak <img alt> and <figcaption> text
-    table_phrase: str = ""  # "" = skip tables silently; else Block("notice", phrase) where a table was
-    code_phrase: str = ""  # same for <pre> / block code
-    skip_classes: tuple[str, ...] = ("tts-skip",)
-    read_inline_code: bool = True  # inline <code> inside a sentence is read as words
-
+from nikola_tts.text.blocks import Block, ExtractOptions, tidy
 
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Elements that start a new Block; anything not listed (and not skipped) is read inline.

@@ -30,3 +30,10 @@ FOOTER = {
 
 def message(table: dict, lang: str) -> str:
     return table.get(lang) or table.get(lang.split("_")[0]) or table["en"]
+
+
+def format_duration(seconds: float) -> str:
+    """The footer's length: "17 min", or "45 sec" under a minute."""
+    if seconds >= 60:
+        return f"{max(1, round(seconds / 60))} min"
+    return f"{max(1, round(seconds))} sec"

@@ -5,32 +5,31 @@ from __future__ import annotations
 import logging
 import os
 
-from nikola_tts.cache import SegmentCache
+from nikola_tts.cache.manifest import write_manifest
+from nikola_tts.cache.segments import SegmentStore
+from nikola_tts.cache.sidecar import OK, read_sidecar
 from nikola_tts.files import read_json
-from nikola_tts.manifest import write_manifest
-from nikola_tts.posts import Planner
-from nikola_tts.publish import is_current
 from nikola_tts.settings import Settings
-from nikola_tts.steps import assemble_step, failures, synthesize_step
+from nikola_tts.site.planner import Planner
+from nikola_tts.site.tasks import failed_plans, publish_action
 
 # Before anything is measured here: ~15 characters of prose make a second of narration.
 DEFAULT_AUDIO_SECONDS_PER_CHAR = 1 / 15
 
 
-def select(site, planner: Planner, wanted: list[str]):
-    """(spec, post) pairs for narrated posts matching any of the paths or slugs (all if none)."""
+def select(planner: Planner, wanted: list[str]):
+    """(plan, post) pairs for narrated posts matching any of the paths or slugs (all if none)."""
     posts = {post.source_path: post for post in planner.candidates()}
-    narrated, _ = planner.plan()
     chosen, unmatched = [], set(wanted)
-    for spec in narrated:
-        post = posts[spec["source"]]
-        names = {spec["source"], os.path.normpath(spec["source"]), post.meta[spec["lang"]]["slug"],
-                 os.path.basename(spec["source"])}
+    for plan in planner.plan().narrated:
+        post = posts[plan.source]
+        names = {plan.source, os.path.normpath(plan.source), post.meta[plan.lang]["slug"],
+                 os.path.basename(plan.source)}
         hits = {w for w in wanted if w in names or os.path.normpath(w) in names}
         if wanted and not hits:
             continue
         unmatched -= hits
-        chosen.append((spec, post))
+        chosen.append((plan, post))
     return chosen, sorted(unmatched)
 
 
@@ -43,7 +42,9 @@ def ensure_compiled(post, lang) -> None:
 
 def estimate(settings: Settings, engine, audio_chars: int) -> tuple[float, float, bool]:
     """(audio seconds, synthesis seconds, measured?) at this machine's recorded speed."""
-    stats = (read_json(os.path.join(settings.cache_folder, "stats.json"), {}) or {}).get(engine.name)
+    from nikola_tts.cache.folder import CacheFolder
+
+    stats = (read_json(CacheFolder(settings.cache_folder).stats, {}) or {}).get(engine.name)
     per_char = (stats or {}).get("audio_seconds_per_char", DEFAULT_AUDIO_SECONDS_PER_CHAR)
     rtf = (stats or {}).get("realtime_factor", engine.realtime_factor_guess)
     audio = audio_chars * per_char
@@ -51,16 +52,17 @@ def estimate(settings: Settings, engine, audio_chars: int) -> tuple[float, float
 
 
 def dry_run(settings, planner, chosen, out=print) -> int:
-    cache = SegmentCache(settings.cache_folder)
+    store = SegmentStore(planner.cache.segments)
     rows, total_chars = [], 0
-    for spec, post in chosen:
-        manifest = write_manifest(spec)
-        missing = [s for s in manifest["segments"] if not cache.has(s["key"])]
-        if not missing and is_current(spec) and (read_json(spec["sidecar"]) or {}).get("digest") == manifest["digest"]:
+    for plan, post in chosen:
+        manifest = write_manifest(plan)
+        missing = [s for s in manifest.segments if not store.has(s.key)]
+        sidecar = read_sidecar(plan.sidecar_path)
+        if not missing and sidecar and sidecar.is_current and sidecar.digest == manifest.digest:
             continue
-        n = sum(len(s["text"]) for s in missing)
+        n = sum(len(s.text) for s in missing)
         total_chars += n
-        rows.append((spec["source"], spec["lang"], f"{len(missing)}/{len(manifest['segments'])}", n))
+        rows.append((plan.source, plan.lang, f"{len(missing)}/{len(manifest.segments)}", n))
     if not rows:
         out("Nothing is stale: every narrated post is up to date.")
         return 0
@@ -78,26 +80,24 @@ def dry_run(settings, planner, chosen, out=print) -> int:
 
 
 def narrate(settings, chosen, force: bool, log: logging.Logger) -> int:
-    manifests = []
-    for spec, post in chosen:
-        write_manifest(spec)
-        manifests.append(spec["manifest"])
-    synthesize_step(manifests, settings, force=force)
-    for spec, _ in chosen:
-        assemble_step(spec)
-    failed = failures(settings.cache_folder)
-    done = [spec for spec, _ in chosen if (read_json(spec["sidecar"]) or {}).get("status") == "ok"]
+    from nikola_tts.synthesis import synthesize_all
+
+    plans = [plan for plan, _ in chosen]
+    manifests = [write_manifest(plan) for plan in plans]
+    synthesize_all(manifests, settings, force=force)
+    for plan in plans:
+        publish_action(plan, force=force)
+    failed = failed_plans(plans)
+    done = [plan for plan in plans if (sidecar := read_sidecar(plan.sidecar_path)) and sidecar.status == OK]
     log.info(f"{len(done)} narration(s) published; run `nikola build` to update the pages")
     return 1 if failed and not settings.continue_on_error else 0
 
 
-def serve(site, settings: Settings, host: str, port: int, log: logging.Logger) -> int:
+def serve(settings: Settings, host: str, port: int, log: logging.Logger) -> int:
     """`nikola tts serve`: the local engine on OpenAI's speech API (see nikola_tts.serve)."""
     from nikola_tts.serve import serve as run_server
-    from nikola_tts.settings import per_lang
 
-    default_lang = site.config["DEFAULT_LANG"]
-    language = per_lang(settings.language, default_lang, default_lang) or default_lang
+    language = settings.for_lang("language", settings.default_lang) or settings.default_lang
     return run_server(settings, host, port, str(language), announce=log)
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 
 from nikola_tts import resource_dir
-from nikola_tts.files import read_json
-from nikola_tts.messages import FOOTER, LABEL, message
-from nikola_tts.settings import per_lang
+from nikola_tts.cache.sidecar import read_sidecar
+from nikola_tts.site.messages import FOOTER, LABEL, format_duration, message
 
 TEMPLATE = "tts_widget.tmpl"
 _UNSET = object()
@@ -25,15 +24,10 @@ class WidgetRenderer:
         self.planner = planner
         self._templates_ready = False
 
-    def sidecar_path(self, post, lang) -> str:
-        spoken = lang if post.is_translation_available(lang) else post.default_lang
-        return self.planner.state_path("published", spoken, post.source_path)
-
     def texts(self, lang: str) -> dict:
-        default_lang = self.site.config["DEFAULT_LANG"]
         return {
-            "label": per_lang(self.settings.widget_label, lang, default_lang) or message(LABEL, lang),
-            "footer": per_lang(self.settings.widget_footer, lang, default_lang) or message(FOOTER, lang),
+            "label": self.settings.for_lang("widget_label", lang) or message(LABEL, lang),
+            "footer": self.settings.for_lang("widget_footer", lang) or message(FOOTER, lang),
             "icon": self.settings.widget_icon,
         }
 
@@ -54,19 +48,17 @@ class WidgetRenderer:
             from nikola.utils import LocaleBorg  # the language of the page being rendered, as Post.text does
 
             lang = LocaleBorg().current_lang
-        sidecar = read_json(self.sidecar_path(post, lang)) or {}
-        if not sidecar.get("href") or not self.planner.is_narrated(post, lang):
+        sidecar = read_sidecar(self.planner.sidecar_path(post, lang))
+        if not sidecar or not sidecar.has_audio or not self.planner.is_narrated(post, lang):
             return ""
-        from nikola_tts.audio.mp3 import format_duration  # ffmpeg-python: only when a page renders
-
         texts = self.texts(lang)
-        duration = format_duration(sidecar.get("duration") or 0)
+        duration = format_duration(sidecar.duration or 0)
         self._ensure_templates()
         context = {
             "lang": lang,
             # Site-root path: Nikola rewrites it relative on pages (so `nikola serve` plays it) and absolute in feeds.
-            "tts_audio_url": sidecar["href"],
-            "tts_duration": sidecar.get("duration"),
+            "tts_audio_url": sidecar.href,
+            "tts_duration": sidecar.duration,
             "tts_duration_text": duration,
             "tts_label": texts["label"],
             "tts_footer": texts["footer"].format(duration=duration),

@@ -1,4 +1,4 @@
-"""The content-addressed segment cache: one WAV per (text, voice identity).
+"""Segment audio by key: one WAV per (spoken text, voice identity), shared by every post.
 
 Keys hash the exact text and the engine's identity string, so an edited paragraph gets a
 new key while every untouched paragraph keeps its audio, and a voice change misses them all.
@@ -20,9 +20,9 @@ def segment_key(text: str, engine_identity: str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class SegmentCache:
-    def __init__(self, cache_folder: str | Path):
-        self.root = Path(cache_folder) / "segments"
+class SegmentStore:
+    def __init__(self, folder: str | Path):
+        self.root = Path(folder)
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"

@@ -1,0 +1,61 @@
+"""A post's narration plan: everything one post in one language needs, decided once per build.
+
+The Planner (site/planner.py) makes them from the scanned site; every later stage reads one:
+the manifest (what is spoken), the synthesis pass (in which voice), publishing (where the MP3
+goes and what it says about itself). Plans are frozen and picklable, so `nikola build -n N`
+can hand them to its workers; they become dicts only for doit's config_changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from nikola_tts.audio.mp3 import Encoding, Tags
+from nikola_tts.cache.folder import CacheFolder
+from nikola_tts.text.blocks import ExtractOptions
+
+PLAN_VERSION = 2
+
+
+@dataclass(frozen=True)
+class NarrationPlan:
+    source: str  # the post's source path, e.g. posts/x.md
+    lang: str  # the translation (a Nikola language code)
+    fragment: str  # Nikola's compiled HTML of the post in that language
+    title: str  # read first; "" when TTS_READ_TITLE is off
+    engine: str  # the TTS_ENGINE name that speaks it
+    voice: str
+    language: str  # the spoken language, as the engine is told
+    identity: str  # everything that changes the sound (the engine's identity string)
+    max_chars: int  # the longest text one engine call may carry
+    extract: ExtractOptions
+    tags: Tags
+    encoding: Encoding
+    output: str  # the MP3's path below the output folder
+    href: str  # the MP3's site-root URL
+    cache: CacheFolder
+
+    @property
+    def id(self) -> str:
+        return f"{self.lang}:{self.source}"
+
+    @property
+    def manifest_path(self) -> str:
+        return self.cache.manifest(self.lang, self.source)
+
+    @property
+    def sidecar_path(self) -> str:
+        return self.cache.sidecar(self.lang, self.source)
+
+    def as_config(self) -> dict:
+        """The plan as doit's config_changed compares it: a change re-runs its extraction."""
+        return {"version": PLAN_VERSION, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class Silenced:
+    """A post that is not narrated in a language (opted out, a draft...); audio published earlier goes."""
+
+    plan: NarrationPlan
+    reason: str

@@ -1,0 +1,158 @@
+"""Which posts are narrated, in which languages, and where each one's files live.
+
+The Planner turns the scanned site and the settings into NarrationPlans, once per build
+(`site_plan`), for the task plugin, the report and `nikola tts` alike.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import weakref
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from nikola_tts.audio.mp3 import Encoding, Tags
+from nikola_tts.cache.folder import CacheFolder
+from nikola_tts.engines import create_engine
+from nikola_tts.errors import TTSError
+from nikola_tts.plan import NarrationPlan, Silenced
+from nikola_tts.settings import Settings, engine_options
+from nikola_tts.text.blocks import ExtractOptions
+
+
+def _bool_meta(post, lang, key, default):
+    from nikola.utils import bool_from_meta  # Nikola's own parser: "no", "false", "0", YAML false
+
+    return bool_from_meta(post.meta[lang], key, fallback=default, blank=default)
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    narrated: tuple[NarrationPlan, ...]
+    silenced: tuple[Silenced, ...]  # they may have audio published earlier, which goes
+
+
+class Planner:
+    def __init__(self, site, settings: Settings):
+        self.site = site
+        self.settings = settings
+        self.config = site.config
+        self.cache = CacheFolder(settings.cache_folder)
+        self._engines = {}
+
+    def engine_for(self, lang: str):
+        """The engine that speaks lang (TTS_ENGINE may be a {lang: engine} dict). Cheap: nothing loads."""
+        name = self.settings.for_lang("engine", lang)
+        if name not in self._engines:
+            self._engines[name] = create_engine(name, engine_options(self.settings))
+        return self._engines[name]
+
+    @property
+    def engine(self):
+        return self.engine_for(self.settings.default_lang)
+
+    # -- selection -----------------------------------------------------------------------
+    def candidates(self):
+        for post in self.site.timeline:
+            if post.is_post or self.settings.narrate_pages:
+                yield post
+
+    def why_silent(self, post, lang) -> str | None:
+        """None if the post is narrated in lang, else the reason it is not."""
+        if not _bool_meta(post, lang, "tts", True):
+            return "opted out (tts: no)"
+        if post.is_draft and not self.settings.narrate_drafts:
+            return "draft"
+        if post.is_private and not self.settings.narrate_private:
+            return "private"
+        if post.compiler.extension() == ".php":
+            return "PHP post"
+        return None
+
+    def spoken_lang(self, post, lang) -> str:
+        """The translation whose audio a page in lang plays: an untranslated page plays the original."""
+        return lang if post.is_translation_available(lang) else post.default_lang
+
+    def is_narrated(self, post, lang) -> bool:
+        """Whether post's page in lang speaks."""
+        return (post.is_post or self.settings.narrate_pages) and self.why_silent(post, self.spoken_lang(post, lang)) is None
+
+    def sidecar_path(self, post, lang) -> str:
+        """The sidecar a page in lang reads."""
+        return self.cache.sidecar(self.spoken_lang(post, lang), post.source_path)
+
+    def languages(self, post):
+        return [lang for lang in self.config["TRANSLATIONS"] if post.is_translation_available(lang)]
+
+    # -- one post in one language --------------------------------------------------------
+    def plan_for(self, post, lang) -> NarrationPlan:
+        s = self.settings
+        language = s.for_lang("language", lang) or lang
+        engine = self.engine_for(lang)
+        voice = engine.resolve_voice(post.meta[lang].get("tts_voice") or s.for_lang("voice", lang), language)
+        rel_url = self.output_relpath(post.meta[lang]["slug"], lang)
+        title = post.title(lang)
+        return NarrationPlan(
+            source=post.source_path,
+            lang=lang,
+            fragment=post.translated_base_path(lang),
+            title=title if s.read_title else "",
+            engine=s.for_lang("engine", lang),
+            voice=voice,
+            language=language,
+            identity=engine.identity(voice, language),
+            max_chars=engine.max_chars,
+            extract=ExtractOptions(
+                read_image_alt=bool(s.read_image_alt),
+                table_phrase=s.for_lang("table_phrase", lang) or "",
+                code_phrase=s.for_lang("code_phrase", lang) or "",
+                skip_classes=tuple(s.skip_classes),
+            ),
+            tags=Tags(
+                title=title,
+                artist=s.artist or post.author(lang) or self.config["BLOG_AUTHOR"](lang),
+                album=s.album or self.config["BLOG_TITLE"](lang),
+                language=language,
+            ),
+            encoding=Encoding(bitrate=s.bitrate, loudness=float(s.loudness)),
+            output=os.path.join(self.config["OUTPUT_FOLDER"], *rel_url.split("/")),
+            href="/" + quote(rel_url),
+            cache=self.cache,
+        )
+
+    def output_relpath(self, slug: str, lang: str) -> str:
+        """Path of the MP3 below the output folder, inside the translation's own folder."""
+        name = self.settings.output.format(slug=slug, lang=lang)
+        lang_root = self.config["TRANSLATIONS"].get(lang, "").strip("./")
+        return posixpath.normpath(posixpath.join(lang_root, name)) if lang_root else posixpath.normpath(name)
+
+    # -- the whole site ------------------------------------------------------------------
+    def plan(self) -> SitePlan:
+        narrated, silenced, claimed = [], [], {}
+        for post in self.candidates():
+            for lang in self.languages(post):
+                plan = self.plan_for(post, lang)
+                reason = self.why_silent(post, lang)
+                if reason:
+                    silenced.append(Silenced(plan, reason))
+                    continue
+                if plan.output in claimed:
+                    raise TTSError(f"{post.source_path} and {claimed[plan.output]} would both publish "
+                                   f"{plan.output}: give one of them another slug")
+                claimed[plan.output] = post.source_path
+                narrated.append(plan)
+        # Never delete audio that a narrated post publishes at the same path.
+        return SitePlan(tuple(narrated), tuple(s for s in silenced if s.plan.output not in claimed))
+
+
+_PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def site_plan(site) -> tuple[Planner, SitePlan]:
+    """The site's planner and plan, made once per scanned site (the task and report plugins share it).
+    Raises TTSError for bad settings."""
+    if site not in _PLANS:
+        planner = Planner(site, Settings.from_config(site.config))
+        _PLANS[site] = (planner, planner.plan())
+    return _PLANS[site]

@@ -1,0 +1,165 @@
+"""The doit task graph of one `nikola build`, and the actions its tasks run.
+
+    render_posts (Nikola) ──► extract:<post> ──► synthesize ──► publish:<post> ──► page render
+                                 (manifest)      (one pass,       (MP3 + sidecar)    (Nikola; depends
+                                                  all posts)                          on the sidecar)
+
+The report of failed posts runs last (tts_report plugin), after every page is rendered.
+A single synthesis task batches the stale segments of every post and keeps `-n N` workers
+from loading a model more than once; per-post tasks before and after it stay incremental.
+Actions take plans (frozen, picklable) and return True, or doit's TaskFailed for the report.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+
+from nikola_tts import resource_dir
+from nikola_tts.cache.manifest import load_manifest, write_manifest
+from nikola_tts.cache.sidecar import EMPTY, FAILED, read_sidecar
+from nikola_tts.plan import NarrationPlan, Silenced
+from nikola_tts.publish import publish, unpublish
+
+CSS_NAME = "nikola_tts.css"
+log = logging.getLogger("tts")
+
+
+# -- actions ------------------------------------------------------------------------------
+
+def extract_action(plan: NarrationPlan) -> bool:
+    write_manifest(plan)
+    return True
+
+
+def synthesize_action(plans: list[NarrationPlan], settings) -> bool:
+    from nikola_tts.synthesis import synthesize_all
+
+    synthesize_all([m for m in (load_manifest(p.manifest_path) for p in plans) if m], settings)
+    return True
+
+
+def publish_action(plan: NarrationPlan, force: bool = False) -> bool:
+    manifest = load_manifest(plan.manifest_path)
+    if manifest is None:
+        log.error(f"{plan.source} ({plan.lang}): no narration manifest; run `nikola build` again")
+        return False
+    sidecar = publish(manifest, plan, force=force)
+    if sidecar.status == FAILED:
+        log.error(f"{plan.source} ({plan.lang}): narration failed: {sidecar.error} (it is retried on the next build)")
+    return True
+
+
+def unpublish_action(silenced: Silenced) -> bool:
+    if unpublish(silenced.plan):
+        log.info(f"{silenced.plan.source} ({silenced.plan.lang}): {silenced.reason}, removed {silenced.plan.output}")
+    return True
+
+
+def failed_plans(plans) -> list[NarrationPlan]:
+    return [p for p in plans if (sidecar := read_sidecar(p.sidecar_path)) and sidecar.status == FAILED]
+
+
+def report_action(plans: list[NarrationPlan], continue_on_error: bool):
+    """End of the narration: the build fails if any post failed, unless TTS_CONTINUE_ON_ERROR."""
+    failed = failed_plans(plans)
+    if not failed:
+        return True
+    summary = f"narration failed for {len(failed)} post(s); they are retried on the next build"
+    if continue_on_error:
+        log.warning(summary + " (TTS_CONTINUE_ON_ERROR is on, so the build goes on)")
+        return True
+    from doit.exceptions import TaskFailed
+
+    return TaskFailed(summary + ". Set TTS_CONTINUE_ON_ERROR = True to publish the rest anyway.")
+
+
+# -- uptodate checks ------------------------------------------------------------------------
+
+def _none_failed(plans) -> bool:
+    return not failed_plans(plans)
+
+
+def _is_current(plan: NarrationPlan) -> bool:
+    """Published, or nothing to publish; a failed narration is retried."""
+    sidecar = read_sidecar(plan.sidecar_path)
+    return bool(sidecar) and sidecar.is_current
+
+
+def _nothing_published(plan: NarrationPlan) -> bool:
+    return not (os.path.exists(plan.output) or os.path.exists(plan.sidecar_path))
+
+
+def _publishes_audio(plan: NarrationPlan) -> bool:
+    """Declare the MP3 as a target unless the last narration found no prose (so `nikola check -f` agrees)."""
+    sidecar = read_sidecar(plan.sidecar_path)
+    return not sidecar or sidecar.has_audio or sidecar.status not in (EMPTY, FAILED)
+
+
+def _copy(src, dst):
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copyfile(src, dst)
+
+
+# -- the task graph -------------------------------------------------------------------------
+
+def generate(basename: str, settings, narrated, silenced, output_folder: str, config_changed):
+    """Yield doit task dicts. config_changed is Nikola's utils.config_changed."""
+    narrated = list(narrated)
+    synth_name = f"{basename}:synthesize"
+    for plan in narrated:
+        yield {
+            "basename": basename,
+            "name": f"extract:{plan.id}",
+            "file_dep": [plan.fragment],
+            "targets": [plan.manifest_path],
+            "actions": [(extract_action, [plan])],
+            "uptodate": [config_changed(plan.as_config(), f"nikola_tts:extract:{plan.id}")],
+            "clean": True,
+        }
+    yield {
+        "basename": basename,
+        "name": "synthesize",
+        "file_dep": [plan.manifest_path for plan in narrated],
+        "actions": [(synthesize_action, [narrated, settings])],
+        "uptodate": [(_none_failed, [narrated])],
+    }
+    for plan in narrated:
+        yield {
+            "basename": basename,
+            "name": f"assemble:{plan.id}",
+            "file_dep": [plan.manifest_path],
+            "task_dep": [synth_name],
+            "targets": [plan.sidecar_path] + ([plan.output] if _publishes_audio(plan) else []),
+            "actions": [(publish_action, [plan])],
+            "uptodate": [(_is_current, [plan])],
+        }
+    for entry in silenced:
+        yield {
+            "basename": basename,
+            "name": f"unpublish:{entry.plan.id}",
+            "actions": [(unpublish_action, [entry])],
+            "uptodate": [(_nothing_published, [entry.plan])],
+        }
+    if settings.widget_css and narrated:
+        src = os.path.join(resource_dir("assets"), "css", CSS_NAME)
+        dst = os.path.join(output_folder, "assets", "css", CSS_NAME)
+        yield {
+            "basename": basename,
+            "name": "css",
+            "file_dep": [src],
+            "targets": [dst],
+            "actions": [(_copy, [src, dst])],
+        }
+
+
+def report_task(basename: str, settings, narrated) -> dict:
+    """Runs after every page is rendered (a LateTask), so one failed post leaves the site whole."""
+    narrated = list(narrated)
+    return {
+        "basename": basename,
+        "name": "failures",
+        "actions": [(report_action, [narrated, settings.continue_on_error])],
+        "uptodate": [(_none_failed, [narrated])],
+    }
