@@ -8,7 +8,7 @@ import random
 import shutil
 import sys
 
-from test_build import POST, probe_duration, widget_of
+from sites import POST, probe_duration, widget_of
 
 
 def test_empty_post_builds_without_audio_or_widget(site):
@@ -175,13 +175,10 @@ def test_interrupted_build_leaves_no_audio_file_and_resumes_where_it_stopped(sit
     import sys
     import time
 
-    from conftest import HERE
-
     site.set_conf('TTS_ENGINE = "tts_test_engines:SlowEspeak"\nTTS_BATCH_SIZE = 1\n')
     paragraphs = [f"Paragraph number {i} of a post that takes a while to read." for i in range(12)]
     site.write_post("slow.md", "Slow", "\n\n".join(paragraphs))
-    env = dict(os.environ, PYTHONPATH=str(HERE / "support"))
-    proc = subprocess.Popen([sys.executable, "-m", "nikola", "build"], cwd=site.root, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "nikola", "build"], cwd=site.root, env=site.env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 60
     while len(site.synthesized()) < 3 and time.monotonic() < deadline:
@@ -201,3 +198,22 @@ def test_interrupted_build_leaves_no_audio_file_and_resumes_where_it_stopped(sit
     assert len(again) == 13 - len(stored)  # title + 12 paragraphs, less what the cache kept
     assert len(again & spoken_before_kill) == len(spoken_before_kill) - len(stored)  # only the in-flight one
     assert probe_duration(site.output("slow_tts.mp3")) > 20
+
+
+def test_leftovers_of_a_killed_build_are_swept_by_the_next_build(site):
+    site.write_post("night-garden.md", "The Night Garden", POST)
+    site.build()
+    cache = site.root / "tts_cache"
+    # What a SIGKILL leaves: the MP3 encoder's private folder, and atomic writes' siblings.
+    encoder_leftover = cache / "tmp" / ".tmp-x1y2z3" / "narration.mp3"
+    encoder_leftover.parent.mkdir(parents=True)
+    encoder_leftover.write_bytes(b"ID3 half an MP3")
+    segment = next(cache.glob("segments/*/*.wav"))
+    segment_leftover = segment.parent / ".tmp-abc123.wav"
+    segment_leftover.write_bytes(b"RIFF half a WAV")
+    sidecar_leftover = cache / "published" / "en" / ".tmp-def456.json"
+    sidecar_leftover.write_text("{")
+    site.build()
+    assert not encoder_leftover.parent.exists()
+    assert not segment_leftover.exists() and not sidecar_leftover.exists()
+    assert segment.exists() and site.output("night-garden_tts.mp3").exists()

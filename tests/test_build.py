@@ -2,40 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 
 from bs4 import BeautifulSoup
-
-POST = """\
-    Gardens at night are quieter than you think.
-
-    ## Moths and lanterns
-
-    A single lantern draws moths from across the meadow within minutes.
-
-    Owls keep their distance from the light, hunting at the edges instead.
-
-    ```
-    print("this code is never read aloud")
-    ```
-"""
-
-
-def probe_duration(path) -> float:
-    out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
-                         capture_output=True, text=True, check=True).stdout
-    return float(json.loads(out)["format"]["duration"])
-
-
-def widget_of(html: str):
-    return BeautifulSoup(html, "html.parser").select_one("div.audio-widget")
-
-
-def footer_minutes(widget) -> str:
-    return widget.select_one(".audio-widget-footer").get_text()
-
+from sites import POST, footer_minutes, probe_duration, widget_of
 
 def test_build_publishes_mp3_at_site_root(site):
     site.write_post("night-garden.md", "The Night Garden", POST)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from test_build import POST, probe_duration, widget_of
+from sites import POST, probe_duration, widget_of
 
 
 def two_posts(site):

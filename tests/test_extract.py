@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from sites import CORPUS
 
 from nikola_tts.text.blocks import Block, ExtractOptions, tidy
 from nikola_tts.text.extract import extract_blocks
 from nikola_tts.text.segment import split_into_segments
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 # Prose characters per corpus post, from the corpus README.
 CORPUS_PROSE_CHARS = {
     "the-real-cost-of-running-qwen-tts-locally-three-machines-compared.html": 16_400,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_build import POST, widget_of
+from sites import POST, widget_of
 
 PARAGRAPHS = [
     "The ferry leaves at dawn, when the harbour is still grey and the gulls are asleep.",

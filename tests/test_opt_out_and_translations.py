@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from test_build import POST, probe_duration, widget_of
+from sites import POST, probe_duration, widget_of
 
 
 def test_opted_out_post_gets_no_audio_and_no_widget(site):

