@@ -25,7 +25,7 @@ from nikola_tts.engines.espeak import EspeakEngine
 from nikola_tts.engines.remote import RemoteEngine
 from nikola_tts.engines.remote.engine import wire_language
 from nikola_tts.errors import SynthesisError, TTSError
-from serve_process import ServeProcess, needs_serve
+from serve_process import ServeProcess, needs_serve, serve_processes
 
 WAV = Audio(struct.pack("<4h", 0, 1000, -1000, 0) * 600, 24000).to_wav_bytes()
 
@@ -73,10 +73,8 @@ def hanging():
 @pytest.fixture
 def servers():
     """`nikola tts serve` processes a test starts; whatever is still running at its end is killed."""
-    started: list[ServeProcess] = []
-    yield started
-    for proc in started:
-        proc.kill()
+    with serve_processes() as started:
+        yield started
 
 
 def models_then(speech):
@@ -238,7 +236,7 @@ def test_a_voice_the_server_does_not_list_is_refused_before_synthesis(fakes):
         engine.close()
 
 
-def test_failed_requests_are_retried_on_the_other_endpoint_and_bad_ones_are_not(fakes):
+def test_failed_requests_are_retried_on_the_other_endpoint(fakes):
     failing = fakes(models_then(lambda n, body: (503, {"Content-Type": "application/json"},
                                                  b'{"error": {"message": "overloaded"}}')))
     working = fakes(models_then(wav_reply))
@@ -254,6 +252,8 @@ def test_failed_requests_are_retried_on_the_other_endpoint_and_bad_ones_are_not(
     assert failing.posts(), "the failing endpoint got its share first"
     assert Counter(b["input"] for b in working.posts()) == Counter(r.text for r in requests)
 
+
+def test_requests_the_server_calls_wrong_are_not_retried(fakes):
     rejecting = fakes(models_then(lambda n, body: (400, {"Content-Type": "application/json"},
                                                    b'{"error": {"message": "Invalid speaker \'bob\'"}}')))
     engine = remote([rejecting.url])
@@ -274,7 +274,7 @@ def test_retries_are_bounded_when_every_endpoint_fails(fakes):
     assert all("gave up after 3 attempts" in str(r) and "HTTP 500: boom" in str(r) for r in results.values())
 
 
-def test_a_server_that_hangs_times_out_in_bounded_time_with_one_line(hanging, fakes):
+def test_a_server_that_never_answers_fails_the_load_in_bounded_time_with_one_line(hanging):
     engine = remote([hanging.url], remote_timeout=1)
     started = time.monotonic()
     with pytest.raises(TTSError) as err:
@@ -282,7 +282,8 @@ def test_a_server_that_hangs_times_out_in_bounded_time_with_one_line(hanging, fa
     assert time.monotonic() - started < 5
     assert str(err.value) == f"no remote speech server answers: {hanging.url} (no answer within 1 s)"
 
-    # One that answers the probe, then hangs on speech: each try times out, the retries are bounded.
+
+def test_a_server_that_hangs_on_speech_times_out_each_try_and_the_retries_are_bounded(fakes):
     mute = fakes(models_then(lambda n, body: None))
     engine = remote([mute.url], remote_timeout=1, remote_retries=1)
     engine.load()

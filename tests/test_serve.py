@@ -18,7 +18,7 @@ import pytest
 
 from conftest import BuiltSite
 from nikola_tts.audio.pcm import Audio
-from serve_process import START_TIMEOUT, ServeProcess, needs_serve
+from serve_process import START_TIMEOUT, ServeProcess, needs_serve, serve_processes
 
 pytestmark = needs_serve
 
@@ -61,10 +61,8 @@ def server(tmp_path_factory):
 @pytest.fixture
 def servers():
     """`nikola tts serve` processes a test starts; whatever is still running at its end is killed."""
-    started: list[ServeProcess] = []
-    yield started
-    for proc in started:
-        proc.kill()
+    with serve_processes() as started:
+        yield started
 
 
 def test_serve_speaks_wav_pcm_and_mp3(server):
@@ -168,7 +166,7 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_audio(server):
         assert speak(server.base, {"input": text})[2] == data
 
 
-def test_binding_beyond_loopback_needs_a_token(tmp_path, servers):
+def test_binding_beyond_loopback_without_a_token_is_refused(tmp_path, servers):
     site = BuiltSite(tmp_path / "site")
     env = {"NIKOLA_TTS_API_KEY": ""}
     refused = ServeProcess(site, host="0.0.0.0", env_extra=env, name="refused").launch()
@@ -178,6 +176,9 @@ def test_binding_beyond_loopback_needs_a_token(tmp_path, servers):
     assert "refusing to listen on 0.0.0.0 without an API key" in out and "NIKOLA_TTS_API_KEY" in out, out
     assert "Traceback" not in out and len([line for line in out.splitlines() if "ERROR" in line]) == 1, out
 
+
+def test_with_a_token_every_route_but_health_needs_it(tmp_path, servers):
+    site = BuiltSite(tmp_path / "site")
     token = "s3cret-token-for-tests"
     guarded = ServeProcess(site, host="0.0.0.0", env_extra={"NIKOLA_TTS_API_KEY": token}, name="guarded").start()
     servers.append(guarded)

@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -93,3 +95,14 @@ class ServeProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=30)
+
+
+@contextmanager
+def serve_processes() -> Iterator[list[ServeProcess]]:
+    """A list for the servers a test starts; whatever still runs when the block ends is killed."""
+    started: list[ServeProcess] = []
+    try:
+        yield started
+    finally:
+        for proc in started:
+            proc.kill()
