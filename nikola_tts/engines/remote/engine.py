@@ -62,7 +62,6 @@ class RemoteEngine(Engine):
     def __init__(self, options):
         super().__init__(options)
         extra = dict(options.extra or {})
-        self.extra = extra
         urls = extra.get("remote_urls") or extra.get("urls") or ()
         self.urls = (urls,) if isinstance(urls, str) else tuple(urls)
         self.api_key_env = extra.get("remote_api_key_env")
