@@ -1,6 +1,6 @@
 """The Piper engine: voices, identity, the worker processes and their failures, a real build.
 
-piper-tts is GPL: nikola-tts drives it as a separate program (piper_worker.py). These tests
+piper-tts is GPL: nikola-tts drives it as a separate program (engines/piper/worker.py). These tests
 check that boundary too, so they never import piper themselves (find_spec, not importorskip).
 """
 
@@ -20,7 +20,7 @@ import pytest
 
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines import EngineOptions, Request, create_engine
-from nikola_tts.engines import piper as piper_engine
+from nikola_tts.engines.piper import PiperEngine, digest, pool
 from nikola_tts.errors import SynthesisError, TTSError
 
 PIPER_MISSING = next((f"{package} is not installed" for module, package in
@@ -36,7 +36,7 @@ SENTENCES = [
 ]
 
 
-def engine(**extra) -> piper_engine.PiperEngine:
+def engine(**extra) -> PiperEngine:
     speed = extra.pop("speed", 1.0)
     voice = extra.pop("voice", None)
     return create_engine("piper", EngineOptions(voice=voice, speed=speed, extra=extra))
@@ -46,7 +46,7 @@ def engine(**extra) -> piper_engine.PiperEngine:
 def private_digest_store(tmp_path, monkeypatch):
     """Voice digests are remembered in the user's cache folder; keep the tests' own."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    monkeypatch.setattr(piper_engine, "_DIGESTS", {})
+    digest.forget()
 
 
 @pytest.fixture
@@ -73,14 +73,14 @@ def _joe_files():
 def test_registered_and_cheap_to_create():
     started = time.perf_counter()
     e = engine()
-    assert isinstance(e, piper_engine.PiperEngine) and e.name == "piper"
+    assert isinstance(e, PiperEngine) and e.name == "piper"
     assert time.perf_counter() - started < 0.5
     assert sys.modules.get("piper") is None  # never imported here
 
 
 def test_not_installed_is_reported_with_the_fix(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(piper_engine.importlib.util, "find_spec",
+    monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "piper" else real(name, *a))
     e = engine()
     assert e.unavailable_reason(e.options) == "Piper is not installed (pip install 'nikola-tts[piper]')"
@@ -173,13 +173,13 @@ def test_voice_digest_is_remembered_by_path_size_and_mtime(fake_voice, tmp_path,
     store = tmp_path / "xdg-cache" / "nikola-tts" / "piper-voice-digests.json"
     assert os.path.realpath(voice) in json.loads(store.read_text())
     # a new build (empty memory) reads the stored digest instead of hashing the file again
-    monkeypatch.setattr(piper_engine, "_DIGESTS", {})
+    digest.forget()
 
     class NoHashing:
         def __init__(self, *a):
             raise AssertionError("hashed again")
 
-    monkeypatch.setattr(piper_engine.hashlib, "sha256", NoHashing)
+    monkeypatch.setattr(digest.hashlib, "sha256", NoHashing)
     assert engine().identity(voice, "en") == first
     # a changed file (new size and mtime) is hashed again
     monkeypatch.undo()
@@ -192,8 +192,8 @@ def test_voice_digest_is_remembered_by_path_size_and_mtime(fake_voice, tmp_path,
 def test_packaged_voice_identity_is_cheap_after_the_first_build(monkeypatch):
     voice = engine().resolve_voice(None, "en")
     first = engine().identity(voice, "en")  # hashes the 63 MB voice once, remembers it on disk
-    piper_engine._DIGESTS.clear()  # as a new `nikola build` process would start
-    monkeypatch.setattr(piper_engine.hashlib, "sha256", None)  # any hashing now fails loudly
+    digest.forget()  # as a new `nikola build` process would start
+    monkeypatch.setattr(digest.hashlib, "sha256", None)  # any hashing now fails loudly
     started = time.perf_counter()
     assert engine().identity(voice, "en") == first
     assert time.perf_counter() - started < 0.5
@@ -280,8 +280,8 @@ sys.exit(worker.main())
 @pytest.fixture
 def crashing_worker(tmp_path, monkeypatch):
     script = tmp_path / "crashing_worker.py"
-    script.write_text(CRASHING_WORKER.format(real=piper_engine.WORKER), encoding="utf-8")
-    monkeypatch.setattr(piper_engine, "WORKER", str(script))
+    script.write_text(CRASHING_WORKER.format(real=pool.WORKER), encoding="utf-8")
+    monkeypatch.setattr(pool, "WORKER", str(script))
     return script
 
 
@@ -304,17 +304,17 @@ def test_a_crashed_worker_fails_its_segment_and_the_others_go_on(crashing_worker
         # the replacement worker serves the next batch too
         again = _results(e, ["After the crash."])
         assert isinstance(again[0], Audio)
-        pool = e._pools["en_US-joe-medium"]
-        assert pool.restarts == 1
+        voice_pool = e._pools["en_US-joe-medium"]
+        assert voice_pool.restarts == 1
     finally:
         e.close()
-    assert all(w.proc is None for w in pool.workers)
-    assert not os.path.exists(pool.folder)
+    assert all(w.proc is None for w in voice_pool.workers)
+    assert not os.path.exists(voice_pool.folder)
 
 
 @needs_piper
 def test_crashing_on_everything_gives_up_after_a_few_restarts(crashing_worker, monkeypatch):
-    monkeypatch.setattr(piper_engine, "MAX_RESTARTS", 2)
+    monkeypatch.setattr(pool, "MAX_RESTARTS", 2)
     texts = ["KABOOM one.", "KABOOM two.", "KABOOM three.", "Fine four.", "Fine five."]
     e = engine(workers=1, threads=1)
     e.load()
@@ -330,8 +330,8 @@ def test_crashing_on_everything_gives_up_after_a_few_restarts(crashing_worker, m
 
 @needs_piper
 def test_a_hung_worker_is_stopped_and_replaced(crashing_worker, monkeypatch):
-    monkeypatch.setattr(piper_engine, "REQUEST_TIMEOUT_BASE", 2.0)
-    monkeypatch.setattr(piper_engine, "REQUEST_TIMEOUT_PER_CHAR", 0.0)
+    monkeypatch.setattr(pool, "REQUEST_TIMEOUT_BASE", 2.0)
+    monkeypatch.setattr(pool, "REQUEST_TIMEOUT_PER_CHAR", 0.0)
     e = engine(workers=1, threads=1)
     e.load()
     e.check_voice("en_US-joe-medium", "en")
@@ -359,10 +359,13 @@ def test_abandoning_a_pass_midway_leaves_no_worker_behind():
 
 
 def test_worker_never_runs_in_this_process():
-    """The only `import piper` in nikola_tts is in the worker program; the engine module has none."""
-    source = open(piper_engine.__file__, encoding="utf-8").read()
-    assert "import piper" not in source and "from piper" not in source
-    worker = open(piper_engine.WORKER, encoding="utf-8").read()
+    """The only `import piper` in nikola_tts is in the worker program; the engine's modules have none."""
+    package = os.path.dirname(pool.WORKER)
+    for name in sorted(os.listdir(package)):
+        if name.endswith(".py") and name != "worker.py":
+            source = open(os.path.join(package, name), encoding="utf-8").read()
+            assert "import piper" not in source and "from piper" not in source, name
+    worker = open(pool.WORKER, encoding="utf-8").read()
     assert "nikola_tts" not in worker.split('"""', 2)[2]  # stdlib and piper only
 
 

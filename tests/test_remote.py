@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import struct
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from conftest import BuiltSite
+from fake_servers import FakeSpeech, Hanging, closed_port_url
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines import EngineOptions, Request, create_engine
 from nikola_tts.engines.espeak import EspeakEngine
-from nikola_tts.engines.remote import RemoteEngine, decode_wav, wire_language
+from nikola_tts.engines.remote import RemoteEngine
+from nikola_tts.engines.remote.engine import wire_language
 from nikola_tts.errors import SynthesisError, TTSError
-from test_serve import ServeProcess, needs_serve, serve_site, servers  # noqa: F401  (servers is a fixture)
+from serve_process import ServeProcess, needs_serve, serve_processes
 
 WAV = Audio(struct.pack("<4h", 0, 1000, -1000, 0) * 600, 24000).to_wav_bytes()
 
@@ -48,97 +48,7 @@ def local_espeak(text: str) -> Audio:
     return EspeakEngine(EngineOptions())._speak(Request(text, "en-us", "en"))
 
 
-# -- servers that misbehave on purpose ---------------------------------------------------------
-
-class FakeSpeech:
-    """A stdlib HTTP/1.1 server on loopback; answer(n, method, path, body) -> (status, headers, data) or None (hang)."""
-
-    def __init__(self, answer):
-        self.answer = answer
-        self.requests: list[tuple[str, str, dict, dict | None]] = []
-        self.lock = threading.Lock()
-        self.closing = threading.Event()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _handle(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = json.loads(raw) if raw else None
-                with fake.lock:
-                    fake.requests.append((self.command, self.path, dict(self.headers), body))
-                    n = len([r for r in fake.requests if r[0] == self.command and r[1] == self.path])
-                reply = fake.answer(n, self.command, self.path, body)
-                if reply is None:  # hang until the test ends (bounded)
-                    fake.closing.wait(30)
-                    self.close_connection = True
-                    return
-                status, headers, data = reply
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = _handle
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def posts(self) -> list[dict]:
-        with self.lock:
-            return [body for method, _, _, body in self.requests if method == "POST"]
-
-    def close(self) -> None:
-        self.closing.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
-
-
-class Hanging:
-    """Accepts connections on loopback and never says a word."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.05)
-        self.held: list[socket.socket] = []
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while not self.stopping.is_set():
-            try:
-                conn, _ = self.sock.accept()
-                self.held.append(conn)
-            except OSError:
-                continue
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
-
-    def close(self) -> None:
-        self.stopping.set()
-        self.thread.join(timeout=10)
-        for conn in self.held:
-            conn.close()
-        self.sock.close()
-
+# -- servers, stopped when their test ends ----------------------------------------------------
 
 @pytest.fixture
 def fakes():
@@ -160,6 +70,13 @@ def hanging():
     server.close()
 
 
+@pytest.fixture
+def servers():
+    """`nikola tts serve` processes a test starts; whatever is still running at its end is killed."""
+    with serve_processes() as started:
+        yield started
+
+
 def models_then(speech):
     """GET /models answers with an empty list; POSTs go to speech(n, body)."""
     def answer(n, method, path, body):
@@ -171,14 +88,6 @@ def models_then(speech):
 
 def wav_reply(n, body):
     return 200, {"Content-Type": "audio/wav"}, WAV
-
-
-def closed_port_url() -> str:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return f"http://127.0.0.1:{port}/v1"
 
 
 # -- what goes over the wire --------------------------------------------------------------------
@@ -267,17 +176,20 @@ def _wav(fmt_tag, channels, rate, bits, frames: bytes, data_size=None, extensibl
 
 
 def test_wav_in_any_common_layout_becomes_mono_int16():
+    decode = remote(["http://gpu-box:8091/v1"]).decode  # what meets a server's answer
     floats = struct.pack("<4f", 0.5, 0.5, -1.0, -0.5)  # two stereo frames
-    audio = decode_wav(_wav(3, 2, 24000, 32, floats))
+    audio = decode(_wav(3, 2, 24000, 32, floats))
     assert audio.sample_rate == 24000
     assert struct.unpack("<2h", audio.samples) == (16384, -24576)
     pcm24 = b"".join(int(v).to_bytes(3, "little", signed=True) for v in (0x123456, -0x100000))
-    assert struct.unpack("<2h", decode_wav(_wav(1, 1, 16000, 24, pcm24)).samples) == (0x1234, -0x1000)
+    assert struct.unpack("<2h", decode(_wav(1, 1, 16000, 24, pcm24)).samples) == (0x1234, -0x1000)
     pcm16 = struct.pack("<3h", 1, -2, 3)
-    assert decode_wav(_wav(1, 1, 22050, 16, pcm16, extensible=True)).samples == pcm16
-    assert decode_wav(_wav(1, 1, 22050, 16, pcm16, data_size=0xFFFFFFFF)).samples == pcm16  # streamed
-    with pytest.raises(SynthesisError):
-        decode_wav(b"RIFF\x00\x00\x00\x00WAVE")
+    assert decode(_wav(1, 1, 22050, 16, pcm16, extensible=True)).samples == pcm16
+    assert decode(_wav(1, 1, 22050, 16, pcm16, data_size=0xFFFFFFFF)).samples == pcm16  # streamed
+    with pytest.raises(SynthesisError, match="^the server's WAV has no audio data$"):
+        decode(b"RIFF\x00\x00\x00\x00WAVE")
+    with pytest.raises(SynthesisError, match="^the server's audio is not a WAV file$"):
+        decode(b"RIFF\x00\x00\x00\x00AVI LIST")
 
 
 def test_requests_carry_the_fields_and_the_bearer_key_from_the_environment(fakes, monkeypatch):
@@ -324,7 +236,7 @@ def test_a_voice_the_server_does_not_list_is_refused_before_synthesis(fakes):
         engine.close()
 
 
-def test_failed_requests_are_retried_on_the_other_endpoint_and_bad_ones_are_not(fakes):
+def test_failed_requests_are_retried_on_the_other_endpoint(fakes):
     failing = fakes(models_then(lambda n, body: (503, {"Content-Type": "application/json"},
                                                  b'{"error": {"message": "overloaded"}}')))
     working = fakes(models_then(wav_reply))
@@ -340,6 +252,8 @@ def test_failed_requests_are_retried_on_the_other_endpoint_and_bad_ones_are_not(
     assert failing.posts(), "the failing endpoint got its share first"
     assert Counter(b["input"] for b in working.posts()) == Counter(r.text for r in requests)
 
+
+def test_requests_the_server_calls_wrong_are_not_retried(fakes):
     rejecting = fakes(models_then(lambda n, body: (400, {"Content-Type": "application/json"},
                                                    b'{"error": {"message": "Invalid speaker \'bob\'"}}')))
     engine = remote([rejecting.url])
@@ -360,7 +274,7 @@ def test_retries_are_bounded_when_every_endpoint_fails(fakes):
     assert all("gave up after 3 attempts" in str(r) and "HTTP 500: boom" in str(r) for r in results.values())
 
 
-def test_a_server_that_hangs_times_out_in_bounded_time_with_one_line(hanging, fakes):
+def test_a_server_that_never_answers_fails_the_load_in_bounded_time_with_one_line(hanging):
     engine = remote([hanging.url], remote_timeout=1)
     started = time.monotonic()
     with pytest.raises(TTSError) as err:
@@ -368,7 +282,8 @@ def test_a_server_that_hangs_times_out_in_bounded_time_with_one_line(hanging, fa
     assert time.monotonic() - started < 5
     assert str(err.value) == f"no remote speech server answers: {hanging.url} (no answer within 1 s)"
 
-    # One that answers the probe, then hangs on speech: each try times out, the retries are bounded.
+
+def test_a_server_that_hangs_on_speech_times_out_each_try_and_the_retries_are_bounded(fakes):
     mute = fakes(models_then(lambda n, body: None))
     engine = remote([mute.url], remote_timeout=1, remote_retries=1)
     engine.load()
@@ -385,8 +300,8 @@ def test_a_server_that_hangs_times_out_in_bounded_time_with_one_line(hanging, fa
 @needs_serve
 def test_a_server_dying_mid_pass_loses_no_segment_and_is_reported_once(tmp_path, servers, caplog):
     slow = 'TTS_ENGINE = "tts_test_engines:SlowEspeak"\nTTS_ENGINE_OPTIONS = {{"log": {log!r}, "delay": 0.3}}\n'
-    first = ServeProcess(serve_site(tmp_path / "gpu1", slow.format(log=str(tmp_path / "gpu1.jsonl")))).start()
-    second = ServeProcess(serve_site(tmp_path / "gpu2", slow.format(log=str(tmp_path / "gpu2.jsonl")))).start()
+    first = ServeProcess(BuiltSite(tmp_path / "gpu1", extra_conf=slow.format(log=str(tmp_path / "gpu1.jsonl")))).start()
+    second = ServeProcess(BuiltSite(tmp_path / "gpu2", extra_conf=slow.format(log=str(tmp_path / "gpu2.jsonl")))).start()
     servers.extend([first, second])
     second_log = tmp_path / "gpu2.jsonl"
 
@@ -427,8 +342,8 @@ LONG_POST = "\n\n".join(f"Paragraph {i} of the long walk: the path climbs past t
 
 @needs_serve
 def test_build_narrates_through_the_servers_that_answer_and_moving_them_renarrates_nothing(tmp_path, servers):
-    gpu = ServeProcess(serve_site(tmp_path / "gpu")).start()
-    gone = ServeProcess(serve_site(tmp_path / "gone"), name="gone").start()
+    gpu = ServeProcess(BuiltSite(tmp_path / "gpu")).start()
+    gone = ServeProcess(BuiltSite(tmp_path / "gone"), name="gone").start()
     servers.extend([gpu, gone])
     gone.kill()  # listed in TTS_REMOTE_URLS, but down for the whole build
     laptop = _laptop(tmp_path / "laptop", [gone.url, gpu.url])
@@ -459,7 +374,7 @@ def test_build_narrates_through_the_servers_that_answer_and_moving_them_renarrat
 
 @needs_serve
 def test_pcm_answers_carry_their_rate(tmp_path, servers):
-    gpu = ServeProcess(serve_site(tmp_path / "gpu")).start()
+    gpu = ServeProcess(BuiltSite(tmp_path / "gpu")).start()
     servers.append(gpu)
     engine = remote([gpu.url], remote_response_format="pcm")
     engine.load()

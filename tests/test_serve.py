@@ -8,108 +8,19 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import re
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-from conftest import HERE, BuiltSite
+from conftest import BuiltSite
 from nikola_tts.audio.pcm import Audio
+from serve_process import START_TIMEOUT, ServeProcess, needs_serve, serve_processes
 
-try:
-    import starlette  # noqa: F401
-    import uvicorn  # noqa: F401
-
-    HAVE_SERVE = True
-except ImportError:  # the [serve] extra is not installed
-    HAVE_SERVE = False
-
-needs_serve = pytest.mark.skipif(not HAVE_SERVE, reason="nikola tts serve needs starlette and uvicorn ([serve] extra)")
 pytestmark = needs_serve
-
-START_TIMEOUT = 60
-_URL = re.compile(r"on (http://[^\s/]+)/v1 ")
-
-
-class ServeProcess:
-    """`nikola tts serve` in a site folder, its output in a file, stopped by stop() or kill()."""
-
-    def __init__(self, site: BuiltSite, host="127.0.0.1", env_extra=None, extra_args=(), name="serve"):
-        self.site = site
-        self.host = host
-        self.env_extra = dict(env_extra or {})
-        self.extra_args = list(extra_args)
-        self.output = site.root / f"{name}.log"
-        self.proc: subprocess.Popen | None = None
-        self.base = ""  # http://127.0.0.1:PORT
-
-    def launch(self) -> "ServeProcess":
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([str(HERE / "support"), env.get("PYTHONPATH", "")])
-        env.pop("NIKOLA_MONO", None)
-        env.update(self.env_extra)
-        with open(self.output, "wb") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "nikola", "tts", "serve", "--host", self.host, "--port", "0", *self.extra_args],
-                cwd=self.site.root, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        return self
-
-    def start(self) -> "ServeProcess":
-        self.launch()
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            match = _URL.search(self.log())
-            if match:
-                self.base = match.group(1).replace("0.0.0.0", "127.0.0.1")
-                return self
-            if self.proc.poll() is not None:
-                raise AssertionError(f"nikola tts serve exited {self.proc.returncode}:\n{self.log()}")
-            time.sleep(0.05)
-        self.kill()
-        raise AssertionError(f"nikola tts serve did not start in {START_TIMEOUT} s:\n{self.log()}")
-
-    @property
-    def url(self) -> str:
-        return self.base + "/v1"
-
-    @property
-    def port(self) -> int:
-        return int(self.base.rsplit(":", 1)[1])
-
-    def log(self) -> str:
-        return self.output.read_text(encoding="utf-8", errors="replace") if self.output.exists() else ""
-
-    def wait(self, timeout=30) -> int:
-        return self.proc.wait(timeout=timeout)
-
-    def stop(self, timeout=30) -> int | None:
-        if self.proc is None or self.proc.poll() is not None:
-            return None if self.proc is None else self.proc.returncode
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            raise AssertionError(f"nikola tts serve ignored SIGTERM for {timeout} s:\n{self.log()}")
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
-
-
-def serve_site(root: Path, extra_conf="") -> BuiltSite:
-    site = BuiltSite(root)
-    site.set_conf(extra_conf)
-    return site
 
 
 def call(base: str, method: str, path: str, body=None, headers=None, timeout=60):
@@ -142,18 +53,16 @@ def error_of(data: bytes) -> dict:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One espeak server for the tests that only talk to it."""
-    proc = ServeProcess(serve_site(tmp_path_factory.mktemp("serve") / "site")).start()
+    proc = ServeProcess(BuiltSite(tmp_path_factory.mktemp("serve") / "site")).start()
     yield proc
     assert proc.stop() == 0, proc.log()
 
 
 @pytest.fixture
 def servers():
-    """Servers a test starts; whatever is still running at its end is stopped."""
-    started = []
-    yield started
-    for proc in started:
-        proc.kill()
+    """`nikola tts serve` processes a test starts; whatever is still running at its end is killed."""
+    with serve_processes() as started:
+        yield started
 
 
 def test_serve_speaks_wav_pcm_and_mp3(server):
@@ -257,8 +166,8 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_audio(server):
         assert speak(server.base, {"input": text})[2] == data
 
 
-def test_binding_beyond_loopback_needs_a_token(tmp_path, servers):
-    site = serve_site(tmp_path / "site")
+def test_binding_beyond_loopback_without_a_token_is_refused(tmp_path, servers):
+    site = BuiltSite(tmp_path / "site")
     env = {"NIKOLA_TTS_API_KEY": ""}
     refused = ServeProcess(site, host="0.0.0.0", env_extra=env, name="refused").launch()
     servers.append(refused)
@@ -267,6 +176,9 @@ def test_binding_beyond_loopback_needs_a_token(tmp_path, servers):
     assert "refusing to listen on 0.0.0.0 without an API key" in out and "NIKOLA_TTS_API_KEY" in out, out
     assert "Traceback" not in out and len([line for line in out.splitlines() if "ERROR" in line]) == 1, out
 
+
+def test_with_a_token_every_route_but_health_needs_it(tmp_path, servers):
+    site = BuiltSite(tmp_path / "site")
     token = "s3cret-token-for-tests"
     guarded = ServeProcess(site, host="0.0.0.0", env_extra={"NIKOLA_TTS_API_KEY": token}, name="guarded").start()
     servers.append(guarded)
@@ -285,8 +197,8 @@ def test_binding_beyond_loopback_needs_a_token(tmp_path, servers):
 
 def test_sigterm_lets_requests_in_flight_finish(tmp_path, servers):
     said = str(tmp_path / "said.jsonl")
-    site = serve_site(tmp_path / "site", 'TTS_ENGINE = "tts_test_engines:SlowEspeak"\n'
-                                         f'TTS_ENGINE_OPTIONS = {{"log": {said!r}, "delay": 2}}\n')
+    site = BuiltSite(tmp_path / "site", extra_conf='TTS_ENGINE = "tts_test_engines:SlowEspeak"\n'
+                                                  f'TTS_ENGINE_OPTIONS = {{"log": {said!r}, "delay": 2}}\n')
     proc = ServeProcess(site).start()
     servers.append(proc)
     answer = {}
@@ -314,7 +226,8 @@ def test_sigterm_lets_requests_in_flight_finish(tmp_path, servers):
 
 
 def test_serve_says_in_one_line_why_it_cannot_start(tmp_path, servers):
-    remote = ServeProcess(serve_site(tmp_path / "remote", 'TTS_ENGINE = "remote"\n'), name="remote").launch()
+    laptop = BuiltSite(tmp_path / "remote", extra_conf='TTS_ENGINE = "remote"\n')
+    remote = ServeProcess(laptop, name="remote").launch()
     servers.append(remote)
     assert remote.wait(timeout=START_TIMEOUT) == 2
     assert "TTS_SERVE_ENGINE" in remote.log() and "Traceback" not in remote.log()
@@ -323,7 +236,7 @@ def test_serve_says_in_one_line_why_it_cannot_start(tmp_path, servers):
     holder.bind(("127.0.0.1", 0))
     holder.listen(1)
     try:
-        site = serve_site(tmp_path / "busy")
+        site = BuiltSite(tmp_path / "busy")
         busy = ServeProcess(site, extra_args=["--port", str(holder.getsockname()[1])], name="busy").launch()
         servers.append(busy)
         assert busy.wait(timeout=START_TIMEOUT) == 2

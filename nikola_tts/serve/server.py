@@ -61,11 +61,12 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
     try:
         import uvicorn
 
-        from nikola_tts.serve.app import ServeConfig, create_app
+        from nikola_tts.serve.app import create_app
     except ImportError as exc:
         announce.error(f"nikola tts serve needs starlette and uvicorn ({exc}): pip install 'nikola-tts[serve]'")
         return 2
     from nikola_tts.engines import create_engine
+    from nikola_tts.serve.config import ServeConfig
     from nikola_tts.settings import engine_options
 
     name = settings.serve_engine or settings.engine
@@ -86,25 +87,26 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
     sock = None
     try:
         engine = create_engine(name, engine_options(dataclasses.replace(settings, engine=name)))
+        config = ServeConfig(
+            models=tuple(dict.fromkeys(m for m in (settings.model, engine.name, name) if m)),
+            default_language=default_language,
+            voice=settings.voice,
+            instructions=settings.instruct,
+            token=token,
+            max_input_chars=int(settings.serve_max_input_chars),
+            max_body_bytes=int(settings.serve_max_body_bytes),
+            batch_wait_seconds=float(settings.serve_batch_wait_ms) / 1000.0,
+        )
         engine.load()
-        voice = settings.voice.get(default_language) if isinstance(settings.voice, dict) else settings.voice
-        engine.check_voice(engine.resolve_voice(voice, default_language), default_language)
+        # The voice a request without one gets: checked before the port opens, as a build would check it.
+        voice = engine.resolve_voice(config.voice_for(default_language), default_language)
+        engine.check_voice(voice, default_language)
         sock = _bind(host, port)
     except TTSError as exc:
         announce.error(str(exc))
         if engine is not None:
             engine.close()
         return 2
-    config = ServeConfig(
-        models=tuple(dict.fromkeys(m for m in (settings.model, engine.name, name) if m)),
-        default_language=default_language,
-        default_voice=settings.voice,
-        instructions=settings.instruct,
-        token=token,
-        max_input_chars=int(settings.serve_max_input_chars),
-        max_body_bytes=int(settings.serve_max_body_bytes),
-        batch_wait_seconds=float(settings.serve_batch_wait_ms) / 1000.0,
-    )
     app = create_app(engine, config)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
                                            timeout_graceful_shutdown=GRACE, server_header=False))

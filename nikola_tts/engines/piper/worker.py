@@ -1,8 +1,8 @@
 """The Piper worker: a separate program that loads one Piper voice and speaks what it is sent.
 
 piper-tts is GPL-3.0-or-later, nikola-tts is MIT. The plugin never imports `piper`; it runs
-this file as its own process (`sys.executable piper_worker.py ...`), and this process is the
-only one that does. The two talk through pipes and files, as with espeak-ng and ffmpeg:
+this file as its own process (`sys.executable worker.py ...`), and this process is the only
+one that does. The two talk through pipes and files, as with espeak-ng and ffmpeg:
 
 * started with the voice and the synthesis settings as arguments (see `--help`); it loads the
   voice once, then writes one line to stdout:
@@ -20,7 +20,8 @@ import os
 import sys
 
 # Run by path, this file's folder comes first on sys.path, and that folder holds nikola-tts's
-# own `piper.py` engine module, which would shadow the real `piper` package.
+# own engine modules (engine.py, voice.py, pool.py, ...): off the path with it, so that no module
+# piper or onnxruntime imports can resolve to one of them.
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 

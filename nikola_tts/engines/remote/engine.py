@@ -1,0 +1,351 @@
+"""RemoteEngine: settings, identity and request bodies, then every segment spread over the endpoints.
+
+Retries and where they go are decided here; how one request travels is endpoints.py's business,
+and why one failed is failures.py's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from nikola_tts.audio.pcm import Audio
+from nikola_tts.audio.wav import WavError
+from nikola_tts.engines import languages
+from nikola_tts.engines.base import Engine, Request
+from nikola_tts.engines.remote.endpoints import Endpoint
+from nikola_tts.engines.remote.failures import NoAnswer, Rejected, error_message
+from nikola_tts.errors import SynthesisError, TTSError
+
+log = logging.getLogger("tts")
+
+RESPONSE_FORMATS = ("wav", "pcm")
+DEFAULT_PCM_RATE = 24000  # Qwen3-TTS's rate; raw PCM carries none of its own
+PROBE_TIMEOUT = 10.0
+DEAD_FOR = 60.0  # seconds an endpoint that stopped answering is left alone
+MAX_BACKOFF = 8.0
+
+
+def wire_language(language) -> str | None:
+    """The `language` field for a Nikola language code ('en' -> 'English'); names pass through.
+
+    vLLM-Omni's Qwen3-TTS serving takes the language names the local Qwen engine uses
+    (engines/languages.py); a code outside that table is sent as written.
+    """
+    if not language:
+        return None
+    text = str(language).strip()
+    return languages.qwen_name(text) or text
+
+
+@dataclass(frozen=True)
+class _Try:
+    """A segment waiting for its next try."""
+
+    index: int
+    attempts: int = 0  # tries so far
+    not_before: float = 0.0  # monotonic time of its backoff's end
+    failed_on: Endpoint | None = None  # where the last try failed
+
+
+class RemoteEngine(Engine):
+    name = "remote"
+    max_chars = 1000
+    realtime_factor_guess = 0.1
+
+    def __init__(self, options):
+        super().__init__(options)
+        extra = dict(options.extra or {})
+        urls = extra.get("remote_urls") or extra.get("urls") or ()
+        self.urls = (urls,) if isinstance(urls, str) else tuple(urls)
+        self.api_key_env = extra.get("remote_api_key_env")
+        self.timeout = float(extra.get("remote_timeout", 120.0))
+        self.concurrency = max(1, int(extra.get("remote_concurrency", 4)))
+        self.retries = max(0, int(extra.get("remote_retries", 3)))
+        self.response_format = str(extra.get("remote_response_format", "wav")).lower()
+        self.instructions = extra.get("instruct") or extra.get("instructions") or None
+        self.task_type = extra.get("task_type")
+        self.request_fields = dict(extra.get("request") or {})  # more fields for every request body
+        self.pcm_rate = int(extra.get("sample_rate", DEFAULT_PCM_RATE))
+        if extra.get("max_chars"):
+            self.max_chars = int(extra["max_chars"])
+        self._endpoints: list[Endpoint] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._voices: dict[str, list[str] | None] = {}
+
+    # -- cheap, every build ---------------------------------------------------------------
+    @classmethod
+    def unavailable_reason(cls, options):
+        extra = options.extra or {}
+        if not (extra.get("remote_urls") or extra.get("urls")):
+            return "TTS_REMOTE_URLS is empty"
+        env = extra.get("remote_api_key_env")
+        if env and not os.environ.get(env):
+            return f"the environment variable {env} (TTS_REMOTE_API_KEY_ENV) is not set"
+        return None
+
+    def resolve_voice(self, voice, language):
+        return str(voice) if voice else ""  # "": whatever the server speaks by default
+
+    def identity(self, voice, language):
+        parts = [
+            "remote",
+            f"model={self.options.model or '(server default)'}",
+            f"voice={voice or '(server default)'}",
+            f"language={wire_language(language) or '(server default)'}",
+            f"speed={float(self.options.speed):g}",
+        ]
+        if self.instructions:
+            parts.append(f"instructions={self.instructions}")
+        if self.task_type:
+            parts.append(f"task_type={self.task_type}")
+        if self.request_fields:
+            parts.append("request=" + json.dumps(self.request_fields, sort_keys=True, default=str))
+        return "|".join(parts)
+
+    @property
+    def batch_size(self):
+        return self.options.batch_size or max(8, 8 * self.concurrency * max(1, len(self.urls)))
+
+    def describe(self):
+        now = time.monotonic()
+        live = [e.url for e in self._endpoints if e.alive(now)] if self._endpoints else list(self.urls)
+        down = len(self._endpoints) - len(live) if self._endpoints else 0
+        model = self.options.model or "the server's model"
+        return (f"{model} at {', '.join(live)} ({self.concurrency} requests in flight per endpoint"
+                + (f"; {down} more not answering)" if down else ")"))
+
+    # -- load: settings, key, and one probe per endpoint ------------------------------------
+    def load(self):
+        if not self.urls:
+            raise TTSError('TTS_ENGINE is "remote" but TTS_REMOTE_URLS is empty: list the speech servers, '
+                           'e.g. TTS_REMOTE_URLS = ["http://gpu-box:8091/v1"]')
+        if self.response_format not in RESPONSE_FORMATS:
+            raise TTSError(f"TTS_REMOTE_RESPONSE_FORMAT is {self.response_format!r}: use 'wav' or 'pcm'")
+        if self.timeout <= 0:
+            raise TTSError(f"TTS_REMOTE_TIMEOUT is {self.timeout!r}: give seconds, e.g. 120")
+        self._endpoints = [Endpoint.parse(url, self.concurrency) for url in self.urls]
+        headers = {"Content-Type": "application/json", "Accept": "audio/*, application/json",
+                   "User-Agent": "nikola-tts"}
+        if self.api_key_env:
+            key = os.environ.get(self.api_key_env)
+            if not key:
+                raise TTSError(f"TTS_REMOTE_API_KEY_ENV names {self.api_key_env}, but that environment variable "
+                               "is not set: export it with the speech server's API key")
+            headers["Authorization"] = f"Bearer {key}"
+        for endpoint in self._endpoints:
+            endpoint.headers = headers
+        self._pool = ThreadPoolExecutor(max_workers=self.concurrency * len(self._endpoints),
+                                        thread_name_prefix="tts-remote")
+        probe_timeout = min(self.timeout, PROBE_TIMEOUT)
+        try:
+            probes = [self._pool.submit(self._probe, e, probe_timeout) for e in self._endpoints]
+            failures = []
+            for endpoint, probe in zip(self._endpoints, probes):
+                try:
+                    probe.result()
+                except NoAnswer as exc:
+                    failures.append(f"{endpoint.url} ({exc})")
+                    self._mark_dead(endpoint, str(exc), announce=False)
+            if len(failures) == len(self._endpoints):
+                raise TTSError("no remote speech server answers: " + "; ".join(failures))
+        except BaseException:
+            self.close()
+            raise
+        for failure in failures:
+            log.warning(f"remote speech server {failure} does not answer; narrating with the others")
+
+    def _probe(self, endpoint: Endpoint, timeout: float) -> None:
+        """GET {base}/models: is anyone there, is the key right, and does it serve TTS_MODEL?"""
+        reply = endpoint.call("GET", "/models", None, timeout)
+        if reply.status in (401, 403):
+            hint = (f"check {self.api_key_env}" if self.api_key_env
+                    else "set TTS_REMOTE_API_KEY_ENV to the name of a variable holding the key")
+            raise TTSError(f"{endpoint.url} refused the API key (HTTP {reply.status}: "
+                           f"{error_message(reply.body)}): {hint}")
+        if reply.status != 200 or not self.options.model:
+            return
+        try:
+            ids = [m["id"] for m in json.loads(reply.body.decode("utf-8"))["data"]
+                   if isinstance(m, dict) and "id" in m]
+        except (ValueError, KeyError, TypeError):
+            return
+        if ids and self.options.model not in ids:
+            raise TTSError(f"{endpoint.url} serves {', '.join(ids)}, not TTS_MODEL {self.options.model!r}: "
+                           "set TTS_MODEL to the served model (or None for the server's own)")
+
+    def check_voice(self, voice, language):
+        if not voice or not self._endpoints:
+            return
+        if voice.lower() not in self._voices:
+            self._voices[voice.lower()] = self._listed_voices()
+        voices = self._voices[voice.lower()]
+        if voices and voice.lower() not in {v.lower() for v in voices}:
+            raise TTSError(f"the speech server has no voice {voice!r}: set TTS_VOICE to one of {', '.join(voices)}")
+
+    def _listed_voices(self) -> list[str] | None:
+        """vLLM-Omni lists its speakers at GET {base}/audio/voices; servers without the list are trusted."""
+        now = time.monotonic()
+        for endpoint in self._endpoints:
+            if not endpoint.alive(now):
+                continue
+            try:
+                reply = endpoint.call("GET", "/audio/voices", None, min(self.timeout, PROBE_TIMEOUT))
+                if reply.status != 200:
+                    return None
+                listed = json.loads(reply.body.decode("utf-8")).get("voices")
+            except (NoAnswer, ValueError, AttributeError):
+                return None
+            if not isinstance(listed, list):
+                return None
+            names = [v if isinstance(v, str) else v.get("name") for v in listed if isinstance(v, (str, dict))]
+            return [n for n in names if isinstance(n, str)] or None
+        return None
+
+    # -- synthesis ---------------------------------------------------------------------------
+    def payload(self, request: Request) -> dict:
+        """The JSON body of one request, in the fields of vLLM-Omni's OpenAICreateSpeechRequest."""
+        body = {"input": request.text, "response_format": self.response_format,
+                "speed": float(self.options.speed)}
+        if self.options.model:
+            body["model"] = self.options.model
+        if request.voice:
+            body["voice"] = request.voice
+        language = wire_language(request.language)
+        if language:
+            body["language"] = language
+        if self.instructions:
+            body["instructions"] = self.instructions
+        if self.task_type:
+            body["task_type"] = self.task_type
+        body.update(self.request_fields)
+        return body
+
+    def synthesize(self, requests: Sequence[Request]) -> Iterator[tuple[int, Audio | Exception]]:
+        if self._pool is None:
+            self.load()
+        bodies = [json.dumps(self.payload(r)).encode("utf-8") for r in requests]
+        pending = deque(_Try(i) for i in range(len(requests)))
+        running = {}  # future -> (its try, the endpoint it went to)
+        last_error: dict[int, str] = {}
+        while pending or running:
+            now = time.monotonic()
+            waiting = deque()
+            while pending:
+                attempt = pending.popleft()
+                endpoint = self._pick(attempt.failed_on, now) if attempt.not_before <= now else None
+                if endpoint is None:
+                    waiting.append(attempt)
+                    continue
+                endpoint.in_flight += 1
+                running[self._pool.submit(self._speak, endpoint, bodies[attempt.index])] = (attempt, endpoint)
+            pending = waiting
+            if not running:  # everything waits out a backoff
+                time.sleep(max(0.01, min(a.not_before for a in pending) - time.monotonic()))
+                continue
+            soonest = min((a.not_before for a in pending if a.not_before > now), default=None)
+            done, _ = wait(list(running), timeout=None if soonest is None else max(0.01, soonest - now),
+                           return_when=FIRST_COMPLETED)
+            for future in done:
+                attempt, endpoint = running.pop(future)
+                index = attempt.index
+                endpoint.in_flight -= 1
+                try:
+                    audio = future.result()
+                except Rejected as exc:
+                    message = f"{endpoint.url} answered HTTP {exc.status}: {exc}"
+                    if not exc.retryable:
+                        yield index, SynthesisError(message)
+                        continue
+                    last_error[index] = message
+                except NoAnswer as exc:
+                    self._mark_dead(endpoint, str(exc))
+                    last_error[index] = f"{endpoint.url}: {exc}"
+                except Exception as exc:  # audio that does not decode, or anything unforeseen
+                    last_error[index] = f"{endpoint.url}: {exc}"
+                else:
+                    if endpoint.answered():
+                        log.info(f"remote speech server {endpoint.url} answers again")
+                    yield index, audio
+                    continue
+                attempts = attempt.attempts + 1
+                if attempts > self.retries:
+                    yield index, SynthesisError(f"gave up after {attempts} attempts: {last_error[index]}")
+                    continue
+                elsewhere = any(e is not endpoint and e.alive(time.monotonic()) for e in self._endpoints)
+                delay = 0.0 if elsewhere else min(MAX_BACKOFF, 0.5 * 2 ** (attempts - 1))
+                pending.append(_Try(index, attempts, time.monotonic() + delay, endpoint))
+
+    def _pick(self, avoid: Endpoint | None, now: float) -> Endpoint | None:
+        """A free slot: on a live endpoint other than the one that just failed, if possible.
+
+        While any endpoint is alive the dead ones get nothing; when all are down, each is tried
+        again (the retries and their backoff bound how long).
+        """
+        live = [e for e in self._endpoints if e.alive(now)]
+        candidates = live or self._endpoints
+        free = [e for e in candidates if e.in_flight < e.slots]
+        if avoid is not None and len(candidates) > 1:
+            others = [e for e in free if e is not avoid]
+            if others or any(e is not avoid and e.in_flight >= e.slots for e in candidates):
+                free = others  # wait for another endpoint's slot rather than retry where it failed
+        if not free:
+            return None
+        return min(free, key=lambda e: e.in_flight / e.slots)
+
+    def _mark_dead(self, endpoint: Endpoint, reason: str, announce: bool = True) -> None:
+        if endpoint.down(max(DEAD_FOR, 2 * self.timeout)) and announce:
+            others = [e for e in self._endpoints if e is not endpoint and e.alive(time.monotonic())]
+            tail = "its segments go to the others" if others else "retrying"
+            log.warning(f"remote speech server {endpoint.url} stopped answering ({reason}); {tail}")
+
+    def _speak(self, endpoint: Endpoint, body: bytes) -> Audio:
+        reply = endpoint.call("POST", "/audio/speech", body, self.timeout)
+        if reply.status != 200:
+            raise Rejected(reply.status, error_message(reply.body))
+        return self.decode(reply.body, reply.headers)
+
+    def decode(self, data: bytes, headers=None) -> Audio:
+        """WAV (any PCM or float layout) or raw 16-bit PCM, as mono int16 Audio."""
+        if data[:4] == b"RIFF":
+            try:
+                audio = Audio.from_wav_bytes(data)
+            except WavError as exc:  # "the WAV has ..." -> "the server's WAV has ..."
+                raise SynthesisError("the server's " + str(exc).removeprefix("the ")) from None
+        elif self.response_format == "pcm":
+            rate = self.pcm_rate
+            for value in (headers.get("X-Sample-Rate") if headers else None, _rate_in(headers)):
+                if value and str(value).isdigit():
+                    rate = int(value)
+                    break
+            audio = Audio(data[:len(data) - len(data) % 2], rate)
+        else:
+            kind = headers.get("Content-Type", "no content type") if headers else "no content type"
+            raise SynthesisError(f"the server answered with {kind}, not WAV audio")
+        if not audio.samples:
+            raise SynthesisError("the server answered with no audio")
+        return audio
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        for endpoint in self._endpoints:
+            endpoint.close()
+
+
+def _rate_in(headers) -> str | None:
+    """The rate=... parameter of an audio/pcm Content-Type."""
+    if not headers:
+        return None
+    for param in str(headers.get("Content-Type", "")).split(";")[1:]:
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "rate":
+            return value.strip()
+    return None
