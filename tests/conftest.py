@@ -19,6 +19,15 @@ def site(tmp_path) -> BuiltSite:
 
 
 @pytest.fixture
+def servers():
+    """`nikola tts serve` processes a test starts; whatever is still running at its end is killed."""
+    from serve_process import serve_processes
+
+    with serve_processes() as started:
+        yield started
+
+
+@pytest.fixture
 def make_site(tmp_path):
     counter = iter(range(100))
 

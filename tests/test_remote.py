@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BuiltSite
+from sites import BuiltSite
 from fake_servers import FakeSpeech, Hanging, closed_port_url
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines import EngineOptions, Request, create_engine
@@ -25,7 +25,7 @@ from nikola_tts.engines.espeak import EspeakEngine
 from nikola_tts.engines.remote import RemoteEngine
 from nikola_tts.engines.remote.engine import wire_language
 from nikola_tts.errors import SynthesisError, TTSError
-from serve_process import ServeProcess, needs_serve, serve_processes
+from serve_process import ServeProcess, needs_serve
 
 WAV = Audio(struct.pack("<4h", 0, 1000, -1000, 0) * 600, 24000).to_wav_bytes()
 
@@ -68,13 +68,6 @@ def hanging():
     server = Hanging()
     yield server
     server.close()
-
-
-@pytest.fixture
-def servers():
-    """`nikola tts serve` processes a test starts; whatever is still running at its end is killed."""
-    with serve_processes() as started:
-        yield started
 
 
 def models_then(speech):

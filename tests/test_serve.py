@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import BuiltSite
+from sites import BuiltSite
 from nikola_tts.audio.pcm import Audio
-from serve_process import START_TIMEOUT, ServeProcess, needs_serve, serve_processes
+from serve_process import START_TIMEOUT, ServeProcess, needs_serve
 
 pytestmark = needs_serve
 
@@ -56,13 +56,6 @@ def server(tmp_path_factory):
     proc = ServeProcess(BuiltSite(tmp_path_factory.mktemp("serve") / "site")).start()
     yield proc
     assert proc.stop() == 0, proc.log()
-
-
-@pytest.fixture
-def servers():
-    """`nikola tts serve` processes a test starts; whatever is still running at its end is killed."""
-    with serve_processes() as started:
-        yield started
 
 
 def test_serve_speaks_wav_pcm_and_mp3(server):
