@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install
 cd examples/demo-site
-nikola build
+../../.venv/bin/nikola build
 echo
-echo "Narrated demo site: $(pwd)/output  (serve it with: cd $(pwd) && nikola serve)"
+echo "Narrated demo site: $(pwd)/output  (serve it with: cd $(pwd) && ../../.venv/bin/nikola serve)"
 ls -1 output/*_tts.mp3 output/*/*_tts.mp3 2>/dev/null | sed 's/^/  audio: /'

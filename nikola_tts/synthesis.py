@@ -118,7 +118,11 @@ def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore) ->
         return done
 
     engine.load()
-    log.info(f"narrating {len(jobs)} segments of {len(remaining)} posts with {engine.describe()}")
+    from nikola_tts.engines import fallback_note
+
+    note = fallback_note(engine.name)
+    log.info(f"narrating {len(jobs)} segments of {len(remaining)} posts with {engine.describe()}"
+             + (f" (not {note})" if note else ""))
     try:
         for batch in _batches(jobs, engine, report, settle, progress):
             requests = [Request(j.text, j.voice, j.language) for j in batch]

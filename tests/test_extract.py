@@ -126,6 +126,22 @@ def test_docutils_footnote_and_citation_markers_and_bodies_are_skipped():
     assert texts(DOCUTILS_FOOTNOTES) == ["Tea was taxed and cited."]
 
 
+# docutils 0.22 and later: the reference is known by its role alone, the footnote too.
+DOCUTILS_ROLE_FOOTNOTES = """<p>Steep the leaves <a class="brackets" href="#footnote-1" id="footnote-reference-1"
+role="doc-noteref"><span class="fn-bracket">[</span>1<span class="fn-bracket">]</span></a> while the water cools.</p>
+<aside class="footnote-list brackets">
+<aside class="brackets" id="footnote-1" role="doc-footnote">
+<span class="label"><span class="fn-bracket">[</span><a role="doc-backlink" href="#footnote-reference-1">1</a>
+<span class="fn-bracket">]</span></span>
+<p>Two minutes for green tea.</p>
+</aside>
+</aside>"""
+
+
+def test_footnote_markers_known_only_by_their_role_are_skipped():
+    assert texts(DOCUTILS_ROLE_FOOTNOTES) == ["Steep the leaves while the water cools."]
+
+
 def test_older_docutils_footnote_tables_are_skipped_without_a_table_notice():
     html = ('<p>Body.</p><table class="docutils footnote" frame="void" id="f1"><tbody><tr>'
             '<td class="label">1</td><td>Old footnote body.</td></tr></tbody></table>')

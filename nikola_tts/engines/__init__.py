@@ -33,22 +33,34 @@ def create_engine(name: str, options: EngineOptions) -> Engine:
     return cls(options)
 
 
-def engine_or_fallback(*names: str, options: EngineOptions | None = None, announce=print) -> str:
-    """For conf.py: the first of `names` that can run here, announced with why the others cannot.
+# engine name -> {engine passed over: why}, from engine_or_fallback, said where the engine narrates
+FALLBACKS: dict[str, dict[str, str]] = {}
+
+
+def fallback_note(name: str) -> str:
+    """Why engine_or_fallback chose `name` over the engines before it ("" when it was not a fallback)."""
+    return "; ".join(f"{other}: {why}" for other, why in FALLBACKS.get(name, {}).items())
+
+
+def engine_or_fallback(*names: str, options: EngineOptions | None = None, announce=None) -> str:
+    """For conf.py: the first of `names` that can run here.
 
     Nothing falls back on its own: a site that sets TTS_ENGINE to an engine gets that engine or
-    an error. This helper is for sites (like the demo) that choose to accept a fallback.
+    an error. This helper is for sites (like the demo) that choose to accept a fallback. conf.py
+    runs for every `nikola` command (even `nikola help`), so nothing is printed here: the build
+    says which engine speaks, and why not the others, when it narrates (or pass announce=print).
     """
     options = options or EngineOptions()
-    skipped = []
+    skipped = {}
     for name in names:
         try:
             reason = create_engine(name, options).unavailable_reason(options)
         except TTSError as exc:
             reason = str(exc)
         if reason is None or name == names[-1]:
-            why = f" ({'; '.join(skipped)})" if skipped else ""
-            announce(f"nikola-tts: narrating with {name}{why}")
+            FALLBACKS.setdefault(name, {}).update(skipped)
+            if announce:
+                announce(f"nikola-tts: narrating with {name}" + (f" (not {fallback_note(name)})" if skipped else ""))
             return name
-        skipped.append(f"{name}: {reason}")
+        skipped[name] = reason
     raise ValueError("engine_or_fallback needs at least one engine name")

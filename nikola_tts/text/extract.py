@@ -29,6 +29,9 @@ _SKIP_CLASSES = {
     "footnote", "footnote-list", "citation", "citation-list",
     "footnote-ref", "footnote-reference", "citation-reference",
 }
+# Notes by their ARIA role: docutils 0.22+ marks a footnote reference only so (class "brackets"),
+# as do pandoc and other writers.
+_SKIP_ROLES = {"doc-noteref", "doc-biblioref", "doc-footnote", "doc-endnote", "doc-endnotes", "doc-backlink"}
 
 def _classes(tag: Tag) -> set[str]:
     value = tag.get("class") or ()
@@ -78,6 +81,8 @@ class _Walker:
         if any(c.startswith(("MathJax", "katex")) for c in classes):
             return True
         if name == "sup" and tag.get("id", "").startswith("fnref"):
+            return True
+        if tag.get("role") in _SKIP_ROLES:
             return True
         if _is_code_block(tag):
             self.notice(self.options.code_phrase)
