@@ -85,8 +85,8 @@ def test_each_translation_gets_its_own_audio_and_widget(make_site):
     assert probe_duration(site.output("es/boat_tts.mp3")) > 1
     en = widget_of(site.html("posts/boat/index.html"))
     es = widget_of(site.html("es/posts/boat/index.html"))
-    assert en.select_one("source")["src"] == "../../boat_tts.mp3"
-    assert es.select_one("source")["src"] == "../../boat_tts.mp3"  # from /es/posts/boat/ to /es/boat_tts.mp3
+    assert en.select_one("audio")["src"] == "../../boat_tts.mp3"
+    assert es.select_one("audio")["src"] == "../../boat_tts.mp3"  # from /es/posts/boat/ to /es/boat_tts.mp3
     assert es.select_one(".audio-widget-label").get_text() == "Escucha este artículo"
     assert "El barco sale a mediodía del muelle viejo." in [e["text"] for e in site.synthesized()]
 
@@ -97,7 +97,7 @@ def test_untranslated_post_page_in_other_language_plays_the_original(make_site):
     site.build()
     assert not site.output("es/boat_tts.mp3").exists()
     widget = widget_of(site.html("es/posts/boat/index.html"))
-    assert widget.select_one("source")["src"] == "../../../boat_tts.mp3"
+    assert widget.select_one("audio")["src"] == "../../../boat_tts.mp3"
 
 
 def test_each_language_can_have_its_own_engine(make_site):

@@ -23,6 +23,7 @@ from nikola_tts.plan import NarrationPlan, Silenced
 from nikola_tts.publish import publish, unpublish
 
 CSS_NAME = "nikola_tts.css"
+SCRIPT_NAME = "nikola_tts.js"
 log = logging.getLogger("tts")
 
 
@@ -88,7 +89,7 @@ def _is_current(plan: NarrationPlan) -> bool:
 
 
 def _nothing_published(plan: NarrationPlan) -> bool:
-    return not (os.path.exists(plan.output) or os.path.exists(plan.sidecar_path))
+    return not any(os.path.exists(path) for path in (plan.output, *plan.companions, plan.sidecar_path))
 
 
 def _publishes_audio(plan: NarrationPlan) -> bool:
@@ -131,7 +132,7 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
             "name": f"assemble:{plan.id}",
             "file_dep": [plan.manifest_path],
             "task_dep": [synth_name],
-            "targets": [plan.sidecar_path] + ([plan.output] if _publishes_audio(plan) else []),
+            "targets": [plan.sidecar_path] + ([plan.output, *plan.companions] if _publishes_audio(plan) else []),
             "actions": [(publish_action, [plan])],
             "uptodate": [(_is_current, [plan])],
         }
@@ -142,12 +143,13 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
             "actions": [(unpublish_action, [entry])],
             "uptodate": [(_nothing_published, [entry.plan])],
         }
-    if settings.widget_css and narrated:
-        src = os.path.join(resource_dir("assets"), "css", CSS_NAME)
-        dst = os.path.join(output_folder, "assets", "css", CSS_NAME)
+    assets = [("css", CSS_NAME)] * bool(settings.widget_css) + [("js", SCRIPT_NAME)] * bool(settings.widget_script)
+    for folder, name in assets if narrated else ():
+        src = os.path.join(resource_dir("assets"), folder, name)
+        dst = os.path.join(output_folder, "assets", folder, name)
         yield {
             "basename": basename,
-            "name": "css",
+            "name": folder,
             "file_dep": [src],
             "targets": [dst],
             "actions": [(_copy, [src, dst])],
