@@ -1,13 +1,16 @@
 """Nikola task plugin: narrate posts during `nikola build` (the work is in nikola_tts.site)."""
 
 import sys
+from urllib.parse import urljoin
 
 from blinker import signal
 from nikola import utils
 from nikola.plugin_categories import Task
 
 from nikola_tts.errors import TTSError
+from nikola_tts.site.enclosure import add_enclosure
 from nikola_tts.site.planner import site_plan
+from nikola_tts.site.podcast import podcast_feeds
 from nikola_tts.site.tasks import CSS_NAME, SCRIPT_NAME, generate
 from nikola_tts.site.widget import NarratedText, WidgetRenderer
 
@@ -45,6 +48,8 @@ class RenderTTS(Task):
                 for dep in template_deps:
                     post.add_dependency(dep, "page", lang)
                 spoken = self.planner.spoken_lang(post, lang)
+                path, href = self.planner.audio(post, spoken)
+                add_enclosure(post, lang, urljoin(site.config["BASE_URL"], href.lstrip("/")), path)
                 post.add_dependency_uptodate(
                     utils.config_changed(self._widget_config(spoken), "nikola_tts:widget:" + spoken), False, "page", lang)
             if narrated_langs and not isinstance(post.text, NarratedText):
@@ -61,5 +66,6 @@ class RenderTTS(Task):
         if self.planner is None:
             return
         self.planner.cache.sweep()  # what a killed build left half-written; no task of ours runs yet
+        podcasts = podcast_feeds(self.site, self.planner, list(self.plan.narrated))
         yield from generate(self.name, self.planner.settings, self.plan.narrated, self.plan.silenced,
-                            self.site.config["OUTPUT_FOLDER"], utils.config_changed)
+                            self.site.config["OUTPUT_FOLDER"], utils.config_changed, podcasts)

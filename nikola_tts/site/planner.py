@@ -91,7 +91,7 @@ class Planner:
         language = s.for_lang("language", lang) or lang
         engine = self.engine_for(lang)
         voice = engine.resolve_voice(post.meta[lang].get("tts_voice") or s.for_lang("voice", lang), language)
-        rel_url = self.output_relpath(post.meta[lang]["slug"], lang)
+        output, href = self.audio(post, lang)
         title = post.title(lang)
         return NarrationPlan(
             source=post.source_path,
@@ -106,10 +106,15 @@ class Planner:
             extract=self.extract_options(lang),
             tags=self.tags(post, lang, language),
             encoding=Encoding(bitrate=s.bitrate, loudness=float(s.loudness)),
-            output=os.path.join(self.config["OUTPUT_FOLDER"], *rel_url.split("/")),
-            href="/" + quote(rel_url),
+            output=output,
+            href=href,
             cache=self.cache,
         )
+
+    def audio(self, post, lang: str) -> tuple[str, str]:
+        """(path below the output folder, site-root URL) of post's MP3 in lang."""
+        rel_url = self.output_relpath(post.meta[lang]["slug"], lang)
+        return os.path.join(self.config["OUTPUT_FOLDER"], *rel_url.split("/")), "/" + quote(rel_url)
 
     def extract_options(self, lang: str) -> ExtractOptions:
         s = self.settings

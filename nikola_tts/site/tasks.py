@@ -52,6 +52,13 @@ def publish_action(plan: NarrationPlan, force: bool = False) -> bool:
     return True
 
 
+def podcast_action(feed) -> bool:
+    from nikola_tts.site.podcast import write_feed
+
+    write_feed(feed)
+    return True
+
+
 def unpublish_action(silenced: Silenced) -> bool:
     if unpublish(silenced.plan):
         log.info(f"{silenced.plan.source} ({silenced.plan.lang}): {silenced.reason}, removed {silenced.plan.output}")
@@ -105,8 +112,9 @@ def _copy(src, dst):
 
 # -- the task graph -------------------------------------------------------------------------
 
-def generate(basename: str, settings, narrated, silenced, output_folder: str, config_changed):
-    """Yield doit task dicts. config_changed is Nikola's utils.config_changed."""
+def generate(basename: str, settings, narrated, silenced, output_folder: str, config_changed, podcasts=()):
+    """Yield doit task dicts. config_changed is Nikola's utils.config_changed; podcasts are the
+    site/podcast.PodcastFeeds to write."""
     narrated = list(narrated)
     synth_name = f"{basename}:synthesize"
     for plan in narrated:
@@ -142,6 +150,17 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
             "name": f"unpublish:{entry.plan.id}",
             "actions": [(unpublish_action, [entry])],
             "uptodate": [(_nothing_published, [entry.plan])],
+        }
+    for feed in podcasts:
+        yield {
+            "basename": basename,
+            "name": f"podcast:{feed.output}",
+            # The sidecars change with the audio (its digest, duration, timings); the manifests with the words.
+            "file_dep": sorted({e.sidecar for e in feed.episodes} | {e.manifest for e in feed.episodes}),
+            "targets": [feed.output],
+            "actions": [(podcast_action, [feed])],
+            "uptodate": [config_changed(feed.as_config(), f"nikola_tts:podcast:{feed.output}")],
+            "clean": True,
         }
     assets = [("css", CSS_NAME)] * bool(settings.widget_css) + [("js", SCRIPT_NAME)] * bool(settings.widget_script)
     for folder, name in assets if narrated else ():
