@@ -142,10 +142,10 @@ def write_feed(feed: PodcastFeed) -> None:
 
     from nikola_tts.files import atomic_write_bytes
 
-    def sub(parent, tag, text=None, **attributes):
-        element = etree.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attributes.items()})
-        if text is not None:
-            element.text = text
+    def sub(parent, tag, content=None, **attributes):
+        element = etree.SubElement(parent, tag, attributes)
+        if content is not None:
+            element.text = content
         return element
 
     show = feed.show
@@ -168,7 +168,7 @@ def write_feed(feed: PodcastFeed) -> None:
         sub(image, "link", show.link)
     if show.category:
         top, _, below = show.category.partition("/")
-        category = sub(channel, f"{{{ITUNES}}}category", text=top.strip())
+        category = sub(channel, f"{{{ITUNES}}}category", text=top.strip())  # Apple's: an attribute
         if below.strip():
             sub(category, f"{{{ITUNES}}}category", text=below.strip())
     if show.email:
