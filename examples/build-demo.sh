@@ -6,5 +6,5 @@ bash .ci/install
 cd examples/demo-site
 ../../.venv/bin/nikola build
 echo
-echo "Narrated demo site: $(pwd)/output  (serve it with: cd $(pwd) && ../../.venv/bin/nikola serve)"
+echo "Narrated demo site: $(pwd)/output  (look at it with: cd $(pwd) && ../../.venv/bin/python -m nikola_tts.preview)"
 ls -1 output/*_tts.mp3 output/*/*_tts.mp3 2>/dev/null | sed 's/^/  audio: /'

@@ -48,9 +48,32 @@ class NarrationPlan:
     def sidecar_path(self) -> str:
         return self.cache.sidecar(self.lang, self.source)
 
+    @property
+    def companions(self) -> "Companions":
+        """The files published beside the MP3."""
+        return Companions.of(self.output)
+
     def as_config(self) -> dict:
         """The plan as doit's config_changed compares it: a change re-runs its extraction."""
         return {"version": PLAN_VERSION, **dataclasses.asdict(self)}
+
+
+@dataclass(frozen=True)
+class Companions:
+    """What is published beside a narration's MP3 (paths or URLs, as the MP3's own is given):
+    <slug>_tts.vtt, <slug>_tts.chapters.vtt, <slug>_tts.chapters.json."""
+
+    transcript: str
+    chapters_vtt: str
+    chapters_json: str
+
+    @classmethod
+    def of(cls, mp3: str) -> "Companions":
+        stem = mp3[:-len(".mp3")] if mp3.endswith(".mp3") else mp3  # TTS_OUTPUT must end in .mp3
+        return cls(stem + ".vtt", stem + ".chapters.vtt", stem + ".chapters.json")
+
+    def __iter__(self):
+        return iter((self.transcript, self.chapters_vtt, self.chapters_json))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Publish one post's narration: its cached segments joined, encoded to MP3, recorded in its sidecar.
+"""Publish one post's narration: its cached segments joined, encoded to MP3, its transcript and
+chapters beside it, all recorded in its sidecar.
 
 Never raises for a post's own failure: the sidecar records it (status "failed"), audio
 published before stays online, and the next build retries.
@@ -12,7 +13,7 @@ from nikola_tts.cache.manifest import Manifest
 from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.cache.sidecar import EMPTY, FAILED, OK, Sidecar, read_sidecar, write_sidecar
 from nikola_tts.errors import TTSError
-from nikola_tts.files import unlink_quietly
+from nikola_tts.files import atomic_write_bytes, unlink_quietly
 from nikola_tts.plan import NarrationPlan
 
 
@@ -22,20 +23,24 @@ def publish(manifest: Manifest, plan: NarrationPlan, force: bool = False) -> Sid
     previous = read_sidecar(plan.sidecar_path)
     digest = manifest.digest
     if not manifest.segments:
-        unlink_quietly(plan.output)  # the post lost its prose: its old audio would be a lie
+        for path in (plan.output, *plan.companions):  # the post lost its prose: its old audio would be a lie
+            unlink_quietly(path)
         return _record(plan, Sidecar(EMPTY, digest))
-    if not force and previous and previous.status == OK and previous.digest == digest and os.path.exists(plan.output):
-        return previous  # the same segments, tags and encoding: the MP3 on disk is this one
     store = SegmentStore(plan.cache.segments)
+    if not force and previous and previous.status == OK and previous.digest == digest and os.path.exists(plan.output):
+        if all(os.path.exists(path) for path in plan.companions):
+            return previous  # the same segments, tags and encoding: the MP3 on disk is this one
+        # Published before timings were recorded (or its transcript was deleted): the segments'
+        # lengths give them, without encoding again.
+        return _time_published(manifest, plan, store, previous)
     try:
-        duration = _encode(manifest, plan, store)
+        return _record(plan, _encode(manifest, plan, store))
     except (TTSError, ValueError, OSError) as exc:
         return _record_failure(plan, digest, previous, str(exc) or type(exc).__name__)
-    return _record(plan, Sidecar(OK, digest, href=manifest.href, duration=round(duration, 3)))
 
 
-def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore) -> float:
-    from nikola_tts.audio.join import join_with_pauses
+def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore) -> Sidecar:
+    from nikola_tts.audio.join import join_timed
     from nikola_tts.audio.mp3 import encode_mp3, require_ffmpeg
     from nikola_tts.synthesis import failed_segments
 
@@ -45,9 +50,45 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore) -> flo
         reason = next((reasons[s.key] for s in missing if s.key in reasons), "not synthesized yet")
         raise TTSError(f"{len(missing)} of {len(manifest.segments)} segments missing: {reason}")
     require_ffmpeg()
-    audio = join_with_pauses((store.load(s.key), s.pause_after) for s in manifest.segments)
-    return encode_mp3(audio, plan.output, manifest.tags, bitrate=manifest.encoding.bitrate,
-                      loudness=manifest.encoding.loudness, tmp_dir=plan.cache.tmp)
+    joined = join_timed((store.load(s.key), s.pause_after) for s in manifest.segments)
+    duration = encode_mp3(joined.audio, plan.output, manifest.tags, bitrate=manifest.encoding.bitrate,
+                          loudness=manifest.encoding.loudness, tmp_dir=plan.cache.tmp)
+    return _with_companions(manifest, plan, Sidecar(OK, manifest.digest, href=manifest.href,
+                                                    duration=round(duration, 3)), joined.spans)
+
+
+def _time_published(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, previous: Sidecar) -> Sidecar:
+    from nikola_tts.audio.join import spans_of
+
+    try:
+        lengths = [store.length(s.key) for s in manifest.segments]
+    except (OSError, EOFError, ValueError):
+        return previous  # the cache lost some segments: the audio stays, untimed, until re-narrated
+    spans = spans_of([(n, s.pause_after) for (n, _), s in zip(lengths, manifest.segments)], lengths[0][1])
+    return _record(plan, _with_companions(manifest, plan, previous, spans))
+
+
+def _with_companions(manifest: Manifest, plan: NarrationPlan, sidecar: Sidecar, spans) -> Sidecar:
+    """Write the transcript and chapters beside the MP3; return the sidecar with its timings."""
+    import dataclasses
+
+    from nikola_tts.transcript import chapters_json, chapters_vtt, timings, transcript_vtt
+
+    timed = timings(manifest, spans)
+    duration = sidecar.duration or spans[-1].end
+    files = plan.companions
+    atomic_write_bytes(files.transcript, transcript_vtt(timed.cues).encode("utf-8"))
+    # Always written, even with no headings (one chapter: the title), so every target exists.
+    chapters = timed.chapters or _whole(manifest)
+    atomic_write_bytes(files.chapters_vtt, chapters_vtt(chapters, duration).encode("utf-8"))
+    atomic_write_bytes(files.chapters_json, chapters_json(chapters, duration).encode("utf-8"))
+    return dataclasses.replace(sidecar, heard=timed.heard, page_blocks=timed.page_blocks, chapters=timed.chapters)
+
+
+def _whole(manifest: Manifest):
+    from nikola_tts.cache.sidecar import Chapter
+
+    return (Chapter(0.0, manifest.tags.title),)
 
 
 def _record(plan: NarrationPlan, sidecar: Sidecar) -> Sidecar:
@@ -57,14 +98,17 @@ def _record(plan: NarrationPlan, sidecar: Sidecar) -> Sidecar:
 
 def _record_failure(plan: NarrationPlan, digest: str, previous: Sidecar | None, error: str) -> Sidecar:
     if previous and previous.has_audio and os.path.exists(plan.output):
-        # Keep serving the audio published earlier until the new one succeeds.
-        return _record(plan, Sidecar(FAILED, digest, href=previous.href, duration=previous.duration, error=error))
+        # Keep serving the audio published earlier (with its timings) until the new one succeeds.
+        return _record(plan, Sidecar(FAILED, digest, href=previous.href, duration=previous.duration, error=error,
+                                     heard=previous.heard, page_blocks=previous.page_blocks,
+                                     chapters=previous.chapters))
     return _record(plan, Sidecar(FAILED, digest, error=error))
 
 
 def unpublish(plan: NarrationPlan) -> bool:
     """Remove a silenced post's audio (opted out, made a draft...). True if anything was removed."""
-    removed = os.path.exists(plan.output) or os.path.exists(plan.sidecar_path)
-    for path in (plan.output, plan.sidecar_path):
+    paths = (plan.output, *plan.companions, plan.sidecar_path)
+    removed = any(os.path.exists(path) for path in paths)
+    for path in paths:
         unlink_quietly(path)
     return removed

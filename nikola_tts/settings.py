@@ -12,6 +12,8 @@ from nikola_tts.errors import TTSError
 
 DEFAULT_TTS_ENGINE = "qwen"
 DEFAULT_TTS_OUTPUT = "{slug}_tts.mp3"
+# TTS_PODCAST's keys; each defaults to the site's own setting where it has one (see site/podcast.py).
+PODCAST_KEYS = ("title", "description", "author", "email", "artwork", "category", "explicit", "language")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Settings:
     widget_in_feeds: bool = True
     widget_in_indexes: bool = False
     widget_css: bool = True
+    widget_script: bool = True  # the player's controls (speed, skip, chapters, follow-along): assets/js/nikola_tts.js
+    podcast: object = False  # True or a dict of PODCAST_KEYS: output/podcast.xml (per translation)
     # The remote engine (TTS_ENGINE = "remote"): OpenAI-compatible speech endpoints elsewhere.
     remote_urls: tuple = ()  # API base URLs, e.g. ("http://gpu-box:8091/v1",)
     remote_api_key_env: str | None = None  # name of the environment variable holding the API key
@@ -93,6 +97,27 @@ class Settings:
             speed = 0
         if not 0.25 <= speed <= 4:
             raise TTSError(f"TTS_SPEED is {self.speed!r}: use a number between 0.25 and 4 (1.0 is normal)")
+        self._validate_podcast()
+
+    def _validate_podcast(self) -> None:
+        value = self.podcast
+        keys = ", ".join(PODCAST_KEYS)
+        if isinstance(value, bool):
+            return
+        if not isinstance(value, dict):
+            raise TTSError(f"TTS_PODCAST is {value!r}: use True, False or a dict with any of {keys}")
+        for key, item in value.items():
+            if key not in PODCAST_KEYS:
+                raise TTSError(f"TTS_PODCAST has the key {key!r}: use any of {keys}")
+            if key == "explicit":
+                if not isinstance(item, bool):
+                    raise TTSError(f"TTS_PODCAST['explicit'] is {item!r}: use True or False")
+            elif item is not None and not isinstance(item, (str, dict)):
+                raise TTSError(f"TTS_PODCAST[{key!r}] is {item!r}: use a text (or a {{lang: text}} dict)")
+        artwork = value.get("artwork")
+        if isinstance(artwork, str) and not artwork.lower().endswith((".png", ".jpg", ".jpeg")):
+            raise TTSError(f"TTS_PODCAST['artwork'] is {artwork!r}: use a square PNG or JPEG, 1400 to 3000 px, "
+                           "e.g. '/images/podcast.png' (below files/ or images/) or a full URL")
 
 
     def for_lang(self, name: str, lang: str):

@@ -70,7 +70,7 @@ def test_slug_with_odd_characters_is_published_and_linked(site):
     mp3s = [p.name for p in site.output("").glob("*_tts.mp3")]
     assert len(mp3s) == 1
     page = next(site.output("posts").glob("*/index.html"))
-    src = widget_of(page.read_text(encoding="utf-8")).select_one("source")["src"]
+    src = widget_of(page.read_text(encoding="utf-8")).select_one("audio")["src"]
     from urllib.parse import unquote
 
     assert unquote(src).endswith(mp3s[0])

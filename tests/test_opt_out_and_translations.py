@@ -85,8 +85,8 @@ def test_each_translation_gets_its_own_audio_and_widget(make_site):
     assert probe_duration(site.output("es/boat_tts.mp3")) > 1
     en = widget_of(site.html("posts/boat/index.html"))
     es = widget_of(site.html("es/posts/boat/index.html"))
-    assert en.select_one("source")["src"] == "../../boat_tts.mp3"
-    assert es.select_one("source")["src"] == "../../boat_tts.mp3"  # from /es/posts/boat/ to /es/boat_tts.mp3
+    assert en.select_one("audio")["src"] == "../../boat_tts.mp3"
+    assert es.select_one("audio")["src"] == "../../boat_tts.mp3"  # from /es/posts/boat/ to /es/boat_tts.mp3
     assert es.select_one(".audio-widget-label").get_text() == "Escucha este artículo"
     assert "El barco sale a mediodía del muelle viejo." in [e["text"] for e in site.synthesized()]
 
@@ -97,7 +97,7 @@ def test_untranslated_post_page_in_other_language_plays_the_original(make_site):
     site.build()
     assert not site.output("es/boat_tts.mp3").exists()
     widget = widget_of(site.html("es/posts/boat/index.html"))
-    assert widget.select_one("source")["src"] == "../../../boat_tts.mp3"
+    assert widget.select_one("audio")["src"] == "../../../boat_tts.mp3"
 
 
 def test_each_language_can_have_its_own_engine(make_site):
@@ -113,3 +113,13 @@ def test_each_language_can_have_its_own_engine(make_site):
     assert "The boat leaves at noon from the old pier." in spoken
     assert "El barco sale a mediodía del muelle viejo." not in spoken
     assert probe_duration(site.output("es/boat_tts.mp3")) > 1
+
+
+def test_untranslated_post_under_another_language_speaks_of_its_audio_in_the_audio_language(make_site):
+    site = make_site(translations={"en": "", "es": "./es"})
+    site.write_post("boat.md", "The Boat", "The boat leaves at noon from the old pier.")
+    site.build()
+    widget = widget_of(site.html("es/posts/boat/index.html"))
+    assert widget["lang"] == "en"  # English narration, so English words (and screen readers read them so)
+    assert widget.select_one(".audio-widget-label").get_text() == "Listen to this article"
+    assert widget.select_one(".audio-widget-footer").get_text().endswith("AI-generated narration")

@@ -77,6 +77,29 @@ BREAD_HEARD = [["village", "bakery"], ["grandmother", "patience"], ["basement", 
                ["friends", "breakfast"]]
 BREAD_SKIPPED = ["giraffe", "volcano", "penguin", "trumpet"]
 
+# Every segment starts with a word found nowhere else in the post. Whisper names the word heard near
+# each cue; the decoded audio says when it starts (tiny.en's word times scatter by up to half a
+# second, measured on this post: they can show that a cue is the right one, not that it is exact).
+TIMED = """\
+    Giraffes wander slowly across the dry plain at noon.
+
+    ## Volcanoes rumble
+
+    Penguins gather on the ice in long patient rows.
+
+    Trumpets sound from the old tower every evening.
+
+    - Lanterns hang along the quiet harbour.
+    - Seagulls circle above the fish market.
+
+    Elephants follow the river down to the lake.
+"""
+TIMED_TITLE = "Summer Orchestra"
+HEARD_WITHIN = 0.3  # seconds after its cue starts, the segment's first word is heard
+QUIET_BEFORE = 0.12  # seconds before each cue that are the pause before it
+WHISPER_NEAR = 0.7  # Whisper's time for that word is this close to the cue
+SOUND_DBFS = -45.0  # a 10 ms window louder than this is speech; quieter is a pause
+
 POSTS = {  # slug: (file, title, body, heard in order, never heard)
     "lighthouse": ("lighthouse.md", "The Lighthouse", LIGHTHOUSE, LIGHTHOUSE_HEARD, LIGHTHOUSE_SKIPPED),
     "bread": ("bread.rst", "The Village Bakery", BREAD, BREAD_HEARD, BREAD_SKIPPED),
@@ -133,6 +156,7 @@ def narrated(request, tmp_path_factory, whisper):
     site = BuiltSite(tmp_path_factory.mktemp(f"roundtrip-{engine}") / "site", extra_conf=ENGINES[engine])
     for slug, (name, title, body, _, _) in POSTS.items():
         site.write_post(name, title, body, slug=slug)
+    site.write_post("timed.md", TIMED_TITLE, TIMED, slug="timed")
     site.build()
     results = {}
     for slug in POSTS:
@@ -142,6 +166,12 @@ def narrated(request, tmp_path_factory, whisper):
         reference = " ".join(segment["text"] for segment in manifest["segments"])
         mp3 = site.output(f"{slug}_tts.mp3")
         results[slug] = (reference, asr.transcribe(whisper, mp3), mp3)
+    import webvtt
+
+    cues = [(c.start_in_seconds + c.start_time.milliseconds / 1000, c.text)
+            for c in webvtt.read(str(site.output("timed_tts.vtt")))]
+    timed = site.output("timed_tts.mp3")
+    results["timed"] = (cues, asr.heard_words(whisper, timed), loudness_by_10ms(timed))
     return engine, results
 
 
@@ -162,6 +192,65 @@ def test_every_block_is_heard_once_in_page_order_and_skipped_ones_never(narrated
     # and no skipped word is, so what the transcript shows is the audio's doing.
     assert heard_problems(reference, heard, skipped) == []
     assert heard_problems(transcript, heard, skipped) == [], f"{engine} {slug}: {transcript}"
+
+
+def timing_problems(cues: list[tuple[float, str]], words: list, loudness: list[float], shift: float = 0.0) -> list[str]:
+    """Cues (shifted by shift seconds) that are not where their words are: Whisper does not hear the
+    cue's first word near it, in order (matched by the first five letters, so "Giraffe's" counts),
+    or the audio is not quiet just before the cue, or speech does not start within HEARD_WITHIN after
+    it. loudness: dBFS of each 10 ms window of the decoded MP3."""
+    problems, after, unrecognized = [], -1.0, 0
+    for start, text in cues:
+        start += shift
+        target = asr.normalize_words(text)[0][:5]
+        heard = next((w for w in words if w.start > after and asr.normalize_words(w.word)[:1]
+                      and asr.normalize_words(w.word)[0][:5] == target), None)
+        if heard is None:
+            unrecognized += 1  # tiny.en misheard espeak-ng's word ("Your F's" for "Giraffes"): no evidence either way
+        elif abs(heard.start - start) > WHISPER_NEAR:
+            problems.append(f"{text!r}: its first word is heard at {heard.start:.2f} s, not near {start:.2f} s")
+        else:
+            after = heard.start
+        window = int(round(start * 100))
+        # The pause before the cue, but its last 30 ms: the MP3's pre-echo of a sharp onset lives there.
+        quiet = loudness[max(0, window - int(QUIET_BEFORE * 100) - 3):max(0, window - 3)]
+        if any(level > SOUND_DBFS for level in quiet):
+            problems.append(f"{text!r}: sound before its cue at {start:.2f} s")
+        speech = next((i for i in range(max(0, window), len(loudness)) if loudness[i] > SOUND_DBFS), None)
+        if speech is None or speech / 100 - start > HEARD_WITHIN:
+            problems.append(f"{text!r}: speech starts more than {HEARD_WITHIN} s after its cue at {start:.2f} s")
+    if unrecognized > len(cues) // 2:
+        problems.append(f"Whisper recognized the first word of only {len(cues) - unrecognized} of {len(cues)} cues")
+    return problems
+
+
+def loudness_by_10ms(mp3) -> list[float]:
+    import math
+
+    samples = asr.decode_audio(mp3)
+    step = asr.SAMPLE_RATE // 100
+    levels = []
+    for i in range(0, len(samples) - step + 1, step):
+        window = samples[i:i + step]
+        rms = math.sqrt(float((window * window).mean()))
+        levels.append(20 * math.log10(rms) if rms > 0 else -120.0)
+    return levels
+
+
+def test_each_segment_is_heard_where_its_cue_starts(narrated):
+    engine, results = narrated
+    cues, words, loudness = results["timed"]
+    assert [text for _, text in cues][:2] == [TIMED_TITLE, "Giraffes wander slowly across the dry plain at noon."]
+    problems = timing_problems(cues, words, loudness)
+    assert problems == [], f"{engine}: {problems}\n{[(w.word, round(w.start, 2)) for w in words]}"
+
+
+def test_cues_half_a_second_off_fail_the_timing_check(narrated):
+    engine, results = narrated
+    cues, words, loudness = results["timed"]
+    for shift in (-0.5, 0.5):
+        failing = {problem.split(":")[0] for problem in timing_problems(cues, words, loudness, shift)}
+        assert len(failing) >= len(cues) - 1, (engine, shift, failing)
 
 
 def _encoded(tmp_path, name, samples: array, rate=22050) -> Path:

@@ -77,7 +77,7 @@ def test_empty_text_has_no_sentences():
 
 def test_short_block_is_one_segment_with_its_kind_pause():
     assert split_into_segments([Block("heading", "Kettles")], 100) == [
-        Segment("Kettles", "heading", PAUSE_AFTER["heading"]),
+        Segment("Kettles", "heading", PAUSE_AFTER["heading"], block=0),
     ]
 
 

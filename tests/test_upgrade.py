@@ -67,7 +67,7 @@ def test_upgrade_keeps_the_players_on_the_pages(upgraded):
     site, _ = upgraded
     for slug in ("night-garden", "ferry"):
         widget = widget_of(site.html(f"posts/{slug}/index.html"))
-        assert widget.select_one("source")["src"].endswith(f"{slug}_tts.mp3")
+        assert widget.select_one("audio")["src"].endswith(f"{slug}_tts.mp3")
 
 
 def test_after_the_upgrade_an_edit_synthesizes_only_the_edited_paragraph(upgraded):

@@ -19,7 +19,7 @@ from nikola_tts.cache.segments import segment_key
 from nikola_tts.files import atomic_write_json, read_json
 from nikola_tts.plan import NarrationPlan
 
-FORMAT = 2  # 1: the first release's dict (no "format" key)
+FORMAT = 3  # 1: the first release's dict (no "format" key); 2: no "block" in segments
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,12 @@ class SpokenSegment:
     text: str
     kind: str  # the block it came from: title, heading, paragraph, item...
     pause_after: float  # seconds of silence after it
+    block: int | None = None  # that block's index among the page's blocks (page order); None: the title
+
+
+def written_text(segment: SpokenSegment) -> str:
+    """The segment's words as the page writes them (what a transcript shows)."""
+    return segment.text
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,8 @@ class Manifest:
                      "language": self.tags.language},
             "encode": {"bitrate": self.encoding.bitrate, "loudness": self.encoding.loudness},
             "output": self.output, "href": self.href,
-            "segments": [{"key": s.key, "text": s.text, "kind": s.kind, "pause_after": s.pause_after}
-                         for s in self.segments],
+            "segments": [{"key": s.key, "text": s.text, "kind": s.kind, "pause_after": s.pause_after,
+                          "block": s.block} for s in self.segments],
             "digest": self.digest,
         }
 
@@ -78,13 +84,14 @@ class Manifest:
             language=data["language"], engine=data["engine"], identity=data["identity"],
             tags=Tags(**data["tags"]), encoding=Encoding(**data["encode"]),
             output=data["output"], href=data["href"],
-            segments=tuple(SpokenSegment(s["key"], s["text"], s["kind"], float(s["pause_after"]))
+            segments=tuple(SpokenSegment(s["key"], s["text"], s["kind"], float(s["pause_after"]), s.get("block"))
                            for s in data["segments"]),
         )
 
 
 def _migrate(data: dict) -> dict:
-    """An older format's fields as today's. Format 1 has the same fields, without the number."""
+    """An older format's fields as today's. Format 1 has format 2's fields, without the number;
+    format 2's segments have no block (they read as None, and the next build writes them)."""
     version = data.get("format", 1)
     if version > FORMAT:
         raise ValueError(f"manifest format {version} is newer than this nikola-tts ({FORMAT}): upgrade nikola-tts")
@@ -103,7 +110,7 @@ def build_manifest(plan: NarrationPlan) -> Manifest:
         id=plan.id, source=plan.source, lang=plan.lang, voice=plan.voice, language=plan.language,
         engine=plan.engine, identity=plan.identity, tags=plan.tags, encoding=plan.encoding,
         output=plan.output, href=plan.href,
-        segments=tuple(SpokenSegment(segment_key(s.text, plan.identity), s.text, s.kind, s.pause_after)
+        segments=tuple(SpokenSegment(segment_key(s.text, plan.identity), s.text, s.kind, s.pause_after, s.block)
                        for s in segments),
     )
 

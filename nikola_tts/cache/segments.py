@@ -33,5 +33,12 @@ class SegmentStore:
     def load(self, key: str) -> Audio:
         return Audio.from_wav_bytes(self.path(key).read_bytes())
 
+    def length(self, key: str) -> tuple[int, int]:
+        """(samples, sample rate) of a segment, from its WAV header alone."""
+        import wave
+
+        with wave.open(str(self.path(key)), "rb") as w:
+            return w.getnframes(), w.getframerate()
+
     def store(self, key: str, audio: Audio) -> None:
         atomic_write_bytes(self.path(key), audio.to_wav_bytes())

@@ -12,8 +12,23 @@ from dataclasses import dataclass
 
 from nikola_tts.files import atomic_write_json, read_json
 
-FORMAT = 2  # 1: the first release's dict (no "format" key)
+FORMAT = 3  # 1: the first release's dict (no "format" key); 2: no timings
 OK, EMPTY, FAILED = "ok", "empty", "failed"
+
+
+@dataclass(frozen=True)
+class HeardBlock:
+    """Where one block of the page (a paragraph, heading, item...) is heard in the MP3."""
+
+    block: int  # its index among the page's blocks, in page order (text.extract.locate_blocks)
+    start: float  # seconds: where its first segment starts
+    end: float  # where its last segment ends
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float  # seconds
+    title: str  # as the page writes it
 
 
 @dataclass(frozen=True)
@@ -23,6 +38,11 @@ class Sidecar:
     href: str | None = None  # the MP3's site-root URL (kept from before on a failure)
     duration: float | None = None  # seconds, as measured on the encoded file
     error: str | None = None  # why it failed, one line
+    # Where the audio's blocks are heard, and its chapters (kept with the audio on a failure).
+    # Empty for audio published before they were recorded until its next build.
+    heard: tuple[HeardBlock, ...] = ()
+    page_blocks: int = 0  # how many blocks the narrated page had: a page read otherwise is not marked
+    chapters: tuple[Chapter, ...] = ()
 
     @property
     def has_audio(self) -> bool:
@@ -38,15 +58,24 @@ class Sidecar:
         for key in ("href", "duration", "error"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
+        if self.heard:
+            data["heard"] = [[h.block, h.start, h.end] for h in self.heard]
+            data["page_blocks"] = self.page_blocks
+        if self.chapters:
+            data["chapters"] = [[c.start, c.title] for c in self.chapters]
         return data
 
     @classmethod
     def from_json(cls, data: dict) -> "Sidecar":
-        version = data.get("format", 1)  # format 1 has the same fields, without the number
+        # Format 1 has format 2's fields without the number; formats 1 and 2 have no timings.
+        version = data.get("format", 1)
         if version > FORMAT:
             raise ValueError(f"sidecar format {version} is newer than this nikola-tts ({FORMAT}): upgrade nikola-tts")
         return cls(status=data["status"], digest=data.get("digest", ""), href=data.get("href"),
-                   duration=data.get("duration"), error=data.get("error"))
+                   duration=data.get("duration"), error=data.get("error"),
+                   heard=tuple(HeardBlock(int(b), float(s), float(e)) for b, s, e in data.get("heard", ())),
+                   page_blocks=int(data.get("page_blocks", 0)),
+                   chapters=tuple(Chapter(float(s), str(t)) for s, t in data.get("chapters", ())))
 
 
 def read_sidecar(path: str) -> Sidecar | None:

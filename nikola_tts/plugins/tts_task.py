@@ -1,14 +1,17 @@
 """Nikola task plugin: narrate posts during `nikola build` (the work is in nikola_tts.site)."""
 
 import sys
+from urllib.parse import urljoin
 
 from blinker import signal
 from nikola import utils
 from nikola.plugin_categories import Task
 
 from nikola_tts.errors import TTSError
+from nikola_tts.site.enclosure import add_enclosure
 from nikola_tts.site.planner import site_plan
-from nikola_tts.site.tasks import CSS_NAME, generate
+from nikola_tts.site.podcast import podcast_feeds
+from nikola_tts.site.tasks import CSS_NAME, SCRIPT_NAME, generate
 from nikola_tts.site.widget import NarratedText, WidgetRenderer
 
 LOGGER = utils.get_logger("tts")
@@ -26,6 +29,8 @@ class RenderTTS(Task):
         if site.config.get("TTS_WIDGET_CSS", True):
             site.template_hooks["extra_head"].append(
                 f'<link href="/assets/css/{CSS_NAME}" rel="stylesheet" type="text/css">')
+        if site.config.get("TTS_WIDGET_SCRIPT", True):
+            site.template_hooks["extra_head"].append(f'<script src="/assets/js/{SCRIPT_NAME}" defer></script>')
 
     def _on_scanned(self, site):
         try:
@@ -42,15 +47,18 @@ class RenderTTS(Task):
                 post.add_dependency(self.planner.sidecar_path(post, lang), "page", lang)
                 for dep in template_deps:
                     post.add_dependency(dep, "page", lang)
+                spoken = self.planner.spoken_lang(post, lang)
+                path, href = self.planner.audio(post, spoken)
+                add_enclosure(post, lang, urljoin(site.config["BASE_URL"], href.lstrip("/")), path)
                 post.add_dependency_uptodate(
-                    utils.config_changed(self._widget_config(lang), "nikola_tts:widget:" + lang), False, "page", lang)
+                    utils.config_changed(self._widget_config(spoken), "nikola_tts:widget:" + spoken), False, "page", lang)
             if narrated_langs and not isinstance(post.text, NarratedText):
                 post.text = NarratedText(post, post.text, self.renderer)
 
     def _widget_config(self, lang):
         s = self.planner.settings
         return {"texts": self.renderer.texts(lang), "position": s.widget_position,
-                "feeds": s.widget_in_feeds, "indexes": s.widget_in_indexes}
+                "feeds": s.widget_in_feeds, "indexes": s.widget_in_indexes, "script": s.widget_script}
 
     def gen_tasks(self):
         self.site.scan_posts()
@@ -58,5 +66,6 @@ class RenderTTS(Task):
         if self.planner is None:
             return
         self.planner.cache.sweep()  # what a killed build left half-written; no task of ours runs yet
+        podcasts = podcast_feeds(self.site, self.planner, list(self.plan.narrated))
         yield from generate(self.name, self.planner.settings, self.plan.narrated, self.plan.silenced,
-                            self.site.config["OUTPUT_FOLDER"], utils.config_changed)
+                            self.site.config["OUTPUT_FOLDER"], utils.config_changed, podcasts)

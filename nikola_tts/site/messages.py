@@ -28,8 +28,42 @@ FOOTER = {
 }
 
 
+# The controls the player's script shows (hidden without JavaScript, absent from feeds).
+CONTROLS = {
+    "en": {"back": "Back 15 seconds", "forward": "Forward 15 seconds", "speed": "Speed", "chapters": "Chapters",
+           "transcript": "Transcript", "download": "Download MP3", "listen_here": "Listen from here"},
+    "de": {"back": "15 Sekunden zurück", "forward": "15 Sekunden vor", "speed": "Tempo", "chapters": "Kapitel",
+           "transcript": "Transkript", "download": "MP3 herunterladen", "listen_here": "Ab hier anhören"},
+    "es": {"back": "Retroceder 15 segundos", "forward": "Avanzar 15 segundos", "speed": "Velocidad",
+           "chapters": "Capítulos", "transcript": "Transcripción", "download": "Descargar MP3",
+           "listen_here": "Escuchar desde aquí"},
+    "fr": {"back": "Reculer de 15 secondes", "forward": "Avancer de 15 secondes", "speed": "Vitesse",
+           "chapters": "Chapitres", "transcript": "Transcription", "download": "Télécharger le MP3",
+           "listen_here": "Écouter à partir d'ici"},
+    "it": {"back": "Indietro di 15 secondi", "forward": "Avanti di 15 secondi", "speed": "Velocità",
+           "chapters": "Capitoli", "transcript": "Trascrizione", "download": "Scarica l'MP3",
+           "listen_here": "Ascolta da qui"},
+    "nl": {"back": "15 seconden terug", "forward": "15 seconden vooruit", "speed": "Snelheid",
+           "chapters": "Hoofdstukken", "transcript": "Transcript", "download": "MP3 downloaden",
+           "listen_here": "Vanaf hier luisteren"},
+    "pl": {"back": "Cofnij o 15 sekund", "forward": "Przewiń o 15 sekund", "speed": "Prędkość",
+           "chapters": "Rozdziały", "transcript": "Transkrypcja", "download": "Pobierz MP3",
+           "listen_here": "Słuchaj od tego miejsca"},
+    "pt": {"back": "Recuar 15 segundos", "forward": "Avançar 15 segundos", "speed": "Velocidade",
+           "chapters": "Capítulos", "transcript": "Transcrição", "download": "Baixar MP3",
+           "listen_here": "Ouvir a partir daqui"},
+}
+
+
 def message(table: dict, lang: str) -> str:
     return table.get(lang) or table.get(lang.split("_")[0]) or table["en"]
+
+
+def format_clock(seconds: float) -> str:
+    """A position as players show it: "4:05", "1:02:03"."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def format_duration(seconds: float) -> str:

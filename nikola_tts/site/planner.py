@@ -91,7 +91,7 @@ class Planner:
         language = s.for_lang("language", lang) or lang
         engine = self.engine_for(lang)
         voice = engine.resolve_voice(post.meta[lang].get("tts_voice") or s.for_lang("voice", lang), language)
-        rel_url = self.output_relpath(post.meta[lang]["slug"], lang)
+        output, href = self.audio(post, lang)
         title = post.title(lang)
         return NarrationPlan(
             source=post.source_path,
@@ -103,22 +103,36 @@ class Planner:
             language=language,
             identity=engine.identity(voice, language),
             max_chars=engine.max_chars,
-            extract=ExtractOptions(
-                read_image_alt=bool(s.read_image_alt),
-                table_phrase=s.for_lang("table_phrase", lang) or "",
-                code_phrase=s.for_lang("code_phrase", lang) or "",
-                skip_classes=tuple(s.skip_classes),
-            ),
-            tags=Tags(
-                title=title,
-                artist=s.artist or post.author(lang) or self.config["BLOG_AUTHOR"](lang),
-                album=s.album or self.config["BLOG_TITLE"](lang),
-                language=language,
-            ),
+            extract=self.extract_options(lang),
+            tags=self.tags(post, lang, language),
             encoding=Encoding(bitrate=s.bitrate, loudness=float(s.loudness)),
-            output=os.path.join(self.config["OUTPUT_FOLDER"], *rel_url.split("/")),
-            href="/" + quote(rel_url),
+            output=output,
+            href=href,
             cache=self.cache,
+        )
+
+    def audio(self, post, lang: str) -> tuple[str, str]:
+        """(path below the output folder, site-root URL) of post's MP3 in lang."""
+        rel_url = self.output_relpath(post.meta[lang]["slug"], lang)
+        return os.path.join(self.config["OUTPUT_FOLDER"], *rel_url.split("/")), "/" + quote(rel_url)
+
+    def extract_options(self, lang: str) -> ExtractOptions:
+        s = self.settings
+        return ExtractOptions(
+            read_image_alt=bool(s.read_image_alt),
+            table_phrase=s.for_lang("table_phrase", lang) or "",
+            code_phrase=s.for_lang("code_phrase", lang) or "",
+            skip_classes=tuple(s.skip_classes),
+        )
+
+    def tags(self, post, lang: str, language: str | None = None) -> Tags:
+        """What the narration says about itself (ID3 tags, the player's Media Session metadata)."""
+        s = self.settings
+        return Tags(
+            title=post.title(lang),
+            artist=s.artist or post.author(lang) or self.config["BLOG_AUTHOR"](lang),
+            album=s.album or self.config["BLOG_TITLE"](lang),
+            language=language,
         )
 
     def output_relpath(self, slug: str, lang: str) -> str:

@@ -23,6 +23,7 @@ from nikola_tts.plan import NarrationPlan, Silenced
 from nikola_tts.publish import publish, unpublish
 
 CSS_NAME = "nikola_tts.css"
+SCRIPT_NAME = "nikola_tts.js"
 log = logging.getLogger("tts")
 
 
@@ -48,6 +49,13 @@ def publish_action(plan: NarrationPlan, force: bool = False) -> bool:
     sidecar = publish(manifest, plan, force=force)
     if sidecar.status == FAILED:
         log.error(f"{plan.source} ({plan.lang}): narration failed: {sidecar.error} (it is retried on the next build)")
+    return True
+
+
+def podcast_action(feed) -> bool:
+    from nikola_tts.site.podcast import write_feed
+
+    write_feed(feed)
     return True
 
 
@@ -88,7 +96,7 @@ def _is_current(plan: NarrationPlan) -> bool:
 
 
 def _nothing_published(plan: NarrationPlan) -> bool:
-    return not (os.path.exists(plan.output) or os.path.exists(plan.sidecar_path))
+    return not any(os.path.exists(path) for path in (plan.output, *plan.companions, plan.sidecar_path))
 
 
 def _publishes_audio(plan: NarrationPlan) -> bool:
@@ -104,8 +112,9 @@ def _copy(src, dst):
 
 # -- the task graph -------------------------------------------------------------------------
 
-def generate(basename: str, settings, narrated, silenced, output_folder: str, config_changed):
-    """Yield doit task dicts. config_changed is Nikola's utils.config_changed."""
+def generate(basename: str, settings, narrated, silenced, output_folder: str, config_changed, podcasts=()):
+    """Yield doit task dicts. config_changed is Nikola's utils.config_changed; podcasts are the
+    site/podcast.PodcastFeeds to write."""
     narrated = list(narrated)
     synth_name = f"{basename}:synthesize"
     for plan in narrated:
@@ -131,7 +140,7 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
             "name": f"assemble:{plan.id}",
             "file_dep": [plan.manifest_path],
             "task_dep": [synth_name],
-            "targets": [plan.sidecar_path] + ([plan.output] if _publishes_audio(plan) else []),
+            "targets": [plan.sidecar_path] + ([plan.output, *plan.companions] if _publishes_audio(plan) else []),
             "actions": [(publish_action, [plan])],
             "uptodate": [(_is_current, [plan])],
         }
@@ -142,12 +151,24 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
             "actions": [(unpublish_action, [entry])],
             "uptodate": [(_nothing_published, [entry.plan])],
         }
-    if settings.widget_css and narrated:
-        src = os.path.join(resource_dir("assets"), "css", CSS_NAME)
-        dst = os.path.join(output_folder, "assets", "css", CSS_NAME)
+    for feed in podcasts:
         yield {
             "basename": basename,
-            "name": "css",
+            "name": f"podcast:{feed.output}",
+            # The sidecars change with the audio (its digest, duration, timings); the manifests with the words.
+            "file_dep": sorted({e.sidecar for e in feed.episodes} | {e.manifest for e in feed.episodes}),
+            "targets": [feed.output],
+            "actions": [(podcast_action, [feed])],
+            "uptodate": [config_changed(feed.as_config(), f"nikola_tts:podcast:{feed.output}")],
+            "clean": True,
+        }
+    assets = [("css", CSS_NAME)] * bool(settings.widget_css) + [("js", SCRIPT_NAME)] * bool(settings.widget_script)
+    for folder, name in assets if narrated else ():
+        src = os.path.join(resource_dir("assets"), folder, name)
+        dst = os.path.join(output_folder, "assets", folder, name)
+        yield {
+            "basename": basename,
+            "name": folder,
             "file_dep": [src],
             "targets": [dst],
             "actions": [(_copy, [src, dst])],

@@ -54,23 +54,26 @@ class _Walker:
         self.options = options
         self.skip_classes = set(options.skip_classes)
         self.blocks: list[Block] = []
+        self.elements: list[Tag] = []  # the page element each block reads, parallel to blocks
         self.buffer: list[str] = []
         self.kind = "paragraph"
+        self.element: Tag | None = None  # the innermost block-level element being read
 
     def flush(self) -> None:
         if self.buffer:
             self.emit(self.kind, "".join(self.buffer))
             self.buffer = []
 
-    def emit(self, kind: str, text: str) -> None:
+    def emit(self, kind: str, text: str, element: Tag | None = None) -> None:
         text = tidy(text)
         if any(ch.isalnum() for ch in text):
             self.blocks.append(Block(kind, text))
+            self.elements.append(element if element is not None else self.element)
 
-    def notice(self, phrase: str) -> None:
+    def notice(self, phrase: str, element: Tag) -> None:
         if phrase:
             self.flush()
-            self.emit("notice", phrase)
+            self.emit("notice", phrase, element)
 
     def skipped(self, tag: Tag) -> bool:
         """True when tag is not read; emits the notice or alt text that stands in for it."""
@@ -85,15 +88,15 @@ class _Walker:
         if tag.get("role") in _SKIP_ROLES:
             return True
         if _is_code_block(tag):
-            self.notice(self.options.code_phrase)
+            self.notice(self.options.code_phrase, tag)
             return True
         if name == "table":
-            self.notice(self.options.table_phrase)
+            self.notice(self.options.table_phrase, tag)
             return True
         if name == "img":
             if self.options.read_image_alt and tidy(tag.get("alt", "")):
                 self.flush()
-                self.emit("caption", tag["alt"])
+                self.emit("caption", tag["alt"], tag)
             return True
         if name == "figcaption":
             return not self.options.read_image_alt
@@ -116,11 +119,11 @@ class _Walker:
             self.buffer.append(" ")
         elif tag.name in _BLOCK_TAGS:
             self.flush()
-            outer = self.kind
-            self.kind = self._kind_for(tag.name, outer)
+            outer, outer_element = self.kind, self.element
+            self.kind, self.element = self._kind_for(tag.name, outer), tag
             self.walk(tag)
             self.flush()
-            self.kind = outer
+            self.kind, self.element = outer, outer_element
         else:
             self.walk(tag)
 
@@ -141,10 +144,25 @@ def extract_blocks(html: str, options: ExtractOptions = ExtractOptions()) -> lis
     """The readable prose of an HTML fragment, one Block per heading, paragraph, item... in page order."""
     if not html or not html.strip():
         return []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)  # a short post can look like a URL
-        soup = BeautifulSoup(html, "lxml")
+    return [block for block, _ in locate_blocks(_parse(html, "lxml"), options)]
+
+
+def locate_blocks(soup: Tag, options: ExtractOptions = ExtractOptions()) -> list[tuple[Block, Tag | None]]:
+    """extract_blocks for a parsed page, each Block with the element it was read from (its paragraph,
+    heading, item; the table or code block a notice stands for), so a page can mark where it is heard.
+    The caller picks the parser: html.parser keeps each tag's position in the source."""
     walker = _Walker(options)
     walker.walk(soup)
     walker.flush()
-    return walker.blocks
+    return list(zip(walker.blocks, walker.elements))
+
+
+def parse_html(html: str) -> BeautifulSoup:
+    """html as locate_blocks reads it, with each tag's line and column in the source (html.parser)."""
+    return _parse(html, "html.parser")
+
+
+def _parse(html: str, parser: str) -> BeautifulSoup:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)  # a short post can look like a URL
+        return BeautifulSoup(html, parser)

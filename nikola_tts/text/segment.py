@@ -27,7 +27,7 @@ class Segment:
     text: str
     kind: str
     pause_after: float
-
+    block: int | None = None  # which of the blocks it reads (their index, page order); None: the title
 
 
 # Sentence ends: Latin/Arabic/Devanagari terminators need whitespace after them (so 3.14 and
@@ -109,13 +109,13 @@ def split_into_segments(blocks: list[Block], max_chars: int, title: str | None =
     if max_chars < 20:
         raise ValueError(f"max_chars must be at least 20, got {max_chars}")
     title = tidy(title or "")
-    if title:
-        blocks = [Block("title", title), *blocks]
+    numbered: list[tuple[int | None, Block]] = [(None, Block("title", title))] if title else []
+    numbered += list(enumerate(blocks))
     segments = []
-    for block in blocks:
+    for index, block in numbered:
         texts = [piece.strip() for piece, _ in _pieces(block.text.strip(), max_chars)]
         texts = [t for t in texts if t]
         for i, text in enumerate(texts):
             pause = PAUSE_AFTER[block.kind] if i == len(texts) - 1 else PAUSE_WITHIN_BLOCK
-            segments.append(Segment(text, block.kind, pause))
+            segments.append(Segment(text, block.kind, pause, index))
     return segments

@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import unicodedata
+from dataclasses import dataclass
 
 SAMPLE_RATE = 16000  # what Whisper listens at
 
@@ -62,6 +63,26 @@ def transcribe(model, audio) -> str:
                                    condition_on_previous_text=False, vad_filter=True,
                                    vad_parameters={"min_silence_duration_ms": 500, "max_speech_duration_s": 20})
     return " ".join(segment.text.strip() for segment in segments).strip()
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    word: str  # as Whisper wrote it
+    start: float  # seconds into the audio
+    end: float
+
+
+def heard_words(model, audio) -> list[HeardWord]:
+    """What Whisper hears, word by word with each word's time (its cross-attention alignment), with
+    transcribe()'s settings. The voice activity filter's cuts are mapped back to the audio's own time."""
+    if isinstance(audio, (str, os.PathLike)):
+        audio = decode_audio(audio)
+    if len(audio) == 0:
+        return []
+    segments, _ = model.transcribe(audio, language="en", beam_size=5, temperature=0.0,
+                                   condition_on_previous_text=False, vad_filter=True, word_timestamps=True,
+                                   vad_parameters={"min_silence_duration_ms": 500, "max_speech_duration_s": 20})
+    return [HeardWord(w.word.strip(), w.start, w.end) for segment in segments for w in segment.words]
 
 
 _NOT_WORD = re.compile(r"[^a-z0-9'. ]+")
