@@ -63,7 +63,7 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
 
         from nikola_tts.serve.app import create_app
     except ImportError as exc:
-        announce.error(f"nikola tts serve needs starlette and uvicorn ({exc}): pip install 'nikola-tts[serve]'")
+        announce.error(f"nikola tts serve needs the [serve] extra ({exc}): pip install 'nikola-tts[serve]'")
         return 2
     from nikola_tts.engines import create_engine
     from nikola_tts.serve.config import ServeConfig
@@ -92,6 +92,7 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
             default_language=default_language,
             voice=settings.voice,
             instructions=settings.instruct,
+            takes_instructions=engine.takes_instructions,
             token=token,
             max_input_chars=int(settings.serve_max_input_chars),
             max_body_bytes=int(settings.serve_max_body_bytes),
