@@ -56,6 +56,7 @@ def create_app(engine: Engine, config: ServeConfig) -> Starlette:
     app.state.ffmpeg = formats.have_ffmpeg()
     app.state.voice_checks = {}  # (voice, language) -> None, or why the engine cannot speak with it
     app.state.voice_list = None  # what GET /v1/audio/voices lists, asked of the engine once
+    app.state.refused = 0  # requests answered with a 4xx, for /health
     return app
 
 
@@ -113,7 +114,7 @@ async def voices(http: HTTPRequest) -> Response:
 async def health(http: HTTPRequest) -> Response:
     state = http.app.state
     return JSONResponse({"status": "ok", "engine": state.engine.name, "model": state.config.models[0],
-                         **state.batcher.stats()})
+                         **state.batcher.stats(), "refused": state.refused})
 
 
 @asynccontextmanager
@@ -134,6 +135,8 @@ def error_response(status: int, message: str, code: str, param=None, kind="inval
 
 
 async def on_api_error(http: HTTPRequest, exc: ApiError) -> Response:
+    if 400 <= exc.status < 500:
+        http.app.state.refused += 1
     return error_response(exc.status, exc.message, exc.code, exc.param, exc.kind, exc.headers)
 
 
