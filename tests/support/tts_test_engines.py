@@ -58,3 +58,16 @@ class FlakyEspeak(CountingEspeak):
                 if sum(1 for line in f if json.loads(line) == request.text) == 1:
                     raise SynthesisError("out of memory on the first try")
         return super()._speak(request)
+
+
+class InstructedEspeak(CountingEspeak):
+    """Takes a style instruction per request, as Qwen3-TTS does, and logs it with the text."""
+
+    takes_instructions = True
+
+    def _speak(self, request):
+        audio = EspeakEngine._speak(self, request)
+        with open(self.options.extra["log"], "a", encoding="utf-8") as f:
+            f.write(json.dumps({"text": request.text, "seconds": audio.seconds,
+                                "instructions": request.instructions}) + "\n")
+        return audio
