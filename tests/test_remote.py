@@ -19,6 +19,7 @@ import pytest
 
 from sites import BuiltSite
 from fake_servers import FakeSpeech, Hanging, closed_port_url
+from releases import build_with, release_at
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines import EngineOptions, Request, create_engine
 from nikola_tts.engines.espeak import EspeakEngine
@@ -486,3 +487,51 @@ def test_a_build_against_a_hanging_server_fails_in_bounded_time_with_one_line(tm
     assert f"no remote speech server answers: {hanging.url} (no answer within 1 s)" in log, log
     assert "Traceback" not in log
     assert not laptop.output("walk_tts.mp3").exists()
+
+
+# The last commit before the remote engine told kinds of server apart (with it: languages as
+# "Auto" for vLLM-Omni, voices lowercase in the cache identity).
+BEFORE_SERVER_KINDS = "53673b36111a0c3280db63a97cecfe54b148728c"
+
+
+def _bilingual_laptop(root: Path, url: str, voices: dict) -> BuiltSite:
+    laptop = BuiltSite(root, translations={"en": "", "nl": "./nl"})
+    laptop.set_conf(f'TTS_ENGINE = "remote"\nTTS_REMOTE_URLS = [{url!r}]\nTTS_VOICE = {voices!r}\n')
+    laptop.write_post("ferry.md", "The Ferry", "The ferry leaves at dawn.\n\nGulls follow it out of the harbour.")
+    laptop.write_post("ferry.nl.md", "Het veer", "Het veer vertrekt bij zonsopgang.\n\nMeeuwen volgen het de haven uit.",
+                      slug="ferry")
+    return laptop
+
+
+def _mp3s(site: BuiltSite) -> dict:
+    return {str(p.relative_to(site.output("."))): p.stat().st_mtime_ns for p in site.output(".").rglob("*_tts.mp3")}
+
+
+@needs_serve
+def test_a_site_narrated_remotely_before_the_upgrade_rebuilds_with_nothing_synthesized(tmp_path, servers):
+    gpu = ServeProcess(BuiltSite(tmp_path / "gpu")).start()
+    servers.append(gpu)
+    laptop = _bilingual_laptop(tmp_path / "laptop", gpu.url, {"en": "en-us", "nl": "nl"})
+    build_with(laptop, release_at(BEFORE_SERVER_KINDS, tmp_path / "release"))
+    spoken, published = gpu.site.synthesized(), _mp3s(laptop)
+    assert len(spoken) == 6 and len(published) == 2  # title and two paragraphs, in English and in Dutch
+
+    laptop.build()
+    assert gpu.site.synthesized() == spoken  # not a paragraph asked again, the Dutch ones included
+    assert _mp3s(laptop) == published
+
+
+@needs_serve
+def test_a_voice_written_with_capitals_is_narrated_once_more_after_the_upgrade(tmp_path, servers):
+    """The one identity change: voices are lowercase in it now, as the server looks them up."""
+    gpu = ServeProcess(BuiltSite(tmp_path / "gpu")).start()
+    servers.append(gpu)
+    laptop = _bilingual_laptop(tmp_path / "laptop", gpu.url, {"en": "EN-US", "nl": "nl"})
+    build_with(laptop, release_at(BEFORE_SERVER_KINDS, tmp_path / "release"))
+    before = len(gpu.site.synthesized())
+    laptop.build()
+    again = [e["text"] for e in gpu.site.synthesized()[before:]]
+    assert sorted(again) == sorted(["The Ferry", "The ferry leaves at dawn.", "Gulls follow it out of the harbour."])
+    laptop.set_conf(f'TTS_ENGINE = "remote"\nTTS_REMOTE_URLS = [{gpu.url!r}]\nTTS_VOICE = {{"en": "en-us", "nl": "nl"}}\n')
+    laptop.build()
+    assert len(gpu.site.synthesized()) == before + 3  # and 'EN-US' -> 'en-us' re-narrates nothing
