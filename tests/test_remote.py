@@ -507,12 +507,18 @@ def _mp3s(site: BuiltSite) -> dict:
     return {str(p.relative_to(site.output("."))): p.stat().st_mtime_ns for p in site.output(".").rglob("*_tts.mp3")}
 
 
-@needs_serve
-def test_a_site_narrated_remotely_before_the_upgrade_rebuilds_with_nothing_synthesized(tmp_path, servers):
+def _narrated_by_the_earlier_release(tmp_path, servers, voices: dict) -> tuple[ServeProcess, BuiltSite]:
+    """A GPU box's `nikola tts serve`, and a bilingual laptop site narrated through it by the earlier release."""
     gpu = ServeProcess(BuiltSite(tmp_path / "gpu")).start()
     servers.append(gpu)
-    laptop = _bilingual_laptop(tmp_path / "laptop", gpu.url, {"en": "en-us", "nl": "nl"})
+    laptop = _bilingual_laptop(tmp_path / "laptop", gpu.url, voices)
     build_with(laptop, release_at(BEFORE_SERVER_KINDS, tmp_path / "release"))
+    return gpu, laptop
+
+
+@needs_serve
+def test_a_site_narrated_remotely_before_the_upgrade_rebuilds_with_nothing_synthesized(tmp_path, servers):
+    gpu, laptop = _narrated_by_the_earlier_release(tmp_path, servers, {"en": "en-us", "nl": "nl"})
     spoken, published = gpu.site.synthesized(), _mp3s(laptop)
     assert len(spoken) == 6 and len(published) == 2  # title and two paragraphs, in English and in Dutch
 
@@ -524,10 +530,7 @@ def test_a_site_narrated_remotely_before_the_upgrade_rebuilds_with_nothing_synth
 @needs_serve
 def test_a_voice_written_with_capitals_is_narrated_once_more_after_the_upgrade(tmp_path, servers):
     """The one identity change: voices are lowercase in it now, as the server looks them up."""
-    gpu = ServeProcess(BuiltSite(tmp_path / "gpu")).start()
-    servers.append(gpu)
-    laptop = _bilingual_laptop(tmp_path / "laptop", gpu.url, {"en": "EN-US", "nl": "nl"})
-    build_with(laptop, release_at(BEFORE_SERVER_KINDS, tmp_path / "release"))
+    gpu, laptop = _narrated_by_the_earlier_release(tmp_path, servers, {"en": "EN-US", "nl": "nl"})
     before = len(gpu.site.synthesized())
     laptop.build()
     again = [e["text"] for e in gpu.site.synthesized()[before:]]

@@ -31,7 +31,9 @@ import math
 import struct
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from fake_servers import Loopback
 
 MODEL = "Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice"
 # The checkpoint's talker_config.spk_id keys; [speech] _load_supported_speakers lowercases them.
@@ -94,23 +96,18 @@ class VllmOmniContract:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 contract._handle(self, raw)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.server = Loopback(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        return self.server.url
 
     def speech_bodies(self) -> list[dict]:
         with self.lock:
             return [body for method, path, body in self.requests if method == "POST" and body is not None]
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
+        self.server.close()
 
     # -- routes --------------------------------------------------------------------------------
     def _handle(self, http: BaseHTTPRequestHandler, raw: bytes | None) -> None:
