@@ -18,6 +18,7 @@ import pytest
 
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines import EngineOptions, Request, create_engine
+from nikola_tts.engines.remote import RemoteEngine
 from nikola_tts.engines.remote.failures import rejection
 from nikola_tts.errors import SynthesisError, TTSError
 from serve_process import HAVE_SERVE, ServeProcess
@@ -82,7 +83,7 @@ def server(request) -> SpeechServer:
                         lambda text: f"FLAKY {text}")
 
 
-def remote(url, **extra) -> "RemoteEngine":  # noqa: F821
+def remote(url, **extra) -> RemoteEngine:
     model = extra.pop("model", None)
     voice = extra.pop("voice", None)
     options = {"remote_urls": [url], "remote_timeout": 30, **extra}
@@ -180,6 +181,21 @@ def vllm():
 def test_vllm_omni_hears_qwen3_tts_language_names_and_auto(vllm):
     speak(remote(vllm.url), [Request(PARAGRAPH, "eric", lang) for lang in ("en", "pt_br", "nl")])
     assert sorted(body["language"] for body in vllm.speech_bodies()) == ["Auto", "English", "Portuguese"]
+
+
+def test_a_language_qwen3_tts_does_not_know_is_said_once(vllm, caplog):
+    caplog.set_level(logging.WARNING, logger="tts")
+    engine = remote(vllm.url)
+    engine.load()
+    try:
+        for _ in range(3):
+            engine.check_voice("eric", "nl")  # as the synthesis pass calls it, once per voice, language and batch
+        engine.check_voice("eric", "en")
+    finally:
+        engine.close()
+    said = [r.getMessage() for r in caplog.records]
+    assert said == ["Qwen3-TTS does not know the language 'nl'; vLLM-Omni narrates it with language 'Auto' "
+                    "(the model guesses the language from the text)"]
 
 
 def test_vllm_omni_gets_voices_in_lowercase(vllm):

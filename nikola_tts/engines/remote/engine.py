@@ -84,6 +84,7 @@ class RemoteEngine(Engine):
         self._models: list[str] = []  # what the servers list at GET /models
         self._voices: list[str] | None = None  # what they list at GET /audio/voices, where that is the rule
         self._refused: dict[tuple[str, str], str] = {}  # (voice, language) -> why the server refuses them
+        self._said_auto: set[str] = set()  # languages already reported as narrated with "Auto"
 
     # -- cheap, every build ---------------------------------------------------------------
     @classmethod
@@ -266,6 +267,12 @@ class RemoteEngine(Engine):
         return None
 
     def check_voice(self, voice, language):
+        """Called for every voice and language before their paragraphs go out."""
+        if self.flavor and self.flavor.auto_language and language and language not in self._said_auto \
+                and self.flavor.language(language) == languages.AUTO and str(language).lower() != "auto":
+            self._said_auto.add(language)
+            log.warning(f"Qwen3-TTS does not know the language {language!r}; {self.flavor.label} narrates it with "
+                        "language 'Auto' (the model guesses the language from the text)")
         if not voice or not self._voices:
             return
         if voice.lower() not in {v.lower() for v in self._voices}:
