@@ -26,7 +26,7 @@ def max_new_tokens(text: str) -> int:
 
 def timeout(text: str, base: float) -> float:
     """Seconds one request for this text may take: TTS_REMOTE_TIMEOUT, plus time for its speech."""
-    return base + WAIT_PER_SECOND * expected_seconds(text)
+    return round(base + WAIT_PER_SECOND * expected_seconds(text), 1)
 
 
 def cut_short(text: str, seconds: float, speed: float, cap: int | None) -> str | None:
