@@ -188,8 +188,8 @@ def main() -> int:
     if not formats or set(formats) - {"wav", "pcm", "mp3"}:
         parser.error(f"--format {args.format!r}: give wav, pcm and/or mp3, comma-separated")
     print(f"nikola tts serve (espeak-ng) on loopback, {args.seconds:g} s per level, {os.cpu_count()} CPUs")
-    header = ("| format | clients | requests | req/s | audio s/s | p50 ms | p99 ms | errors | mean batch | largest batch "
-              "| RSS before MiB | RSS after MiB | exit |")
+    header = ("| format | clients | requests | req/s | audio s/s | p50 ms | p99 ms | errors | mean batch "
+              "| largest batch | RSS before MiB | RSS after MiB | exit |")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     failed = False

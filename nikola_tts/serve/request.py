@@ -57,7 +57,7 @@ class SpeechRequest:
         response_format = str(asked_format or formats.DEFAULT_FORMAT).lower()
         supported = formats.supported_formats(ffmpeg)
         if response_format not in supported:
-            said = f"response_format {response_format!r}" if asked_format else f"the default response_format {response_format!r}"
+            said = f"{'' if asked_format else 'the default '}response_format {response_format!r}"
             raise ApiError(400, f"{said} is not supported here: use one of {', '.join(supported)}",
                            "unsupported_response_format", "response_format")
         speed = _field(data, "speed", (int, float), 1.0)

@@ -113,7 +113,8 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
                                            timeout_graceful_shutdown=GRACE, server_header=False))
     url = _url(sock)
     auth = "a bearer token" if token else "no token (loopback only)"
-    announce.info(f"serving {engine.describe()} on {url}/v1 (POST /v1/audio/speech, GET /v1/audio/voices, GET /health) with {auth}; "
+    announce.info(f"serving {engine.describe()} on {url}/v1 (POST /v1/audio/speech, GET /v1/audio/voices, "
+                  f"GET /health) with {auth}; "
                   "Ctrl+C stops")
     # uvicorn re-raises the signal that stopped it once it is done: let that land on a no-op, so
     # a clean stop is exit status 0 rather than death by signal.

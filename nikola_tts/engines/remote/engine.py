@@ -262,7 +262,8 @@ class RemoteEngine(Engine):
                 return None
             if not isinstance(listed, list):
                 return None
-            names = [v if isinstance(v, str) else v.get("name") or v.get("id") for v in listed if isinstance(v, (str, dict))]
+            names = [v if isinstance(v, str) else v.get("name") or v.get("id")
+                     for v in listed if isinstance(v, (str, dict))]
             return [n for n in names if isinstance(n, str)] or None
         return None
 
@@ -276,7 +277,8 @@ class RemoteEngine(Engine):
         if not voice or not self._voices:
             return
         if voice.lower() not in {v.lower() for v in self._voices}:
-            raise TTSError(f"the speech server has no voice {voice!r}: set TTS_VOICE to one of {', '.join(self._voices)}")
+            raise TTSError(f"the speech server has no voice {voice!r}: set TTS_VOICE to one of "
+                           f"{', '.join(self._voices)}")
 
     # -- synthesis ---------------------------------------------------------------------------
     def payload(self, request: Request, flavor: Flavor) -> dict:

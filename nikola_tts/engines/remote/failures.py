@@ -80,7 +80,8 @@ class Rejected(Exception):
         if self.field == "input":
             return f"{url} refused this paragraph (HTTP {self.status}: {self})"
         if self.field in SETTINGS:
-            return f"{url} refused the {self.field} it was sent (HTTP {self.status}: {self}): check {SETTINGS[self.field]}"
+            return (f"{url} refused the {self.field} it was sent (HTTP {self.status}: {self}): "
+                    f"check {SETTINGS[self.field]}")
         return f"{url} refused the request (HTTP {self.status}: {self})"
 
 
