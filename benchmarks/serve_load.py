@@ -1,8 +1,8 @@
 """Load on `nikola tts serve` (espeak-ng) over loopback: N concurrent clients for a bounded time.
 
-    python3 benchmarks/serve_load.py [--clients 1,8,32] [--seconds 10] [--format wav]
+    python3 benchmarks/serve_load.py [--clients 1,8,32] [--seconds 10] [--format wav,pcm,mp3]
 
-For each client count: a fresh server in a throwaway site, a warm-up request, then every client
+For each format and client count: a fresh server in a throwaway site, a warm-up request, then every client
 posts paragraphs back to back on its own kept-alive connection until the time is up. Reports
 requests/s, audio seconds served per second, p50/p99 latency, errors (anything but 200 with
 audio; must be 0), how the server batched, and the server's resident memory (VmRSS) before and
@@ -158,8 +158,9 @@ def run_level(clients: int, seconds: float, fmt: str) -> dict:
         nan = float("nan")
         requests = stats_after["requests"] - stats_before["requests"]
         batches = stats_after["batches"] - stats_before["batches"]
-        rate = 22050 * 2  # espeak-ng: 16-bit mono at 22050 Hz
+        rate = (24000 if fmt == "pcm" else 22050) * 2  # 16-bit mono: espeak-ng's 22050 Hz, PCM resampled to 24 kHz
         return {
+            "format": fmt,
             "clients": clients,
             "requests": len(latencies),
             "req_s": len(latencies) / wall,
@@ -180,19 +181,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", default="1,8,32", help="comma-separated client counts (default 1,8,32)")
     parser.add_argument("--seconds", type=float, default=10.0, help="load time per client count (default 10)")
-    parser.add_argument("--format", default="wav", choices=["wav", "pcm", "mp3"])
+    parser.add_argument("--format", default="wav", help="comma-separated response formats: wav, pcm, mp3 (default wav)")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
-    print(f"nikola tts serve (espeak-ng) on loopback, {args.seconds:g} s per level, response_format={args.format}, "
-          f"{os.cpu_count()} CPUs")
-    header = ("| clients | requests | req/s | audio s/s | p50 ms | p99 ms | errors | mean batch | largest batch "
-              "| RSS before MiB | RSS after MiB | exit |")
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    if not formats or set(formats) - {"wav", "pcm", "mp3"}:
+        parser.error(f"--format {args.format!r}: give wav, pcm and/or mp3, comma-separated")
+    print(f"nikola tts serve (espeak-ng) on loopback, {args.seconds:g} s per level, {os.cpu_count()} CPUs")
+    header = ("| format | clients | requests | req/s | audio s/s | p50 ms | p99 ms | errors | mean batch "
+              "| largest batch | RSS before MiB | RSS after MiB | exit |")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     failed = False
-    for clients in levels:
-        r = run_level(clients, args.seconds, args.format)
-        print(f"| {r['clients']} | {r['requests']} | {r['req_s']:.1f} | {r['audio_s_per_s']:.0f} | {r['p50_ms']:.0f} "
+    for fmt, clients in ((f, c) for f in formats for c in levels):
+        r = run_level(clients, args.seconds, fmt)
+        print(f"| {r['format']} | {r['clients']} | {r['requests']} | {r['req_s']:.1f} | {r['audio_s_per_s']:.0f} "
+              f"| {r['p50_ms']:.0f} "
               f"| {r['p99_ms']:.0f} | {r['errors']} | {r['mean_batch']:.1f} | {r['largest_batch']} "
               f"| {r['rss_before_mib']:.1f} | {r['rss_after_mib']:.1f} | {r['exit']} |", flush=True)
         if r["errors"]:

@@ -61,6 +61,7 @@ class Settings:
     remote_concurrency: int = 4  # requests in flight per endpoint
     remote_retries: int = 3  # further attempts for a segment whose request failed
     remote_response_format: str = "wav"  # "wav" or "pcm"
+    remote_flavor: str = "auto"  # what the servers are: "auto" (asked at load), "vllm-omni", "nikola-tts", "openai"
     # `nikola tts serve`: this site's local engine on the same API.
     serve_engine: str | None = None  # None: TTS_ENGINE (which must then be a local engine)
     serve_token_env: str | None = "NIKOLA_TTS_API_KEY"  # env variable with the bearer token clients must send
@@ -151,7 +152,7 @@ def engine_options(settings: Settings):
     engines = settings.engine.values() if isinstance(settings.engine, dict) else [settings.engine]
     if "remote" in engines or settings.remote_urls:
         for key in ("remote_urls", "remote_api_key_env", "remote_timeout", "remote_concurrency", "remote_retries",
-                    "remote_response_format"):
+                    "remote_response_format", "remote_flavor"):
             extra.setdefault(key, getattr(settings, key))
     return EngineOptions(voice=settings.voice, model=settings.model, device=settings.device, speed=settings.speed,
                          batch_size=settings.batch_size, extra=extra)

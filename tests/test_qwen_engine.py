@@ -133,6 +133,20 @@ def test_an_instruction_changes_the_prompt(tiny_model, engine):
         styled.close()
 
 
+def test_a_segments_own_instruction_is_the_one_it_is_spoken_with(tiny_model, engine):
+    instruction = "Read it slowly, like a bedtime story."
+    styled = loaded(tiny_model, instruct=instruction)
+    try:
+        mixed = engine._speaker.generate_codes([Item(TEXTS[0], "eric", "English", instruction),
+                                                Item(TEXTS[2], "eric", "English")], [8, 8])
+        configured = styled._speaker.generate_codes(items(TEXTS[:1]), [8])[0].frames
+        plain = engine._speaker.generate_codes(items(TEXTS[2:3]), [8])[0].frames
+    finally:
+        styled.close()
+    assert torch.equal(mixed[0].frames, configured)  # as if the engine had been given that instruction
+    assert torch.equal(mixed[1].frames, plain)  # and its neighbour in the batch keeps the engine's own
+
+
 def test_segments_stop_at_their_limit_and_are_named_in_a_warning(engine, caplog):
     caplog.set_level(logging.WARNING, logger="tts")
     results = dict(engine.synthesize([Request("Hi.", "Eric", "en")]))
@@ -200,6 +214,10 @@ def test_voices_are_checked_against_the_models_speakers(engine):
         engine.check_voice("Bob", "en")
     assert str(err.value) == ("Qwen3-TTS has no voice 'Bob': set TTS_VOICE to one of Aiden, Dylan, Eric, Ono_Anna, "
                               "Ryan, Serena, Sohee, Uncle_Fu, Vivian")
+
+
+def test_the_voices_listed_are_the_models_speakers(engine):
+    assert engine.voices() == ["aiden", "dylan", "eric", "ono_anna", "ryan", "serena", "sohee", "uncle_fu", "vivian"]
 
 
 def test_unknown_language_is_narrated_with_auto_and_said_once(engine, caplog):

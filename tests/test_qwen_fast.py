@@ -69,6 +69,17 @@ def test_segments_streaming_through_two_slots_get_the_codes_they_get_alone(engin
         assert torch.equal(one, many)
 
 
+def test_a_segments_own_instruction_reaches_the_fast_paths_prompt(engine):
+    instruction = "Whisper it."
+    fast = FastSpeaker(engine._tts, sampling=GREEDY)
+    styled = FastSpeaker(engine._tts, sampling=GREEDY, instruct=instruction)
+    mixed = fast.generate_fast_codes([Item(TEXTS[0], "eric", "English", instruction), Item(TEXTS[2], "eric", "English")],
+                                     [8, 8])
+    assert torch.equal(mixed[0], styled.generate_fast_codes(items(TEXTS[:1]), [8])[0])
+    assert torch.equal(mixed[1], fast.generate_fast_codes(items(TEXTS[2:3]), [8])[0])
+    assert not torch.equal(mixed[0], fast.generate_fast_codes(items(TEXTS[:1]), [8])[0])
+
+
 def test_sampled_codes_equal_the_plain_batched_paths(engine):
     """Same seeded per-segment sampling: switching TTS_FAST does not change what a segment says."""
     fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)

@@ -19,11 +19,13 @@ import pytest
 
 from sites import BuiltSite
 from fake_servers import FakeSpeech, Hanging, closed_port_url
+from releases import build_with, release_at
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines import EngineOptions, Request, create_engine
 from nikola_tts.engines.espeak import EspeakEngine
 from nikola_tts.engines.remote import RemoteEngine
-from nikola_tts.engines.remote.engine import wire_language
+from nikola_tts.engines.remote import lengths
+from nikola_tts.engines.remote.flavors import NIKOLA_TTS, OPENAI, VLLM_OMNI
 from nikola_tts.errors import SynthesisError, TTSError
 from serve_process import ServeProcess, needs_serve
 
@@ -70,11 +72,15 @@ def hanging():
     server.close()
 
 
-def models_then(speech):
-    """GET /models answers with an empty list; POSTs go to speech(n, body)."""
+def models_then(speech, owned_by="vllm"):
+    """GET /models lists a model owned by `owned_by` (vLLM's word by default), GET /audio/voices
+    nothing; POSTs go to speech(n, body)."""
     def answer(n, method, path, body):
+        if method == "GET" and path.endswith("/models"):
+            listing = {"object": "list", "data": [{"id": "m", "object": "model", "owned_by": owned_by}]}
+            return 200, {"Content-Type": "application/json"}, json.dumps(listing).encode()
         if method == "GET":
-            return 200, {"Content-Type": "application/json"}, json.dumps({"object": "list", "data": []}).encode()
+            return 404, {"Content-Type": "application/json"}, b'{"detail": "Not Found"}'
         return speech(n, body)
     return answer
 
@@ -85,10 +91,10 @@ def wav_reply(n, body):
 
 # -- what goes over the wire --------------------------------------------------------------------
 
-def test_the_request_body_has_vllm_omni_field_names():
+def test_vllm_omni_gets_its_own_fields_and_a_cap_on_the_length():
     engine = remote(["http://gpu-box:8091/v1"], model="Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice", speed=1.25,
-                    instruct="Calm and warm", task_type="CustomVoice", request={"max_new_tokens": 2048})
-    body = engine.payload(Request("The ferry leaves at dawn.", "ryan", "en"))
+                    instruct="Calm and warm", task_type="CustomVoice", request={"seed": 7})
+    body = engine.payload(Request("The ferry leaves at dawn.", "Ryan", "en"), VLLM_OMNI)
     assert body == {
         "input": "The ferry leaves at dawn.",
         "model": "Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice",
@@ -98,18 +104,37 @@ def test_the_request_body_has_vllm_omni_field_names():
         "task_type": "CustomVoice",
         "response_format": "wav",
         "speed": 1.25,
-        "max_new_tokens": 2048,
+        "max_new_tokens": lengths.max_new_tokens("The ferry leaves at dawn."),
+        "seed": 7,
     }
-    # Nothing configured: the server picks model, voice and language.
-    bare = remote(["http://gpu-box:8091/v1"]).payload(Request("Hi.", "", ""))
-    assert bare == {"input": "Hi.", "response_format": "wav", "speed": 1.0}
 
 
-@pytest.mark.parametrize("given,sent", [("en", "English"), ("pt_br", "Portuguese"), ("zh_cn", "Chinese"),
-                                        ("de", "German"), ("English", "English"), ("auto", "Auto"),
-                                        ("nl", "nl"), ("", None)])
-def test_languages_go_by_the_names_qwen3_tts_knows(given, sent):
-    assert wire_language(given) == sent
+def test_nothing_configured_lets_the_server_pick_model_voice_and_language():
+    bare = remote(["http://gpu-box:8091/v1"]).payload(Request("Hi.", "", ""), VLLM_OMNI)
+    assert bare == {"input": "Hi.", "response_format": "wav", "speed": 1.0, "max_new_tokens": lengths.max_new_tokens("Hi.")}
+
+
+def test_nikola_tts_serve_gets_voices_as_cased_and_no_length_cap():
+    engine = remote(["http://gpu-box:8091/v1"], instruct="Calm")
+    body = engine.payload(Request("Hallo.", "en_US-joe-medium", "nl"), NIKOLA_TTS)
+    assert body == {"input": "Hallo.", "response_format": "wav", "speed": 1.0, "voice": "en_US-joe-medium",
+                    "language": "nl", "instructions": "Calm"}
+
+
+def test_openai_gets_only_openais_fields():
+    engine = remote(["https://api.openai.com/v1"], model="gpt-4o-mini-tts", task_type="CustomVoice")
+    body = engine.payload(Request("Hello.", "Coral", "de"), OPENAI)
+    assert body == {"input": "Hello.", "model": "gpt-4o-mini-tts", "voice": "coral", "response_format": "wav",
+                    "speed": 1.0}
+
+
+@pytest.mark.parametrize("given,vllm_omni,nikola_tts", [
+    ("en", "English", "English"), ("pt_br", "Portuguese", "Portuguese"), ("zh_cn", "Chinese", "Chinese"),
+    ("de", "German", "German"), ("English", "English", "English"), ("auto", "Auto", "Auto"),
+    ("nl", "Auto", "nl"), ("sv", "Auto", "sv"), ("", None, None)])
+def test_languages_go_by_the_names_each_server_knows(given, vllm_omni, nikola_tts):
+    assert (VLLM_OMNI.language(given), NIKOLA_TTS.language(given), OPENAI.language(given)) == \
+        (vllm_omni, nikola_tts, None)
 
 
 def test_the_cache_identity_follows_the_sound_and_not_the_url():
@@ -123,6 +148,8 @@ def test_the_cache_identity_follows_the_sound_and_not_the_url():
     assert identity(urls=("http://a:1/v1",), model="m", remote_concurrency=9, remote_timeout=5,
                     remote_response_format="pcm") == base
     assert identity(model="m", language="English") == base  # the same language, spelled as sent
+    assert identity(model="m", voice="Ryan") == base  # the server looks voices up in lowercase
+    assert identity(model="m", remote_flavor="nikola-tts") == base  # the kind of server is not the sound
     changed = [identity(model="other"), identity(model="m", voice="aiden"), identity(model="m", language="de"),
                identity(model="m", speed=1.5), identity(model="m", instruct="Whisper"),
                identity(model="m", request={"max_new_tokens": 100})]
@@ -135,11 +162,12 @@ def test_settings_reach_the_engine():
     settings = Settings.from_config({"TTS_ENGINE": "remote", "TTS_REMOTE_URLS": ["http://gpu:8091/v1"],
                                      "TTS_REMOTE_API_KEY_ENV": "KEY_VAR", "TTS_REMOTE_TIMEOUT": 7,
                                      "TTS_REMOTE_CONCURRENCY": 3, "TTS_REMOTE_RETRIES": 1,
-                                     "TTS_REMOTE_RESPONSE_FORMAT": "pcm"})
+                                     "TTS_REMOTE_RESPONSE_FORMAT": "pcm", "TTS_REMOTE_FLAVOR": "openai"})
     engine = create_engine(settings.engine, engine_options(settings))
     assert isinstance(engine, RemoteEngine)
     assert (engine.urls, engine.api_key_env, engine.timeout, engine.concurrency, engine.retries,
-            engine.response_format) == (("http://gpu:8091/v1",), "KEY_VAR", 7.0, 3, 1, "pcm")
+            engine.response_format, engine.flavor_setting) == (("http://gpu:8091/v1",), "KEY_VAR", 7.0, 3, 1, "pcm",
+                                                               "openai")
 
 
 def test_configuration_mistakes_are_one_line_errors(monkeypatch):
@@ -153,6 +181,8 @@ def test_configuration_mistakes_are_one_line_errors(monkeypatch):
         remote(["http://127.0.0.1:1/v1"], remote_api_key_env="NO_SUCH_KEY_VAR").load()
     with pytest.raises(TTSError, match="use 'wav' or 'pcm'"):
         remote(["http://127.0.0.1:1/v1"], remote_response_format="ogg").load()
+    with pytest.raises(TTSError, match="^TTS_REMOTE_FLAVOR is 'vllm': use 'auto', 'vllm-omni', 'nikola-tts', 'openai'$"):
+        remote(["http://127.0.0.1:1/v1"], remote_flavor="vllm").load()
 
 
 def _wav(fmt_tag, channels, rate, bits, frames: bytes, data_size=None, extensible=False) -> bytes:
@@ -193,7 +223,7 @@ def test_requests_carry_the_fields_and_the_bearer_key_from_the_environment(fakes
     results = dict(synthesize_all(engine, [Request("One.", "ryan", "en"), Request("Two.", "ryan", "en")]))
     assert all(isinstance(a, Audio) and a.sample_rate == 24000 for a in results.values())
     paths = {(method, path) for method, path, _, _ in fake.requests}
-    assert paths == {("GET", "/v1/models"), ("POST", "/v1/audio/speech")}
+    assert paths == {("GET", "/v1/models"), ("GET", "/v1/audio/voices"), ("POST", "/v1/audio/speech")}
     assert all(headers.get("Authorization") == "Bearer k-123" for _, _, headers, _ in fake.requests)
     assert sorted(b["input"] for b in fake.posts()) == ["One.", "Two."]
     assert all(b["voice"] == "ryan" and b["language"] == "English" and b["instructions"] == "Calm"
@@ -213,11 +243,11 @@ def test_a_refused_key_or_another_model_stops_the_pass_in_one_line(fakes):
         remote([other.url], model="Qwen/Mine").load()
 
 
-def test_a_voice_the_server_does_not_list_is_refused_before_synthesis(fakes):
+def test_a_posts_own_voice_the_server_does_not_list_is_refused_before_synthesis(fakes):
     def answer(n, method, path, body):
         if path.endswith("/audio/voices"):
             return 200, {"Content-Type": "application/json"}, b'{"voices": ["aiden", "ryan", "vivian"]}'
-        return 200, {"Content-Type": "application/json"}, b'{"data": []}'
+        return 200, {"Content-Type": "application/json"}, b'{"data": [{"id": "m", "owned_by": "vllm"}]}'
 
     engine = remote([fakes(answer).url])
     engine.load()
@@ -227,6 +257,33 @@ def test_a_voice_the_server_does_not_list_is_refused_before_synthesis(fakes):
             engine.check_voice("bob", "en")
     finally:
         engine.close()
+
+
+def test_servers_of_different_kinds_are_refused_at_load(fakes):
+    vllm = fakes(models_then(wav_reply, owned_by="vllm"))
+    ours = fakes(models_then(wav_reply, owned_by="nikola-tts"))
+    with pytest.raises(TTSError) as err:
+        remote([vllm.url, ours.url]).load()
+    assert str(err.value) == (f"TTS_REMOTE_URLS lists different kinds of speech server ({vllm.url}: vLLM-Omni; "
+                              f"{ours.url}: nikola tts serve): list servers of one kind and model, so every "
+                              "paragraph sounds alike")
+
+
+def test_a_server_that_does_not_say_what_it_is_needs_a_model_and_a_voice_as_openais_api_does(fakes):
+    unknown = fakes(models_then(wav_reply, owned_by="someone"))
+    with pytest.raises(TTSError, match=r"^the OpenAI speech API needs a model: set TTS_MODEL to the speech model "
+                                       r"it serves \(it lists m\)$"):
+        remote([unknown.url]).load()
+    with pytest.raises(TTSError, match="^the OpenAI speech API needs a voice: set TTS_VOICE \\(OpenAI's are alloy, "):
+        remote([unknown.url], model="m").load()
+
+
+def test_the_flavor_setting_overrides_what_the_server_says(fakes):
+    proxy = fakes(models_then(wav_reply, owned_by="litellm"))
+    engine = remote([proxy.url], remote_flavor="vllm-omni")
+    results = dict(synthesize_all(engine, [Request("Hallo.", "eric", "nl")]))
+    assert isinstance(results[0], Audio)
+    assert proxy.posts()[0]["language"] == "Auto"
 
 
 def test_failed_requests_are_retried_on_the_other_endpoint(fakes):
@@ -246,14 +303,30 @@ def test_failed_requests_are_retried_on_the_other_endpoint(fakes):
     assert Counter(b["input"] for b in working.posts()) == Counter(r.text for r in requests)
 
 
-def test_requests_the_server_calls_wrong_are_not_retried(fakes):
+def test_a_refused_voice_fails_its_paragraphs_without_sending_them(fakes):
     rejecting = fakes(models_then(lambda n, body: (400, {"Content-Type": "application/json"},
-                                                   b'{"error": {"message": "Invalid speaker \'bob\'"}}')))
-    engine = remote([rejecting.url])
+                                                   b'{"error": {"message": "Invalid voice \'bob\'. Supported: eric"}}')))
+    engine = remote([rejecting.url], remote_concurrency=2)
     engine.load()
-    results = dict(synthesize_all(engine, [Request("A.", "bob", "en"), Request("B.", "bob", "en")]))
-    assert len(rejecting.posts()) == 2  # not retried: the request itself is wrong
-    assert all(isinstance(r, SynthesisError) and "HTTP 400: Invalid speaker 'bob'" in str(r) for r in results.values())
+    results = dict(synthesize_all(engine, [Request(f"Paragraph {n}.", "bob", "en") for n in range(12)]))
+    assert len(rejecting.posts()) <= 2  # those in flight when the first refusal came; none retried, none after
+    expected = (f"{rejecting.url} refused the voice it was sent (HTTP 400: Invalid voice 'bob'. Supported: eric): "
+                "check TTS_VOICE")
+    assert [str(results[n]) for n in range(12)] == [expected] * 12
+
+
+def test_a_refused_paragraph_fails_alone(fakes):
+    def speech(n, body):
+        if "EMPTY" in body["input"]:
+            return 400, {"Content-Type": "application/json"}, b'{"error": {"message": "Input text cannot be empty"}}'
+        return wav_reply(n, body)
+
+    refusing = fakes(models_then(speech))
+    engine = remote([refusing.url])
+    engine.load()
+    results = dict(synthesize_all(engine, [Request("One.", "", "en"), Request("EMPTY", "", "en"), Request("Two.", "", "en")]))
+    assert isinstance(results[0], Audio) and isinstance(results[2], Audio)
+    assert str(results[1]) == f"{refusing.url} refused this paragraph (HTTP 400: Input text cannot be empty)"
 
 
 def test_retries_are_bounded_when_every_endpoint_fails(fakes):
@@ -283,9 +356,35 @@ def test_a_server_that_hangs_on_speech_times_out_each_try_and_the_retries_are_bo
     started = time.monotonic()
     results = dict(synthesize_all(engine, [Request("A.", "", "en"), Request("B.", "", "en")]))
     assert time.monotonic() - started < 10
+    allowed = lengths.timeout("A.", 1)
     for result in results.values():
         assert isinstance(result, SynthesisError) and "\n" not in str(result)
-        assert "gave up after 2 attempts" in str(result) and "no answer within 1 s" in str(result)
+        assert "gave up after 2 attempts" in str(result)
+        assert f"no answer within {allowed:g} s, though the server answers" in str(result)
+
+
+def test_a_long_paragraph_may_take_longer_than_a_short_one():
+    short, long = "Yes.", "word " * 200
+    assert lengths.timeout(short, 120) == pytest.approx(120, abs=1)
+    assert lengths.timeout(long, 120) - lengths.timeout(short, 120) == pytest.approx(2 * 995 / 15, abs=1)
+
+
+def test_one_slow_paragraph_does_not_bench_a_healthy_server(fakes, caplog):
+    def speech(n, body):
+        if "slow" in body["input"] and n == 1:
+            return None  # the first try hangs past its deadline
+        return wav_reply(n, body)
+
+    server = fakes(models_then(speech))
+    engine = remote([server.url], remote_timeout=1, remote_concurrency=2)
+    caplog.set_level(logging.INFO, logger="tts")
+    engine.load()
+    requests = [Request("A slow one.", "", "en")] + [Request(f"Quick {n}.", "", "en") for n in range(8)]
+    started = time.monotonic()
+    results = dict(synthesize_all(engine, requests))
+    assert all(isinstance(a, Audio) for a in results.values()), results
+    assert time.monotonic() - started < 15  # benched, the server would have sat out 30 s
+    assert not [r for r in caplog.records if "stopped answering" in r.getMessage()]
 
 
 # -- against real `nikola tts serve` -------------------------------------------------------------
@@ -372,7 +471,9 @@ def test_pcm_answers_carry_their_rate(tmp_path, servers):
     engine = remote([gpu.url], remote_response_format="pcm")
     engine.load()
     ((_, audio),) = synthesize_all(engine, [Request("Raw samples, please.", "en-us", "en")])
-    assert audio.sample_rate == 22050 and audio.samples == local_espeak("Raw samples, please.").samples
+    spoken = local_espeak("Raw samples, please.")
+    assert spoken.sample_rate == 22050 and audio.sample_rate == 24000  # resampled to OpenAI's rate, and said so
+    assert abs(audio.seconds - spoken.seconds) < 0.001
 
 
 def test_a_build_against_a_hanging_server_fails_in_bounded_time_with_one_line(tmp_path, hanging):
@@ -386,3 +487,54 @@ def test_a_build_against_a_hanging_server_fails_in_bounded_time_with_one_line(tm
     assert f"no remote speech server answers: {hanging.url} (no answer within 1 s)" in log, log
     assert "Traceback" not in log
     assert not laptop.output("walk_tts.mp3").exists()
+
+
+# The last commit before the remote engine told kinds of server apart (with it: languages as
+# "Auto" for vLLM-Omni, voices lowercase in the cache identity).
+BEFORE_SERVER_KINDS = "53673b36111a0c3280db63a97cecfe54b148728c"
+
+
+def _bilingual_laptop(root: Path, url: str, voices: dict) -> BuiltSite:
+    laptop = BuiltSite(root, translations={"en": "", "nl": "./nl"})
+    laptop.set_conf(f'TTS_ENGINE = "remote"\nTTS_REMOTE_URLS = [{url!r}]\nTTS_VOICE = {voices!r}\n')
+    laptop.write_post("ferry.md", "The Ferry", "The ferry leaves at dawn.\n\nGulls follow it out of the harbour.")
+    laptop.write_post("ferry.nl.md", "Het veer", "Het veer vertrekt bij zonsopgang.\n\nMeeuwen volgen het de haven uit.",
+                      slug="ferry")
+    return laptop
+
+
+def _mp3s(site: BuiltSite) -> dict:
+    return {str(p.relative_to(site.output("."))): p.stat().st_mtime_ns for p in site.output(".").rglob("*_tts.mp3")}
+
+
+def _narrated_by_the_earlier_release(tmp_path, servers, voices: dict) -> tuple[ServeProcess, BuiltSite]:
+    """A GPU box's `nikola tts serve`, and a bilingual laptop site narrated through it by the earlier release."""
+    gpu = ServeProcess(BuiltSite(tmp_path / "gpu")).start()
+    servers.append(gpu)
+    laptop = _bilingual_laptop(tmp_path / "laptop", gpu.url, voices)
+    build_with(laptop, release_at(BEFORE_SERVER_KINDS, tmp_path / "release"))
+    return gpu, laptop
+
+
+@needs_serve
+def test_a_site_narrated_remotely_before_the_upgrade_rebuilds_with_nothing_synthesized(tmp_path, servers):
+    gpu, laptop = _narrated_by_the_earlier_release(tmp_path, servers, {"en": "en-us", "nl": "nl"})
+    spoken, published = gpu.site.synthesized(), _mp3s(laptop)
+    assert len(spoken) == 6 and len(published) == 2  # title and two paragraphs, in English and in Dutch
+
+    laptop.build()
+    assert gpu.site.synthesized() == spoken  # not a paragraph asked again, the Dutch ones included
+    assert _mp3s(laptop) == published
+
+
+@needs_serve
+def test_a_voice_written_with_capitals_is_narrated_once_more_after_the_upgrade(tmp_path, servers):
+    """The one identity change: voices are lowercase in it now, as the server looks them up."""
+    gpu, laptop = _narrated_by_the_earlier_release(tmp_path, servers, {"en": "EN-US", "nl": "nl"})
+    before = len(gpu.site.synthesized())
+    laptop.build()
+    again = [e["text"] for e in gpu.site.synthesized()[before:]]
+    assert sorted(again) == sorted(["The Ferry", "The ferry leaves at dawn.", "Gulls follow it out of the harbour."])
+    laptop.set_conf(f'TTS_ENGINE = "remote"\nTTS_REMOTE_URLS = [{gpu.url!r}]\nTTS_VOICE = {{"en": "en-us", "nl": "nl"}}\n')
+    laptop.build()
+    assert len(gpu.site.synthesized()) == before + 3  # and 'EN-US' -> 'en-us' re-narrates nothing

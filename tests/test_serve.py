@@ -59,26 +59,61 @@ def server(tmp_path_factory):
 
 
 def test_serve_speaks_wav_pcm_and_mp3(server):
-    status, headers, data = speak(server.base, {"input": "The ferry leaves at dawn.", "language": "English"})
+    status, headers, data = speak(server.base, {"input": "The ferry leaves at dawn.", "language": "English",
+                                                "response_format": "wav"})
     assert status == 200, data
-    assert headers["Content-Type"] == "audio/wav"
+    assert headers["Content-Type"] == "audio/wav" and headers["X-Sample-Rate"] == "22050"
     audio = Audio.from_wav_bytes(data)
     assert audio.sample_rate == 22050 and audio.seconds > 0.5
 
     status, headers, pcm = speak(server.base, {"input": "The ferry leaves at dawn.", "response_format": "pcm"})
     assert status == 200 and headers["Content-Type"] == "audio/pcm"
-    assert headers["X-Sample-Rate"] == "22050"
-    assert pcm == audio.samples  # the same voice and language either way ('English' is en)
+    assert headers["X-Sample-Rate"] == "24000"
+    assert abs(len(pcm) / 2 / 24000 - audio.seconds) < 0.001  # the same speech ('English' is en), at 24 kHz
 
     status, headers, mp3 = speak(server.base, {"input": "The ferry leaves at dawn.", "response_format": "mp3",
                                                "model": "espeak", "voice": "en-us+f2", "speed": 1.5})
     assert status == 200 and headers["Content-Type"] == "audio/mpeg"
-    assert mp3[:3] == b"ID3" or mp3[:2] in (b"\xff\xf3", b"\xff\xfb", b"\xff\xf2")
+    assert is_mp3(mp3)
+
+
+def is_mp3(data: bytes) -> bool:
+    return data[:3] == b"ID3" or data[:2] in (b"\xff\xf3", b"\xff\xfb", b"\xff\xf2")
+
+
+def test_without_a_response_format_the_answer_is_mp3_as_openais_is(server):
+    status, headers, data = speak(server.base, {"input": "The ferry leaves at dawn."})
+    assert status == 200 and headers["Content-Type"] == "audio/mpeg" and is_mp3(data)
+
+
+def test_pcm_plays_at_24_khz_whatever_rate_the_engine_speaks(server):
+    wav = Audio.from_wav_bytes(speak(server.base, {"input": "A slow river runs to the sea.", "response_format": "wav"})[2])
+    _, headers, pcm = speak(server.base, {"input": "A slow river runs to the sea.", "response_format": "pcm"})
+    assert wav.sample_rate == 22050  # espeak-ng's
+    assert headers["X-Sample-Rate"] == "24000"
+    assert len(pcm) // 2 == round(len(wav.samples) // 2 * 24000 / 22050)
+
+
+def test_voices_are_listed_as_vllm_omni_lists_them(server):
+    status, _, data = call(server.base, "GET", "/v1/audio/voices")
+    assert status == 200
+    listing = json.loads(data)
+    assert listing["uploaded_voices"] == []
+    assert {"en-us", "es", "de"} <= set(listing["voices"]) and len(listing["voices"]) > 50  # espeak-ng's
+
+
+def test_streaming_is_refused_saying_what_the_server_does_instead(server):
+    status, _, data = speak(server.base, {"input": "Hello", "stream": True})
+    assert status == 400
+    assert error_of(data)["message"] == ("stream=true is not supported: this server answers with the whole file once "
+                                         "it is spoken; leave 'stream' out or false")
 
 
 def test_speed_stretches_time(server):
-    normal = Audio.from_wav_bytes(speak(server.base, {"input": "A slow river runs to the sea."})[2])
-    fast = Audio.from_wav_bytes(speak(server.base, {"input": "A slow river runs to the sea.", "speed": 2.0})[2])
+    normal = Audio.from_wav_bytes(speak(server.base, {"input": "A slow river runs to the sea.",
+                                                      "response_format": "wav"})[2])
+    fast = Audio.from_wav_bytes(speak(server.base, {"input": "A slow river runs to the sea.", "speed": 2.0,
+                                                    "response_format": "wav"})[2])
     assert fast.sample_rate == normal.sample_rate
     assert 0.4 < fast.seconds / normal.seconds < 0.6
 
@@ -124,7 +159,7 @@ def test_bad_requests_get_a_4xx_with_an_openai_error_and_the_server_keeps_servin
     error = error_of(data)
     assert error["code"] == code, error
     assert error["type"] == "invalid_request_error"
-    ok, _, audio = speak(server.base, {"input": "Still here."})
+    ok, _, audio = speak(server.base, {"input": "Still here.", "response_format": "wav"})
     assert ok == 200 and audio[:4] == b"RIFF"
 
 
@@ -147,7 +182,7 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_audio(server):
     texts = [f"Paragraph number {n} of the long post." for n in range(16)]
     before = json.loads(call(server.base, "GET", "/health")[2])
     with ThreadPoolExecutor(max_workers=16) as pool:
-        answers = list(pool.map(lambda t: speak(server.base, {"input": t}), texts))
+        answers = list(pool.map(lambda t: speak(server.base, {"input": t, "response_format": "wav"}), texts))
     after = json.loads(call(server.base, "GET", "/health")[2])
     assert all(status == 200 for status, _, _ in answers)
     requests = after["requests"] - before["requests"]
@@ -156,7 +191,20 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_audio(server):
     assert batches < requests and after["largest_batch"] > 1, (before, after)
     # Each answer is its own text's audio: the same request alone gives the same bytes.
     for text, (_, _, data) in list(zip(texts, answers))[:3]:
-        assert speak(server.base, {"input": text})[2] == data
+        assert speak(server.base, {"input": text, "response_format": "wav"})[2] == data
+
+
+def test_an_engine_that_takes_instructions_gets_each_requests_own(tmp_path, servers):
+    site = BuiltSite(tmp_path / "site", extra_conf='TTS_ENGINE = "tts_test_engines:InstructedEspeak"\n'
+                                                  'TTS_INSTRUCT = "Read it plainly."\n')
+    proc = ServeProcess(site).start()
+    servers.append(proc)
+    for body in ({"input": "Whispered.", "instructions": "Whisper it."},
+                 {"input": "Plain.", "instructions": "Read it plainly."}, {"input": "Default."}):
+        status, _, data = speak(proc.base, {**body, "response_format": "wav"})
+        assert status == 200, data
+    said = {entry["text"]: entry["instructions"] for entry in site.synthesized()}
+    assert said == {"Whispered.": "Whisper it.", "Plain.": None, "Default.": None}  # None: the engine's own
 
 
 def test_binding_beyond_loopback_without_a_token_is_refused(tmp_path, servers):
@@ -175,7 +223,7 @@ def test_with_a_token_every_route_but_health_needs_it(tmp_path, servers):
     token = "s3cret-token-for-tests"
     guarded = ServeProcess(site, host="0.0.0.0", env_extra={"NIKOLA_TTS_API_KEY": token}, name="guarded").start()
     servers.append(guarded)
-    body = {"input": "Only for friends."}
+    body = {"input": "Only for friends.", "response_format": "wav"}
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {token}"},
                     {"Authorization": f"Bearer {token}x"}):
         status, answer, data = speak(guarded.base, body, headers)
@@ -197,7 +245,7 @@ def test_sigterm_lets_requests_in_flight_finish(tmp_path, servers):
     answer = {}
 
     def ask():
-        answer["reply"] = speak(proc.base, {"input": "A sentence that takes its time."})
+        answer["reply"] = speak(proc.base, {"input": "A sentence that takes its time.", "response_format": "wav"})
 
     asker = threading.Thread(target=ask)
     asker.start()

@@ -6,13 +6,11 @@ build's PYTHONPATH; the upgrade is the same site built again with this checkout.
 
 from __future__ import annotations
 
-import io
 import json
-import subprocess
-import tarfile
 
 import pytest
-from sites import POST, REPO, widget_of
+from releases import build_with, release_at
+from sites import POST, widget_of
 
 # The last commit whose cache has the first layout: manifests and sidecars without a format
 # number, failures in failed/<lang>/*.json and last_failures.json.
@@ -22,19 +20,7 @@ FIRST_LAYOUT = "ecbe3da31f3df8dc624452fa63640f5c725b9c4c"
 @pytest.fixture(scope="module")
 def first_release(tmp_path_factory):
     """nikola_tts, templates and assets as FIRST_LAYOUT had them, in a folder of their own."""
-    if not (REPO / ".git").exists():
-        pytest.skip("not a git checkout (an sdist): the earlier release's code is not at hand")
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", FIRST_LAYOUT,
-                              "nikola_tts", "templates", "assets"], capture_output=True)
-    assert archive.returncode == 0, f"cannot read {FIRST_LAYOUT} from the history: {archive.stderr.decode()}"
-    folder = tmp_path_factory.mktemp("first-release")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
-
-
-def build_with(site, release_folder, check=True):
-    return site.build(check=check, env_extra={"PYTHONPATH": f"{release_folder}:{site.env()['PYTHONPATH']}"})
+    return release_at(FIRST_LAYOUT, tmp_path_factory.mktemp("first-release"))
 
 
 @pytest.fixture

@@ -28,12 +28,14 @@ class Request:
     text: str
     voice: str
     language: str
+    instructions: str | None = None  # a style instruction for this request alone (engines that take one)
 
 
 class Engine:
     name = "base"
     max_chars = 1000  # longest text one request may carry; extraction splits to fit
     realtime_factor_guess = 1.0  # wall seconds per audio second before anything is measured
+    takes_instructions = False  # whether synthesize honours Request.instructions
 
     def __init__(self, options: EngineOptions):
         self.options = options
@@ -56,6 +58,10 @@ class Engine:
 
     def check_voice(self, voice: str, language: str) -> None:
         """Raise TTSError if the engine cannot speak with this voice (called after load)."""
+
+    def voices(self) -> list[str] | None:
+        """The names check_voice accepts, for listing (called after load); None where they cannot be listed."""
+        return None
 
     @property
     def batch_size(self) -> int:

@@ -57,16 +57,23 @@ class EspeakEngine(Engine):
             raise TTSError(f"espeak-ng has no voice {voice!r}: set TTS_VOICE to one listed by `espeak-ng --voices` "
                            "(a variant may follow '+', e.g. 'en-us+f2')")
 
+    def voices(self):
+        # The language column of `espeak-ng --voices`: what resolve_voice picks and TTS_VOICE names.
+        return sorted({cols[1] for cols in self._voice_table()})
+
     def _known_voices(self) -> set[str]:
         if self._voices is None:
-            out = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, check=True).stdout
             names = set()
-            for line in out.splitlines()[1:]:
-                cols = line.split()
-                if len(cols) >= 5:
-                    names.update({cols[1].lower(), cols[3].lower(), cols[4].lower(), cols[4].split("/")[-1].lower()})
+            for cols in self._voice_table():
+                names.update({cols[1].lower(), cols[3].lower(), cols[4].lower(), cols[4].split("/")[-1].lower()})
             self._voices = names
         return self._voices
+
+    @staticmethod
+    def _voice_table() -> list[list[str]]:
+        """The rows of `espeak-ng --voices`: priority, language, gender, name, file, ..."""
+        out = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, check=True).stdout
+        return [cols for cols in (line.split() for line in out.splitlines()[1:]) if len(cols) >= 5]
 
     @property
     def batch_size(self):

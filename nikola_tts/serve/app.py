@@ -1,13 +1,16 @@
 """The HTTP face of `nikola tts serve`: OpenAI's speech API in front of a local engine.
 
     POST /v1/audio/speech   {"input", "model"?, "voice"?, "language"?, "response_format"?, "speed"?,
-                             "instructions"?, "task_type"?}  ->  audio (wav, pcm, mp3, flac)
+                             "instructions"?, "task_type"?}  ->  audio (mp3 by default, as OpenAI's;
+                             wav, pcm at 24 kHz, flac); X-Sample-Rate says the rate
+    GET  /v1/audio/voices   {"voices": [...], "uploaded_voices": []}, as vLLM-Omni lists them
     GET  /v1/models         the model this server speaks with
     GET  /health            {"status": "ok", ...} (no token needed)
 
 The request fields are those of vLLM-Omni's OpenAICreateSpeechRequest (request.py), so the
-remote engine talks to either server the same way. Every refusal is OpenAI-shaped JSON,
-{"error": {"message", "type", "param", "code"}}, with a 4xx status for the client's mistakes.
+remote engine and OpenAI's clients talk to it as to vLLM-Omni. Every refusal is OpenAI-shaped
+JSON, {"error": {"message", "type", "param", "code"}}, with a 4xx status for the client's
+mistakes and a 5xx for a generation that failed (worth another try).
 
 The handlers are plain functions; what they share lives on app.state: the engine, the config,
 the batcher, whether ffmpeg is here, and the voices already checked.
@@ -41,6 +44,7 @@ def create_app(engine: Engine, config: ServeConfig) -> Starlette:
         routes=[
             Route("/v1/audio/speech", speech, methods=["POST"]),
             Route("/v1/models", models, methods=["GET"]),
+            Route("/v1/audio/voices", voices, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
         ],
         exception_handlers={ApiError: on_api_error, HTTPException: on_http_error, Exception: on_crash},
@@ -51,6 +55,8 @@ def create_app(engine: Engine, config: ServeConfig) -> Starlette:
     app.state.batcher = Batcher(engine, engine.batch_size, config.batch_wait_seconds, config.max_queue)
     app.state.ffmpeg = formats.have_ffmpeg()
     app.state.voice_checks = {}  # (voice, language) -> None, or why the engine cannot speak with it
+    app.state.voice_list = None  # what GET /v1/audio/voices lists, asked of the engine once
+    app.state.refused = 0  # requests answered with a 4xx, for /health
     return app
 
 
@@ -66,7 +72,7 @@ async def speech(http: HTTPRequest) -> Response:
         raise ApiError(400, str(exc), "invalid_voice", "voice") from None
     await _check_voice(state, voice, asked.language)
     try:
-        audio = await state.batcher.speak(Request(asked.text, voice, asked.language))
+        audio = await state.batcher.speak(Request(asked.text, voice, asked.language, asked.instructions))
     except Busy as exc:
         raise ApiError(503, f"the server is busy ({exc}); try again shortly", "server_busy",
                        kind="server_error", headers={"Retry-After": "1"}) from None
@@ -74,6 +80,7 @@ async def speech(http: HTTPRequest) -> Response:
         raise ApiError(500, f"synthesis failed: {one_line(exc)}", "synthesis_failed", kind="server_error") from None
     try:
         audio = await run_in_threadpool(formats.change_speed, audio, asked.speed)
+        audio = await run_in_threadpool(formats.for_format, audio, asked.response_format)
         body = await run_in_threadpool(formats.encode, audio, asked.response_format)
     except TTSError as exc:
         raise ApiError(500, str(exc), "encoding_failed", kind="server_error") from None
@@ -88,10 +95,26 @@ async def models(http: HTTPRequest) -> Response:
                                                      "owned_by": "nikola-tts"}]})
 
 
+async def voices(http: HTTPRequest) -> Response:
+    """The engine's voices where it can list them all (Qwen3-TTS's speakers, espeak-ng's voices),
+    else the ones this server is configured with, which it speaks for certain."""
+    state = http.app.state
+    _authorize(http, state.config)
+    if state.voice_list is None:
+        listed = await run_in_threadpool(state.engine.voices)
+        if listed is None:
+            config = state.config
+            configured = config.voice.values() if isinstance(config.voice, dict) else [config.voice]
+            default = await run_in_threadpool(state.engine.resolve_voice, None, config.default_language)
+            listed = [str(v) for v in (*configured, default) if v]
+        state.voice_list = sorted(dict.fromkeys(listed))
+    return JSONResponse({"voices": state.voice_list, "uploaded_voices": []})
+
+
 async def health(http: HTTPRequest) -> Response:
     state = http.app.state
     return JSONResponse({"status": "ok", "engine": state.engine.name, "model": state.config.models[0],
-                         **state.batcher.stats()})
+                         **state.batcher.stats(), "refused": state.refused})
 
 
 @asynccontextmanager
@@ -112,6 +135,8 @@ def error_response(status: int, message: str, code: str, param=None, kind="inval
 
 
 async def on_api_error(http: HTTPRequest, exc: ApiError) -> Response:
+    if 400 <= exc.status < 500:
+        http.app.state.refused += 1
     return error_response(exc.status, exc.message, exc.code, exc.param, exc.kind, exc.headers)
 
 

@@ -13,6 +13,7 @@ class ServeConfig:
     default_language: str  # a Nikola language code: for requests that give none, and the voices' fallback
     voice: object = None  # TTS_VOICE: None, a voice, or {lang: voice}
     instructions: str | None = None  # the engine's fixed TTS_INSTRUCT, if any
+    takes_instructions: bool = False  # whether the engine honours a request's own instructions
     token: str | None = None
     max_input_chars: int = 4096
     max_body_bytes: int = 65536

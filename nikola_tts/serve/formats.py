@@ -1,15 +1,26 @@
-"""Audio out of the server: WAV and raw PCM always, MP3 and FLAC through ffmpeg; speed changes too."""
+"""Audio out of the server: WAV and raw PCM always, MP3 and FLAC through ffmpeg; speed changes too.
+
+Raw PCM carries no rate, and OpenAI's is 24 kHz, 16-bit mono little-endian: clients play what
+they get at 24 kHz, so PCM is resampled to that (with soxr, libsoxr's very-high-quality
+resampler) whatever the engine speaks at; Piper's 22.05 kHz would otherwise play 9 % slow.
+The X-Sample-Rate header says the rate of every answer too. WAV keeps the engine's rate.
+"""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 
+import numpy as np
+import soxr
+
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.errors import SynthesisError
 
 MEDIA_TYPES = {"wav": "audio/wav", "pcm": "audio/pcm", "mp3": "audio/mpeg", "flac": "audio/flac"}
 NEEDS_FFMPEG = {"mp3", "flac"}
+DEFAULT_FORMAT = "mp3"  # OpenAI's
+PCM_RATE = 24000  # OpenAI's
 
 
 def have_ffmpeg() -> bool:
@@ -18,6 +29,15 @@ def have_ffmpeg() -> bool:
 
 def supported_formats(ffmpeg: bool) -> list[str]:
     return [f for f in MEDIA_TYPES if ffmpeg or f not in NEEDS_FFMPEG]
+
+
+def for_format(audio: Audio, response_format: str) -> Audio:
+    """The audio as the format carries it: PCM at PCM_RATE, everything else at the engine's rate."""
+    if response_format != "pcm" or audio.sample_rate == PCM_RATE:
+        return audio
+    samples = np.frombuffer(audio.samples, dtype="<i2")
+    resampled = soxr.resample(samples, audio.sample_rate, PCM_RATE, quality="VHQ")
+    return Audio(resampled.astype("<i2").tobytes(), PCM_RATE)
 
 
 def encode(audio: Audio, response_format: str) -> bytes:

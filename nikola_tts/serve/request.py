@@ -36,6 +36,7 @@ class SpeechRequest:
     voice: str | None  # as asked for, or the configured voice for the language; the engine resolves it
     response_format: str
     speed: float
+    instructions: str | None = None  # for this request alone (engines that take one); None: the engine's own
 
     @classmethod
     def parse(cls, data: dict, config: ServeConfig, ffmpeg: bool) -> "SpeechRequest":
@@ -52,32 +53,41 @@ class SpeechRequest:
         if model and model not in config.models:
             raise ApiError(404, f"the model {model!r} does not exist here; this server speaks with "
                                 f"{config.models[0]!r}", "model_not_found", "model")
-        response_format = str(_field(data, "response_format", str, "wav")).lower()
+        asked_format = _field(data, "response_format", str)
+        response_format = str(asked_format or formats.DEFAULT_FORMAT).lower()
         supported = formats.supported_formats(ffmpeg)
         if response_format not in supported:
-            raise ApiError(400, f"response_format {response_format!r} is not supported here: use one of "
-                                f"{', '.join(supported)}", "unsupported_response_format", "response_format")
+            said = f"{'' if asked_format else 'the default '}response_format {response_format!r}"
+            raise ApiError(400, f"{said} is not supported here: use one of {', '.join(supported)}",
+                           "unsupported_response_format", "response_format")
         speed = _field(data, "speed", (int, float), 1.0)
         if not 0.25 <= float(speed) <= 4.0:
             raise ApiError(400, f"speed {speed!r} is out of range: use 0.25 to 4.0", "invalid_speed", "speed")
         if abs(float(speed) - 1.0) > 1e-6 and not ffmpeg:
             raise ApiError(400, "this server has no ffmpeg, so it speaks at speed 1.0 only", "invalid_speed", "speed")
+        whole = "this server answers with the whole file once it is spoken"
         if _field(data, "stream", bool, False):
-            raise ApiError(400, "streaming is not supported: leave 'stream' false", "unsupported_stream", "stream")
+            raise ApiError(400, f"stream=true is not supported: {whole}; leave 'stream' out or false",
+                           "unsupported_stream", "stream")
         if _field(data, "stream_format", str, "audio") != "audio":
-            raise ApiError(400, "only stream_format 'audio' is supported", "unsupported_stream", "stream_format")
+            raise ApiError(400, f"stream_format {data.get('stream_format')!r} is not supported: {whole}; leave "
+                                "'stream_format' out or 'audio'", "unsupported_stream", "stream_format")
         task_type = _field(data, "task_type", str)
         if task_type not in (None, "CustomVoice"):
             raise ApiError(400, f"task_type {task_type!r} is not supported: this server speaks with named voices "
                                 "(CustomVoice)", "unsupported_task_type", "task_type")
         instructions = _field(data, "instructions", str) or None
-        if instructions and instructions != config.instructions:
+        if instructions == config.instructions:
+            instructions = None  # the engine's own
+        elif instructions and not config.takes_instructions:
             raise ApiError(400, "this server's engine takes no per-request instructions"
-                                + (f"; it speaks with {config.instructions!r}" if config.instructions else ""),
+                                + (f"; it speaks with {config.instructions!r}" if config.instructions else
+                                   "; leave 'instructions' out"),
                            "unsupported_instructions", "instructions")
         language = _language_code(_field(data, "language", str), config.default_language)
         voice = _field(data, "voice", str) or config.voice_for(language)
-        return cls(text=text, language=language, voice=voice, response_format=response_format, speed=float(speed))
+        return cls(text=text, language=language, voice=voice, response_format=response_format, speed=float(speed),
+                   instructions=instructions)
 
 
 def _field(data: dict, name: str, kinds, default=None):

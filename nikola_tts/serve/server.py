@@ -63,7 +63,7 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
 
         from nikola_tts.serve.app import create_app
     except ImportError as exc:
-        announce.error(f"nikola tts serve needs starlette and uvicorn ({exc}): pip install 'nikola-tts[serve]'")
+        announce.error(f"nikola tts serve needs the [serve] extra ({exc}): pip install 'nikola-tts[serve]'")
         return 2
     from nikola_tts.engines import create_engine
     from nikola_tts.serve.config import ServeConfig
@@ -92,6 +92,7 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
             default_language=default_language,
             voice=settings.voice,
             instructions=settings.instruct,
+            takes_instructions=engine.takes_instructions,
             token=token,
             max_input_chars=int(settings.serve_max_input_chars),
             max_body_bytes=int(settings.serve_max_body_bytes),
@@ -112,7 +113,8 @@ def serve(settings, host: str, port: int, default_language: str, announce=None) 
                                            timeout_graceful_shutdown=GRACE, server_header=False))
     url = _url(sock)
     auth = "a bearer token" if token else "no token (loopback only)"
-    announce.info(f"serving {engine.describe()} on {url}/v1 (POST /v1/audio/speech, GET /health) with {auth}; "
+    announce.info(f"serving {engine.describe()} on {url}/v1 (POST /v1/audio/speech, GET /v1/audio/voices, "
+                  f"GET /health) with {auth}; "
                   "Ctrl+C stops")
     # uvicorn re-raises the signal that stopped it once it is done: let that land on a no-op, so
     # a clean stop is exit status 0 rather than death by signal.

@@ -1,7 +1,8 @@
 """Speech servers on loopback that misbehave on purpose, for the remote engine's tests.
 
 FakeSpeech answers as a test tells it to (fail, refuse a key, hang); Hanging accepts connections
-and never says a word; closed_port_url names a port where nothing listens.
+and never says a word; closed_port_url names a port where nothing listens. Loopback is the
+threaded stdlib server they and the vLLM-Omni contract server run on.
 """
 
 from __future__ import annotations
@@ -10,6 +11,25 @@ import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Loopback:
+    """A stdlib HTTP/1.1 server on 127.0.0.1, a port of its own, serving on a thread of its own."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
 
 
 class FakeSpeech:
@@ -49,14 +69,11 @@ class FakeSpeech:
 
             do_GET = do_POST = _handle
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.server = Loopback(Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        return self.server.url
 
     def posts(self) -> list[dict]:
         with self.lock:
@@ -64,9 +81,7 @@ class FakeSpeech:
 
     def close(self) -> None:
         self.closing.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
+        self.server.close()
 
 
 class Hanging:

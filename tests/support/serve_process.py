@@ -15,6 +15,7 @@ from typing import Iterator
 import pytest
 
 try:
+    import soxr  # noqa: F401
     import starlette  # noqa: F401
     import uvicorn  # noqa: F401
 
@@ -22,7 +23,8 @@ try:
 except ImportError:  # the [serve] extra is not installed
     HAVE_SERVE = False
 
-needs_serve = pytest.mark.skipif(not HAVE_SERVE, reason="nikola tts serve needs starlette and uvicorn ([serve] extra)")
+needs_serve = pytest.mark.skipif(not HAVE_SERVE,
+                                 reason="nikola tts serve needs starlette, uvicorn and soxr ([serve] extra)")
 
 SUPPORT = Path(__file__).resolve().parent  # on the server's PYTHONPATH, for the test engines
 START_TIMEOUT = 60

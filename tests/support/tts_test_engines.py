@@ -41,3 +41,33 @@ class SlowEspeak(CountingEspeak):
 
         time.sleep(float(self.options.extra.get("delay", 0.5)))
         return super()._speak(request)
+
+
+class FlakyEspeak(CountingEspeak):
+    """Fails the first try at any text containing the marker, as a model that runs out of memory
+    once would; the next try speaks it. Tries are counted in the log file's ".tries" companion."""
+
+    MARKER = "FLAKY"
+
+    def _speak(self, request):
+        if self.MARKER in request.text:
+            tries = self.options.extra["log"] + ".tries"
+            with open(tries, "a", encoding="utf-8") as f:
+                f.write(json.dumps(request.text) + "\n")
+            with open(tries, encoding="utf-8") as f:
+                if sum(1 for line in f if json.loads(line) == request.text) == 1:
+                    raise SynthesisError("out of memory on the first try")
+        return super()._speak(request)
+
+
+class InstructedEspeak(CountingEspeak):
+    """Takes a style instruction per request, as Qwen3-TTS does, and logs it with the text."""
+
+    takes_instructions = True
+
+    def _speak(self, request):
+        audio = EspeakEngine._speak(self, request)
+        with open(self.options.extra["log"], "a", encoding="utf-8") as f:
+            f.write(json.dumps({"text": request.text, "seconds": audio.seconds,
+                                "instructions": request.instructions}) + "\n")
+        return audio

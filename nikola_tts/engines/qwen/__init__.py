@@ -46,6 +46,7 @@ class QwenEngine(Engine):
     name = "qwen"
     max_chars = 600  # about 40 s of speech: whole paragraphs, short enough to batch well
     realtime_factor_guess = 1.0
+    takes_instructions = True  # a request's own instruction replaces TTS_INSTRUCT for it (1.7B models)
 
     def __init__(self, options):
         super().__init__(options)
@@ -190,6 +191,9 @@ class QwenEngine(Engine):
             log.warning(f"Qwen3-TTS does not know the language {language!r}; it narrates it with language 'Auto' "
                         "(the model guesses the language from the text)")
 
+    def voices(self):
+        return sorted(self._speakers()) or None
+
     def _speakers(self) -> set:
         return set(self._tts.get_supported_speakers() or ()) if self._tts is not None else set()
 
@@ -204,7 +208,7 @@ class QwenEngine(Engine):
     def synthesize(self, requests):
         from nikola_tts.engines.qwen.generate import Item
 
-        items = [Item(r.text, r.voice, qwen_language(r.language)) for r in requests]
+        items = [Item(r.text, r.voice, qwen_language(r.language), r.instructions or "") for r in requests]
         if self._pool is not None:
             limits = [batching.frame_limit(len(it.text)) for it in items]
             yield from self._pool.speak(self._speaker, items, self.options.batch_size or STREAM_SIZE, limits)

@@ -41,6 +41,7 @@ class Item:
     text: str
     speaker: str  # a CustomVoice speaker name, any case
     language: str  # a Qwen3-TTS language name ("English", "Auto", ...)
+    instruct: str = ""  # this item's own style instruction ("": the Speaker's)
 
 
 @dataclass
@@ -99,10 +100,7 @@ class Speaker:
         limits = [int(n) for n in (limits or [batching.frame_limit(len(it.text)) for it in items])]
         tts = self.tts
         input_ids = tts._tokenize_texts([tts._build_assistant_text(it.text) for it in items])
-        instruct_ids = [None] * len(items)
-        if self.instruct and self.model.tts_model_size != "0b6":  # 0.6B CustomVoice takes no instruction
-            instruction = tts._tokenize_texts([tts._build_instruct_text(self.instruct)])[0]
-            instruct_ids = [instruction] * len(items)
+        instruct_ids = self.instruction_ids(items)
         keys = torch.tensor([row_key(self.seed, it.text) for it in items], dtype=torch.int64, device=self.device)
         # the talker's step n picks frame n's first code; frame n's other codes come at step n + 1
         steps = torch.tensor([n + 1 for n in limits], dtype=torch.int64, device=self.device)
@@ -120,6 +118,15 @@ class Speaker:
         for frames, limit in zip(codes, limits):
             out.append(Codes(frames[:limit], limit, hit_limit=int(frames.shape[0]) >= limit))
         return out
+
+    def instruction_ids(self, items: Sequence[Item]) -> list:
+        """Each item's tokenized instruction (its own, else the Speaker's), or None for none."""
+        if self.model.tts_model_size == "0b6":  # 0.6B CustomVoice takes no instruction
+            return [None] * len(items)
+        tokenized = {}
+        for text in {it.instruct or self.instruct for it in items} - {""}:
+            tokenized[text] = self.tts._tokenize_texts([self.tts._build_instruct_text(text)])[0]
+        return [tokenized.get(it.instruct or self.instruct) for it in items]
 
     @contextmanager
     def _steered(self, keys: torch.Tensor, steps: torch.Tensor, most: int, force_frames: bool):

@@ -73,7 +73,7 @@ class Endpoint:
         try:
             return self._exchange(method, path, body, timeout)
         except (OSError, http.client.HTTPException) as exc:
-            raise NoAnswer(reason(exc, timeout)) from None
+            raise NoAnswer(reason(exc, timeout), timed_out=isinstance(exc, (socket.timeout, TimeoutError))) from None
 
     def _exchange(self, method: str, path: str, body: bytes | None, timeout: float) -> Reply:
         """Over a kept-alive connection; one the server has closed meanwhile is replaced once."""

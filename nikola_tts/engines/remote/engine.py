@@ -1,7 +1,8 @@
 """RemoteEngine: settings, identity and request bodies, then every segment spread over the endpoints.
 
 Retries and where they go are decided here; how one request travels is endpoints.py's business,
-and why one failed is failures.py's.
+why one failed failures.py's, what each kind of server takes flavors.py's, and how long a
+paragraph may speak lengths.py's.
 """
 
 from __future__ import annotations
@@ -19,25 +20,25 @@ from nikola_tts.audio.pcm import Audio
 from nikola_tts.audio.wav import WavError
 from nikola_tts.engines import languages
 from nikola_tts.engines.base import Engine, Request
+from nikola_tts.engines.remote import lengths
 from nikola_tts.engines.remote.endpoints import Endpoint
-from nikola_tts.engines.remote.failures import NoAnswer, Rejected, error_message
+from nikola_tts.engines.remote.failures import NoAnswer, Rejected, SlowAnswer, error_message, rejection
+from nikola_tts.engines.remote.flavors import FLAVORS, OPENAI, SETTING_VALUES, Flavor, by_owner
 from nikola_tts.errors import SynthesisError, TTSError
 
 log = logging.getLogger("tts")
 
 RESPONSE_FORMATS = ("wav", "pcm")
-DEFAULT_PCM_RATE = 24000  # Qwen3-TTS's rate; raw PCM carries none of its own
+DEFAULT_PCM_RATE = 24000  # OpenAI's and Qwen3-TTS's rate; raw PCM carries none of its own
 PROBE_TIMEOUT = 10.0
-DEAD_FOR = 60.0  # seconds an endpoint that stopped answering is left alone
+DEAD_FOR = 30.0  # seconds an endpoint that stopped answering is left alone
 MAX_BACKOFF = 8.0
+OPENAI_VOICES = "alloy, ash, ballad, coral, echo, fable, onyx, nova, sage, shimmer, verse, marin, cedar"
 
 
-def wire_language(language) -> str | None:
-    """The `language` field for a Nikola language code ('en' -> 'English'); names pass through.
-
-    vLLM-Omni's Qwen3-TTS serving takes the language names the local Qwen engine uses
-    (engines/languages.py); a code outside that table is sent as written.
-    """
+def language_name(language) -> str | None:
+    """A language as the cache identity names it: Qwen3-TTS's name where it has one ('en' -> 'English'),
+    else as written. What goes on the wire depends on the server (Flavor.language)."""
     if not language:
         return None
     text = str(language).strip()
@@ -69,15 +70,21 @@ class RemoteEngine(Engine):
         self.concurrency = max(1, int(extra.get("remote_concurrency", 4)))
         self.retries = max(0, int(extra.get("remote_retries", 3)))
         self.response_format = str(extra.get("remote_response_format", "wav")).lower()
+        self.flavor_setting = str(extra.get("remote_flavor") or "auto").strip().lower()
         self.instructions = extra.get("instruct") or extra.get("instructions") or None
+        self.max_instructions = extra.get("max_instructions")  # the server's --tts-max-instructions-length
         self.task_type = extra.get("task_type")
         self.request_fields = dict(extra.get("request") or {})  # more fields for every request body
         self.pcm_rate = int(extra.get("sample_rate", DEFAULT_PCM_RATE))
         if extra.get("max_chars"):
             self.max_chars = int(extra["max_chars"])
+        self.flavor: Flavor | None = None  # what the servers are, decided by load()
         self._endpoints: list[Endpoint] = []
         self._pool: ThreadPoolExecutor | None = None
-        self._voices: dict[str, list[str] | None] = {}
+        self._models: list[str] = []  # what the servers list at GET /models
+        self._voices: list[str] | None = None  # what they list at GET /audio/voices, where that is the rule
+        self._refused: dict[tuple[str, str], str] = {}  # (voice, language) -> why the server refuses them
+        self._said_auto: set[str] = set()  # languages already reported as narrated with "Auto"
 
     # -- cheap, every build ---------------------------------------------------------------
     @classmethod
@@ -94,11 +101,12 @@ class RemoteEngine(Engine):
         return str(voice) if voice else ""  # "": whatever the server speaks by default
 
     def identity(self, voice, language):
+        # The voice in lowercase: vLLM-Omni looks voices up in lowercase, so 'Eric' and 'eric' sound the same.
         parts = [
             "remote",
             f"model={self.options.model or '(server default)'}",
-            f"voice={voice or '(server default)'}",
-            f"language={wire_language(language) or '(server default)'}",
+            f"voice={voice.lower() if voice else '(server default)'}",
+            f"language={language_name(language) or '(server default)'}",
             f"speed={float(self.options.speed):g}",
         ]
         if self.instructions:
@@ -118,18 +126,13 @@ class RemoteEngine(Engine):
         live = [e.url for e in self._endpoints if e.alive(now)] if self._endpoints else list(self.urls)
         down = len(self._endpoints) - len(live) if self._endpoints else 0
         model = self.options.model or "the server's model"
-        return (f"{model} at {', '.join(live)} ({self.concurrency} requests in flight per endpoint"
+        kind = f" on {self.flavor.label}" if self.flavor else ""
+        return (f"{model}{kind} at {', '.join(live)} ({self.concurrency} requests in flight per endpoint"
                 + (f"; {down} more not answering)" if down else ")"))
 
-    # -- load: settings, key, and one probe per endpoint ------------------------------------
+    # -- load: settings, key, one probe per endpoint, then what the servers will refuse --------
     def load(self):
-        if not self.urls:
-            raise TTSError('TTS_ENGINE is "remote" but TTS_REMOTE_URLS is empty: list the speech servers, '
-                           'e.g. TTS_REMOTE_URLS = ["http://gpu-box:8091/v1"]')
-        if self.response_format not in RESPONSE_FORMATS:
-            raise TTSError(f"TTS_REMOTE_RESPONSE_FORMAT is {self.response_format!r}: use 'wav' or 'pcm'")
-        if self.timeout <= 0:
-            raise TTSError(f"TTS_REMOTE_TIMEOUT is {self.timeout!r}: give seconds, e.g. 120")
+        self._check_settings()
         self._endpoints = [Endpoint.parse(url, self.concurrency) for url in self.urls]
         headers = {"Content-Type": "application/json", "Accept": "audio/*, application/json",
                    "User-Agent": "nikola-tts"}
@@ -143,54 +146,109 @@ class RemoteEngine(Engine):
             endpoint.headers = headers
         self._pool = ThreadPoolExecutor(max_workers=self.concurrency * len(self._endpoints),
                                         thread_name_prefix="tts-remote")
-        probe_timeout = min(self.timeout, PROBE_TIMEOUT)
         try:
-            probes = [self._pool.submit(self._probe, e, probe_timeout) for e in self._endpoints]
-            failures = []
-            for endpoint, probe in zip(self._endpoints, probes):
-                try:
-                    probe.result()
-                except NoAnswer as exc:
-                    failures.append(f"{endpoint.url} ({exc})")
-                    self._mark_dead(endpoint, str(exc), announce=False)
-            if len(failures) == len(self._endpoints):
-                raise TTSError("no remote speech server answers: " + "; ".join(failures))
+            owners = self._probe_all()
+            self.flavor = self._decide_flavor(owners)
+            self._check_against_server()
         except BaseException:
             self.close()
             raise
+
+    def _check_settings(self) -> None:
+        if not self.urls:
+            raise TTSError('TTS_ENGINE is "remote" but TTS_REMOTE_URLS is empty: list the speech servers, '
+                           'e.g. TTS_REMOTE_URLS = ["http://gpu-box:8091/v1"]')
+        if self.response_format not in RESPONSE_FORMATS:
+            raise TTSError(f"TTS_REMOTE_RESPONSE_FORMAT is {self.response_format!r}: use 'wav' or 'pcm'")
+        if self.timeout <= 0:
+            raise TTSError(f"TTS_REMOTE_TIMEOUT is {self.timeout!r}: give seconds, e.g. 120")
+        if self.flavor_setting not in SETTING_VALUES:
+            raise TTSError(f"TTS_REMOTE_FLAVOR is {self.flavor_setting!r}: use "
+                           + ", ".join(repr(v) for v in SETTING_VALUES))
+
+    def _probe_all(self) -> dict[Endpoint, str | None]:
+        """GET {base}/models everywhere at once: endpoint -> the owner its model names (None: not said)."""
+        probe_timeout = min(self.timeout, PROBE_TIMEOUT)
+        probes = [self._pool.submit(self._probe, e, probe_timeout) for e in self._endpoints]
+        owners, failures = {}, []
+        for endpoint, probe in zip(self._endpoints, probes):
+            try:
+                owners[endpoint] = probe.result()
+            except NoAnswer as exc:
+                failures.append(f"{endpoint.url} ({exc})")
+                self._mark_dead(endpoint, str(exc), announce=False)
+        if not owners:
+            raise TTSError("no remote speech server answers: " + "; ".join(failures))
         for failure in failures:
             log.warning(f"remote speech server {failure} does not answer; narrating with the others")
+        return owners
 
-    def _probe(self, endpoint: Endpoint, timeout: float) -> None:
-        """GET {base}/models: is anyone there, is the key right, and does it serve TTS_MODEL?"""
+    def _probe(self, endpoint: Endpoint, timeout: float) -> str | None:
+        """Is anyone there, is the key right, does it serve TTS_MODEL, and who says they serve it?"""
         reply = endpoint.call("GET", "/models", None, timeout)
         if reply.status in (401, 403):
             hint = (f"check {self.api_key_env}" if self.api_key_env
                     else "set TTS_REMOTE_API_KEY_ENV to the name of a variable holding the key")
             raise TTSError(f"{endpoint.url} refused the API key (HTTP {reply.status}: "
                            f"{error_message(reply.body)}): {hint}")
-        if reply.status != 200 or not self.options.model:
-            return
+        if reply.status != 200:
+            return None
         try:
-            ids = [m["id"] for m in json.loads(reply.body.decode("utf-8"))["data"]
-                   if isinstance(m, dict) and "id" in m]
+            listed = [m for m in json.loads(reply.body.decode("utf-8"))["data"] if isinstance(m, dict) and "id" in m]
         except (ValueError, KeyError, TypeError):
-            return
-        if ids and self.options.model not in ids:
+            return None
+        ids = [str(m["id"]) for m in listed]
+        self._models = self._models or ids
+        if ids and self.options.model and self.options.model not in ids:
             raise TTSError(f"{endpoint.url} serves {', '.join(ids)}, not TTS_MODEL {self.options.model!r}: "
                            "set TTS_MODEL to the served model (or None for the server's own)")
+        chosen = next((m for m in listed if m["id"] == self.options.model), listed[0] if listed else {})
+        return chosen.get("owned_by")
 
-    def check_voice(self, voice, language):
-        if not voice or not self._endpoints:
-            return
-        if voice.lower() not in self._voices:
-            self._voices[voice.lower()] = self._listed_voices()
-        voices = self._voices[voice.lower()]
-        if voices and voice.lower() not in {v.lower() for v in voices}:
-            raise TTSError(f"the speech server has no voice {voice!r}: set TTS_VOICE to one of {', '.join(voices)}")
+    def _decide_flavor(self, owners: dict[Endpoint, str | None]) -> Flavor:
+        if self.flavor_setting != "auto":
+            return FLAVORS[self.flavor_setting]
+        kinds: dict[Flavor | None, list[str]] = {}
+        for endpoint, owner in owners.items():
+            kinds.setdefault(by_owner(owner), []).append(endpoint.url)
+        if len(kinds) > 1:
+            said = "; ".join(f"{', '.join(urls)}: {kind.label if kind else 'unknown'}" for kind, urls in kinds.items())
+            raise TTSError(f"TTS_REMOTE_URLS lists different kinds of speech server ({said}): list servers of one "
+                           "kind and model, so every paragraph sounds alike")
+        (flavor,) = kinds
+        if flavor is None:
+            log.info(f"the speech server at {', '.join(kinds[None])} does not say what it is; sending it OpenAI's "
+                     "fields only (TTS_REMOTE_FLAVOR = 'vllm-omni' or 'nikola-tts' says otherwise)")
+            return OPENAI
+        return flavor
+
+    def _check_against_server(self) -> None:
+        """Settings the server would refuse on every request, refused now, before any work."""
+        flavor = self.flavor
+        if flavor.needs_model_and_voice:
+            if not self.options.model:
+                served = f" (it lists {', '.join(self._models[:8])})" if self._models else ""
+                raise TTSError(f"{flavor.label} needs a model: set TTS_MODEL to the speech model it serves{served}")
+            if not self._configured_voices():
+                raise TTSError(f"{flavor.label} needs a voice: set TTS_VOICE (OpenAI's are {OPENAI_VOICES})")
+        limit = int(self.max_instructions or flavor.max_instructions or 0)
+        if self.instructions and limit and len(self.instructions) > limit:
+            fix = ("shorten it, or start vLLM-Omni with --tts-max-instructions-length and set "
+                   "TTS_ENGINE_OPTIONS['max_instructions'] to the same" if flavor.name == "vllm-omni" else "shorten it")
+            raise TTSError(f"TTS_INSTRUCT has {len(self.instructions)} characters and {flavor.label} takes at most "
+                           f"{limit}: {fix}")
+        if flavor.lists_voices:
+            self._voices = self._listed_voices()
+            for voice in self._configured_voices():
+                self.check_voice(voice, "")
+
+    def _configured_voices(self) -> list[str]:
+        voice = self.options.voice
+        values = voice.values() if isinstance(voice, dict) else [voice]
+        return [str(v) for v in values if v]
 
     def _listed_voices(self) -> list[str] | None:
-        """vLLM-Omni lists its speakers at GET {base}/audio/voices; servers without the list are trusted."""
+        """vLLM-Omni lists its speakers at GET {base}/audio/voices; a server without the list is trusted."""
         now = time.monotonic()
         for endpoint in self._endpoints:
             if not endpoint.alive(now):
@@ -204,33 +262,51 @@ class RemoteEngine(Engine):
                 return None
             if not isinstance(listed, list):
                 return None
-            names = [v if isinstance(v, str) else v.get("name") for v in listed if isinstance(v, (str, dict))]
+            names = [v if isinstance(v, str) else v.get("name") or v.get("id")
+                     for v in listed if isinstance(v, (str, dict))]
             return [n for n in names if isinstance(n, str)] or None
         return None
 
+    def check_voice(self, voice, language):
+        """Called for every voice and language before their paragraphs go out."""
+        if self.flavor and self.flavor.auto_language and language and language not in self._said_auto \
+                and self.flavor.language(language) == languages.AUTO and str(language).lower() != "auto":
+            self._said_auto.add(language)
+            log.warning(f"Qwen3-TTS does not know the language {language!r}; {self.flavor.label} narrates it with "
+                        "language 'Auto' (the model guesses the language from the text)")
+        if not voice or not self._voices:
+            return
+        if voice.lower() not in {v.lower() for v in self._voices}:
+            raise TTSError(f"the speech server has no voice {voice!r}: set TTS_VOICE to one of "
+                           f"{', '.join(self._voices)}")
+
     # -- synthesis ---------------------------------------------------------------------------
-    def payload(self, request: Request) -> dict:
-        """The JSON body of one request, in the fields of vLLM-Omni's OpenAICreateSpeechRequest."""
+    def payload(self, request: Request, flavor: Flavor) -> dict:
+        """The JSON body of one request: OpenAI's fields, and the server's own where it takes them."""
         body = {"input": request.text, "response_format": self.response_format,
                 "speed": float(self.options.speed)}
         if self.options.model:
             body["model"] = self.options.model
         if request.voice:
-            body["voice"] = request.voice
-        language = wire_language(request.language)
+            body["voice"] = flavor.voice(request.voice)
+        language = flavor.language(request.language)
         if language:
             body["language"] = language
         if self.instructions:
             body["instructions"] = self.instructions
-        if self.task_type:
+        if self.task_type and flavor.extensions:
             body["task_type"] = self.task_type
+        if flavor.caps_length:
+            body["max_new_tokens"] = lengths.max_new_tokens(request.text)
         body.update(self.request_fields)
         return body
 
     def synthesize(self, requests: Sequence[Request]) -> Iterator[tuple[int, Audio | Exception]]:
         if self._pool is None:
             self.load()
-        bodies = [json.dumps(self.payload(r)).encode("utf-8") for r in requests]
+        bodies = [self.payload(r, self.flavor) for r in requests]
+        encoded = [json.dumps(b).encode("utf-8") for b in bodies]
+        deadlines = [lengths.timeout(r.text, self.timeout) for r in requests]
         pending = deque(_Try(i) for i in range(len(requests)))
         running = {}  # future -> (its try, the endpoint it went to)
         last_error: dict[int, str] = {}
@@ -239,15 +315,21 @@ class RemoteEngine(Engine):
             waiting = deque()
             while pending:
                 attempt = pending.popleft()
+                refusal = self._refused.get(_group(requests[attempt.index]))
+                if refusal:  # the server refused what this paragraph would send too
+                    yield attempt.index, SynthesisError(refusal)
+                    continue
                 endpoint = self._pick(attempt.failed_on, now) if attempt.not_before <= now else None
                 if endpoint is None:
                     waiting.append(attempt)
                     continue
                 endpoint.in_flight += 1
-                running[self._pool.submit(self._speak, endpoint, bodies[attempt.index])] = (attempt, endpoint)
+                i = attempt.index
+                running[self._pool.submit(self._speak, endpoint, encoded[i], deadlines[i])] = (attempt, endpoint)
             pending = waiting
-            if not running:  # everything waits out a backoff
-                time.sleep(max(0.01, min(a.not_before for a in pending) - time.monotonic()))
+            if not running:
+                if pending:  # everything waits out a backoff
+                    time.sleep(max(0.01, min(a.not_before for a in pending) - time.monotonic()))
                 continue
             soonest = min((a.not_before for a in pending if a.not_before > now), default=None)
             done, _ = wait(list(running), timeout=None if soonest is None else max(0.01, soonest - now),
@@ -259,11 +341,15 @@ class RemoteEngine(Engine):
                 try:
                     audio = future.result()
                 except Rejected as exc:
-                    message = f"{endpoint.url} answered HTTP {exc.status}: {exc}"
+                    message = exc.explain(endpoint.url)
                     if not exc.retryable:
+                        if exc.about_settings:
+                            self._refused[_group(requests[index])] = message
                         yield index, SynthesisError(message)
                         continue
                     last_error[index] = message
+                except SlowAnswer as exc:  # the request was slow, not the server dead: it stays in use
+                    last_error[index] = f"{endpoint.url}: {exc}"
                 except NoAnswer as exc:
                     self._mark_dead(endpoint, str(exc))
                     last_error[index] = f"{endpoint.url}: {exc}"
@@ -272,6 +358,7 @@ class RemoteEngine(Engine):
                 else:
                     if endpoint.answered():
                         log.info(f"remote speech server {endpoint.url} answers again")
+                    self._warn_if_cut(requests[index], audio, bodies[index], endpoint.url)
                     yield index, audio
                     continue
                 attempts = attempt.attempts + 1
@@ -300,16 +387,38 @@ class RemoteEngine(Engine):
         return min(free, key=lambda e: e.in_flight / e.slots)
 
     def _mark_dead(self, endpoint: Endpoint, reason: str, announce: bool = True) -> None:
-        if endpoint.down(max(DEAD_FOR, 2 * self.timeout)) and announce:
+        if endpoint.down(DEAD_FOR) and announce:
             others = [e for e in self._endpoints if e is not endpoint and e.alive(time.monotonic())]
             tail = "its segments go to the others" if others else "retrying"
             log.warning(f"remote speech server {endpoint.url} stopped answering ({reason}); {tail}")
 
-    def _speak(self, endpoint: Endpoint, body: bytes) -> Audio:
-        reply = endpoint.call("POST", "/audio/speech", body, self.timeout)
+    def _speak(self, endpoint: Endpoint, body: bytes, timeout: float) -> Audio:
+        try:
+            reply = endpoint.call("POST", "/audio/speech", body, timeout)
+        except NoAnswer as exc:
+            if exc.timed_out and self._answers(endpoint):
+                raise SlowAnswer(f"{exc}, though the server answers") from None
+            raise
         if reply.status != 200:
-            raise Rejected(reply.status, error_message(reply.body))
+            raise rejection(reply.status, reply.body)
         return self.decode(reply.body, reply.headers)
+
+    def _answers(self, endpoint: Endpoint) -> bool:
+        """Whether the endpoint answers a cheap request now (any status will do)."""
+        try:
+            endpoint.call("GET", "/models", None, min(self.timeout, PROBE_TIMEOUT))
+            return True
+        except NoAnswer:
+            return False
+
+    def _warn_if_cut(self, request: Request, audio: Audio, body: dict, url: str) -> None:
+        cap = body.get("max_new_tokens")
+        why = lengths.cut_short(request.text, audio.seconds, float(self.options.speed),
+                                cap if isinstance(cap, int) and not isinstance(cap, bool) else None)
+        if why:
+            opening = request.text if len(request.text) <= 60 else request.text[:57].rstrip() + "..."
+            log.warning(f"the paragraph {opening!r} came back from {url} cut off, it seems ({why}); "
+                        "listen to it, and reword or split it if it sounds wrong")
 
     def decode(self, data: bytes, headers=None) -> Audio:
         """WAV (any PCM or float layout) or raw 16-bit PCM, as mono int16 Audio."""
@@ -338,6 +447,11 @@ class RemoteEngine(Engine):
             self._pool = None
         for endpoint in self._endpoints:
             endpoint.close()
+
+
+def _group(request: Request) -> tuple[str, str]:
+    """What a refusal of a setting applies to: every paragraph with this voice and language."""
+    return (request.voice or "").lower(), request.language or ""
 
 
 def _rate_in(headers) -> str | None:

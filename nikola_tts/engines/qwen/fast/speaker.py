@@ -63,10 +63,8 @@ class FastSpeaker(Speaker):
     def prompts(self, items: Sequence[Item]) -> list[prompts.Prompt]:
         tts = self.tts
         input_ids = tts._tokenize_texts([tts._build_assistant_text(it.text) for it in items])
-        instruct = None
-        if self.instruct and self.model.tts_model_size != "0b6":
-            instruct = tts._tokenize_texts([tts._build_instruct_text(self.instruct)])[0]
-        return [prompts.build(self.model, ids, it.language, it.speaker, instruct) for ids, it in zip(input_ids, items)]
+        return [prompts.build(self.model, ids, it.language, it.speaker, instruct)
+                for ids, it, instruct in zip(input_ids, items, self.instruction_ids(items))]
 
     # -- slots, sized from the run and the free memory ---------------------------------------
     def _slots_for(self, count: int, length: int, max_frames: int) -> FrameGraphs:
