@@ -75,5 +75,5 @@ def test_the_demo_site_narrates_from_the_installed_wheel(venv, tmp_path):
     mp3s = sorted(p.relative_to(site / "output").as_posix() for p in (site / "output").rglob("*_tts.mp3"))
     assert "building-a-silent-home-server_tts.mp3" in mp3s and "es/cleaning-a-dusty-laptop-fan_tts.mp3" in mp3s
     page = (site / "output" / "posts" / "building-a-silent-home-server" / "index.html").read_text(encoding="utf-8")
-    assert widget_of(page).select_one("source")["src"].endswith("building-a-silent-home-server_tts.mp3")
+    assert widget_of(page).select_one("audio")["src"].endswith("building-a-silent-home-server_tts.mp3")
     assert (site / "output" / "assets" / "css" / "nikola_tts.css").exists()
