@@ -51,11 +51,14 @@ def test_offline_without_the_model_is_a_one_line_error(site, tmp_path):
     assert not site.output("ferry_tts.mp3").exists()
 
 
-def test_tts_fast_true_narrates_through_the_fast_paths_slots_on_cpu(site, tiny_model):
+def test_tts_fast_true_narrates_through_the_fast_paths_slots_on_cpu_without_transformers(site, tiny_model):
     site.set_conf(f'TTS_ENGINE = "qwen"\nTTS_MODEL = {str(tiny_model)!r}\nTTS_VOICE = None\nTTS_FAST = True\n')
     site.write_post("ferry.md", "Ferry", "It leaves at dawn.\n\nGulls sleep.")
-    proc = site.build(env_extra=ONE_THREAD)
+    proc = site.build(python_flags=("-X", "importtime"), env_extra=ONE_THREAD)
     log = proc.stdout + proc.stderr
     assert "fast path without CUDA graphs on this device (TTS_FAST = True)" in log
-    assert "on cpu, float32 (CPU), sdpa attention, fast path" in log
+    assert "on cpu, float32 (CPU), fast path" in log
     assert probe_duration(site.output("ferry_tts.mp3")) > 5
+    imported = set(re.findall(r"import time:\s*\d+ \|\s*\d+ \|\s*(\S+)", proc.stderr))
+    assert "nikola_tts.engines.qwen.fast.speech" in imported  # the fast path's own speech decoder spoke ...
+    assert not {m for m in imported if m.split(".")[0] in ("transformers", "qwen_tts")}  # ... without upstream's

@@ -21,7 +21,7 @@ from nikola_tts.errors import SynthesisError
 class Decoder:
     def __init__(self, speaker):
         self.speaker = speaker
-        self.batch = speaker.DECODE_BATCH
+        self.batch = speaker.decode_batch
         self.pending = []
         self.seconds = 0.0  # spent decoding (in the worker thread, overlapping generation on CUDA)
         self.results: queue.Queue = queue.Queue()
