@@ -32,7 +32,8 @@ timestamped as they arrive; the phases are read off them:
     narrate         -> the last segment is stored (generation, decoding)
     rest            assembling the MP3s (loudness, encoding) and the rest of Nikola's build
 
-Needs Nikola, ffmpeg and ffprobe, and what the engine needs. Logs of every build go to --out.
+Needs Nikola, ffmpeg and ffprobe, and what the engine needs. Every build's lines go to
+--out/builds.log.
 """
 
 from __future__ import annotations
@@ -132,9 +133,9 @@ def build(site: Path, label: str, way: str, out: Path, env: dict) -> Build:
                 result.marks[mark] = now
     result.returncode = proc.wait()
     result.wall = time.perf_counter() - started
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{way}-{label}").strip("-")[:80]
-    (out / f"build-{name}.log").write_text("\n".join(f"{t:8.3f}  {line}" for t, line in result.lines) + "\n",
-                                           encoding="utf-8")
+    with open(out / "builds.log", "a", encoding="utf-8") as log:  # one file: every build's lines, timestamped
+        log.write(f"==== {way}: {label} (exit {result.returncode}, {result.wall:.2f} s)\n")
+        log.write("\n".join(f"{t:8.3f}  {line}" for t, line in result.lines) + "\n\n")
     return result
 
 

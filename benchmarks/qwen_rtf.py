@@ -439,7 +439,8 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, decode-variants, agreement, faster-b1, faster-batch, faster-batch-passage")
+                             "fast-unfused, fast-wholedecode, fast-normalprio, decode-variants, agreement, fp32, "
+                             "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
     cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
     max_segments = args.max_segments or (24 if args.tiny else None)
@@ -580,6 +581,20 @@ def main() -> None:
             rows.append(Row(f"nikola-tts fast path, {fast.slot_count} slots", f"{len(texts)}", audio, wall, peak))
             print(rows[-1].line(), flush=True)
             notes.append(occupancy("fast path"))
+        for method, label, knobs in (("fast-wholedecode", "each segment decoded after its last frame",
+                                      dict(stream_decode=False)),
+                                     ("fast-normalprio", "decoder stream at normal priority", dict(decode_priority=0))):
+            if method in methods:
+                saved = {k: getattr(fast, k) for k in knobs}
+                for k, v in knobs.items():
+                    setattr(fast, k, v)
+                wall, peak = timed_run(fast, texts, frames, slots, clock)
+                for k, v in saved.items():
+                    setattr(fast, k, v)
+                rows.append(Row(f"nikola-tts fast path, {label}", f"{len(texts)}", audio, wall, peak))
+                print(rows[-1].line(), flush=True)
+                notes.append(occupancy(f"fast path ({label})"))
+                print(notes[-1], flush=True)
         if "fast-torchops" in methods:
             plain_ops = FastSpeaker(fast_model, seed=0, use_kernels=False)
             plain_ops.prepare([_item(t) for t in texts], slots, frames)
@@ -646,6 +661,38 @@ def main() -> None:
                              f"{prefix:.1%} of frames equal before a segment's first difference "
                              f"({total} frames, {len(short)} segments)")
                 print(notes[-1], flush=True)
+        if any(m.startswith("fp32") for m in methods) and device.type == "cuda":
+            # cards without bfloat16 (P40, T4, V100) run float32, and a P40 (compute capability 6.1) the torch ops
+            del fast
+            release_memory(device)
+            fast = FastSpeaker(load_model(folder, placement.device, torch.float32), seed=0, use_kernels=False)
+            fast.prepare([_item(t) for t in texts], slots, frames)
+            list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
+            sets = [("fp32", "all paragraphs", list(range(len(texts))), slots),
+                    ("fp32-passage", "the passage's paragraphs", passage, slots),
+                    ("fp32-b1", "batch 1, one paragraph", [paragraph], 1)]
+            for method, label, chosen, size in sets:
+                if method in methods:
+                    wall, peak = timed_run(fast, [texts[i] for i in chosen], [frames[i] for i in chosen], size, clock)
+                    rows.append(Row(f"fast path, float32, torch ops (P40's path), {label}", f"{len(chosen)}",
+                                    sum(frames[i] for i in chosen) / FRAMES_PER_SECOND, wall, peak))
+                    print(rows[-1].line(), flush=True)
+            if "fp32-agreement" in methods:
+                import dataclasses
+
+                up32 = loader.load_model(folder, dataclasses.replace(placement, dtype="float32"))
+                greedy = FastSpeaker(fast.model, seed=0, sampling=dict(do_sample=False, subtalker_dosample=False),
+                                     use_kernels=False)
+                short = by_length[:: max(1, len(by_length) // 4)][:4]
+                shares, total = greedy_agreement(up32, greedy, [texts[i] for i in short],
+                                                 [min(frames[i], 60) for i in short])
+                for name, label in (("ours", "the fast path"), ("control", "upstream itself, batched with another text")):
+                    share, prefix = shares[name]
+                    notes.append(f"greedy float32 on {placement.device}, {label} vs upstream alone: {share:.1%} of codes "
+                                 f"equal, {prefix:.1%} of frames equal before a segment's first difference "
+                                 f"({total} frames, {len(short)} segments)")
+                    print(notes[-1], flush=True)
+                del up32
         del fast
         release_memory(device)
     if any(m.startswith("faster") for m in methods):

@@ -185,6 +185,28 @@ def test_the_fast_path_speaks_the_plain_paths_audio(engine, model):
         assert within_one_step(audio, plain[index])
 
 
+def test_a_long_segment_is_decoded_in_chunks_while_it_is_generated_with_upstreams_samples(engine, model,
+                                                                                         monkeypatch):
+    from nikola_tts.engines.qwen.fast.decode import Decoder
+    from nikola_tts.engines.qwen.segments import to_audio
+
+    fast = FastSpeaker(model, sampling=GREEDY)
+    handed_over_at = []  # the segment's frame count whenever a chunk went to the decoder before it finished
+    stream = Decoder.stream
+
+    def spy(self, seq, codes):
+        before = seq.chunks_sent
+        stream(self, seq, codes)
+        handed_over_at.extend([seq.frames] * (seq.chunks_sent - before))
+
+    monkeypatch.setattr(Decoder, "stream", spy)
+    (index, audio), = fast.speak(items(TEXTS[:1]), 1, [610])
+    assert len(handed_over_at) == 2 and max(handed_over_at) < 610  # chunks 0 and 1, while it was generated
+    codes = fast.generate_codes(items(TEXTS[:1]), [610])[0]
+    expected = to_audio(engine._speaker.decode([codes])[0], 24000)  # upstream's decode of the whole segment
+    assert audio.seconds == 610 / 12.5 and within_one_step(audio, expected)
+
+
 # -- the engine loop ----------------------------------------------------------------------------------------
 def test_the_scheduler_refills_in_groups_then_packs_the_tail_for_smaller_graphs():
     from nikola_tts.engines.qwen.fast.scheduler import Scheduler

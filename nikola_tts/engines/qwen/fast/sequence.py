@@ -33,6 +33,7 @@ class Sequence:
     slot: int = -1
     frames: int = 0  # frames generated, as of the last check
     codes: torch.Tensor | None = None  # (frames, 16), once finished
+    chunks_sent: int = 0  # speech-decoder chunks handed to the decoder so far (decode.py)
 
     @property
     def hit_limit(self) -> bool:

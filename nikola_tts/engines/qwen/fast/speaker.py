@@ -56,7 +56,7 @@ class FastPathFailed(Exception):
 class FastSpeaker:
     def __init__(self, model: FastModel, seed: int = 0, instruct: str = "", sampling: dict | None = None,
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
-                 fuse_decoder: bool = True):
+                 fuse_decoder: bool = True, stream_decode: bool = True, decode_priority: int = -1):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -73,6 +73,8 @@ class FastSpeaker:
 
             self.fused_activations = snake.fuse(model.speech)
         self.check_every = check_every
+        self.stream_decode = stream_decode  # decode a running segment's complete chunks as they appear (decode.py)
+        self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
@@ -166,8 +168,10 @@ class FastSpeaker:
 
     # -- the engine loop ----------------------------------------------------------------------
     @torch.no_grad()
-    def _generate(self, graphs: FrameGraphs, sequences: list[Sequence]) -> Iterator[Sequence]:
-        """Finished sequences, codes filled in, as the scheduler sees them finish."""
+    def _generate(self, graphs: FrameGraphs, sequences: list[Sequence], decoder: Decoder | None = None
+                  ) -> Iterator[Sequence]:
+        """Finished sequences, codes filled in, as the scheduler sees them finish; with a decoder, running
+        sequences' complete chunks go to it as they appear."""
         slots = graphs.stepper.s
         scheduler = Scheduler(slots.count, graphs.sizes, self.check_every)
         scheduler.add(sequences)
@@ -180,6 +184,9 @@ class FastSpeaker:
             for seq in scheduler.postprocess(plan, active, frames):
                 seq.codes = slots.codes[seq.slot, :seq.frames].clone()  # before the slot is refilled
                 yield seq
+            if decoder is not None and self.stream_decode:
+                for seq in scheduler.running.values():
+                    decoder.stream(seq, slots.codes[seq.slot])
 
     def _carry_out(self, plan: Plan, graphs: FrameGraphs, stats: dict) -> None:
         stepper = graphs.stepper
@@ -240,9 +247,9 @@ class FastSpeaker:
         graphs, sequences = self._plan(items, limits, max_batch, force_frames)
         self.stats = stats = _fresh_stats()
         stats["setup_s"] = time.perf_counter() - started
-        with Decoder(self) as decoder:
+        with Decoder(self, self.decode_priority) as decoder:
             try:
-                for seq in self._generate(graphs, sequences):
+                for seq in self._generate(graphs, sequences, decoder):
                     decoder.put(seq)
                     yield from decoder.ready()
             except Exception:

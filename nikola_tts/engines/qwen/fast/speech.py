@@ -260,6 +260,19 @@ class SpeechDecoder(nn.Module):
         return torch.cat(waves, dim=-1)
 
     @torch.inference_mode()
+    def decode_chunks(self, chunks: list) -> list[np.ndarray]:
+        """(codes (context + frames, groups), context) pieces of chunked() -> each piece's samples, one batch."""
+        device = next(self.parameters()).device
+        longest = max(int(codes.shape[0]) for codes, _ in chunks)
+        batch = torch.zeros(len(chunks), longest, self.groups, dtype=torch.long, device=device)
+        for row, (codes, _) in enumerate(chunks):
+            batch[row, :codes.shape[0]] = codes.to(device)
+        waves = self(batch.transpose(1, 2)).squeeze(1)
+        up = self.upsample_total
+        return [w[context * up:int(codes.shape[0]) * up].float().cpu().numpy()
+                for w, (codes, context) in zip(waves, chunks)]
+
+    @torch.inference_mode()
     def decode(self, codes: list) -> list[np.ndarray]:
         """(frames, groups) code tensors -> float32 waveforms, as one padded batch."""
         device = next(self.parameters()).device
