@@ -50,7 +50,7 @@ class Decoder:
         self.lock = threading.Lock()
         self.threaded = speaker.device.type == "cuda"
         if self.threaded:
-            self.stream = torch.cuda.Stream(speaker.device, priority=priority)
+            self.cuda_stream = torch.cuda.Stream(speaker.device, priority=priority)
             self.jobs: queue.Queue = queue.Queue()
             self.thread = threading.Thread(target=self._work, name="qwen-decode", daemon=True)
             self.thread.start()
@@ -108,18 +108,18 @@ class Decoder:
         event = torch.cuda.Event()
         event.record(torch.cuda.current_stream(self.speaker.device))
         for chunk in batch:
-            chunk.codes.record_stream(self.stream)
+            chunk.codes.record_stream(self.cuda_stream)
         self.jobs.put((batch, event))
 
     # -- the decoding thread's side -------------------------------------------------------------
     def _work(self) -> None:
-        with torch.cuda.stream(self.stream):
+        with torch.cuda.stream(self.cuda_stream):
             while True:
                 job = self.jobs.get()
                 if job is None:
                     return
                 batch, event = job
-                self.stream.wait_event(event)
+                self.cuda_stream.wait_event(event)
                 self._decode(batch)
 
     def _stop(self) -> None:
