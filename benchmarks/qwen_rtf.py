@@ -738,6 +738,7 @@ def main() -> None:
     for note in notes:
         print(note)
     print()
+    print(f"command: python {' '.join(sys.argv)}")
     print(HEADER)
     for row in rows:
         print(row.line())

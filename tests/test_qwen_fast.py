@@ -185,12 +185,11 @@ def test_the_fast_path_speaks_the_plain_paths_audio(engine, model):
         assert within_one_step(audio, plain[index])
 
 
-def test_a_long_segment_is_decoded_in_chunks_while_it_is_generated_with_upstreams_samples(engine, model,
-                                                                                         monkeypatch):
+def test_streamed_decoding_hands_over_chunks_as_they_appear_with_upstreams_samples(engine, model, monkeypatch):
     from nikola_tts.engines.qwen.fast.decode import Decoder
     from nikola_tts.engines.qwen.segments import to_audio
 
-    fast = FastSpeaker(model, sampling=GREEDY)
+    fast = FastSpeaker(model, sampling=GREEDY, stream_decode=True)
     handed_over_at = []  # the segment's frame count whenever a chunk went to the decoder before it finished
     stream = Decoder.stream
 
@@ -267,6 +266,18 @@ def test_slots_capped_by_memory_are_reused_by_the_next_run_instead_of_set_up_aga
     assert fast._setup is setup
     fast.generate_codes(many, [n + 200 for n in LIMITS * 2])  # longer caches: a new setup
     assert fast._setup is not setup and fast.slot_count == batching.CPU_BATCH
+
+
+def test_a_primed_speaker_narrates_any_paragraph_in_the_setup_it_made_ahead(model):
+    """What a warm process does once after loading: later runs that fit set up (and capture) nothing."""
+    fast = FastSpeaker(model, sampling=GREEDY)
+    fast.prime(4, max_chars=600)
+    setup = fast._setup
+    assert fast.slot_count == 4 and setup[0].max_frames == 1288  # frame_limit(600): 3 s + 2.5 x 40 s
+    fresh = FastSpeaker(model, sampling=GREEDY).generate_codes(items(), LIMITS, max_batch=4)
+    primed = fast.generate_codes(items(), LIMITS, max_batch=4)
+    assert fast._setup is setup
+    assert all(torch.equal(a, b) for a, b in zip(fresh, primed))
 
 
 def test_running_out_of_memory_at_setup_halves_the_slots_and_loses_nothing(engine, model, monkeypatch, caplog):

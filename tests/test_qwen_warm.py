@@ -71,6 +71,8 @@ def test_the_first_build_starts_a_warm_process_and_the_next_narrates_through_it_
             theirs = np.frombuffer(audio.samples, "<i2").astype(int)
             assert other.sample_rate == audio.sample_rate and ours.shape == theirs.shape
             assert np.abs(ours - theirs).max() <= 1
+    started = path.with_suffix(".log").read_text()
+    assert "slots and graphs set up ahead in" in started and "warm narration process ready at" in started
     deadline = time.monotonic() + 60
     while path.exists() and time.monotonic() < deadline:  # idle for 6 s: it stops and removes its socket
         time.sleep(0.2)

@@ -49,6 +49,7 @@ REQUIRED_MODULES = (("torch", "torch"), ("transformers", "transformers"), ("qwen
                     ("librosa", "librosa"), ("soundfile", "soundfile"), ("einops", "einops"),
                     ("huggingface_hub", "huggingface-hub"))
 STREAM_SIZE = 4096  # segments handed to the fast path at once
+PRIME_SLOTS = 64  # slots a warm process sets up ahead (a new post's paragraphs; more refill or set up anew)
 INSTALL_HINT = "see the Qwen3-TTS install steps in nikola-tts's README"
 
 
@@ -217,6 +218,13 @@ class QwenEngine(Engine):
             parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in fast.seconds.items())
             return _Loaded(fast, f"torch and {placement.device} {ready:.1f} s, {parts}")
         return _Loaded(loader.load_model(folder, placement), "qwen_tts")
+
+    def prime(self) -> float:
+        """Fast path: slots and every graph size for PRIME_SLOTS segments of up to max_chars, set up now (a warm
+        process, between builds); returns seconds. The plain path has nothing to prepare."""
+        if not self.fast or self._speaker is None:
+            return 0.0
+        return self._speaker.prime(min(PRIME_SLOTS, int(self.options.batch_size or PRIME_SLOTS)), self.max_chars)
 
     def _plain_speaker(self):
         """The plain batched path, for what the fast path could not finish (loads upstream's model now)."""

@@ -162,6 +162,8 @@ def serve(path: Path, options, idle_seconds: float) -> None:
     extra = {k: v for k, v in (options.extra or {}).items() if k != "warm"}
     engine = QwenEngine(dataclasses.replace(options, extra=extra))
     engine.load()
+    primed = engine.prime()  # slots and graphs for the builds to come, while none is waiting
+    log.info(f"slots and graphs set up ahead in {primed:.1f} s")
     loaded = time.monotonic()
     path.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
