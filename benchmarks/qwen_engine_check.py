@@ -34,7 +34,7 @@ def main() -> int:
     from nikola_tts.engines import EngineOptions, Request, create_engine
     from nikola_tts.engines.qwen.compat import import_qwen_tts
     from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
-    from nikola_tts.engines.qwen.generate import Item
+    from nikola_tts.engines.qwen.segments import Item
     from tiny_qwen import build_tiny_checkpoint
 
     import_qwen_tts()
@@ -56,17 +56,17 @@ def main() -> int:
             if torch.cuda.is_available() and fast == "auto" and not engine.fast:
                 failures.append("CUDA is here but the fast path was not used")
             audio[fast] = results
-            tts, speaker = engine._tts, engine._speaker
             if fast == "auto":
-                greedy = FastSpeaker(tts, sampling=dict(do_sample=False, subtalker_dosample=False))
+                tts = engine._plain_speaker().tts  # upstream's model, loaded for the comparison
+                greedy = FastSpeaker(engine._speaker.model, sampling=dict(do_sample=False, subtalker_dosample=False))
                 equal = total = 0
                 for text in TEXTS[:6]:
                     ids = tts._tokenize_texts([tts._build_assistant_text(text)])
                     up, _ = tts.model.generate(input_ids=ids, instruct_ids=[None], languages=["English"],
                                                speakers=["eric"], non_streaming_mode=True, max_new_tokens=31,
                                                do_sample=False, subtalker_dosample=False,
-                                               repetition_penalty=speaker.sampling["repetition_penalty"])
-                    ours = greedy.generate_fast_codes([Item(text, "eric", "English")], [30])[0]
+                                               repetition_penalty=greedy.sampling["repetition_penalty"])
+                    ours = greedy.generate_codes([Item(text, "eric", "English")], [30])[0]
                     m = min(len(up[0]), len(ours))
                     equal += int((up[0][:m] == ours[:m]).sum())
                     total += m * 16

@@ -19,10 +19,12 @@ number of codec frames from its length, at --chars-per-second (16: read prose) a
 per second, with EOS suppressed until then (min_new_tokens = max_new_tokens), so all three
 methods produce the same audio length and random weights time like real ones.
 
-Model: --model (or TTS_MODEL) naming a local folder or a downloaded hub id loads real weights
-through the engine's own loader. Otherwise the full-size 1.7B architecture is built with random
-weights from its configuration (no download; a stand-in tokenizer gives each word one token, as
-Qwen's BPE roughly does for English). --tiny builds a tiny random model instead.
+Model: --model (or TTS_MODEL) naming a local folder or a downloaded hub id loads real weights.
+Otherwise benchmarks/qwen_checkpoint.py writes the full-size 1.7B architecture with random
+weights as a checkpoint folder in the released layout (once, into --checkpoint), with a BPE text
+tokenizer trained on the corpus and Qwen's special ids. Every method loads that folder through
+the engine's own loaders: upstream's (qwen_tts) for the upstream rows and the plain path, the
+fast path's own (no transformers) for the fast rows. --tiny uses the tests' tiny checkpoint.
 
 Needs torch, transformers 4.57, qwen-tts 0.1.1 (and its librosa, soundfile, einops) and, for
 the corpus, beautifulsoup4 + lxml; not Nikola. Prints rows as they finish, then the table.
@@ -38,7 +40,6 @@ import platform
 import re
 import sys
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,37 +51,6 @@ FRAMES_PER_SECOND = 12.5
 SPEAKER = "eric"
 LANGUAGE = "english"
 
-# Qwen3-TTS-12Hz-1.7B-CustomVoice, as released (see ../shared/qwen/README.md for the sources)
-SPEAKER_IDS = {"serena": 3066, "vivian": 3065, "uncle_fu": 3010, "ryan": 3061, "aiden": 2861, "ono_anna": 2873,
-               "sohee": 2864, "eric": 2875, "dylan": 2878}
-LANGUAGE_IDS = {"chinese": 2055, "english": 2050, "german": 2053, "italian": 2070, "portuguese": 2071,
-                "spanish": 2054, "japanese": 2058, "korean": 2064, "french": 2061, "russian": 2069,
-                "beijing_dialect": 2074, "sichuan_dialect": 2062}
-CODEC_IDS = dict(codec_pad_id=2148, codec_bos_id=2149, codec_eos_token_id=2150, codec_think_id=2154,
-                 codec_nothink_id=2155, codec_think_bos_id=2156, codec_think_eos_id=2157)
-TEXT_IDS = dict(im_start_token_id=151644, im_end_token_id=151645, tts_pad_token_id=151671,
-                tts_bos_token_id=151672, tts_eos_token_id=151673, assistant_token_id=77091)
-SIZES = {
-    "full": dict(
-        talker=dict(hidden_size=2048, intermediate_size=6144, num_hidden_layers=28, num_attention_heads=16,
-                    num_key_value_heads=8, head_dim=128, text_hidden_size=2048, text_vocab_size=151936,
-                    max_position_embeddings=32768, mrope_section=[24, 20, 20]),
-        predictor=dict(hidden_size=1024, intermediate_size=3072, num_hidden_layers=5, num_attention_heads=16,
-                       num_key_value_heads=8, head_dim=128),
-        decoder=dict(codebook_dim=512, latent_dim=1024, hidden_size=512, intermediate_size=1024, head_dim=64,
-                     num_attention_heads=16, num_key_value_heads=16, num_hidden_layers=8, decoder_dim=1536),
-        text_ids=TEXT_IDS),
-    "tiny": dict(
-        talker=dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                    num_key_value_heads=2, head_dim=16, text_hidden_size=64, text_vocab_size=2048,
-                    max_position_embeddings=4096, mrope_section=[4, 2, 2]),
-        predictor=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-                       num_key_value_heads=1, head_dim=16),
-        decoder=dict(codebook_dim=32, latent_dim=32, hidden_size=32, intermediate_size=64, head_dim=16,
-                     num_attention_heads=2, num_key_value_heads=2, num_hidden_layers=1, decoder_dim=32),
-        text_ids=dict(im_start_token_id=2001, im_end_token_id=2002, tts_pad_token_id=2003, tts_bos_token_id=2004,
-                      tts_eos_token_id=2005, assistant_token_id=2006)),
-}
 SAMPLING = dict(do_sample=True, top_k=50, top_p=1.0, temperature=0.9, repetition_penalty=1.05,
                 subtalker_dosample=True, subtalker_top_k=50, subtalker_top_p=1.0, subtalker_temperature=0.9)
 
@@ -111,89 +81,30 @@ def frames_for(text: str, chars_per_second: float) -> int:
 
 
 # -- the model --------------------------------------------------------------------------------
-class WordTokens:
-    """Stand-in for Qwen's BPE tokenizer (random weights only): the special tokens keep the ids
-    the model's config names, and each word or punctuation mark becomes one id of the text
-    vocabulary, which is about what Qwen's tokenizer does with English."""
+def model_folder(args, texts) -> tuple[Path, str]:
+    """The checkpoint folder every method loads from, and how to describe it."""
+    from nikola_tts.engines.qwen import source as sources
 
-    _pieces = re.compile(r"<\|im_start\|>|<\|im_end\|>|\n|\w+|[^\w\s]")
+    if args.tiny:
+        sys.path.insert(0, str(REPO / "tests" / "support"))
+        from tiny_qwen import build_tiny_checkpoint
 
-    def __init__(self, text_ids: dict, vocab: int):
-        self.special = {"<|im_start|>": text_ids["im_start_token_id"], "<|im_end|>": text_ids["im_end_token_id"],
-                        "assistant": text_ids["assistant_token_id"], "\n": 198, "user": 872}
-        self.first, self.count = 1000, min(vocab, 150000) - 1000 - 16
+        folder = Path(args.checkpoint or "/tmp/qwen3-tts-tiny-random")
+        if not (folder / "speech_tokenizer" / "preprocessor_config.json").exists():
+            build_tiny_checkpoint(folder)
+        return folder, "random weights, tiny test architecture (tests/support/tiny_qwen.py)"
+    if not args.model and not args.random and sources.cached_snapshot(sources.DEFAULT_MODEL):
+        args.model = sources.DEFAULT_MODEL
+    if args.model and not args.random:
+        from nikola_tts.engines.qwen import loader
 
-    def __call__(self, text=None, return_tensors="pt", padding=True, **kwargs):
-        import torch
+        source = sources.resolve(args.model)
+        return loader.local_folder(source), f"real weights: {sources.identity_name(source)}"
+    from qwen_checkpoint import ensure_checkpoint
 
-        ids = [self.special.get(piece, self.first + zlib.crc32(piece.encode()) % self.count)
-               for piece in self._pieces.findall(text)]
-        return {"input_ids": torch.tensor([ids], dtype=torch.long)}
-
-
-def build_random(size: str, device: str, dtype, attention: str):
-    """A qwen_tts.Qwen3TTSModel with random weights and the released architecture (or a tiny one)."""
-    import torch
-    from qwen_tts import Qwen3TTSModel, Qwen3TTSTokenizer
-    from qwen_tts.core import Qwen3TTSTokenizerV2Config, Qwen3TTSTokenizerV2Model
-    from qwen_tts.core.models import Qwen3TTSConfig, Qwen3TTSForConditionalGeneration
-
-    spec = SIZES[size]
-    t, p, d = dict(spec["talker"]), spec["predictor"], spec["decoder"]
-    section = t.pop("mrope_section")
-    talker = dict(t, hidden_act="silu", rms_norm_eps=1e-6, rope_theta=1000000, vocab_size=3072, num_code_groups=16,
-                  rope_scaling={"interleaved": True, "mrope_section": section, "rope_type": "default",
-                                "type": "default"},
-                  position_id_per_seconds=13, attention_bias=False, codec_language_id=LANGUAGE_IDS,
-                  spk_id=SPEAKER_IDS, spk_is_dialect={k: {"eric": "sichuan_dialect", "dylan": "beijing_dialect"}
-                                                      .get(k, False) for k in SPEAKER_IDS},
-                  code_predictor_config=dict(p, vocab_size=2048, num_code_groups=16, max_position_embeddings=65536,
-                                             rms_norm_eps=1e-6, rope_theta=1000000, hidden_act="silu"),
-                  **CODEC_IDS)
-    config = Qwen3TTSConfig(talker_config=talker, tokenizer_type="qwen3_tts_tokenizer_12hz", tts_model_size="1b7",
-                            tts_model_type="custom_voice", **spec["text_ids"])
-    codec = Qwen3TTSTokenizerV2Config(
-        encoder_config=dict(codebook_size=2048, codebook_dim=256, num_quantizers=32, frame_rate=12.5,
-                            hidden_size=512, upsample_groups=512, use_causal_conv=True, sliding_window=250,
-                            intermediate_size=2048, vector_quantization_hidden_dimension=256)
-        if size == "full" else dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-                                    num_key_value_heads=2, head_dim=16, num_filters=4, codebook_size=2048,
-                                    codebook_dim=32, num_quantizers=16, vector_quantization_hidden_dimension=32,
-                                    frame_rate=12.5, upsample_groups=32, use_causal_conv=True, sliding_window=250),
-        decoder_config=dict(d, codebook_size=2048, num_quantizers=16, sliding_window=72, rope_theta=10000,
-                            rms_norm_eps=1e-5, layer_scale_initial_scale=0.01, max_position_embeddings=8000,
-                            hidden_act="silu", attention_bias=False, upsample_rates=[8, 5, 4, 3],
-                            upsampling_ratios=[2, 2]))
-    torch.manual_seed(0)
-    with torch.device(device):
-        model = _from_config(Qwen3TTSForConditionalGeneration, config, dtype, attention).eval()
-        speech = _from_config(Qwen3TTSTokenizerV2Model, codec, torch.float32, "sdpa").eval()  # float32, as the engine
-    tokenizer = Qwen3TTSTokenizer()
-    tokenizer.model, tokenizer.config, tokenizer.device = speech, speech.config, torch.device(device)
-    model.load_speech_tokenizer(tokenizer)
-    model.load_generate_config(dict(SAMPLING, max_new_tokens=8192))
-    tts = Qwen3TTSModel(model=model, processor=WordTokens(spec["text_ids"], spec["talker"]["text_vocab_size"]),
-                        generate_defaults=dict(SAMPLING))
-    tts.device = torch.device(device)
-    return tts
-
-
-def random_model_on(size: str, dtype, attention: str, device: str):
-    """build_random for a GPU worker process (same seed, so every GPU holds the same weights)."""
-    import torch
-
-    from nikola_tts.engines.qwen.compat import import_qwen_tts
-
-    import_qwen_tts()
-    torch.manual_seed(0)
-    return build_random(size, device, dtype, attention)
-
-
-def _from_config(cls, config, dtype, attention):
-    try:
-        return cls._from_config(config, dtype=dtype, attn_implementation=attention)
-    except TypeError:  # older transformers name it torch_dtype
-        return cls._from_config(config, torch_dtype=dtype, attn_implementation=attention)
+    folder = ensure_checkpoint(args.checkpoint or "/tmp/qwen3-tts-random-full", texts, "cuda")
+    return folder, (f"random weights, full-size 1.7B architecture, saved as a checkpoint in {folder} "
+                    "(benchmarks/qwen_checkpoint.py)")
 
 
 @contextlib.contextmanager
@@ -331,7 +242,7 @@ def greedy_agreement(tts, fast_greedy, texts, frames) -> tuple[float, float, int
     total = 0
     for text, n in zip(texts, frames):
         up = upstream([text], n)
-        ours = fast_greedy.generate_fast_codes([Item(text, SPEAKER, "English")], [n], force_frames=True)[0].cpu()
+        ours = fast_greedy.generate_codes([Item(text, SPEAKER, "English")], [n], force_frames=True)[0].cpu()
         control = upstream([text, "A second, longer text shares the batch with it, as in any batch."], n)
         m = min(len(up), len(ours), len(control))
         total += m
@@ -405,8 +316,7 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
 
     from nikola_tts.engines.qwen.fast import snake
 
-    tokenizer = speaker.model.speech_tokenizer
-    speech = tokenizer.model
+    speech = speaker.model.speech
     g = torch.Generator(device=device).manual_seed(3)
     lines = []
 
@@ -510,6 +420,7 @@ def main() -> None:
                         help="folder or downloaded hub id with real weights (default: the released model if it is "
                              "in the Hugging Face cache, else random weights)")
     parser.add_argument("--random", action="store_true", help="random weights even where real ones are present")
+    parser.add_argument("--checkpoint", default=None, help="where the random checkpoint is written (once)")
     parser.add_argument("--tiny", action="store_true", help="tiny random model (smoke test)")
     parser.add_argument("--device", default="auto", help="auto, cuda, cuda:N, mps or cpu")
     parser.add_argument("--dtype", default=None, help="bfloat16, float16 or float32 (default: the engine's choice)")
@@ -528,7 +439,8 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, decode-variants, agreement, faster-b1, faster-batch, faster-batch-passage")
+                             "fast-unfused, fast-wholedecode, fast-normalprio, decode-variants, agreement, fp32, "
+                             "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
     cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
     max_segments = args.max_segments or (24 if args.tiny else None)
@@ -537,7 +449,7 @@ def main() -> None:
 
     if args.tiny and args.device == "auto":
         args.device = "cpu"
-    from nikola_tts.engines.qwen import device as devices, loader, source as sources
+    from nikola_tts.engines.qwen import device as devices, loader
     from nikola_tts.engines.qwen.compat import import_qwen_tts
 
     problem = loader.transformers_problem()
@@ -546,6 +458,8 @@ def main() -> None:
     import_qwen_tts()
     import transformers
 
+    sys.path.insert(0, str(REPO / "benchmarks"))
+
     transformers.logging.set_verbosity_error()  # "Setting pad_token_id ..." on every upstream call
     from nikola_tts.engines.qwen import QwenEngine
     from nikola_tts.engines.qwen.generate import Speaker, auto_batch_size, release_memory
@@ -553,22 +467,17 @@ def main() -> None:
     ballast = emulate_card(args.card_gib, args.device) if args.card_gib else 0
     placement = devices.place(args.device, devices.gather_facts(), args.dtype)
     dtype = devices.torch_dtype(placement.dtype)
-    started = time.perf_counter()
-    if not args.model and not args.random and sources.cached_snapshot(sources.DEFAULT_MODEL):
-        args.model = sources.DEFAULT_MODEL
-    if args.model and not (args.tiny or args.random):
-        tts = loader.load_model(loader.local_folder(sources.resolve(args.model)), placement)
-        model_line = f"real weights: {sources.identity_name(sources.resolve(args.model))}"
-    else:
-        tts = build_random("tiny" if args.tiny else "full", placement.device, dtype, placement.attention)
-        model_line = (f"random weights, {'tiny test' if args.tiny else 'full-size 1.7B'} architecture, "
-                      "one token per word")
-    build_s = time.perf_counter() - started
-    params = sum(p.numel() for p in tts.model.parameters()) / 1e9
-
     texts, passage_segments = corpus_segments(args.corpus, QwenEngine.max_chars)
     if not texts:
         sys.exit(f"qwen_rtf: no posts in {args.corpus}")
+    started = time.perf_counter()
+    folder, model_line = model_folder(args, texts)
+    written_s = time.perf_counter() - started
+    started = time.perf_counter()
+    tts = loader.load_model(folder, placement)
+    build_s = time.perf_counter() - started
+    params = sum(p.numel() for p in tts.model.parameters()) / 1e9
+
     if max_segments and max_segments < len(texts):  # a sample from every post and the passage (last)
         chosen = spread(max_segments, len(texts))
         passage_segments = sum(i >= len(texts) - passage_segments for i in chosen)
@@ -590,7 +499,8 @@ def main() -> None:
     print(f"device {placement.device}{gpu}, {placement.dtype} ({placement.dtype_reason}), {placement.attention} "
           f"attention; torch {torch.__version__}, transformers {transformers.__version__}, "
           f"qwen-tts {versions['qwen-tts']}, python {platform.python_version()}")
-    print(f"model: {model_line}, {params:.2f} B parameters, built/loaded in {build_s:.1f} s")
+    print(f"model: {model_line}, {params:.2f} B parameters; checkpoint ready in {written_s:.1f} s, loaded by "
+          f"upstream's loader in {build_s:.1f} s")
     print(f"text: {len(texts)} segments ({passage_segments} of them the Jevons passage) from {args.corpus}, "
           f"{sum(map(len, texts)):,} characters; forced to {cps:g} characters per audio second = "
           f"{sum(frames):,} frames = {audio:.0f} s of audio", flush=True)
@@ -627,9 +537,15 @@ def main() -> None:
     by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     paragraph = by_length[len(by_length) // 2]  # the median paragraph, for batch 1
     if any(m.startswith("fast") for m in methods):
+        from nikola_tts.engines.qwen.fast.model import load_model
         from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
 
-        fast = FastSpeaker(tts, seed=0)
+        started = time.perf_counter()
+        fast_model = load_model(folder, placement.device, dtype)
+        notes.append(f"fast path's own loader: {time.perf_counter() - started:.1f} s ("
+                     + ", ".join(f"{k} {v:.1f} s" for k, v in fast_model.seconds.items()) + ")")
+        print(notes[-1], flush=True)
+        fast = FastSpeaker(fast_model, seed=0)
         slots = args.slots or len(texts)
         setup = fast.prepare([_item(t) for t in texts], slots, frames)
         list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
@@ -653,9 +569,9 @@ def main() -> None:
         if "fast-unfused" in methods and fast.fused_activations:
             from nikola_tts.engines.qwen.fast import snake
 
-            snake.unfuse(tts.model.speech_tokenizer.model)
+            snake.unfuse(fast_model.speech)
             wall, peak = timed_run(fast, texts, frames, slots, clock)
-            snake.fuse(tts.model.speech_tokenizer.model)
+            snake.fuse(fast_model.speech)
             rows.append(Row(f"nikola-tts fast path, {fast.slot_count} slots, decoder unfused", f"{len(texts)}",
                             audio, wall, peak))
             print(rows[-1].line(), flush=True)
@@ -665,8 +581,22 @@ def main() -> None:
             rows.append(Row(f"nikola-tts fast path, {fast.slot_count} slots", f"{len(texts)}", audio, wall, peak))
             print(rows[-1].line(), flush=True)
             notes.append(occupancy("fast path"))
+        for method, label, knobs in (("fast-wholedecode", "each segment decoded after its last frame",
+                                      dict(stream_decode=False)),
+                                     ("fast-normalprio", "decoder stream at normal priority", dict(decode_priority=0))):
+            if method in methods:
+                saved = {k: getattr(fast, k) for k in knobs}
+                for k, v in knobs.items():
+                    setattr(fast, k, v)
+                wall, peak = timed_run(fast, texts, frames, slots, clock)
+                for k, v in saved.items():
+                    setattr(fast, k, v)
+                rows.append(Row(f"nikola-tts fast path, {label}", f"{len(texts)}", audio, wall, peak))
+                print(rows[-1].line(), flush=True)
+                notes.append(occupancy(f"fast path ({label})"))
+                print(notes[-1], flush=True)
         if "fast-torchops" in methods:
-            plain_ops = FastSpeaker(tts, seed=0, use_kernels=False)
+            plain_ops = FastSpeaker(fast_model, seed=0, use_kernels=False)
             plain_ops.prepare([_item(t) for t in texts], slots, frames)
             list(plain_ops.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
             wall, peak = timed_run(plain_ops, texts, frames, slots, clock)
@@ -684,8 +614,9 @@ def main() -> None:
 
             others = [f"cuda:{i}" for i in range(1, torch.cuda.device_count())]
             started = time.perf_counter()
-            pool = GpuPool(functools.partial(random_model_on, "tiny" if args.tiny else "full", dtype,
-                                             placement.attention), others, dict(seed=0))
+            from nikola_tts.engines.qwen.fast.model import load_on_device
+
+            pool = GpuPool(functools.partial(load_on_device, str(folder), placement.dtype), others, dict(seed=0))
             ready = pool.wait_ready()
             items = [_item(t) for t in texts]
             list(pool.speak(fast, items, slots, frames, True))  # untimed: every worker sizes its slots, captures
@@ -720,7 +651,7 @@ def main() -> None:
         if "decode-variants" in methods and device.type == "cuda":
             notes.extend(decode_variants(fast, device))  # printed as they come
         if "agreement" in methods:
-            greedy = FastSpeaker(tts, seed=0, sampling=dict(do_sample=False, subtalker_dosample=False))
+            greedy = FastSpeaker(fast_model, seed=0, sampling=dict(do_sample=False, subtalker_dosample=False))
             short = by_length[:: max(1, len(by_length) // 4)][:4]
             shares, total = greedy_agreement(tts, greedy, [texts[i] for i in short],
                                              [min(frames[i], 60) for i in short])
@@ -730,6 +661,38 @@ def main() -> None:
                              f"{prefix:.1%} of frames equal before a segment's first difference "
                              f"({total} frames, {len(short)} segments)")
                 print(notes[-1], flush=True)
+        if any(m.startswith("fp32") for m in methods) and device.type == "cuda":
+            # cards without bfloat16 (P40, T4, V100) run float32, and a P40 (compute capability 6.1) the torch ops
+            del fast
+            release_memory(device)
+            fast = FastSpeaker(load_model(folder, placement.device, torch.float32), seed=0, use_kernels=False)
+            fast.prepare([_item(t) for t in texts], slots, frames)
+            list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
+            sets = [("fp32", "all paragraphs", list(range(len(texts))), slots),
+                    ("fp32-passage", "the passage's paragraphs", passage, slots),
+                    ("fp32-b1", "batch 1, one paragraph", [paragraph], 1)]
+            for method, label, chosen, size in sets:
+                if method in methods:
+                    wall, peak = timed_run(fast, [texts[i] for i in chosen], [frames[i] for i in chosen], size, clock)
+                    rows.append(Row(f"fast path, float32, torch ops (P40's path), {label}", f"{len(chosen)}",
+                                    sum(frames[i] for i in chosen) / FRAMES_PER_SECOND, wall, peak))
+                    print(rows[-1].line(), flush=True)
+            if "fp32-agreement" in methods:
+                import dataclasses
+
+                up32 = loader.load_model(folder, dataclasses.replace(placement, dtype="float32"))
+                greedy = FastSpeaker(fast.model, seed=0, sampling=dict(do_sample=False, subtalker_dosample=False),
+                                     use_kernels=False)
+                short = by_length[:: max(1, len(by_length) // 4)][:4]
+                shares, total = greedy_agreement(up32, greedy, [texts[i] for i in short],
+                                                 [min(frames[i], 60) for i in short])
+                for name, label in (("ours", "the fast path"), ("control", "upstream itself, batched with another text")):
+                    share, prefix = shares[name]
+                    notes.append(f"greedy float32 on {placement.device}, {label} vs upstream alone: {share:.1%} of codes "
+                                 f"equal, {prefix:.1%} of frames equal before a segment's first difference "
+                                 f"({total} frames, {len(short)} segments)")
+                    print(notes[-1], flush=True)
+                del up32
         del fast
         release_memory(device)
     if any(m.startswith("faster") for m in methods):
@@ -775,6 +738,7 @@ def main() -> None:
     for note in notes:
         print(note)
     print()
+    print(f"command: python {' '.join(sys.argv)}")
     print(HEADER)
     for row in rows:
         print(row.line())

@@ -60,3 +60,27 @@ def tiny_model(tmp_path_factory) -> Path:
     if not (folder / "speech_tokenizer" / "preprocessor_config.json").exists():
         build_tiny_checkpoint(folder)
     return folder
+
+
+# ---- Qwen3-TTS: fixtures the test_qwen_* modules share --------------------------------------------------
+# (test modules do not import each other; torch is imported inside the fixtures, never by conftest itself)
+
+@pytest.fixture(scope="module")
+def qwen_one_thread():
+    """Tiny matrices: torch threads only add contention."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def qwen_engine(tiny_model, qwen_one_thread):
+    """The Qwen engine on the tiny checkpoint, plain path (CPU), loaded as a build loads it."""
+    from tiny_qwen import load_engine
+
+    engine = load_engine(tiny_model)
+    yield engine
+    engine.close()

@@ -8,7 +8,9 @@ import re
 
 import pytest
 
-from sites import probe_duration, widget_of
+from bs4 import BeautifulSoup
+
+from nikola_tts.audio.mp3 import probe_duration
 
 if any(importlib.util.find_spec(name) is None for name in ("torch", "transformers", "qwen_tts")):
     pytest.skip("torch, transformers and qwen-tts are needed for the Qwen3-TTS builds", allow_module_level=True)
@@ -26,7 +28,7 @@ def test_build_narrates_with_qwen_and_a_rebuild_imports_no_torch(site, tiny_mode
     assert "Qwen3-TTS: loaded tiny-qwen3-tts#" in log and "Qwen3-TTS: warmed up in" in log
     assert "with Qwen3-TTS tiny-qwen3-tts#" in log and "on cpu, float32 (CPU), sdpa attention" in log
     assert probe_duration(site.output("ferry_tts.mp3")) > 5  # three segments, each cut at its limit
-    assert widget_of(site.html("posts/ferry/index.html")) is not None
+    assert BeautifulSoup(site.html("posts/ferry/index.html"), "html.parser").select_one("div.audio-widget")
 
     proc = site.build(python_flags=("-X", "importtime"), env_extra=ONE_THREAD)
     imported = set(re.findall(r"import time:\s*\d+ \|\s*\d+ \|\s*(\S+)", proc.stderr))
@@ -51,11 +53,14 @@ def test_offline_without_the_model_is_a_one_line_error(site, tmp_path):
     assert not site.output("ferry_tts.mp3").exists()
 
 
-def test_tts_fast_true_narrates_through_the_fast_paths_slots_on_cpu(site, tiny_model):
+def test_tts_fast_true_narrates_through_the_fast_paths_slots_on_cpu_without_transformers(site, tiny_model):
     site.set_conf(f'TTS_ENGINE = "qwen"\nTTS_MODEL = {str(tiny_model)!r}\nTTS_VOICE = None\nTTS_FAST = True\n')
     site.write_post("ferry.md", "Ferry", "It leaves at dawn.\n\nGulls sleep.")
-    proc = site.build(env_extra=ONE_THREAD)
+    proc = site.build(python_flags=("-X", "importtime"), env_extra=ONE_THREAD)
     log = proc.stdout + proc.stderr
     assert "fast path without CUDA graphs on this device (TTS_FAST = True)" in log
-    assert "on cpu, float32 (CPU), sdpa attention, fast path" in log
+    assert "on cpu, float32 (CPU), fast path" in log
     assert probe_duration(site.output("ferry_tts.mp3")) > 5
+    imported = set(re.findall(r"import time:\s*\d+ \|\s*\d+ \|\s*(\S+)", proc.stderr))
+    assert "nikola_tts.engines.qwen.fast.speech" in imported  # the fast path's own speech decoder spoke ...
+    assert not {m for m in imported if m.split(".")[0] in ("transformers", "qwen_tts")}  # ... without upstream's

@@ -5,8 +5,6 @@ on its own, so every segment runs to the frame limit it is given."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-
 import pytest
 
 from conftest import import_qwen_tts_or_skip
@@ -18,8 +16,9 @@ import torch  # noqa: E402
 from nikola_tts.audio.pcm import Audio  # noqa: E402
 from nikola_tts.engines import EngineOptions, Request, create_engine  # noqa: E402
 from nikola_tts.engines.qwen import generate as generation  # noqa: E402
-from nikola_tts.engines.qwen.generate import Item  # noqa: E402
+from nikola_tts.engines.qwen.segments import Item  # noqa: E402
 from nikola_tts.errors import SynthesisError, TTSError  # noqa: E402
+from tiny_qwen import load_engine  # noqa: E402
 
 
 TEXTS = [
@@ -32,32 +31,17 @@ LIMITS = [18, 6, 14, 10]
 
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny matrices: threads only add contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def loaded(model: Path, **extra):
-    extra.setdefault("warmup", False)
-    engine = create_engine("qwen", EngineOptions(model=str(model), extra=extra))
-    engine.load()
-    return engine
+pytestmark = pytest.mark.usefixtures("qwen_one_thread")
 
 
 @pytest.fixture(scope="module")
-def engine(tiny_model):
-    engine = loaded(tiny_model)
-    yield engine
-    engine.close()
+def engine(qwen_engine):
+    return qwen_engine
 
 
 @pytest.fixture(scope="module")
 def greedy(tiny_model):
-    engine = loaded(tiny_model, do_sample=False, subtalker_dosample=False)
+    engine = load_engine(tiny_model, do_sample=False, subtalker_dosample=False)
     yield engine
     engine.close()
 
@@ -81,7 +65,7 @@ def test_loads_from_a_folder_and_speaks_24khz_int16(tiny_model, caplog):
         results = dict(engine.synthesize([Request("Good morning, harbour.", "Eric", "en"), Request("Hi.", "Eric", "en")]))
     finally:
         engine.close()
-    assert engine._tts is None and engine._speaker is None
+    assert engine._speaker is None and engine._plain is None
     assert sorted(results) == [0, 1]
     for audio in results.values():
         assert isinstance(audio, Audio) and audio.sample_rate == 24000
@@ -113,7 +97,7 @@ def test_a_segments_audio_does_not_depend_on_its_batch(engine):
 
 
 def test_the_seed_decides_the_sampling(tiny_model, engine):
-    other = loaded(tiny_model, seed=7)
+    other = load_engine(tiny_model, seed=7)
     try:
         first = engine._speaker.generate_codes(items(TEXTS[:1]), [12])[0].frames
         again = engine._speaker.generate_codes(items(TEXTS[:1]), [12])[0].frames
@@ -125,7 +109,7 @@ def test_the_seed_decides_the_sampling(tiny_model, engine):
 
 
 def test_an_instruction_changes_the_prompt(tiny_model, engine):
-    styled = loaded(tiny_model, instruct="Read it slowly, like a bedtime story.")
+    styled = load_engine(tiny_model, instruct="Read it slowly, like a bedtime story.")
     try:
         plain = engine._speaker.generate_codes(items(TEXTS[:1]), [8])[0].frames
         assert not torch.equal(plain, styled._speaker.generate_codes(items(TEXTS[:1]), [8])[0].frames)
@@ -135,7 +119,7 @@ def test_an_instruction_changes_the_prompt(tiny_model, engine):
 
 def test_a_segments_own_instruction_is_the_one_it_is_spoken_with(tiny_model, engine):
     instruction = "Read it slowly, like a bedtime story."
-    styled = loaded(tiny_model, instruct=instruction)
+    styled = load_engine(tiny_model, instruct=instruction)
     try:
         mixed = engine._speaker.generate_codes([Item(TEXTS[0], "eric", "English", instruction),
                                                 Item(TEXTS[2], "eric", "English")], [8, 8])
@@ -259,7 +243,7 @@ def test_a_model_of_another_kind_is_refused(tiny_model, tmp_path):
 
 def test_per_segment_sampling_draws_from_the_softmax():
     """argmax(logits / T + Gumbel noise) is a draw from softmax(logits / T), top-k respected."""
-    from nikola_tts.engines.qwen.sampling import SeededSampler
+    from nikola_tts.engines.qwen.generate import SeededSampler
 
     rows = 40000
     logits = torch.tensor([[2.0, 1.0, 0.5, 0.0, -1.0]]).repeat(rows, 1)
@@ -281,10 +265,10 @@ def test_per_segment_sampling_draws_from_the_softmax():
 
 
 def test_a_16_bit_model_keeps_its_speech_decoder_in_float32(tiny_model):
-    engine = loaded(tiny_model, dtype="bfloat16")
+    engine = load_engine(tiny_model, dtype="bfloat16")
     try:
-        assert engine._tts.model.talker.dtype == torch.bfloat16
-        assert next(engine._tts.model.speech_tokenizer.model.parameters()).dtype == torch.float32
+        assert engine._speaker.tts.model.talker.dtype == torch.bfloat16
+        assert next(engine._speaker.tts.model.speech_tokenizer.model.parameters()).dtype == torch.float32
         assert "bfloat16 (as configured)" in engine.describe()
         (index, audio), = engine.synthesize([Request("Hi.", "Eric", "en")])
         assert isinstance(audio, Audio) and audio.seconds > 0

@@ -1,10 +1,16 @@
-"""The fast path's logic (nikola_tts/engines/qwen/fast) on the tiny random checkpoint, on CPU.
+"""The fast path (nikola_tts/engines/qwen/fast) on the tiny random checkpoint, on CPU.
 
-On CUDA the same frame step is captured in CUDA graphs; here it runs as it is, which is what
-lets these tests hold it to upstream qwen_tts generation code for code.
+The fast path loads the checkpoint with its own code (no transformers, no qwen_tts); the plain
+path loads it with upstream's. On CUDA the same frame step is captured in CUDA graphs; here it
+runs as it is, which is what lets these tests hold it to upstream qwen_tts generation code for
+code, and its speech decoder to upstream's sample for sample.
 """
 
 from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -14,11 +20,15 @@ import_qwen_tts_or_skip()
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from nikola_tts.engines import Request  # noqa: E402
 from nikola_tts.engines.qwen.fast import fast_path_decision, parse_fast  # noqa: E402
+from nikola_tts.engines.qwen.fast.model import load_model  # noqa: E402
 from nikola_tts.engines.qwen.fast.speaker import FastSpeaker  # noqa: E402
-from nikola_tts.engines.qwen.generate import Item  # noqa: E402
+from nikola_tts.engines.qwen.segments import Item  # noqa: E402
 from nikola_tts.errors import TTSError  # noqa: E402
-from test_qwen_engine import engine, loaded, one_thread  # noqa: E402,F401 (shared fixtures: one thread, a loaded engine)
+from tiny_qwen import load_engine  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("qwen_one_thread")
 
 TEXTS = [
     "The ferry leaves at dawn, when the harbour is still grey.",
@@ -29,6 +39,17 @@ TEXTS = [
 ]
 LIMITS = [18, 6, 14, 10, 12]
 GREEDY = dict(do_sample=False, subtalker_dosample=False)
+
+
+@pytest.fixture(scope="module")
+def engine(qwen_engine):
+    return qwen_engine
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model):
+    """The checkpoint as the fast path loads it (CPU, float32)."""
+    return load_model(tiny_model, "cpu", torch.float32)
 
 
 def items(texts=TEXTS):
@@ -50,95 +71,312 @@ def within_one_step(a, b) -> bool:
     return len(ours) == len(theirs) and np.abs(ours - theirs).max() <= 1
 
 
-def test_greedy_codes_equal_upstream_generation_of_each_segment_alone(engine):
-    fast = FastSpeaker(engine._tts, sampling=GREEDY)
+# -- loading without transformers -------------------------------------------------------------------------
+def test_the_text_tokenizer_gives_upstreams_ids_from_either_tokenizer_file_layout(engine, model, tiny_model, tmp_path):
+    from nikola_tts.engines.qwen.fast.text import TextTokenizer
+
+    slow_files_only = tmp_path / "vocab-and-merges"
+    shutil.copytree(tiny_model, slow_files_only)
+    (slow_files_only / "tokenizer.json").unlink()
+    rebuilt = TextTokenizer.from_folder(slow_files_only)
+    tts = engine._speaker.tts
+    for text in TEXTS + ["Numbers: 1,234.5 and naïve café — “quotes”.\nA second line."]:
+        expected = tts._tokenize_texts([tts._build_assistant_text(text)])[0][0].tolist()
+        assert model.tokenizer.assistant(text) == expected
+        assert rebuilt.assistant(text) == expected
+    instruction = tts._tokenize_texts([tts._build_instruct_text("Read calmly.")])[0][0].tolist()
+    assert model.tokenizer.instruction("Read calmly.") == instruction
+
+
+def test_our_speech_decoder_gives_upstreams_samples(engine, model):
+    """Upstream's padded batch, 300-frame chunks with 25 frames of context, the 72-position attention window."""
+    torch.manual_seed(5)
+    codes = [torch.randint(0, 2048, (n, 16)) for n in (640, 80, 7)]
+    ours = model.speech.decode(codes)
+    theirs, _ = engine._speaker.tts.model.speech_tokenizer.decode([{"audio_codes": c} for c in codes])
+    for a, b, c in zip(ours, theirs, codes):
+        assert a.shape == (c.shape[0] * 1920,) and np.array_equal(a, b)
+
+
+def test_the_fast_path_imports_neither_transformers_nor_qwen_tts(tiny_model):
+    script = (
+        "import sys, torch\n"
+        "from nikola_tts.engines.qwen.fast.model import load_model\n"
+        "from nikola_tts.engines.qwen.fast.speaker import FastSpeaker\n"
+        "from nikola_tts.engines.qwen.segments import Item\n"
+        "torch.set_num_threads(1)\n"
+        f"speaker = FastSpeaker(load_model({str(tiny_model)!r}, 'cpu', torch.float32))\n"
+        "(index, audio), = speaker.speak([Item('Hello there.', 'eric', 'English')], 4, [5])\n"
+        "assert audio.seconds == 5 / 12.5, audio\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'transformers', 'qwen_tts', 'librosa'}))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_checkpoint_of_another_kind_is_refused_before_any_tensor_is_read(tiny_model, tmp_path):
+    import json
+
+    other = tmp_path / "base-model"
+    shutil.copytree(tiny_model, other)
+    config = json.loads((other / "config.json").read_text())
+    config["tts_model_type"] = "base"
+    (other / "config.json").write_text(json.dumps(config))
+    with pytest.raises(TTSError, match="this engine speaks with the 12 Hz CustomVoice models"):
+        load_model(other, "cpu", torch.float32)
+
+
+# -- the same codes as upstream -----------------------------------------------------------------------------
+def test_greedy_codes_equal_upstream_generation_of_each_segment_alone_in_float32(engine, model):
+    """float32 is what cards without bfloat16 (P40, T4, V100) run: there the two paths agree code for code."""
+    fast = FastSpeaker(model, sampling=GREEDY)
     for text, limit in zip(TEXTS, LIMITS):
-        expected, _ = upstream_greedy(engine._tts, text, limit, fast.sampling["repetition_penalty"])
-        ours = fast.generate_fast_codes(items([text]), [limit])[0]
+        expected, _ = upstream_greedy(engine._speaker.tts, text, limit, fast.sampling["repetition_penalty"])
+        ours = fast.generate_codes(items([text]), [limit])[0]
         assert ours.shape == (limit, 16)
         assert torch.equal(ours, expected)
 
 
 @pytest.mark.parametrize("sampling", [GREEDY, {}], ids=["greedy", "sampled"])
-def test_segments_streaming_through_two_slots_get_the_codes_they_get_alone(engine, sampling):
-    fast = FastSpeaker(engine._tts, sampling=sampling)
-    alone = [fast.generate_fast_codes(items([t]), [n], max_batch=1)[0] for t, n in zip(TEXTS, LIMITS)]
-    streamed = fast.generate_fast_codes(items(), LIMITS, max_batch=2)  # refills, then packs the tail
+def test_segments_streaming_through_two_slots_get_the_codes_they_get_alone(model, sampling):
+    fast = FastSpeaker(model, sampling=sampling)
+    alone = [fast.generate_codes(items([t]), [n], max_batch=1)[0] for t, n in zip(TEXTS, LIMITS)]
+    streamed = fast.generate_codes(items(), LIMITS, max_batch=2)  # refills, then packs the tail
     assert fast.slot_count == 2
     for one, many in zip(alone, streamed):
         assert torch.equal(one, many)
 
 
-def test_a_segments_own_instruction_reaches_the_fast_paths_prompt(engine):
+def test_a_segments_own_instruction_reaches_the_fast_paths_prompt(model):
     instruction = "Whisper it."
-    fast = FastSpeaker(engine._tts, sampling=GREEDY)
-    styled = FastSpeaker(engine._tts, sampling=GREEDY, instruct=instruction)
-    mixed = fast.generate_fast_codes([Item(TEXTS[0], "eric", "English", instruction), Item(TEXTS[2], "eric", "English")],
-                                     [8, 8])
-    assert torch.equal(mixed[0], styled.generate_fast_codes(items(TEXTS[:1]), [8])[0])
-    assert torch.equal(mixed[1], fast.generate_fast_codes(items(TEXTS[2:3]), [8])[0])
-    assert not torch.equal(mixed[0], fast.generate_fast_codes(items(TEXTS[:1]), [8])[0])
+    fast = FastSpeaker(model, sampling=GREEDY)
+    styled = FastSpeaker(model, sampling=GREEDY, instruct=instruction)
+    mixed = fast.generate_codes([Item(TEXTS[0], "eric", "English", instruction), Item(TEXTS[2], "eric", "English")],
+                                [8, 8])
+    assert torch.equal(mixed[0], styled.generate_codes(items(TEXTS[:1]), [8])[0])
+    assert torch.equal(mixed[1], fast.generate_codes(items(TEXTS[2:3]), [8])[0])
+    assert not torch.equal(mixed[0], fast.generate_codes(items(TEXTS[:1]), [8])[0])
 
 
-def test_sampled_codes_equal_the_plain_batched_paths(engine):
+def test_sampled_codes_equal_the_plain_batched_paths(engine, model):
     """Same seeded per-segment sampling: switching TTS_FAST does not change what a segment says."""
-    fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)
+    fast = FastSpeaker(model, seed=engine.seed, sampling=engine.sampling)
     plain = engine._speaker.generate_codes(items(), LIMITS)
-    ours = fast.generate_fast_codes(items(), LIMITS, max_batch=3)
+    ours = fast.generate_codes(items(), LIMITS, max_batch=3)
     for expected, got in zip(plain, ours):
         assert torch.equal(expected.frames, got)
 
 
 def test_a_segment_ends_where_the_model_says_stop_as_upstream_does(tiny_model):
-    engine = loaded(tiny_model, **GREEDY)
-    tts, text = engine._tts, TEXTS[0]
+    engine = load_engine(tiny_model, **GREEDY)
+    model = load_model(tiny_model, "cpu", torch.float32)
+    tts, text = engine._speaker.tts, TEXTS[0]
     penalty = engine._speaker.sampling["repetition_penalty"]
     _, hiddens = upstream_greedy(tts, text, 8, penalty)
     eos = tts.model.config.talker_config.codec_eos_token_id
     with torch.no_grad():  # make "stop" the talker's clear choice at its third step (EOS is held back before)
         h = hiddens[2].float()
-        tts.model.talker.codec_head.weight[eos] = (50 * h / h.dot(h)).to(tts.model.talker.codec_head.weight.dtype)
+        row = (50 * h / h.dot(h)).to(tts.model.talker.codec_head.weight.dtype)
+        tts.model.talker.codec_head.weight[eos] = row
+        model.weights.codec_head[eos] = row
     expected, _ = upstream_greedy(tts, text, 8, penalty)
-    fast = FastSpeaker(tts, sampling=GREEDY)
-    ours = fast.generate_fast_codes(items([text]), [8])[0]
+    ours = FastSpeaker(model, sampling=GREEDY).generate_codes(items([text]), [8])[0]
     assert expected.shape[0] == 2
     assert torch.equal(ours, expected)
     engine.close()
 
 
-def test_the_fast_path_speaks_audio_like_the_plain_path(engine):
-    fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)
+def test_the_fast_path_speaks_the_plain_paths_audio(engine, model):
+    fast = FastSpeaker(model, seed=engine.seed, sampling=engine.sampling)
     ours = dict(fast.speak(items(), 2, LIMITS))
     plain = dict(engine._speaker.speak(items(), 5, LIMITS))
     assert sorted(ours) == list(range(len(TEXTS)))
     for index, audio in ours.items():
         assert audio.sample_rate == 24000
-        assert audio.samples == plain[index].samples
+        assert within_one_step(audio, plain[index])
 
 
-def test_slots_capped_by_memory_are_reused_by_the_next_run_instead_of_set_up_again(engine):
+def test_streamed_decoding_hands_over_chunks_as_they_appear_with_upstreams_samples(engine, model, monkeypatch):
+    from nikola_tts.engines.qwen.fast.decode import Decoder
+    from nikola_tts.engines.qwen.segments import to_audio
+
+    fast = FastSpeaker(model, sampling=GREEDY, stream_decode=True)
+    handed_over_at = []  # the segment's frame count whenever a chunk went to the decoder before it finished
+    stream = Decoder.stream
+
+    def spy(self, seq, codes):
+        before = seq.chunks_sent
+        stream(self, seq, codes)
+        handed_over_at.extend([seq.frames] * (seq.chunks_sent - before))
+
+    monkeypatch.setattr(Decoder, "stream", spy)
+    (index, audio), = fast.speak(items(TEXTS[:1]), 1, [610])
+    assert len(handed_over_at) == 2 and max(handed_over_at) < 610  # chunks 0 and 1, while it was generated
+    codes = fast.generate_codes(items(TEXTS[:1]), [610])[0]
+    expected = to_audio(engine._speaker.decode([codes])[0], 24000)  # upstream's decode of the whole segment
+    assert audio.seconds == 610 / 12.5 and within_one_step(audio, expected)
+
+
+# -- the engine loop ----------------------------------------------------------------------------------------
+def test_the_scheduler_refills_in_groups_then_packs_the_tail_for_smaller_graphs():
+    from nikola_tts.engines.qwen.fast.scheduler import Scheduler
+    from nikola_tts.engines.qwen.fast.sequence import Sequence, Status
+
+    sequences = [Sequence(i, None, limit, key=i) for i, limit in enumerate([30, 20, 12, 9, 5])]
+    scheduler = Scheduler(slots=4, sizes=[1, 2, 4], check_every=8)
+    scheduler.add(sequences)
+    plan = scheduler.schedule()
+    assert [[s.index for s in group] for group in plan.prefills] == [[0, 1, 2, 3]]  # longest first
+    assert (plan.size, plan.frames, plan.moves) == (4, 8, ())
+    # after 8 frames slot 2 stopped (EOS) and slot 3 is at its limit of 9? not yet: 8 frames
+    assert scheduler.postprocess(plan, [True, True, False, True], [8, 8, 8, 8]) == [sequences[2]]
+    assert sequences[2].status is Status.FINISHED and not sequences[2].hit_limit
+    plan = scheduler.schedule()  # one free slot is a full refill group for 4 slots: the last segment goes in
+    assert [[s.index for s in group] for group in plan.prefills] == [[4]] and sequences[4].slot == 2
+    assert plan.frames == 1  # slot 3 reaches its limit of 9 after one more frame: look then
+    done = scheduler.postprocess(plan, [True, True, True, False], [9, 9, 1, 9])
+    assert done == [sequences[3]] and sequences[3].hit_limit
+    plan = scheduler.schedule()  # queue empty, 3 live in slots 0-2: nothing to pack below size 4
+    assert plan.prefills == () and plan.moves == () and plan.size == 4
+    assert scheduler.postprocess(plan, [True, False, True, False], [13, 13, 5, 9]) == [sequences[1]]
+    plan = scheduler.schedule()  # 2 live (slots 0 and 2): slot 2 moves to 1, the 2-slot graph steps them
+    assert plan.moves == ((2, 1),) and plan.size == 2 and sequences[4].slot == 1
+    scheduler.postprocess(plan, [False, False], [30, 5])
+    assert scheduler.is_finished()
+
+
+def test_an_eager_warm_up_frame_between_live_frames_changes_no_code(model, monkeypatch):
+    """graphs.py runs one eager frame before capturing a size, possibly while slots are live: with the
+    slots' state saved and restored around it, every segment still gets its own codes."""
+    from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
+
+    fast = FastSpeaker(model, sampling={})
+    expected = fast.generate_codes(items(), LIMITS, max_batch=3)
+    replay = FrameGraphs.run
+
+    def with_warm_up(self, b):
+        saved = self.stepper.s.snapshot(b)
+        self.stepper.frame(b)
+        self.stepper.s.restore(saved, b)
+        replay(self, b)
+
+    monkeypatch.setattr(FrameGraphs, "run", with_warm_up)
+    again = FastSpeaker(model, sampling={}).generate_codes(items(), LIMITS, max_batch=3)
+    assert all(torch.equal(a, b) for a, b in zip(expected, again))
+
+
+def test_slots_capped_by_memory_are_reused_by_the_next_run_instead_of_set_up_again(model):
     from nikola_tts.engines.qwen import batching
 
     many = items(TEXTS * 2)  # more segments than memory allows slots for (CPU: batching.CPU_BATCH)
-    fast = FastSpeaker(engine._tts, sampling=GREEDY)
+    fast = FastSpeaker(model, sampling=GREEDY)
     fast.prepare(many, len(many), LIMITS * 2)
     setup = fast._setup
     assert fast.slot_count == batching.CPU_BATCH < len(many)
-    fast.generate_fast_codes(many, LIMITS * 2)
+    fast.generate_codes(many, LIMITS * 2)
     assert fast._setup is setup
-    fast.generate_fast_codes(many, [n + 200 for n in LIMITS * 2])  # longer caches: a new setup
+    fast.generate_codes(many, [n + 200 for n in LIMITS * 2])  # longer caches: a new setup
     assert fast._setup is not setup and fast.slot_count == batching.CPU_BATCH
 
 
-def test_the_fused_decoder_activation_is_torchs_arithmetic_in_torchs_order(engine):
+def test_a_primed_speaker_narrates_any_paragraph_in_the_setup_it_made_ahead(model):
+    """What a warm process does once after loading: later runs that fit set up (and capture) nothing."""
+    fast = FastSpeaker(model, sampling=GREEDY)
+    fast.prime(4, max_chars=600)
+    setup = fast._setup
+    assert fast.slot_count == 4 and setup[0].max_frames == 1288  # frame_limit(600): 3 s + 2.5 x 40 s
+    fresh = FastSpeaker(model, sampling=GREEDY).generate_codes(items(), LIMITS, max_batch=4)
+    primed = fast.generate_codes(items(), LIMITS, max_batch=4)
+    assert fast._setup is setup
+    assert all(torch.equal(a, b) for a, b in zip(fresh, primed))
+
+
+def test_running_out_of_memory_at_setup_halves_the_slots_and_loses_nothing(engine, model, monkeypatch, caplog):
+    """A card with room for two slots, where the estimate said five: setup shrinks and goes on."""
+    from nikola_tts.engines.qwen.fast import speaker as speaker_module
+
+    class TwoSlotCard(speaker_module.Slots):
+        def __init__(self, weights, count, *args):
+            if count > 2:
+                raise torch.OutOfMemoryError(f"CUDA out of memory. Tried to allocate caches for {count} slots")
+            super().__init__(weights, count, *args)
+
+    monkeypatch.setattr(speaker_module, "Slots", TwoSlotCard)
+    alone = dict(FastSpeaker(model, seed=engine.seed, sampling=engine.sampling).speak(items(), 1, LIMITS))
+    fast = FastSpeaker(model, seed=engine.seed, sampling=engine.sampling)
+    with caplog.at_level("WARNING", logger="tts"):
+        ours = dict(fast.speak(items(), 5, LIMITS))
+    assert fast.slot_count == 2
+    assert "out of memory on cpu; going on with 2 slots" in caplog.text
+    assert sorted(ours) == list(range(len(TEXTS)))
+    assert all(within_one_step(ours[i], alone[i]) for i in ours)
+
+
+def test_a_failure_mid_run_hands_the_unfinished_segments_to_the_plain_path(engine, tiny_model, monkeypatch, caplog):
+    """The engine that chose the fast path narrates what it could not finish with upstream's plain path."""
+    from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
+
+    fast_engine = load_engine(tiny_model, fast=True)
+    assert fast_engine.fast and fast_engine._plain is None  # upstream's model is not even loaded ...
+    replay = FrameGraphs.run
+    calls = []
+
+    def failing_after_a_while(self, b):
+        calls.append(b)
+        if len(calls) > 60:  # past the first finished segment: "Hello." may speak for 50 frames
+            raise RuntimeError("CUDA error: an illegal memory access was encountered")
+        replay(self, b)
+
+    monkeypatch.setattr(FrameGraphs, "run", failing_after_a_while)
+    requests = [Request(t, "eric", "en") for t in TEXTS]
+    plain = dict(engine.synthesize(requests))
+    try:
+        with caplog.at_level("WARNING", logger="tts"):
+            ours = list(fast_engine.synthesize(requests))
+        assert fast_engine._plain is not None  # ... until the fast path needs it
+    finally:
+        fast_engine.close()
+    assert sorted(i for i, _ in ours) == list(range(len(TEXTS)))  # every segment exactly once
+    assert all(within_one_step(audio, plain[i]) for i, audio in ours)
+    warning = next(r.getMessage() for r in caplog.records if "fast path failed" in r.getMessage())
+    assert "illegal memory access" in warning
+    left = int(warning.split("narrating the ")[1].split()[0])
+    assert 0 < left < len(TEXTS)  # what had been generated was kept (and decoded), the rest went to the plain path
+
+
+def test_a_preloaded_engine_loads_in_the_background_and_speaks_as_one_loaded_at_once(engine, tiny_model):
+    from nikola_tts.engines import EngineOptions, create_engine
+
+    preloaded = create_engine("qwen", EngineOptions(model=str(tiny_model), extra={"fast": True}))
+    preloaded.preload()
+    assert preloaded._loading is not None and preloaded._loading._thread is not None
+    preloaded.load()
+    try:
+        (index, audio), = preloaded.synthesize([Request(TEXTS[0], "eric", "en")])
+    finally:
+        preloaded.close()
+    (index, plain), = engine.synthesize([Request(TEXTS[0], "eric", "en")])
+    assert within_one_step(audio, plain)
+
+
+def test_a_preload_that_failed_fails_the_load_with_its_own_message(tmp_path):
+    from nikola_tts.engines import EngineOptions, create_engine
+
+    broken = create_engine("qwen", EngineOptions(model=str(tmp_path / "no-model-here"), extra={"fast": True}))
+    broken.preload()
+    with pytest.raises(TTSError, match="which is neither a folder on this machine nor a model id"):
+        broken.load()
+
+
+# -- the speech decoder's fused activations -----------------------------------------------------------------
+def test_the_fused_decoder_activation_is_torchs_arithmetic_in_torchs_order(model):
     """snake.py's kernel computes x + inv_beta * (s * s), s = sin(x * alpha), from snake.constants:
-    the same float32 result as upstream SnakeBeta.forward, bit for bit (the kernel runs on CUDA only)."""
+    the same float32 result as SnakeBeta.forward, bit for bit (the kernel runs on CUDA only)."""
     import copy
 
     from nikola_tts.engines.qwen.fast import snake
 
-    speech = engine._tts.model.speech_tokenizer.model
-    found = snake.activations(speech)
+    found = snake.activations(model.speech)
     assert len(found) >= 2  # the tiny decoder has them too: one per residual unit and block, and the last
     module = copy.deepcopy(found[0])
     with torch.no_grad():
@@ -149,15 +387,15 @@ def test_the_fused_decoder_activation_is_torchs_arithmetic_in_torchs_order(engin
     for sample in (x, x[..., 7:-5]):
         s = torch.sin(sample * alpha[None, :, None])
         assert torch.equal(sample + inv_beta[None, :, None] * (s * s), type(module).forward(module, sample))
-    assert snake.fuse(speech) == 0 and "forward" not in vars(found[0])  # off CUDA nothing is swapped
+    assert snake.fuse(model.speech) == 0 and "forward" not in vars(found[0])  # off CUDA nothing is swapped
 
 
-def test_a_fused_activation_that_fails_sends_every_activation_back_to_torch(engine, caplog):
+def test_a_fused_activation_that_fails_sends_every_activation_back_to_torch(model, caplog):
     import copy
 
     from nikola_tts.engines.qwen.fast import snake
 
-    first, second = (copy.deepcopy(m) for m in snake.activations(engine._tts.model.speech_tokenizer.model)[:2])
+    first, second = (copy.deepcopy(m) for m in snake.activations(model.speech)[:2])
     launched = []
 
     def failing(x, alpha, inv_beta):
@@ -177,52 +415,7 @@ def test_a_fused_activation_that_fails_sends_every_activation_back_to_torch(engi
     assert torch.equal(fine(x2), type(second).forward(second, x2)) and launched == []  # and so do the others
 
 
-def test_running_out_of_memory_at_setup_halves_the_slots_and_loses_nothing(engine, monkeypatch, caplog):
-    """A card with room for two slots, where the estimate said five: setup shrinks and goes on."""
-    from nikola_tts.engines.qwen.fast import speaker as speaker_module
-
-    class TwoSlotCard(speaker_module.Slots):
-        def __init__(self, weights, count, *args):
-            if count > 2:
-                raise torch.OutOfMemoryError(f"CUDA out of memory. Tried to allocate caches for {count} slots")
-            super().__init__(weights, count, *args)
-
-    monkeypatch.setattr(speaker_module, "Slots", TwoSlotCard)
-    plain = dict(engine._speaker.speak(items(), 5, LIMITS))
-    fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)
-    with caplog.at_level("WARNING", logger="tts"):
-        ours = dict(fast.speak(items(), 5, LIMITS))
-    assert fast.slot_count == 2
-    assert "out of memory on cpu; going on with 2 slots" in caplog.text
-    assert sorted(ours) == list(range(len(TEXTS)))
-    assert all(ours[i].samples == plain[i].samples for i in ours)
-
-
-def test_a_failure_mid_run_hands_the_unfinished_segments_to_the_plain_path(engine, monkeypatch, caplog):
-    from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
-
-    replay = FrameGraphs.run
-    calls = []
-
-    def failing_after_a_while(self, b):
-        calls.append(b)
-        if len(calls) > 12:  # past the first finished segments: "Hello." needs 6 frames
-            raise RuntimeError("CUDA error: an illegal memory access was encountered")
-        replay(self, b)
-
-    monkeypatch.setattr(FrameGraphs, "run", failing_after_a_while)
-    plain = dict(engine._speaker.speak(items(), 5, LIMITS))
-    fast = FastSpeaker(engine._tts, seed=engine.seed, sampling=engine.sampling)
-    with caplog.at_level("WARNING", logger="tts"):
-        ours = list(fast.speak(items(), 5, LIMITS))
-    assert sorted(i for i, _ in ours) == list(range(len(TEXTS)))  # every segment exactly once
-    assert all(within_one_step(audio, plain[i]) for i, audio in ours)
-    warning = next(r.getMessage() for r in caplog.records if "fast path failed" in r.getMessage())
-    assert "illegal memory access" in warning
-    left = int(warning.split("narrating the ")[1].split()[0])
-    assert 0 < left < len(TEXTS)  # what had been generated was kept (and decoded), the rest went to the plain path
-
-
+# -- choices --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value,expected", [
     ("auto", "auto"), (None, "auto"), (True, True), (False, False), ("yes", True), ("off", False), ("0", False)])
 def test_tts_fast_accepts_auto_true_and_false(value, expected):
@@ -248,9 +441,12 @@ def test_the_fast_path_is_for_nvidia_gpus_unless_asked_for(option, device, rocm,
     assert use is fast and words in why
 
 
+# -- several GPUs -----------------------------------------------------------------------------------------------
 def test_segments_are_shared_between_gpus_so_all_finish_together():
+    from nikola_tts.engines.qwen.fast.gpus import share_by_length
+
     costs = [500, 40, 300, 300, 120, 90, 260, 60, 200, 10]
-    shares = __import__("nikola_tts.engines.qwen.fast.gpus", fromlist=["share_by_length"]).share_by_length(costs, 3)
+    shares = share_by_length(costs, 3)
     assert sorted(i for share in shares for i in share) == list(range(len(costs)))
     totals = [sum(costs[i] for i in share) for share in shares]
     assert max(totals) - min(totals) <= max(costs[i] for share in shares for i in share[-1:])
@@ -270,20 +466,19 @@ def test_tts_device_auto_uses_every_gpu_on_the_fast_path(requested, count, fast,
     assert worker_devices(requested, count, fast) == expected
 
 
-def test_a_worker_process_speaks_its_share_as_this_process_would(engine, tiny_model):
+def test_a_worker_process_speaks_its_share_as_this_process_would(engine, model, tiny_model):
     """The multi-GPU plumbing, with one CPU worker standing in for a second GPU."""
     import functools
 
-    from nikola_tts.engines.qwen import loader
     from nikola_tts.engines.qwen.fast.gpus import GpuPool
+    from nikola_tts.engines.qwen.fast.model import load_on_device
 
     options = dict(seed=engine.seed, sampling=engine.sampling)
-    alone = dict(FastSpeaker(engine._tts, **options).speak(items(), 2, LIMITS))
-    factory = functools.partial(loader.load_on_device, str(tiny_model), engine._placement)
-    pool = GpuPool(factory, ["cpu"], options)
+    alone = dict(FastSpeaker(model, **options).speak(items(), 2, LIMITS))
+    pool = GpuPool(functools.partial(load_on_device, str(tiny_model), "float32"), ["cpu"], options)
     try:
         assert pool.wait_ready() == ["cpu"]
-        shared = dict(pool.speak(FastSpeaker(engine._tts, **options), items(), 2, LIMITS))
+        shared = dict(pool.speak(FastSpeaker(model, **options), items(), 2, LIMITS))
     finally:
         pool.close()
     assert sorted(shared) == list(range(len(TEXTS)))

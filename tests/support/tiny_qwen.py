@@ -150,6 +150,16 @@ def build_tiny_checkpoint(folder, seed: int = 0) -> Path:
     return folder
 
 
+def load_engine(folder, **extra):
+    """A loaded QwenEngine on the checkpoint in folder (no warm-up unless asked), as a build loads it."""
+    from nikola_tts.engines import EngineOptions, create_engine
+
+    extra.setdefault("warmup", False)
+    engine = create_engine("qwen", EngineOptions(model=str(folder), extra=extra))
+    engine.load()
+    return engine
+
+
 if __name__ == "__main__":
     import sys
 

@@ -1,9 +1,14 @@
 """Qwen3-TTS: natural local narration on CUDA (NVIDIA or ROCm), Apple MPS or CPU.
 
-The default model is Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice with the voice "Eric", run through
-the upstream `qwen-tts` package. This module stays light: creating the engine, naming
-identities and `unavailable_reason` import neither torch nor qwen_tts, so a build with nothing
-to narrate costs nothing. `load()` brings in the rest (device, loader, generate).
+The default model is Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice with the voice "Eric". This module
+chooses the path and stays light: creating the engine, naming identities and
+`unavailable_reason` import neither torch nor qwen_tts, so a build with nothing to narrate costs
+nothing. `load()` (or `preload()`, which starts the same in a background thread) brings in the
+rest: on NVIDIA GPUs the fast path (fast/), which reads the checkpoint itself and never imports
+transformers or qwen_tts; elsewhere the plain batched path through upstream's `qwen-tts`
+(loader.py, generate.py), which is also where the fast path's unfinished segments go if it
+fails mid-run. With the "warm" option, a warm process (warm.py) keeps the model loaded between
+builds and this engine only talks to it.
 
 Engine options (TTS_ENGINE_OPTIONS, some also as their own settings):
   dtype      "auto" (default), "bfloat16", "float16", "float32"          (TTS_DTYPE)
@@ -13,7 +18,11 @@ Engine options (TTS_ENGINE_OPTIONS, some also as their own settings):
   fast       "auto" (default): the CUDA-graph fast path on NVIDIA GPUs, the plain batched
              path elsewhere; True: the fast path's slot scheduler on any device (graphs on
              NVIDIA only); False: always the plain path                   (TTS_FAST)
-  warmup     False skips the short warm-up generation after loading
+  warmup     False skips the short warm-up generation after loading (plain path)
+  warm       seconds a warm narration process keeps the model loaded after the last build
+             (default 0: none; warm.py)
+  fixed_cps  benchmarks only: every segment speaks exactly len(text) / fixed_cps seconds, EOS held
+             back (random weights never stop on their own; benchmarks/qwen_build.py)
   do_sample, temperature, top_k, top_p, repetition_penalty, subtalker_dosample,
   subtalker_temperature, subtalker_top_k, subtalker_top_p
              override the model's own sampling defaults (generation_config.json)
@@ -24,6 +33,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import time
+from dataclasses import dataclass
 
 from nikola_tts.engines.base import Engine
 from nikola_tts.engines.qwen import batching, source as sources
@@ -39,6 +49,7 @@ REQUIRED_MODULES = (("torch", "torch"), ("transformers", "transformers"), ("qwen
                     ("librosa", "librosa"), ("soundfile", "soundfile"), ("einops", "einops"),
                     ("huggingface_hub", "huggingface-hub"))
 STREAM_SIZE = 4096  # segments handed to the fast path at once
+PRIME_SLOTS = 64  # slots a warm process sets up ahead (a new post's paragraphs; more refill or set up anew)
 INSTALL_HINT = "see the Qwen3-TTS install steps in nikola-tts's README"
 
 
@@ -59,14 +70,25 @@ class QwenEngine(Engine):
         self.dtype_option = extra.get("dtype")
         self.attention_option = extra.get("attention")
         self.warmup = extra.get("warmup", True) is not False
+        warm = extra.get("warm") or 0
+        if isinstance(warm, bool) or not isinstance(warm, (int, float)) or warm < 0:
+            raise TTSError(f"TTS_ENGINE_OPTIONS['warm'] is {warm!r}: use the seconds a warm narration process "
+                           "stays up after the last build (e.g. 900), or 0 for none")
+        self.warm_seconds = float(warm)
+        self.fixed_cps = float(extra.get("fixed_cps") or 0)  # benchmarks: fixed segment lengths
+        self._warm = None  # warm.WarmClient: narrating through a warm process
         from nikola_tts.engines.qwen.fast import parse_fast
 
         self.fast_option = parse_fast(extra.get("fast", "auto"))
         self.fast = False
         self.sampling = _sampling_overrides(extra)
         self._model_name: str | None = None
-        self._tts = None
-        self._speaker = None
+        self._speaker = None  # the path's speaker: fast.speaker.FastSpeaker or generate.Speaker
+        self._plain = None  # generate.Speaker, once loaded (the plain path, or the fast path's fallback)
+        self._speaker_names: set = set()
+        self._loading = None  # _Background: the model's load, when preload() started it
+        self._folder = None
+        self._why = ""
         self._pool = None  # fast/gpus.GpuPool: workers on the other GPUs
         self._placement = None
         self._auto_batch: int | None = None
@@ -112,48 +134,108 @@ class QwenEngine(Engine):
         return "|".join(parts)
 
     # -- heavy: only when something is stale -------------------------------------------------
+    def preload(self) -> None:
+        """Start loading the model in a background thread; `load()` then waits for it. A build calls this as
+        soon as it knows something will be narrated, so the load overlaps Nikola's own work."""
+        if self._loading is None and self._speaker is None and self._warm is None:
+            self._loading = _Background(self._connect_or_load)
+
     def load(self):
         missing = [package for module, package in REQUIRED_MODULES if importlib.util.find_spec(module) is None]
         if missing:
             raise TTSError(f"TTS_ENGINE 'qwen' needs {', '.join(missing)} (not installed here): {INSTALL_HINT}, "
                            "or set TTS_ENGINE to another engine")
-        from nikola_tts.engines.qwen import device as devices, loader
-
-        model = sources.resolve(self.options.model)
-        folder = loader.local_folder(model)
-        facts = devices.gather_facts()
-        placement = devices.place(self.options.device, facts, self.dtype_option, self.attention_option)
-        from nikola_tts.engines.qwen.fast import fast_path_decision
-
-        self.fast, why = fast_path_decision(self.fast_option, placement.device_type, rocm=placement.rocm)
-        self._start_gpu_workers(folder, placement, facts)
+        loading, self._loading = self._loading or _Background(self._connect_or_load, now=True), None
+        loaded = loading.result()
+        if loaded is None:  # a warm process narrates
+            self._speaker_names = self._warm.speakers
+            return
+        placement = self._placement
         for warning in placement.warnings:
             log.warning(f"Qwen3-TTS: {warning}")
         if float(self.options.speed or 1.0) != 1.0:
             log.warning(f"Qwen3-TTS: TTS_SPEED = {self.options.speed} is ignored (the model has no speaking-rate "
                         "control); an instruction such as TTS_INSTRUCT = 'Speak a little faster.' changes the pace")
-        started = time.monotonic()
-        tts = loader.load_model(folder, placement)
-        log.info(f"Qwen3-TTS: loaded {self.model_name} in {time.monotonic() - started:.1f} s")
-
-        from nikola_tts.engines.qwen.generate import Speaker, auto_batch_size, release_memory
-
-        self._tts, self._placement = tts, placement
-        log.info(f"Qwen3-TTS: {why}")
+        log.info(f"Qwen3-TTS: loaded {self.model_name} in {loading.seconds:.1f} s ({loaded.how})")
+        log.info(f"Qwen3-TTS: {self._why}")
+        options = dict(seed=self.seed, instruct=self.instruct, sampling=self.sampling)
         if self.fast:
             from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
 
-            self._speaker = FastSpeaker(tts, seed=self.seed, instruct=self.instruct, sampling=self.sampling)
+            self._speaker = FastSpeaker(loaded.model, **options)
+            self._speaker_names = set(loaded.model.config.speakers)
+            model_size = loaded.model.config.model_size
         else:
-            self._speaker = Speaker(tts, seed=self.seed, instruct=self.instruct, sampling=self.sampling)
-        if self.instruct and tts.model.tts_model_size == "0b6":
+            from nikola_tts.engines.qwen.generate import Speaker
+
+            self._speaker = self._plain = Speaker(loaded.model, **options)
+            self._speaker_names = set(loaded.model.get_supported_speakers() or ())
+            model_size = loaded.model.model.tts_model_size
+        if self.instruct and model_size == "0b6":
             log.warning("Qwen3-TTS: the 0.6B CustomVoice model takes no instruction; TTS_INSTRUCT is ignored")
-        if self.warmup:
+        if self.warmup and not self.fast:  # the fast path warms up as it captures its first graph
             started = time.monotonic()
             self._warm_up()
             log.info(f"Qwen3-TTS: warmed up in {time.monotonic() - started:.1f} s")
+        from nikola_tts.engines.qwen.memory import release_memory
+
         release_memory(self._speaker.device)
-        self._auto_batch = auto_batch_size(tts, self.max_chars, len(self.instruct))
+        if not self.fast:
+            from nikola_tts.engines.qwen.generate import auto_batch_size
+
+            self._auto_batch = auto_batch_size(loaded.model, self.max_chars, len(self.instruct))
+
+    def _connect_or_load(self) -> "_Loaded | None":
+        """A warm process's connection (None), where TTS_ENGINE_OPTIONS['warm'] asks for one; else the model."""
+        if self.warm_seconds:
+            from nikola_tts.engines.qwen import warm
+
+            try:
+                self._warm = warm.connect(self.options, self.warm_seconds)
+                return None
+            except TTSError as exc:
+                log.warning(f"Qwen3-TTS: {exc}; loading the model in this build instead")
+        return self._load_model()
+
+    def _load_model(self) -> "_Loaded":
+        """The heavy part of load(), safe to run in a background thread: torch, the device, the weights."""
+        from nikola_tts.engines.qwen import device as devices, loader
+
+        started = time.perf_counter()
+        model = sources.resolve(self.options.model)
+        folder = self._folder = loader.local_folder(model)
+        facts = devices.gather_facts()
+        placement = self._placement = devices.place(self.options.device, facts, self.dtype_option,
+                                                    self.attention_option)
+        from nikola_tts.engines.qwen.fast import fast_path_decision
+
+        self.fast, self._why = fast_path_decision(self.fast_option, placement.device_type, rocm=placement.rocm)
+        ready = time.perf_counter() - started
+        self._start_gpu_workers(folder, placement, facts)
+        if self.fast:
+            from nikola_tts.engines.qwen.fast.model import load_model
+
+            fast = load_model(folder, placement.device, devices.torch_dtype(placement.dtype))
+            parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in fast.seconds.items())
+            return _Loaded(fast, f"torch and {placement.device} {ready:.1f} s, {parts}")
+        return _Loaded(loader.load_model(folder, placement), "qwen_tts")
+
+    def prime(self) -> float:
+        """Fast path: slots and every graph size for PRIME_SLOTS segments of up to max_chars, set up now (a warm
+        process, between builds); returns seconds. The plain path has nothing to prepare."""
+        if not self.fast or self._speaker is None:
+            return 0.0
+        return self._speaker.prime(min(PRIME_SLOTS, int(self.options.batch_size or PRIME_SLOTS)), self.max_chars)
+
+    def _plain_speaker(self):
+        """The plain batched path, for what the fast path could not finish (loads upstream's model now)."""
+        if self._plain is None:
+            from nikola_tts.engines.qwen import loader
+            from nikola_tts.engines.qwen.generate import Speaker
+
+            self._plain = Speaker(loader.load_model(self._folder, self._placement), seed=self.seed,
+                                  instruct=self.instruct, sampling=self.sampling)
+        return self._plain
 
     def _start_gpu_workers(self, folder, placement, facts) -> None:
         """TTS_DEVICE 'auto' with the fast path on a machine of several NVIDIA GPUs: a worker per extra GPU,
@@ -166,23 +248,26 @@ class QwenEngine(Engine):
             return
         import functools
 
-        from nikola_tts.engines.qwen import loader
         from nikola_tts.engines.qwen.fast.gpus import GpuPool
+        from nikola_tts.engines.qwen.fast.model import load_on_device
 
-        factory = functools.partial(loader.load_on_device, str(folder), placement)
+        factory = functools.partial(load_on_device, str(folder), placement.dtype)
         self._pool = GpuPool(factory, extra, dict(seed=self.seed, instruct=self.instruct, sampling=self.sampling))
         log.info(f"Qwen3-TTS: starting workers on {', '.join(extra)} (TTS_DEVICE = 'auto' uses every GPU)")
 
     def _warm_up(self) -> None:
-        from nikola_tts.engines.qwen.generate import Item
+        from nikola_tts.engines.qwen.segments import Item
 
-        speakers = self._speakers()
+        speakers = self._speaker_names
         speaker = DEFAULT_VOICE.lower() if DEFAULT_VOICE.lower() in speakers else sorted(speakers)[0]
         codes = self._speaker.generate_codes([Item("Hello.", speaker, "English")], limits=[4])
         self._speaker.decode([c.frames for c in codes])
 
+    def voices(self):
+        return sorted(self._speaker_names) or None
+
     def check_voice(self, voice, language):
-        speakers = self._speakers()
+        speakers = self._speaker_names
         if speakers and voice.lower() not in speakers:
             names = ", ".join(s.title() for s in sorted(speakers))
             raise TTSError(f"Qwen3-TTS has no voice {voice!r}: set TTS_VOICE to one of {names}")
@@ -191,45 +276,68 @@ class QwenEngine(Engine):
             log.warning(f"Qwen3-TTS does not know the language {language!r}; it narrates it with language 'Auto' "
                         "(the model guesses the language from the text)")
 
-    def voices(self):
-        return sorted(self._speakers()) or None
-
-    def _speakers(self) -> set:
-        return set(self._tts.get_supported_speakers() or ()) if self._tts is not None else set()
-
     @property
     def batch_size(self):
-        if self.fast:  # the fast path streams a whole group through its slots (TTS_BATCH_SIZE caps the slots)
+        if self.fast or self._warm is not None:  # the fast path streams a whole group through its slots (TTS_BATCH_SIZE caps the slots)
             return STREAM_SIZE
         if self.options.batch_size:
             return max(1, int(self.options.batch_size))
         return self._auto_batch or batching.CPU_BATCH
 
     def synthesize(self, requests):
-        from nikola_tts.engines.qwen.generate import Item
+        from nikola_tts.engines.qwen.segments import Item
 
+        if self._warm is not None:
+            yield from self._warm.speak(requests)
+            return
         items = [Item(r.text, r.voice, qwen_language(r.language), r.instructions or "") for r in requests]
-        if self._pool is not None:
-            limits = [batching.frame_limit(len(it.text)) for it in items]
-            yield from self._pool.speak(self._speaker, items, self.options.batch_size or STREAM_SIZE, limits)
-        elif self.fast:  # slots: TTS_BATCH_SIZE, else as many as memory holds
-            yield from self._speaker.speak(items, self.options.batch_size or STREAM_SIZE)
-        else:
-            yield from self._speaker.speak(items, self.batch_size)
+        if not self.fast:
+            limits, forced = self._limits(items)
+            yield from self._speaker.speak(items, self.batch_size, limits, forced)
+            return
+        from nikola_tts.engines.qwen.fast.speaker import FastPathFailed
+
+        slots = self.options.batch_size or STREAM_SIZE  # slots: TTS_BATCH_SIZE, else as many as memory holds
+        limits, forced = self._limits(items)
+        try:
+            if self._pool is not None:
+                yield from self._pool.speak(self._speaker, items, slots, limits, forced)
+            else:
+                yield from self._speaker.speak(items, slots, limits, forced)
+        except FastPathFailed as failure:
+            rest = failure.remaining
+            log.warning(f"Qwen3-TTS fast path failed ({failure}); narrating the {len(rest)} remaining segments "
+                        "with the plain batched path")
+            plain = self._plain_speaker()
+            for j, result in plain.speak([items[i] for i in rest], self._auto_batch or batching.MAX_BATCH,
+                                         [limits[i] for i in rest], forced):
+                yield rest[j], result
+
+    def _limits(self, items) -> tuple[list[int], bool]:
+        """Each segment's frame limit, and whether it must speak exactly that many (fixed_cps)."""
+        if self.fixed_cps:
+            return [max(2, round(len(it.text) / self.fixed_cps * batching.FRAMES_PER_SECOND)) for it in items], True
+        return [batching.frame_limit(len(it.text)) for it in items], False
 
     def close(self):
+        if self._loading is not None:  # preloaded, never used: let it finish, then drop it
+            self._loading.wait()
+            self._loading = None
+        self._warm = None
         if self._pool is not None:
             self._pool.close()
             self._pool = None
         if self._speaker is None:
             return
-        from nikola_tts.engines.qwen.generate import release_memory
+        from nikola_tts.engines.qwen.memory import release_memory
 
         device = self._speaker.device
-        self._speaker = self._tts = None
+        self._speaker = self._plain = None
         release_memory(device)
 
     def describe(self):
+        if self._warm is not None:
+            return f"{self._warm.describe}, in a warm process"
         if self._placement is None:
             return f"Qwen3-TTS {self.model_name}"
         p = self._placement
@@ -238,9 +346,49 @@ class QwenEngine(Engine):
             how = "fast path (CUDA graphs, continuous batching)" if p.device_type == "cuda" else "fast path"
             if self._pool is not None:
                 where = f"{p.device} and {', '.join(sorted(self._pool.inboxes))}"
-        else:
-            how = f"batches of up to {self.batch_size}"
+            return f"Qwen3-TTS {self.model_name} on {where}, {p.dtype} ({p.dtype_reason}), {how}"
+        how = f"batches of up to {self.batch_size}"
         return f"Qwen3-TTS {self.model_name} on {where}, {p.dtype} ({p.dtype_reason}), {p.attention} attention, {how}"
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    model: object  # a fast.model.FastModel, or qwen_tts's Qwen3TTSModel for the plain path
+    how: str  # where the load's time went, for the log
+
+
+class _Background:
+    """A call run in a daemon thread (or at once, with now=True); result() re-raises what it raised."""
+
+    def __init__(self, call, now: bool = False):
+        import threading
+
+        self._value = self._error = None
+        self.seconds = 0.0
+        if now:
+            self._run(call)
+            self._thread = None
+        else:
+            self._thread = threading.Thread(target=self._run, args=(call,), name="qwen-preload", daemon=True)
+            self._thread.start()
+
+    def _run(self, call):
+        started = time.perf_counter()
+        try:
+            self._value = call()
+        except BaseException as exc:  # noqa: BLE001 (handed to whoever asks for the result)
+            self._error = exc
+        self.seconds = time.perf_counter() - started
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self):
+        self.wait()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _sampling_overrides(extra: dict) -> dict:

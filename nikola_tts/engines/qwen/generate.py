@@ -7,12 +7,12 @@ the two nested Hugging Face `generate` calls inside it:
   batch it lands in;
 * each segment stops at its own frame limit (sampling.FrameLimits), so none can run away;
 * the benchmark can force every segment to exactly its limit (EOS suppressed).
-Imported only from QwenEngine.load(): it imports torch.
+Imported only when the plain path runs: it imports torch, transformers (and, through the model,
+qwen_tts).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import deque
 from contextlib import contextmanager
@@ -21,61 +21,23 @@ from typing import Iterator, Sequence
 
 import numpy as np
 import torch
-from transformers import LogitsProcessorList, StoppingCriteriaList
+from transformers import LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.qwen import batching
-from nikola_tts.engines.qwen.sampling import (PREDICTOR_STREAM, TALKER_STREAM, FrameLimits, SeededSampler,
-                                              row_key)
+from nikola_tts.engines.qwen.memory import is_out_of_memory, release_memory
+from nikola_tts.engines.qwen.seeded import (PREDICTOR_STREAM, TALKER_STREAM, gumbel_noise, restrict, row_key,
+                                            sampling_settings)
+from nikola_tts.engines.qwen.segments import Item, checked_audio, first_words
 from nikola_tts.errors import SynthesisError, one_line
 
 log = logging.getLogger("tts")
-
-_SAMPLING_DEFAULTS = dict(do_sample=True, top_k=50, top_p=1.0, temperature=0.9, repetition_penalty=1.05,
-                          subtalker_dosample=True, subtalker_top_k=50, subtalker_top_p=1.0,
-                          subtalker_temperature=0.9)
-
-
-@dataclass(frozen=True)
-class Item:
-    text: str
-    speaker: str  # a CustomVoice speaker name, any case
-    language: str  # a Qwen3-TTS language name ("English", "Auto", ...)
-    instruct: str = ""  # this item's own style instruction ("": the Speaker's)
-
 
 @dataclass
 class Codes:
     frames: torch.Tensor  # (frames, 16) codec codes
     limit: int
     hit_limit: bool
-
-
-def sampling_settings(model_defaults: dict | None, overrides: dict | None) -> dict:
-    """The model's generation_config.json defaults, then the site's overrides, for the known keys."""
-    merged = dict(_SAMPLING_DEFAULTS)
-    merged.update({k: v for k, v in (model_defaults or {}).items() if k in merged})
-    merged.update({k: v for k, v in (overrides or {}).items() if k in merged and v is not None})
-    return merged
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    kinds = tuple(k for k in (getattr(torch, "OutOfMemoryError", None), getattr(torch.cuda, "OutOfMemoryError", None))
-                  if isinstance(k, type))
-    return (kinds and isinstance(exc, kinds)) or "out of memory" in str(exc).lower()
-
-
-def release_memory(device: torch.device) -> None:
-    gc.collect()
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-    elif device.type == "mps" and hasattr(torch, "mps"):
-        torch.mps.empty_cache()
-
-
-def first_words(text: str, count: int = 8) -> str:
-    words = text.split()
-    return " ".join(words[:count]) + (" ..." if len(words) > count else "")
 
 
 class Speaker:
@@ -186,17 +148,7 @@ class Speaker:
         return waves
 
     def checked_audio(self, item: Item, frames: int, wave: np.ndarray) -> Audio | Exception:
-        if frames == 0 or len(wave) == 0:
-            return SynthesisError(f"Qwen3-TTS produced no audio for {first_words(item.text)!r}")
-        if not np.isfinite(wave).all():
-            return SynthesisError(
-                f"Qwen3-TTS produced invalid audio (NaN) for {first_words(item.text)!r}: with TTS_DTYPE "
-                "'float16' this model overflows; use 'bfloat16' or 'float32'")
-        return self.to_audio(wave)
-
-    def to_audio(self, wave: np.ndarray) -> Audio:
-        pcm = np.clip(np.asarray(wave, dtype=np.float32), -1.0, 1.0)
-        return Audio((np.round(pcm * 32767.0)).astype("<i2").tobytes(), self.sample_rate)
+        return checked_audio(item, frames, wave, self.sample_rate)
 
     # -- the engine's entry point ------------------------------------------------------------
     def speak(self, items: Sequence[Item], max_batch: int, limits: Sequence[int] | None = None,
@@ -287,3 +239,29 @@ def _drop_sampling(kwargs: dict) -> None:
         kwargs.pop(key, None)
     kwargs["do_sample"] = False
 
+
+class SeededSampler(LogitsProcessor):
+    """Temperature, top-k and top-p, then per-row Gumbel noise; the caller takes the argmax."""
+
+    def __init__(self, keys: torch.Tensor, stream: int, temperature: float = 1.0, top_k: int | None = None,
+                 top_p: float | None = None):
+        self.keys = keys
+        self.stream = stream
+        self.temperature = float(temperature or 1.0)
+        self.top_k = int(top_k) if top_k else None
+        self.top_p = float(top_p) if top_p is not None and float(top_p) < 1.0 else None
+        self.frame = 0  # set by the caller for the code predictor (one call of it per frame)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        scores = restrict(scores, self.temperature, self.top_k, self.top_p)
+        step = input_ids.shape[-1]
+        return scores + gumbel_noise(self.keys, (self.stream, self.frame, step), scores.shape[-1])
+
+class FrameLimits(StoppingCriteria):
+    """Stop each row at its own number of talker steps (rows stopped early are padded with EOS)."""
+
+    def __init__(self, steps: torch.Tensor):
+        self.steps = steps
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        return torch.full_like(self.steps, input_ids.shape[-1], dtype=torch.long) >= self.steps

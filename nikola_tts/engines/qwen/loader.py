@@ -1,7 +1,8 @@
-"""Loading a Qwen3-TTS CustomVoice model onto a device, with upstream qwen_tts classes.
+"""Finding the model folder, and loading it with upstream qwen_tts classes for the plain path.
 
-Imported only from QwenEngine.load(): everything heavy (torch, transformers, qwen_tts) is
-imported inside these functions.
+The fast path reads the same folder itself (fast/checkpoint.py, fast/model.py). Imported only
+from QwenEngine's load: everything heavy (torch, transformers, qwen_tts) is imported inside
+these functions.
 """
 
 from __future__ import annotations
@@ -99,11 +100,3 @@ def load_model(folder: Path, placement: Placement):
             raise TTSError(f"Qwen3-TTS does not fit on {device} in {placement.dtype} ({one_line(exc)}): free the "
                            "device or set TTS_DEVICE to another one") from None
         raise TTSError(f"Qwen3-TTS could not load the model in {str(folder)!r}: {one_line(exc)}") from None
-
-
-
-def load_on_device(folder: str, placement: Placement, device: str):
-    """load_model on another device of the same kind (a GPU worker process's model)."""
-    import dataclasses
-
-    return load_model(Path(folder), dataclasses.replace(placement, device=device))

@@ -1,28 +1,32 @@
 """The fast path: a whole backlog of segments through one NVIDIA GPU, frame by frame.
 
-    prompt.py     a segment's prompt embeddings, as upstream builds them
-    weights.py    the loaded model's weights, regrouped (fused q/k/v and gate/up, stacked heads)
-    layers.py     decoder-layer arithmetic for static shapes (grouped-query attention, no repeat)
-    sampler.py    code choice on the device: penalties, masks, seeded Gumbel-max or argmax
-    slots.py      the fixed slots and their key/value caches
-    step.py       prefill of one segment; one frame (15 predictor steps + 1 talker step) of all slots
-    graphs.py     the frame step captured as one CUDA graph per batch size
-    scheduler.py  continuous batching: refill finished slots, pack the tail into smaller graphs
-    decode.py     codes -> waveforms on a second CUDA stream while generation goes on
-    snake.py      the speech decoder's SnakeBeta activations as one float32 kernel each
-    speaker.py    the engine-facing Speaker: sizes slots from free memory, falls back to the plain path
-    gpus.py       several GPUs: one worker process per GPU, segments shared out by length
+    checkpoint.py  the model folder's config and tensors, read without transformers or qwen_tts
+    text.py        the text tokenizer, through the tokenizers library alone
+    weights.py     the talker's and code predictor's weights, regrouped (fused q/k/v and gate/up, stacked heads)
+    speech.py      the speech decoder (codes -> waveform), ours, on the released weights
+    model.py       all of the above loaded onto one device
+    prompt.py      a segment's prompt embeddings, as upstream builds them
+    layers.py      decoder-layer arithmetic for static shapes (grouped-query attention, no repeat)
+    ops.py         the small element-wise operations, as torch does them (kernels.py: fused, Triton)
+    choose.py      code choice on the device: penalties, masks, seeded Gumbel-max or argmax
+    slots.py       the fixed slots and their key/value caches
+    forward.py     prefill of new segments; one frame (15 predictor steps + 1 talker step) of all slots
+    graphs.py      the frame step as one CUDA graph per batch size, captured when first needed
+    sequence.py    one segment's state on its way through (nano-vllm's Sequence)
+    scheduler.py   continuous batching: schedule() plans a stretch, postprocess() collects what finished
+    decode.py      codes -> waveforms on a second CUDA stream while generation goes on
+    snake.py       the speech decoder's SnakeBeta activations as one float32 kernel each
+    speaker.py     FastSpeaker: the engine loop, slots sized from free memory; FastPathFailed for the rest
+    gpus.py        several GPUs: one worker process per GPU, segments shared out by length
 
 Everything but graphs and the second stream also runs on the CPU, which is how the tests check
-it against upstream generation. This module imports nothing heavy.
+it against upstream generation. This module imports nothing heavy; the whole fast path imports
+torch, safetensors and tokenizers, never transformers or qwen_tts.
 """
 
 from __future__ import annotations
 
 from nikola_tts.errors import TTSError
-
-FAST_CHOICES = ("auto", True, False)
-
 
 def parse_fast(value) -> object:
     """TTS_FAST / the 'fast' engine option: 'auto', True or False (strings accepted)."""

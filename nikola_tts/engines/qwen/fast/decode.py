@@ -1,10 +1,18 @@
-"""Codes -> waveforms while generation goes on: batches of finished segments on a second CUDA stream.
+"""Codes -> waveforms while generation goes on: 300-frame chunks, decoded on a second CUDA stream.
 
-The speech decoder runs in a worker thread on its own stream, so its kernels overlap the frame
-graphs, which leave most of the GPU idle at small batch sizes. The hand-over is ordered by an
-event recorded on the generating stream; `record_stream` keeps the allocator from reusing the
-codes' memory early. Off CUDA, batches are decoded in place. A batch that fails is decoded one
-segment at a time, so one bad segment fails alone.
+The speech decoder works in chunks of 300 frames with 25 frames of left context (speech.py, as
+upstream's chunked decode), so a chunk can be decoded as soon as its frames exist: a long
+segment's first chunks are decoded while it is still being generated, instead of all at once
+after its last frame. That spreads the decoder's work over the whole run, and what is left after
+the last frame is the last chunk of the last segments. A chunk's samples are the same whether
+it is decoded early or with the rest of its segment (up to the float rounding of batch shapes).
+
+The decoder runs in a worker thread on its own stream (of higher priority than generation's,
+so it keeps pace), and its kernels overlap the frame graphs, which leave most of the GPU idle
+at small batch sizes. The hand-over is ordered by an event recorded on the generating stream;
+`record_stream` keeps the allocator from reusing the codes' memory early. Off CUDA, chunks are
+decoded in place. A batch that fails is decoded one chunk at a time, so one bad segment fails
+alone.
 """
 
 from __future__ import annotations
@@ -12,22 +20,37 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from dataclasses import dataclass
 
+import numpy as np
 import torch
 
+from nikola_tts.engines.qwen.fast.speech import CHUNK, LEFT_CONTEXT
 from nikola_tts.errors import SynthesisError
 
 
+@dataclass(frozen=True)
+class Chunk:
+    index: int  # the segment's
+    number: int  # which of its chunks
+    codes: torch.Tensor  # (context + frames, 16), on the device
+    context: int  # leading frames that are context only
+
+
 class Decoder:
-    def __init__(self, speaker):
+    def __init__(self, speaker, priority: int = -1):
         self.speaker = speaker
-        self.batch = speaker.DECODE_BATCH
-        self.pending = []
+        self.batch = speaker.decode_batch
+        self.pending: list[Chunk] = []
+        self.parts: dict[int, dict[int, np.ndarray]] = {}  # segment -> chunk number -> samples
+        self.finished: dict[int, object] = {}  # segment -> its Sequence, once generated
+        self.failed: set[int] = set()
         self.seconds = 0.0  # spent decoding (in the worker thread, overlapping generation on CUDA)
         self.results: queue.Queue = queue.Queue()
+        self.lock = threading.Lock()
         self.threaded = speaker.device.type == "cuda"
         if self.threaded:
-            self.stream = torch.cuda.Stream(speaker.device)
+            self.cuda_stream = torch.cuda.Stream(speaker.device, priority=priority)
             self.jobs: queue.Queue = queue.Queue()
             self.thread = threading.Thread(target=self._work, name="qwen-decode", daemon=True)
             self.thread.start()
@@ -38,10 +61,21 @@ class Decoder:
     def __exit__(self, *exc):
         self._stop()
 
-    def put(self, finished) -> None:
-        self.pending.append(finished)
-        if len(self.pending) >= self.batch:
-            self._submit()
+    # -- the generating thread's side -----------------------------------------------------------
+    def stream(self, seq, codes: torch.Tensor) -> None:
+        """Hand over the running segment's chunks that are complete (codes: its slot's code rows)."""
+        while (seq.chunks_sent + 1) * CHUNK <= seq.frames:
+            self._chunk(seq, codes)
+
+    def put(self, seq) -> None:
+        """A finished segment (codes filled in): its remaining chunks, and its result once all are decoded."""
+        while seq.chunks_sent * CHUNK < seq.frames:
+            self._chunk(seq, seq.codes)
+        with self.lock:
+            self.finished[seq.index] = seq
+        if seq.frames == 0:
+            self.results.put((seq.index, (np.zeros(0, dtype=np.float32), 0, seq.hit_limit)))
+        self._complete(seq.index)
 
     def ready(self):
         while True:
@@ -56,7 +90,16 @@ class Decoder:
         self._stop()
         yield from self.ready()
 
-    # -- inside -------------------------------------------------------------------------------
+    def _chunk(self, seq, codes: torch.Tensor) -> None:
+        number = seq.chunks_sent
+        start = number * CHUNK
+        context = LEFT_CONTEXT if start - LEFT_CONTEXT > 0 else start
+        end = min(start + CHUNK, seq.frames)
+        self.pending.append(Chunk(seq.index, number, codes[start - context:end].clone(), context))
+        seq.chunks_sent += 1
+        if len(self.pending) >= self.batch:
+            self._submit()
+
     def _submit(self) -> None:
         batch, self.pending = self.pending, []
         if not self.threaded:
@@ -64,18 +107,19 @@ class Decoder:
             return
         event = torch.cuda.Event()
         event.record(torch.cuda.current_stream(self.speaker.device))
-        for finished in batch:
-            finished.codes.record_stream(self.stream)
+        for chunk in batch:
+            chunk.codes.record_stream(self.cuda_stream)
         self.jobs.put((batch, event))
 
+    # -- the decoding thread's side -------------------------------------------------------------
     def _work(self) -> None:
-        with torch.cuda.stream(self.stream):
+        with torch.cuda.stream(self.cuda_stream):
             while True:
                 job = self.jobs.get()
                 if job is None:
                     return
                 batch, event = job
-                self.stream.wait_event(event)
+                self.cuda_stream.wait_event(event)
                 self._decode(batch)
 
     def _stop(self) -> None:
@@ -83,17 +127,34 @@ class Decoder:
             self.jobs.put(None)
             self.thread.join()
 
-    def _decode(self, batch) -> None:
+    def _decode(self, batch: list[Chunk]) -> None:
         started = time.perf_counter()
         try:
-            waves = self.speaker.decode([f.codes for f in batch])
+            waves = self.speaker.model.speech.decode_chunks([(c.codes, c.context) for c in batch])
         except Exception as exc:  # noqa: BLE001
             if len(batch) > 1:
-                for finished in batch:
-                    self._decode([finished])
+                for chunk in batch:
+                    self._decode([chunk])
                 return
+            with self.lock:
+                self.failed.add(batch[0].index)
             self.results.put((batch[0].index, SynthesisError(f"Qwen3-TTS could not decode a segment: {exc}")))
             return
         self.seconds += time.perf_counter() - started
-        for finished, wave in zip(batch, waves):
-            self.results.put((finished.index, (wave, int(finished.codes.shape[0]), finished.hit_limit)))
+        with self.lock:
+            for chunk, wave in zip(batch, waves):
+                self.parts.setdefault(chunk.index, {})[chunk.number] = wave
+        for index in {chunk.index for chunk in batch}:
+            self._complete(index)
+
+    def _complete(self, index: int) -> None:
+        """Put the segment's waveform out once it is finished and every chunk of it is decoded (once)."""
+        with self.lock:
+            seq = self.finished.get(index)
+            parts = self.parts.get(index, {})
+            if seq is None or index in self.failed or seq.frames == 0 or len(parts) < seq.chunks_sent:
+                return
+            del self.finished[index]
+            wave = np.concatenate([parts[k] for k in range(seq.chunks_sent)])
+            self.parts.pop(index, None)
+        self.results.put((index, (wave, seq.frames, seq.hit_limit)))

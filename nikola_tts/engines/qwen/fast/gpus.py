@@ -14,6 +14,8 @@ import logging
 import queue
 from typing import Callable, Iterator, Sequence
 
+from nikola_tts.engines.qwen.fast.speaker import FastPathFailed
+
 log = logging.getLogger("tts")
 
 READY_TIMEOUT = 600.0  # seconds a worker may take to load its model
@@ -39,7 +41,7 @@ def _serve(factory: Callable, device: str, speaker_options: dict, inbox, outbox)
 
         if device.startswith("cuda"):
             torch.cuda.set_device(torch.device(device))
-        speaker = FastSpeaker(factory(device), **speaker_options)
+        speaker = FastSpeaker(factory(device), **speaker_options)  # factory: model.load_on_device
     except Exception as exc:  # noqa: BLE001 (reported to the engine, which does the work itself)
         outbox.put(("failed", device, f"{type(exc).__name__}: {exc}"))
         return
@@ -105,17 +107,25 @@ class GpuPool:
         busy = {device for device, share in zip(workers, shares[1:]) if share}
         returned: set[int] = set()
         own = shares[0]
-        for local, result in main.speak([items[i] for i in own], max_batch, [limits[i] for i in own], force):
-            returned.add(own[local])
-            yield own[local], result
-            yield from self._collect(run, busy, returned, block=False)
+        try:
+            for local, result in main.speak([items[i] for i in own], max_batch, [limits[i] for i in own], force):
+                returned.add(own[local])
+                yield own[local], result
+                yield from self._collect(run, busy, returned, block=False)
+        except FastPathFailed as failure:  # the workers' shares still count; the engine does the rest
+            yield from self._collect(run, busy, returned, block=True)
+            raise FastPathFailed([i for i in range(len(items)) if i not in returned], failure.cause) from failure
         yield from self._collect(run, busy, returned, block=True)
         missing = [i for i in range(len(items)) if i not in returned]
         if missing:  # a worker died: do its share here
             log.warning(f"Qwen3-TTS: {len(missing)} segments came back from no GPU worker; speaking them here")
-            for local, result in main.speak([items[i] for i in missing], max_batch, [limits[i] for i in missing],
-                                            force):
-                yield missing[local], result
+            try:
+                for local, result in main.speak([items[i] for i in missing], max_batch, [limits[i] for i in missing],
+                                                force):
+                    returned.add(missing[local])
+                    yield missing[local], result
+            except FastPathFailed as failure:
+                raise FastPathFailed([i for i in range(len(items)) if i not in returned], failure.cause) from failure
 
     def _collect(self, run: int, busy: set, returned: set, block: bool):
         while busy:

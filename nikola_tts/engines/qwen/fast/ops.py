@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from nikola_tts.engines.qwen.fast.layers import grouped_attention
-from nikola_tts.engines.qwen.sampling import gumbel_noise, restrict
+from nikola_tts.engines.qwen.seeded import gumbel_noise, restrict
 
 
 class TorchOps:

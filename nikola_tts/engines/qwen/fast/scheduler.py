@@ -1,103 +1,93 @@
-"""Continuous batching: segments stream through the slots; a finished slot is refilled at once.
+"""Continuous batching over the slots: which segments get a slot, which graph steps them, for how long.
 
-The queue is sorted longest first, so the long segments start together and the short ones
-fill the gaps at the end. The host looks at the device only every `check_every` frames (one
-small copy of the slots' flags), or sooner when a slot is due to reach its frame limit; in
-between it only replays the frame graph. When the queue is empty and few slots are live, the
-live ones are moved to the front so a smaller graph steps them.
+`schedule()` plans the next stretch: refill free slots from the queue (longest first, so the
+long segments start together and the short ones fill the gaps at the end), pack the live slots
+to the front once the queue is empty (so a smaller graph steps them), and step until the next
+look at the device: every `check_every` frames, or sooner when a slot is due to reach its frame
+limit. `postprocess()` takes what that look saw (each slot's live flag and frame count) and
+returns the sequences that finished. The scheduler never touches the device: the speaker's
+loop carries out each Plan (speaker.py), as nano-vllm's engine loop does.
 """
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterator
 
-import torch
-
-from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
-from nikola_tts.engines.qwen.fast.prompt import Prompt
-from nikola_tts.engines.qwen.fast.step import NewSegment
-
+from nikola_tts.engines.qwen.fast.sequence import Sequence, Status
 
 PREFILL_GROUP = 16  # prompts per prefill call (the queue is sorted, so a group's lengths are close)
 REFILL_FRACTION = 16  # refill once this fraction of the slots is free (or the queue's rest fits)
 
 
-@dataclass
-class Job:
-    index: int
-    prompt: Prompt
-    limit: int
-    key: int
-    forced: bool = False
-
-
-@dataclass
-class Finished:
-    index: int
-    codes: torch.Tensor  # (frames, 16) on the device
-    hit_limit: bool
+@dataclass(frozen=True)
+class Plan:
+    prefills: tuple  # groups (tuples) of sequences to prefill, each with its slot set
+    moves: tuple  # (from slot, to slot) pairs, carried out after the prefills
+    size: int  # the batch size (graph) that steps slots [0, size)
+    frames: int  # frames to step before the next look
 
 
 class Scheduler:
-    def __init__(self, graphs: FrameGraphs, check_every: int = 8):
-        self.graphs = graphs
-        self.stepper = graphs.stepper
-        self.slots = graphs.stepper.s
+    def __init__(self, slots: int, sizes: list[int], check_every: int = 8):
+        self.count = slots
+        self.sizes = sizes
         self.check_every = check_every
-        self.frames_stepped = 0  # slot-frames replayed, live or not (for the benchmark's occupancy)
-        self.steps = 0
-        self.prefill_seconds = 0.0  # host time spent launching prefills
+        self.waiting: deque[Sequence] = deque()
+        self.running: dict[int, Sequence] = {}  # slot -> sequence
 
-    @torch.no_grad()
-    def run(self, jobs: list[Job]) -> Iterator[Finished]:
-        s = self.slots
-        queue = deque(sorted(jobs, key=lambda job: -job.limit))
-        owner: list[Job | None] = [None] * s.count
-        done_frames = [0] * s.count  # host copy, as of the last check
-        while queue or any(owner):
-            free = [slot for slot in range(s.count) if owner[slot] is None][:len(queue)]
-            if len(free) < min(len(queue), max(1, s.count // REFILL_FRACTION)) and any(owner):
-                free = []  # refill in groups: a prefill call costs the same for 1 prompt as for 16
-            for start in range(0, len(free), PREFILL_GROUP):
-                group = [(slot, queue.popleft()) for slot in free[start:start + PREFILL_GROUP]]
-                started = time.perf_counter()
-                self.stepper.prefill([NewSegment(slot, job.prompt.embeds, job.prompt.pad, job.limit, job.key, job.forced)
-                                      for slot, job in group])
-                self.prefill_seconds += time.perf_counter() - started
-                for slot, job in group:
-                    owner[slot], done_frames[slot] = job, 0
-            if not queue:
-                self._pack(owner, done_frames)
-            top = max(i for i, job in enumerate(owner) if job is not None) + 1
-            b = self.graphs.size_for(top)
-            due = min(job.limit - done_frames[i] for i, job in enumerate(owner) if job is not None)
-            steps = max(1, min(self.check_every, due))
-            for _ in range(steps):
-                self.graphs.run(b)
-            self.steps += steps
-            self.frames_stepped += b * steps
-            active = s.active[:b].tolist()
-            frames = s.frame[:b].tolist()
-            for slot in range(b):
-                job = owner[slot]
-                if job is None:
-                    continue
-                done_frames[slot] = frames[slot]
-                if not active[slot]:
-                    yield Finished(job.index, s.codes[slot, :frames[slot]].clone(), frames[slot] >= job.limit)
-                    owner[slot] = None
+    def add(self, sequences) -> None:
+        self.waiting.extend(sorted(sequences, key=lambda seq: -seq.limit))
 
-    def _pack(self, owner: list, done_frames: list) -> None:
-        live = [i for i, job in enumerate(owner) if job is not None]
-        if not live:
-            return
-        size = self.graphs.size_for(len(live))
-        free = [i for i in range(size) if owner[i] is None]
-        for src in [i for i in live if i >= size]:
+    def is_finished(self) -> bool:
+        return not self.waiting and not self.running
+
+    def size_for(self, live_top: int) -> int:
+        return next(b for b in self.sizes if b >= live_top)
+
+    def schedule(self) -> Plan:
+        free = [slot for slot in range(self.count) if slot not in self.running][:len(self.waiting)]
+        if len(free) < min(len(self.waiting), max(1, self.count // REFILL_FRACTION)) and self.running:
+            free = []  # refill in groups: a prefill call costs the same for 1 prompt as for 16
+        prefills = []
+        for start in range(0, len(free), PREFILL_GROUP):
+            group = []
+            for slot in free[start:start + PREFILL_GROUP]:
+                seq = self.waiting.popleft()
+                seq.slot, seq.status, seq.frames = slot, Status.RUNNING, 0
+                self.running[slot] = seq
+                group.append(seq)
+            prefills.append(tuple(group))
+        moves = self._pack() if not self.waiting else ()
+        size = self.size_for(max(self.running) + 1)
+        due = min(seq.limit - seq.frames for seq in self.running.values())
+        return Plan(prefills=tuple(prefills), moves=moves, size=size, frames=max(1, min(self.check_every, due)))
+
+    def postprocess(self, plan: Plan, active: list[bool], frames: list[int]) -> list[Sequence]:
+        """active, frames: the device's flags and frame counts of slots [0, plan.size) after the plan ran."""
+        finished = []
+        for slot in range(plan.size):
+            seq = self.running.get(slot)
+            if seq is None:
+                continue
+            seq.frames = frames[slot]
+            if not active[slot]:
+                seq.status = Status.FINISHED
+                del self.running[slot]
+                finished.append(seq)
+        return finished
+
+    def _pack(self) -> tuple:
+        """Move live slots past the next smaller graph's size into free slots below it."""
+        if not self.running:
+            return ()
+        size = self.size_for(len(self.running))
+        free = [slot for slot in range(size) if slot not in self.running]
+        moves = []
+        for src in sorted(slot for slot in self.running if slot >= size):
             dst = free.pop(0)
-            self.slots.move(src, dst)
-            owner[dst], owner[src] = owner[src], None
-            done_frames[dst] = done_frames[src]
+            seq = self.running.pop(src)
+            seq.slot = dst
+            self.running[dst] = seq
+            moves.append((src, dst))
+        return tuple(moves)

@@ -58,6 +58,16 @@ class Slots:
         self.seen = torch.zeros(count, vocab, device=dev, dtype=torch.bool)  # codes chosen (repetition penalty)
         self.codes = torch.zeros(count, max_frames, w.groups, device=dev, dtype=torch.long)
 
+    STATE = ("hidden", "code0", "frame", "active", "seen")  # what one frame advances, besides cache and code rows
+
+    def snapshot(self, b: int) -> dict:
+        """The per-slot state of slots [0, b) that a frame advances (graphs.py: an eager warm-up frame)."""
+        return {name: getattr(self, name)[:b].clone() for name in self.STATE}
+
+    def restore(self, saved: dict, b: int) -> None:
+        for name in self.STATE:
+            getattr(self, name)[:b].copy_(saved[name])
+
     def move(self, src: int, dst: int) -> None:
         """Copy a live slot into a free one (to pack live slots at the front for a smaller graph)."""
         for name in ("k", "v"):

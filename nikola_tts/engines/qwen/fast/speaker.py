@@ -1,34 +1,41 @@
-"""The fast path's Speaker: prompts -> slots -> codes -> waveforms, with the engine's interface.
+"""The fast path's speaker: items -> prompts -> sequences -> codes -> waveforms, on one device.
 
-Setup picks the slot count and cache length from the run's segments and the free memory,
-captures the frame graphs (CUDA), and streams every segment through `Scheduler`. Finished
-segments' codes are decoded in batches on a second CUDA stream (decode.py) while generation
-goes on, with the decoder's activations fused (snake.py) where the Triton kernels run.
-Running out of memory at setup halves the slot count and tries again; anything that goes
-wrong mid-run hands the segments not yet generated to the plain batched path (those already
-generated are still decoded), so nothing is lost.
+Setup sizes the slots from the run's segments and the free memory; graphs are captured as the
+run first needs each batch size (graphs.py). The loop is nano-vllm's: the scheduler plans a
+stretch (scheduler.py), this module carries it out on the device (prefills, slot moves, frame
+graph replays), looks at the slots' flags, and the scheduler says which sequences finished.
+Finished sequences are decoded in batches on a second CUDA stream (decode.py) while
+generation goes on.
+
+Running out of memory at setup halves the slot count and tries again. Anything else that goes
+wrong mid-run ends the run with FastPathFailed, after the segments already generated have been
+decoded and yielded; the engine (qwen/__init__.py), which chose this path, narrates the rest with
+the plain one.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Iterator, Sequence
+from typing import Iterator, Sequence as Seq
 
+import numpy as np
 import torch
 
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.qwen import batching
 from nikola_tts.engines.qwen.fast import prompt as prompts
 from nikola_tts.engines.qwen.fast.decode import Decoder
+from nikola_tts.engines.qwen.fast.forward import NewSegment, Rules, Stepper
 from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
+from nikola_tts.engines.qwen.fast.model import FastModel
 from nikola_tts.engines.qwen.fast.ops import TorchOps
-from nikola_tts.engines.qwen.fast.scheduler import Job, Scheduler
+from nikola_tts.engines.qwen.fast.scheduler import Plan, Scheduler
+from nikola_tts.engines.qwen.fast.sequence import Sequence
 from nikola_tts.engines.qwen.fast.slots import Slots, bytes_per_slot, cache_length
-from nikola_tts.engines.qwen.fast.step import Rules, Stepper
-from nikola_tts.engines.qwen.fast.weights import from_model
-from nikola_tts.engines.qwen.generate import Item, Speaker, first_words, is_out_of_memory, release_memory
-from nikola_tts.engines.qwen.sampling import row_key
+from nikola_tts.engines.qwen.memory import is_out_of_memory, release_memory
+from nikola_tts.engines.qwen.seeded import row_key, sampling_settings
+from nikola_tts.engines.qwen.segments import Item, checked_audio, first_words
 from nikola_tts.errors import one_line
 
 log = logging.getLogger("tts")
@@ -37,34 +44,58 @@ MAX_SLOTS = 256  # past this a frame is compute-bound and more slots only add la
 DECODE_RESERVE = 1 << 30  # bytes per decode-batch member kept free for the speech decoder
 
 
-class FastSpeaker(Speaker):
-    def __init__(self, tts, seed: int = 0, instruct: str = "", sampling: dict | None = None,
+class FastPathFailed(Exception):
+    """The run broke off; `remaining` are the indices (into the items) that got no result."""
+
+    def __init__(self, remaining: list[int], cause: BaseException):
+        super().__init__(one_line(cause))
+        self.remaining = remaining
+        self.cause = cause
+
+
+class FastSpeaker:
+    def __init__(self, model: FastModel, seed: int = 0, instruct: str = "", sampling: dict | None = None,
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
-                 fuse_decoder: bool = True):
-        super().__init__(tts, seed=seed, instruct=instruct, sampling=sampling)
+                 fuse_decoder: bool = True, stream_decode: bool = False, decode_priority: int = -1):
+        self.model = model
+        self.device = model.device
+        self.seed = int(seed)
+        self.instruct = instruct or ""
+        self.sampling = sampling_settings(model.config.sampling, sampling)
+        self.sample_rate = model.sample_rate
         self.rules = Rules.from_settings(self.sampling)
         self.use_graphs = self.device.type == "cuda" if use_graphs is None else use_graphs
         self.use_kernels = kernels_fit(self.device) if use_kernels is None else use_kernels
-        if self.device.type == "cuda":
-            self.DECODE_BATCH = decode_batch_for(torch.cuda.mem_get_info(self.device)[1])
+        self.decode_batch = decode_batch_for(torch.cuda.mem_get_info(self.device)[1]) if self.device.type == "cuda" else 16
         self.fused_activations = 0
         if self.use_kernels and fuse_decoder:
             from nikola_tts.engines.qwen.fast import snake
 
-            self.fused_activations = snake.fuse(self.model.speech_tokenizer.model)
+            self.fused_activations = snake.fuse(model.speech)
         self.check_every = check_every
-        self.capture_seconds = 0.0  # of the last setup, for the benchmark
+        # decode a running segment's complete chunks as they appear (decode.py); off by default: on the H200 it
+        # did not pay (corpus 9.5 s streamed, 9.1 s whole, same run: the decoder's throughput is the limit)
+        self.stream_decode = stream_decode
+        self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
+        self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
-        self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, host seconds in prefills, decoding
-        self._setup = None  # (Slots, FrameGraphs), reused while a run fits
+        self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
+        self._setup: tuple[Slots, FrameGraphs] | None = None  # reused while a run fits
         self._memory_cap = MAX_SLOTS  # the slots free memory allowed at the last setup
 
+    @property
+    def capture_seconds(self) -> float:
+        return self._setup[1].capture_seconds if self._setup else 0.0
+
     # -- prompts ------------------------------------------------------------------------------
-    def prompts(self, items: Sequence[Item]) -> list[prompts.Prompt]:
-        tts = self.tts
-        input_ids = tts._tokenize_texts([tts._build_assistant_text(it.text) for it in items])
-        return [prompts.build(self.model, ids, it.language, it.speaker, instruct)
-                for ids, it, instruct in zip(input_ids, items, self.instruction_ids(items))]
+    def prompts(self, items: Seq[Item]) -> list[prompts.Prompt]:
+        tokenizer, w = self.model.tokenizer, self.model.weights
+        instructions = {}  # each item's own instruction, else TTS_INSTRUCT; 0.6B CustomVoice takes none
+        if self.model.config.model_size != "0b6":
+            for text in {it.instruct or self.instruct for it in items} - {""}:
+                instructions[text] = tokenizer.instruction(text)
+        return [prompts.build(w, tokenizer.assistant(it.text), it.language, it.speaker,
+                              instructions.get(it.instruct or self.instruct)) for it in items]
 
     # -- slots, sized from the run and the free memory ---------------------------------------
     def _slots_for(self, count: int, length: int, max_frames: int) -> FrameGraphs:
@@ -75,12 +106,9 @@ class FastSpeaker(Speaker):
             wanted = min(count, self._memory_cap)
             if slots.count >= wanted and slots.length >= length and slots.max_frames >= max_frames:
                 return graphs
-            self._setup = None
-            del slots, graphs
-            release_memory(self.device)
-        weights = from_model(self.model, length)
-        per_slot = bytes_per_slot(weights, length, max_frames)
-        self._memory_cap = self._fit(per_slot)
+            self.release()
+        weights = self.model.weights
+        self._memory_cap = self._fit(bytes_per_slot(weights, length, max_frames))
         count = min(count, self._memory_cap)
         while True:
             try:
@@ -88,25 +116,23 @@ class FastSpeaker(Speaker):
                 graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops()), self.use_graphs)
                 break
             except Exception as exc:
-                if not is_out_of_memory(exc) and self.use_kernels:
-                    log.warning(f"Qwen3-TTS fast path: the fused kernels failed ({one_line(exc)}); going on without")
-                    self.use_kernels = False
-                    slots = graphs = None
-                    release_memory(self.device)
-                    continue
                 if not is_out_of_memory(exc) or count == 1:
                     raise
                 slots = graphs = None
                 release_memory(self.device)
                 count = self.oom_cap = max(1, count // 2)
                 log.warning(f"Qwen3-TTS fast path: out of memory on {self.device}; going on with {count} slots")
-        self.capture_seconds = graphs.capture_seconds
         self.slot_count = count
-        ops = graphs.stepper.ops.name
-        captured = f", graphs captured in {graphs.capture_seconds:.1f} s" if graphs.graphs else ", no CUDA graphs"
-        log.info(f"Qwen3-TTS fast path: {count} slots, caches of {length} positions, {ops} kernels{captured}")
+        how = "CUDA graphs captured as sizes are needed" if graphs.use_graphs else "no CUDA graphs"
+        log.info(f"Qwen3-TTS fast path: {count} slots, caches of {length} positions, {graphs.stepper.ops.name} "
+                 f"kernels, {how}")
         self._setup = (slots, graphs)
         return graphs
+
+    def release(self) -> None:
+        """Give back the slots and graphs (the model stays)."""
+        self._setup = None
+        release_memory(self.device)
 
     def _ops(self):
         if not self.use_kernels:
@@ -119,64 +145,128 @@ class FastSpeaker(Speaker):
         if self.device.type != "cuda":
             return batching.CPU_BATCH
         free, total = torch.cuda.mem_get_info(self.device)
-        room = batching.budget(free, total) - self.DECODE_BATCH * DECODE_RESERVE
+        room = batching.budget(free, total) - self.decode_batch * DECODE_RESERVE
         return max(1, int(room // (per_slot * batching.SAFETY)))
 
-    def _plan(self, items: Sequence[Item], limits: Sequence[int], max_batch: int,
-              force_frames: bool) -> tuple[FrameGraphs, list[Job]]:
-        """Prompts for the items, and slots (and graphs) big enough for their run."""
+    def _plan(self, items: Seq[Item], limits: Seq[int], max_batch: int,
+              force_frames: bool) -> tuple[FrameGraphs, list[Sequence]]:
+        """Prompts for the items, and slots big enough for their run."""
         built = self.prompts(items)
         longest = max(int(p.embeds.shape[1]) + n + 1 for p, n in zip(built, limits))
         graphs = self._slots_for(min(len(items), max(1, int(max_batch))), cache_length(longest), max(limits))
-        jobs = [Job(i, p, int(limits[i]), row_key(self.seed, it.text), force_frames)
-                for i, (p, it) in enumerate(zip(built, items))]
-        return graphs, jobs
+        sequences = [Sequence(i, p, int(limits[i]), row_key(self.seed, it.text), force_frames)
+                     for i, (p, it) in enumerate(zip(built, items))]
+        return graphs, sequences
 
-    def prepare(self, items: Sequence[Item], max_batch: int, limits: Sequence[int]) -> float:
-        """Set up slots and graphs for a run like this one ahead of it; returns the seconds it took."""
+    def prepare(self, items: Seq[Item], max_batch: int, limits: Seq[int]) -> float:
+        """Set up slots for a run like this one ahead of it, every graph size captured; returns seconds
+        (for benchmarks that time the steady state: a build captures only what its run needs)."""
         started = time.perf_counter()
-        self._plan(items, limits, max_batch, False)
+        graphs, _ = self._plan(items, limits, max_batch, False)
+        return self._capture_all(graphs, started)
+
+    def prime(self, count: int, max_chars: int) -> float:
+        """Slots for `count` segments of up to `max_chars` characters, every graph size captured; returns seconds.
+        A warm process does this once after loading, so that its builds reuse one setup (a run that fits
+        in it sets up and captures nothing) instead of each setting up its own."""
+        started = time.perf_counter()
+        frames = batching.frame_limit(max_chars)
+        length = cache_length(batching.prompt_tokens(max_chars, len(self.instruct)) + frames + 1)
+        return self._capture_all(self._slots_for(count, length, frames), started)
+
+    def _capture_all(self, graphs: FrameGraphs, started: float) -> float:
+        for size in graphs.sizes if graphs.use_graphs else ():
+            if size not in graphs.graphs:
+                graphs.capture(size)
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         return time.perf_counter() - started
 
-    def generate_fast_codes(self, items: Sequence[Item], limits: Sequence[int], max_batch: int | None = None,
-                            force_frames: bool = False) -> list[torch.Tensor]:
+    # -- the engine loop ----------------------------------------------------------------------
+    @torch.no_grad()
+    def _generate(self, graphs: FrameGraphs, sequences: list[Sequence], decoder: Decoder | None = None
+                  ) -> Iterator[Sequence]:
+        """Finished sequences, codes filled in, as the scheduler sees them finish; with a decoder, running
+        sequences' complete chunks go to it as they appear."""
+        slots = graphs.stepper.s
+        scheduler = Scheduler(slots.count, graphs.sizes, self.check_every)
+        scheduler.add(sequences)
+        stats = self.stats
+        while not scheduler.is_finished():
+            plan = scheduler.schedule()
+            self._carry_out(plan, graphs, stats)
+            active = slots.active[:plan.size].tolist()  # the one host sync of a stretch
+            frames = slots.frame[:plan.size].tolist()
+            for seq in scheduler.postprocess(plan, active, frames):
+                seq.codes = slots.codes[seq.slot, :seq.frames].clone()  # before the slot is refilled
+                yield seq
+            if decoder is not None and self.stream_decode:
+                for seq in scheduler.running.values():
+                    decoder.stream(seq, slots.codes[seq.slot])
+
+    def _carry_out(self, plan: Plan, graphs: FrameGraphs, stats: dict) -> None:
+        stepper = graphs.stepper
+        for group in plan.prefills:
+            started = time.perf_counter()
+            stepper.prefill([NewSegment(seq.slot, seq.prompt.embeds, seq.prompt.pad, seq.limit, seq.key, seq.forced)
+                             for seq in group])
+            stats["prefill_s"] += time.perf_counter() - started
+        for src, dst in plan.moves:
+            stepper.s.move(src, dst)
+        for _ in range(plan.frames):
+            graphs.run(plan.size)
+        stats["steps"] += plan.frames
+        stats["frames_stepped"] += plan.size * plan.frames
+
+    def generate_codes(self, items: Seq[Item], limits: Seq[int], max_batch: int | None = None,
+                       force_frames: bool = False) -> list[torch.Tensor]:
         """Each item's codes, (frames, 16), without decoding: for tests and the benchmark."""
-        graphs, jobs = self._plan(items, limits, max_batch or len(items), force_frames)
-        codes = {done.index: done.codes for done in Scheduler(graphs, self.check_every).run(jobs)}
+        graphs, sequences = self._plan(items, limits, max_batch or len(items), force_frames)
+        self.stats = _fresh_stats()
+        codes = {seq.index: seq.codes for seq in self._generate(graphs, sequences)}
         return [codes[i] for i in range(len(items))]
 
+    # -- waveforms ---------------------------------------------------------------------------
+    def decode(self, codes: Seq[torch.Tensor]) -> list[np.ndarray]:
+        """float32 waveforms, `decode_batch` segments per speech-decoder call (padded to one length,
+        which moves float rounding by at most one int16 step in a few samples)."""
+        waves = []
+        for start in range(0, len(codes), self.decode_batch):
+            waves.extend(self.model.speech.decode(list(codes[start:start + self.decode_batch])))
+        return waves
+
     # -- the engine's entry point ------------------------------------------------------------
-    def speak(self, items: Sequence[Item], max_batch: int, limits: Sequence[int] | None = None,
+    def speak(self, items: Seq[Item], max_batch: int, limits: Seq[int] | None = None,
               force_frames: bool = False) -> Iterator[tuple[int, Audio | Exception]]:
+        """(index, Audio or error) as segments finish; FastPathFailed if the run broke off."""
         if not items:
             return
         limits = [int(n) for n in (limits or [batching.frame_limit(len(it.text)) for it in items])]
         finished: set[int] = set()
         try:
-            for index, result in self._speak_fast(items, limits, max_batch, force_frames):
+            for index, result in self._speak(items, limits, max_batch, force_frames):
                 finished.add(index)
                 yield index, self._checked(items[index], result, limits[index], force_frames)
-        except Exception as exc:  # noqa: BLE001 (hand the rest to the plain path)
-            self._setup = None
-            release_memory(self.device)
-            rest = [i for i in range(len(items)) if i not in finished]
-            log.warning(f"Qwen3-TTS fast path failed ({one_line(exc)}); narrating the {len(rest)} remaining "
-                        "segments with the plain batched path")
-            plain = super().speak([items[i] for i in rest], max_batch, [limits[i] for i in rest], force_frames)
-            for j, result in plain:
-                yield rest[j], result
+        except Exception as exc:  # noqa: BLE001 (the engine narrates the rest with the plain path)
+            self.release()
+            if self.use_kernels and not finished and not is_out_of_memory(exc):
+                # the fused kernels are compiled at their first launch: one that fails costs the run nothing
+                log.warning(f"Qwen3-TTS fast path: the fused kernels failed ({one_line(exc)}); going on without")
+                self.use_kernels = False
+                yield from self.speak(items, max_batch, limits, force_frames)
+                return
+            raise FastPathFailed([i for i in range(len(items)) if i not in finished], exc) from exc
 
-    def _speak_fast(self, items, limits, max_batch, force_frames):
+    def _speak(self, items, limits, max_batch, force_frames):
         """(index, decoded result) as segments finish; on a failure, what was generated is still decoded."""
         started = time.perf_counter()
-        graphs, jobs = self._plan(items, limits, max_batch, force_frames)
-        scheduler = Scheduler(graphs, self.check_every)
-        with Decoder(self) as decoder:
+        graphs, sequences = self._plan(items, limits, max_batch, force_frames)
+        self.stats = stats = _fresh_stats()
+        stats["setup_s"] = time.perf_counter() - started
+        with Decoder(self, self.decode_priority) as decoder:
             try:
-                for done in scheduler.run(jobs):
-                    decoder.put(done)
+                for seq in self._generate(graphs, sequences, decoder):
+                    decoder.put(seq)
                     yield from decoder.ready()
             except Exception:
                 salvaged = [(i, r) for i, r in decoder.drain() if not isinstance(r, Exception)]
@@ -184,9 +274,12 @@ class FastSpeaker(Speaker):
                 raise
             generated = time.perf_counter()
             yield from decoder.drain()
-        self.stats = dict(steps=scheduler.steps, frames_stepped=scheduler.frames_stepped,
-                          prefill_s=scheduler.prefill_seconds, decode_s=decoder.seconds,
-                          generate_s=generated - started, decode_tail_s=time.perf_counter() - generated)
+        stats.update(decode_s=decoder.seconds, generate_s=generated - started,
+                     decode_tail_s=time.perf_counter() - generated, capture_s=graphs.capture_seconds)
+        log.info(f"Qwen3-TTS fast path: {len(items)} segments, {sum(seq.frames for seq in sequences)} frames in "
+                 f"{time.perf_counter() - started:.1f} s: prompts and slots {stats['setup_s']:.1f} s, graphs captured "
+                 f"{graphs.capture_seconds:.1f} s (sizes {sorted(graphs.graphs) or 'none'}), last frame at "
+                 f"{stats['generate_s']:.1f} s, then decoding {stats['decode_tail_s']:.1f} s")
 
     def _checked(self, item: Item, result, limit: int, forced: bool) -> Audio | Exception:
         if isinstance(result, Exception):
@@ -196,7 +289,11 @@ class FastSpeaker(Speaker):
             log.warning(f"Qwen3-TTS: the segment {first_words(item.text)!r} reached its limit of "
                         f"{limit / batching.FRAMES_PER_SECOND:.1f} seconds and was cut off there; "
                         "listen to it, and reword it if it sounds wrong")
-        return self.checked_audio(item, frames, wave)
+        return checked_audio(item, frames, wave, self.sample_rate)
+
+
+def _fresh_stats() -> dict:
+    return dict(steps=0, frames_stepped=0, prefill_s=0.0)
 
 
 def kernels_fit(device: torch.device) -> bool:
@@ -211,4 +308,3 @@ def kernels_fit(device: torch.device) -> bool:
 def decode_batch_for(total_bytes: int) -> int:
     """Segments per speech-decoder call: 16 on large GPUs (about 1 GB each at its peak), 4 on 24 GB cards."""
     return 16 if total_bytes >= 40 * (1 << 30) else 4
-

@@ -1,4 +1,4 @@
-"""What the GPU does for a segment: its prefill once, then one frame at a time for all slots.
+"""The model's forward passes on the slots: a segment's prefill once, then one frame at a time for all slots.
 
 One frame of every live slot = the code predictor's 15 steps (residual codes 1-15 of the frame
 the talker began) + one talker step (the next frame's first code), with sampling, EOS and
@@ -10,7 +10,6 @@ device without CUDA graphs the same function runs as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -18,10 +17,10 @@ import torch.nn.functional as F
 from nikola_tts.engines.qwen.fast.layers import (causal_prefill, finish_layer, grouped_attention, next_norms,
                                                  q_into_cache, qkv)
 from nikola_tts.engines.qwen.fast.ops import TorchOps
-from nikola_tts.engines.qwen.fast.sampler import Choice, penalize, suppressed_mask
+from nikola_tts.engines.qwen.fast.choose import Choice, penalize, suppressed_mask
 from nikola_tts.engines.qwen.fast.slots import Slots
 from nikola_tts.engines.qwen.fast.weights import Weights
-from nikola_tts.engines.qwen.sampling import PREDICTOR_STREAM, TALKER_STREAM
+from nikola_tts.engines.qwen.seeded import PREDICTOR_STREAM, TALKER_STREAM
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,8 @@ class Rules:
                    repetition_penalty=float(settings["repetition_penalty"]))
 
 
-class NewSegment(NamedTuple):
+@dataclass(frozen=True)
+class NewSegment:
     slot: int
     embeds: torch.Tensor  # the prompt, (1, tokens, hidden)
     pad: torch.Tensor  # (hidden,), added to every frame's input
@@ -49,8 +49,7 @@ class Stepper:
     def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None):
         self.w, self.s, self.rules = w, slots, rules
         self.ops = ops or TorchOps()
-        config = w.config
-        self.eos = int(config.codec_eos_token_id)
+        self.eos = w.config.eos
         self.suppressed = suppressed_mask(int(w.codec_head.shape[0]), self.eos, w.device)
         self.positions = torch.arange(slots.length, device=w.device)
         self.rows = torch.arange(slots.count, device=w.device)

@@ -10,8 +10,9 @@ stage, which frame, which step, which token):
 
 which is an exact draw from the same distribution as softmax sampling (the Gumbel-max trick).
 The noise comes from a counter-based integer hash computed on the device, so it costs a few
-element-wise kernels per step and is identical on CPU, CUDA and MPS. Generation itself then
-runs Hugging Face's greedy path (do_sample=False), with this noise added as a logits processor.
+element-wise kernels per step and is identical on CPU, CUDA and MPS. The plain path adds it as a
+Hugging Face logits processor (generate.py); the fast path adds it on the device (fast/choose.py).
+Plain torch only: the fast path imports this without transformers.
 
 Greedy decoding (do_sample false) needs none of this: rows are independent by construction.
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 import hashlib
 
 import torch
-from transformers import LogitsProcessor, StoppingCriteria
 
 _MASK = 0xFFFFFFFF
 TALKER_STREAM = 1  # the talker picks each frame's first codebook
@@ -73,24 +73,6 @@ def _token_hashes(vocab: int, device) -> torch.Tensor:
     return _TOKEN_HASHES[key]
 
 
-class SeededSampler(LogitsProcessor):
-    """Temperature, top-k and top-p, then per-row Gumbel noise; the caller takes the argmax."""
-
-    def __init__(self, keys: torch.Tensor, stream: int, temperature: float = 1.0, top_k: int | None = None,
-                 top_p: float | None = None):
-        self.keys = keys
-        self.stream = stream
-        self.temperature = float(temperature or 1.0)
-        self.top_k = int(top_k) if top_k else None
-        self.top_p = float(top_p) if top_p is not None and float(top_p) < 1.0 else None
-        self.frame = 0  # set by the caller for the code predictor (one call of it per frame)
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        scores = restrict(scores, self.temperature, self.top_k, self.top_p)
-        step = input_ids.shape[-1]
-        return scores + gumbel_noise(self.keys, (self.stream, self.frame, step), scores.shape[-1])
-
-
 def restrict(scores: torch.Tensor, temperature: float, top_k: int | None, top_p: float | None) -> torch.Tensor:
     """float32 scores / temperature, with tokens outside the top k and the top p set to -inf."""
     scores = scores.float() / temperature
@@ -107,11 +89,13 @@ def restrict(scores: torch.Tensor, temperature: float, top_k: int | None, top_p:
     return scores
 
 
-class FrameLimits(StoppingCriteria):
-    """Stop each row at its own number of talker steps (rows stopped early are padded with EOS)."""
+DEFAULTS = dict(do_sample=True, top_k=50, top_p=1.0, temperature=0.9, repetition_penalty=1.05,
+                subtalker_dosample=True, subtalker_top_k=50, subtalker_top_p=1.0, subtalker_temperature=0.9)
 
-    def __init__(self, steps: torch.Tensor):
-        self.steps = steps
 
-    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
-        return torch.full_like(self.steps, input_ids.shape[-1], dtype=torch.long) >= self.steps
+def sampling_settings(model_defaults: dict | None, overrides: dict | None) -> dict:
+    """The model's generation_config.json defaults, then the site's overrides, for the known keys."""
+    merged = dict(DEFAULTS)
+    merged.update({k: v for k, v in (model_defaults or {}).items() if k in merged})
+    merged.update({k: v for k, v in (overrides or {}).items() if k in merged and v is not None})
+    return merged

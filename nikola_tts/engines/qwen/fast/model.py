@@ -1,0 +1,72 @@
+"""Everything the fast path needs of a checkpoint, loaded onto one device: no transformers, no qwen_tts.
+
+    config      config.json and generation_config.json (checkpoint.py)
+    tokenizer   the text tokenizer (text.py)
+    weights     talker, code predictor and text projection, straight to the device in the run's
+                dtype, regrouped (weights.py)
+    speech      the speech decoder, float32 (speech.py)
+
+`load_model` reports how long each part took, so the engine can log where a cold start goes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from nikola_tts.engines.qwen.fast.checkpoint import ModelConfig, Tensors, read_config
+from nikola_tts.engines.qwen.fast.speech import SpeechDecoder, load_speech_decoder
+from nikola_tts.engines.qwen.fast.text import TextTokenizer
+from nikola_tts.engines.qwen.fast.weights import Weights, load_weights
+
+
+@dataclass(frozen=True)
+class FastModel:
+    folder: Path
+    config: ModelConfig
+    tokenizer: TextTokenizer
+    weights: Weights
+    speech: SpeechDecoder
+    sample_rate: int
+    device: torch.device
+    seconds: dict = field(default_factory=dict)  # part -> seconds it took to load
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.weights.dtype
+
+
+def load_model(folder, device, dtype) -> FastModel:
+    """The checkpoint in `folder` on `device` ("cuda:0", "cpu"), talker and predictor in `dtype`."""
+    folder = Path(folder)
+    device = torch.device(device)
+    seconds = {}
+    started = time.perf_counter()
+    config = read_config(folder)
+    tokenizer = TextTokenizer.from_folder(folder)
+    seconds["config and tokenizer"] = time.perf_counter() - started
+    started = time.perf_counter()
+    with torch.no_grad():
+        weights = load_weights(Tensors(folder, device), config, dtype)
+        seconds["weights"] = _synced(device, started)
+        started = time.perf_counter()
+        speech, rate = load_speech_decoder(folder / "speech_tokenizer", device)
+    seconds["speech decoder"] = _synced(device, started)
+    return FastModel(folder=folder, config=config, tokenizer=tokenizer, weights=weights, speech=speech,
+                     sample_rate=rate, device=device, seconds=seconds)
+
+
+def _synced(device: torch.device, started: float) -> float:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - started
+
+
+def load_on_device(folder: str, dtype_name: str, device: str) -> FastModel:
+    """load_model for a GPU worker process (fast/gpus.py): picklable arguments only."""
+    from nikola_tts.engines.qwen.device import torch_dtype
+
+    return load_model(folder, device, torch_dtype(dtype_name))
