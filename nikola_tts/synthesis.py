@@ -18,7 +18,7 @@ from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.engines.base import Engine, Request
 from nikola_tts.errors import TTSError, one_line
 from nikola_tts.files import atomic_write_json, read_json
-from nikola_tts.progress import Progress
+from nikola_tts.progress import Progress, counted
 
 log = logging.getLogger("tts")
 
@@ -41,6 +41,7 @@ class PassReport:
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
     failed: dict = field(default_factory=dict)  # key -> one-line reason
+    problems: list = field(default_factory=list)  # TTS_CONTINUE_ON_ERROR: what stopped an engine, one line each
 
 
 def pending_jobs(manifests: list[Manifest], store: SegmentStore, force: bool = False) -> list[SynthesisJob]:
@@ -60,7 +61,13 @@ def pending_jobs(manifests: list[Manifest], store: SegmentStore, force: bool = F
 
 def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> PassReport:
     """Synthesize every missing segment, one engine (one model load) per TTS_ENGINE in use.
-    Failures are recorded per segment, never raised."""
+
+    A segment that fails is recorded, never raised. An engine that cannot run here, or a voice it
+    cannot speak, is a problem of the whole build: it raises TTSError (one line that says what to
+    do) before that engine speaks a word, after recording its segments as failed. Engines that
+    may not run here go first, so that such a build stops before any other engine works. With
+    TTS_CONTINUE_ON_ERROR the pass goes on instead, and report.problems holds those lines.
+    """
     from nikola_tts.engines import create_engine
     from nikola_tts.settings import engine_options
 
@@ -69,28 +76,36 @@ def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> 
     jobs = pending_jobs(manifests, store, force)
     report = PassReport()
     if jobs:
-        try:
-            from nikola_tts.audio.mp3 import require_ffmpeg
+        from nikola_tts.audio.mp3 import require_ffmpeg
 
+        try:
             require_ffmpeg()  # before an hour of synthesis, not after it
         except TTSError as exc:
-            log.error(str(exc))
-            report.failed = {job.key: str(exc) for job in jobs}
+            _give_up(report, jobs, str(exc), str(exc), settings, folder)
             jobs = []
     by_engine: dict[str, list] = {}
     for job in jobs:
         by_engine.setdefault(job.engine, []).append(job)
-    for name, group in by_engine.items():
+    options = engine_options(settings)
+    engines = {}
+    for name in by_engine:
         try:
-            engine = create_engine(name, engine_options(settings))
-            part = synthesize(group, engine, store)
+            engines[name] = create_engine(name, options)
         except TTSError as exc:
-            log.error(str(exc))
-            report.failed.update({job.key: str(exc) for job in group})
+            _give_up(report, by_engine[name], str(exc), str(exc), settings, folder)
+    # Engines that may not run here go first, so that one that cannot stops the build before the others work.
+    order = sorted(engines, key=lambda name: engines[name].unavailable_reason(options) is None)
+    for name in order:
+        engine, group = engines[name], by_engine[name]
+        try:
+            part = synthesize(group, engine, store, settings)
+        except TTSError as exc:
+            _give_up(report, group, getattr(exc, "reason", str(exc)), str(exc), settings, folder)
             continue
         report.segments += part.segments
         report.audio_seconds += part.audio_seconds
         report.failed.update(part.failed)
+        report.problems += part.problems
         if part.audio_seconds > 0:
             record_speed(folder.stats, engine.name, part,
                          sum(len(j.text) for j in group if j.key not in part.failed))
@@ -98,60 +113,98 @@ def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> 
     return report
 
 
-def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore) -> PassReport:
-    """Run jobs through one engine, storing each segment as it arrives."""
+def _give_up(report: PassReport, jobs, reason: str, message: str, settings, folder: CacheFolder) -> None:
+    """jobs cannot be synthesized in this build: record them, then stop the build unless told to go on."""
+    report.failed.update({job.key: reason for job in jobs})
+    if not settings.continue_on_error:
+        atomic_write_json(folder.failed_segments, report.failed)
+        raise TTSError(message)
+    report.problems.append(message)
+
+
+def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore, settings) -> PassReport:
+    """Run jobs through one engine, storing each segment as it arrives. Raises TTSError (naming what
+    to do) when the engine cannot run here or cannot speak one of the voices, before any segment."""
+    from nikola_tts.readiness import unusable
+
     report = PassReport()
     if not jobs:
         return report
     started = time.monotonic()
-    remaining = defaultdict(int)
-    for job in jobs:
-        for owner in job.owners:
-            remaining[owner] += 1
-    progress = Progress(len(remaining), sum(len(j.text) for j in jobs), log)
-
-    def settle(job: SynthesisJob) -> int:
-        done = 0
-        for owner in job.owners:
-            remaining[owner] -= 1
-            done += remaining[owner] == 0
-        return done
-
-    engine.load()
-    log.info(f"narrating {len(jobs)} segments of {len(remaining)} posts with {engine.describe()}")
+    name = jobs[0].engine
     try:
-        for batch in _batches(jobs, engine, report, settle, progress):
-            requests = [Request(j.text, j.voice, j.language) for j in batch]
-            for index, result in engine.synthesize(requests):
-                job = batch[index]
-                if isinstance(result, Exception):
-                    report.failed[job.key] = one_line(result)
-                    progress.segment_done(len(job.text), 0.0, settle(job))
-                    continue
-                store.store(job.key, result)
-                report.segments += 1
-                report.audio_seconds += result.seconds
-                progress.segment_done(len(job.text), result.seconds, settle(job))
+        engine.load()
+    except TTSError as exc:
+        engine.close()
+        # The engine's cheap reason is the cause in its shortest words (load's error adds its own fixes).
+        reason = engine.unavailable_reason(engine.options) or one_line(exc)
+        raise unusable(name, reason, settings) from None
+    try:
+        groups, refused = _voice_groups(jobs, engine)
+        for group, message in refused:
+            if not settings.continue_on_error:
+                raise TTSError(message)
+            report.failed.update({job.key: message for job in group})
+            report.problems.append(message)
+        jobs = [job for group in groups for job in group]
+        remaining = defaultdict(int)
+        for job in jobs:
+            for owner in job.owners:
+                remaining[owner] += 1
+        log.info(f"narrating {counted(len(jobs), 'segment')} of {counted(len(remaining), 'post')} "
+                 f"with {engine.describe()}")
+        progress = Progress(len(jobs), sum(len(j.text) for j in jobs), len(remaining), log)
+
+        def settle(job: SynthesisJob) -> int:
+            done = 0
+            for owner in job.owners:
+                remaining[owner] -= 1
+                done += remaining[owner] == 0
+            return done
+
+        try:
+            for batch in _batches(groups, engine):
+                requests = [Request(j.text, j.voice, j.language) for j in batch]
+                for index, result in engine.synthesize(requests):
+                    job = batch[index]
+                    if isinstance(result, Exception):
+                        report.failed[job.key] = one_line(result)
+                        progress.segment_done(len(job.text), 0.0, settle(job))
+                        continue
+                    store.store(job.key, result)
+                    report.segments += 1
+                    report.audio_seconds += result.seconds
+                    progress.segment_done(len(job.text), result.seconds, settle(job))
+        finally:
+            progress.finish()
     finally:
         engine.close()
-        progress.finish()
     report.wall_seconds = time.monotonic() - started
     return report
 
 
-def _batches(jobs, engine, report, settle, progress):
-    """Group by voice and language, then by length, so a batch's members finish together."""
+def _voice_groups(jobs, engine) -> tuple[list, list]:
+    """Jobs by voice and language, each voice checked before any is spoken: (groups to speak,
+    [(group, why) for each voice the engine cannot speak, naming the posts that ask for it])."""
     groups = defaultdict(list)
     for job in jobs:
         groups[(job.voice, job.language)].append(job)
+    speakable, refused = [], []
     for (voice, language), group in groups.items():
         try:
             engine.check_voice(voice, language)
         except TTSError as exc:
-            for job in group:
-                report.failed[job.key] = str(exc)
-                progress.segment_done(len(job.text), 0.0, settle(job))
+            posts = sorted({owner.split(":", 1)[-1] for job in group for owner in job.owners})
+            named = ", ".join(posts[:3]) + (f" and {len(posts) - 3} more" if len(posts) > 3 else "")
+            refused.append((group, f"{exc} (asked for by {named})"))
             continue
+        speakable.append(group)
+    return speakable, refused
+
+
+def _batches(groups, engine):
+    """Each voice's jobs by length, so a batch's members finish together."""
+    for group in groups:
         group.sort(key=lambda j: len(j.text), reverse=True)
         size = max(1, engine.batch_size)
         for start in range(0, len(group), size):

@@ -8,6 +8,7 @@ import random
 import shutil
 import sys
 
+import pytest
 from sites import POST, probe_duration, widget_of
 
 
@@ -83,7 +84,9 @@ def test_failing_post_keeps_other_posts_audio_fails_the_build_and_is_retried(sit
     proc = site.build(check=False)
     assert proc.returncode != 0
     assert "posts/bad.md (en): narration failed" in proc.stderr
-    assert "TTS_CONTINUE_ON_ERROR" in proc.stderr
+    assert proc.stderr.count("narration failed for 1 post; they are retried on the next build. "
+                             "Set TTS_CONTINUE_ON_ERROR = True") == 1
+    assert "####" not in proc.stderr and "TaskFailed" not in proc.stderr  # no doit banner after our own line
     assert site.output("good_tts.mp3").exists()
     assert not site.output("bad_tts.mp3").exists()
     assert widget_of(site.html("posts/good/index.html")) is not None
@@ -126,13 +129,66 @@ def test_unknown_engine_is_a_one_line_error(site):
     assert "Traceback" not in proc.stderr
 
 
-def test_unknown_voice_names_the_fix(site):
+def errors(proc) -> list[str]:
+    return [line for line in proc.stderr.splitlines() if "ERROR" in line]
+
+
+def test_unknown_voice_names_the_fix_before_any_work(site):
     site.set_conf('TTS_VOICE = "klingon-x"\n')
     site.write_post("good.md", "Good", "Hello there.")
+    site.write_post("other.md", "Other", "Hello again.")
     proc = site.build(check=False)
     assert proc.returncode != 0
-    assert "espeak-ng has no voice 'klingon-x': set TTS_VOICE to one listed by `espeak-ng --voices`" in proc.stderr
+    (error,) = errors(proc)
+    assert "espeak-ng has no voice 'klingon-x': set TTS_VOICE to one listed by `espeak-ng --voices`" in error
+    assert "render_" not in proc.stderr and "of audio" not in proc.stderr  # planning stopped it: no task ran
     assert "Traceback" not in proc.stderr
+
+
+def test_unknown_voice_in_a_posts_metadata_names_the_post(site):
+    site.write_post("good.md", "Good", "Hello there.")
+    site.write_post("odd.md", "Odd", "Hello again.", tts_voice="klingon-x")
+    proc = site.build(check=False)
+    (error,) = errors(proc)
+    assert "espeak-ng has no voice 'klingon-x'" in error and "(the tts_voice of posts/odd.md)" in error
+    assert site.synthesized() == []
+
+
+def test_a_voice_only_the_loaded_engine_can_refuse_fails_the_build_once_naming_its_posts(site):
+    site.set_conf('TTS_ENGINE = "piper"\nTTS_VOICE = "voices/missing.onnx"\n')
+    site.write_post("good.md", "Good", "Hello there.")
+    site.write_post("other.md", "Other", "Hello again.")
+    proc = site.build(check=False)
+    assert proc.returncode != 0
+    (error,) = errors(proc)
+    assert "Piper voice file " in error and "voices/missing.onnx not found: set TTS_VOICE" in error
+    assert "(asked for by posts/good.md, posts/other.md)" in error
+    assert "0 s of audio" not in proc.stderr and "narration failed" not in proc.stderr
+
+
+BAD_SETTINGS = [
+    ('TTS_BITRATE = "64"', "TTS_BITRATE is '64': use an MP3 bitrate such as '64k'"),
+    ('TTS_OUTPUT = "../../{slug}_tts.mp3"', "TTS_OUTPUT is '../../{slug}_tts.mp3': it must stay inside the output folder"),
+    ('TTS_OUTPUT = "{slug}-{date}.mp3"', "its only fields may be {slug} and {lang}"),
+    ("TTS_LOUDNESS = 0", "TTS_LOUDNESS is 0: use integrated loudness in LUFS between -70 and -5"),
+    ('TTS_READ_TITLE = "no"', "TTS_READ_TITLE is 'no': use True or False"),
+    ('TTS_WIDGET_FOOTER = "{minutes} min"', "TTS_WIDGET_FOOTER is '{minutes} min': use a string whose only field is {duration}"),
+    ('TTS_VOCE = "en-us+f2"', "conf.py sets TTS_VOCE, which is not a nikola-tts setting: did you mean TTS_VOICE?"),
+    ("TTS_BATCH_SIZE = 0", "TTS_BATCH_SIZE is 0: use a whole number of segments, 1 or more"),
+    ('TTS_DEVICE = "gpu1"', "TTS_DEVICE is 'gpu1': use 'auto', 'cpu', 'cuda', 'cuda:1' or 'mps'"),
+]
+
+
+@pytest.mark.parametrize("line, message", BAD_SETTINGS, ids=[line.split(" =")[0] for line, _ in BAD_SETTINGS])
+def test_a_bad_setting_stops_the_build_before_any_work_with_one_line_naming_the_fix(site, line, message):
+    site.set_conf(line + "\n")
+    site.write_post("good.md", "Good", "Hello.")
+    proc = site.build(check=False)
+    assert proc.returncode != 0
+    (error,) = errors(proc)
+    assert message in error
+    assert "render_" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not (site.root / "tts_cache").exists()
 
 
 def path_with_only(tmp_path, *tools) -> dict:

@@ -58,7 +58,7 @@ class CommandTTS(Command):
         for plan, post in chosen:
             ensure_compiled(post, plan.lang)
         if options["dry_run"]:
-            return dry_run(settings, planner, chosen)
+            return dry_run(settings, planner, chosen, force=options["regenerate_all"])
         return narrate(settings, chosen, force=options["regenerate_all"], log=LOGGER)
 
     def _serve(self, options, rest):

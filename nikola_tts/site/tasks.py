@@ -19,7 +19,9 @@ import shutil
 from nikola_tts import resource_dir
 from nikola_tts.cache.manifest import load_manifest, write_manifest
 from nikola_tts.cache.sidecar import EMPTY, FAILED, read_sidecar
+from nikola_tts.errors import TTSError
 from nikola_tts.plan import NarrationPlan, Silenced
+from nikola_tts.progress import counted
 from nikola_tts.publish import publish, unpublish
 
 CSS_NAME = "nikola_tts.css"
@@ -33,11 +35,26 @@ def extract_action(plan: NarrationPlan) -> bool:
     return True
 
 
-def synthesize_action(plans: list[NarrationPlan], settings) -> bool:
+def synthesize_action(plans: list[NarrationPlan], settings):
+    """One pass over every missing segment. An engine that cannot run here stops the build now, with
+    one line that says what to do, before any post is published (unless TTS_CONTINUE_ON_ERROR)."""
     from nikola_tts.synthesis import synthesize_all
 
-    synthesize_all([m for m in (load_manifest(p.manifest_path) for p in plans) if m], settings)
+    try:
+        report = synthesize_all([m for m in (load_manifest(p.manifest_path) for p in plans) if m], settings)
+    except TTSError as exc:
+        return _fail_build(str(exc))
+    for problem in report.problems:
+        log.error(problem)
     return True
+
+
+def _fail_build(message: str):
+    """Fail the build with message, logged once as our error; doit adds no banner of its own."""
+    from doit.exceptions import TaskFailed
+
+    log.error(message)
+    return TaskFailed(message, report=False)
 
 
 def publish_action(plan: NarrationPlan, force: bool = False) -> bool:
@@ -66,13 +83,11 @@ def report_action(plans: list[NarrationPlan], continue_on_error: bool):
     failed = failed_plans(plans)
     if not failed:
         return True
-    summary = f"narration failed for {len(failed)} post(s); they are retried on the next build"
+    summary = f"narration failed for {counted(len(failed), 'post')}; they are retried on the next build"
     if continue_on_error:
         log.warning(summary + " (TTS_CONTINUE_ON_ERROR is on, so the build goes on)")
         return True
-    from doit.exceptions import TaskFailed
-
-    return TaskFailed(summary + ". Set TTS_CONTINUE_ON_ERROR = True to publish the rest anyway.")
+    return _fail_build(summary + ". Set TTS_CONTINUE_ON_ERROR = True to publish the rest anyway.")
 
 
 # -- uptodate checks ------------------------------------------------------------------------
