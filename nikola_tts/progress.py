@@ -15,16 +15,9 @@ import logging
 import sys
 import time
 
+from nikola_tts.words import audio_length, counted
+
 LOG_EVERY_SECONDS = 15
-
-
-def counted(n: int, noun: str) -> str:
-    """'1 segment', '3 segments' (nouns with a plain plural in s)."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
-def audio_length(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
 
 
 class _LogLines:

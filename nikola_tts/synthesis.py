@@ -18,7 +18,8 @@ from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.engines.base import Engine, Request
 from nikola_tts.errors import TTSError, one_line
 from nikola_tts.files import atomic_write_json, read_json
-from nikola_tts.progress import Progress, counted
+from nikola_tts.progress import Progress
+from nikola_tts.words import counted
 
 log = logging.getLogger("tts")
 

@@ -244,7 +244,7 @@ def test_interrupted_build_leaves_no_audio_file_and_resumes_where_it_stopped(sit
     spoken_before_kill = {e["text"] for e in site.synthesized()}
     # The kill may land between the engine speaking a segment and the cache storing it: that one
     # segment was in flight and is retried; every segment already stored must be kept.
-    stored = [p for p in site.root.glob("tts_cache/segments/*/*.wav") if not p.name.startswith(".tmp-")]
+    stored = [p for p in site.root.glob("tts_cache/segments/*/*.flac") if not p.name.startswith(".tmp-")]
     assert 2 <= len(stored) <= len(spoken_before_kill) < 13
     assert not list(site.root.glob("output/**/*.mp3*"))  # no half-written audio anywhere in output/
     site.reset_log()
@@ -264,9 +264,9 @@ def test_leftovers_of_a_killed_build_are_swept_by_the_next_build(site):
     encoder_leftover = cache / "tmp" / ".tmp-x1y2z3" / "narration.mp3"
     encoder_leftover.parent.mkdir(parents=True)
     encoder_leftover.write_bytes(b"ID3 half an MP3")
-    segment = next(cache.glob("segments/*/*.wav"))
-    segment_leftover = segment.parent / ".tmp-abc123.wav"
-    segment_leftover.write_bytes(b"RIFF half a WAV")
+    segment = next(cache.glob("segments/*/*.flac"))
+    segment_leftover = segment.parent / ".tmp-abc123.flac"
+    segment_leftover.write_bytes(b"fLaC half a FLAC")
     sidecar_leftover = cache / "published" / "en" / ".tmp-def456.json"
     sidecar_leftover.write_text("{")
     site.build()

@@ -3,7 +3,8 @@
 import io
 import logging
 
-from nikola_tts.progress import Progress, counted
+from nikola_tts.progress import Progress
+from nikola_tts.words import counted
 
 
 class Terminal(io.StringIO):

@@ -11,7 +11,7 @@ from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.cache.sidecar import OK, read_sidecar
 from nikola_tts.errors import TTSError
 from nikola_tts.files import read_json
-from nikola_tts.progress import audio_length, counted
+from nikola_tts.words import audio_length, counted, size
 from nikola_tts.settings import Settings
 from nikola_tts.site.planner import Planner
 from nikola_tts.site.tasks import failed_plans, publish_action
@@ -118,6 +118,31 @@ def narrate(settings, chosen, force: bool, log: logging.Logger) -> int:
              + (f", {counted(len(failed), 'post')} failed" if failed else "")
              + "; run `nikola build` to put them on the pages")
     return 1 if failed and not settings.continue_on_error else 0
+
+
+def prune(planner: Planner, plans, dry_run: bool, out=print) -> int:
+    """`nikola tts --prune`: delete now the segment audio no post uses (plans: every narrated post,
+    compiled), and the records of posts the site no longer has; with dry_run, only say what would go."""
+    from nikola_tts.cache.prune import prune as prune_cache
+
+    for plan in plans:
+        write_manifest(plan)  # the posts' text as it is now, edits not yet built included
+    everyone = list(plans) + [entry.plan for entry in planner.plan().silenced]
+    report = prune_cache(planner.cache, [p.manifest_path for p in everyone], [p.sidecar_path for p in everyone],
+                         grace_days=0, dry_run=dry_run)
+    records = (f", and the records of {counted(len(report.removed_records), 'post')} the site no longer has"
+               if report.removed_records else "")
+    if dry_run:
+        out(f"Would remove {counted(report.removed_segments, 'segment')} ({size(report.removed_bytes)}) that no post "
+            f"uses{records}; {counted(report.kept_segments, 'segment')} ({size(report.kept_bytes)}) stay")
+        for path in report.removed_records:
+            out(f"  {path}")
+        return 0
+    converted = report.conversion.segments if report.conversion else 0
+    out(f"Removed {counted(report.removed_segments, 'segment')} ({size(report.removed_bytes)}) that no post "
+        f"used{records}; the cache holds {counted(report.kept_segments, 'segment')} ({size(report.kept_bytes)})"
+        + (f", {converted:,} of them converted from WAV to FLAC" if converted else ""))
+    return 0
 
 
 def serve(settings: Settings, host: str, port: int, log: logging.Logger) -> int:

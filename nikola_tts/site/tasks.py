@@ -17,11 +17,12 @@ import os
 import shutil
 
 from nikola_tts import resource_dir
+from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.cache.manifest import load_manifest, write_manifest
 from nikola_tts.cache.sidecar import EMPTY, FAILED, read_sidecar
 from nikola_tts.errors import TTSError
 from nikola_tts.plan import NarrationPlan, Silenced
-from nikola_tts.progress import counted
+from nikola_tts.words import counted, size
 from nikola_tts.publish import publish, unpublish
 
 CSS_NAME = "nikola_tts.css"
@@ -74,6 +75,20 @@ def unpublish_action(silenced: Silenced) -> bool:
     return True
 
 
+def prune_action(cache, manifests: list[str], sidecars: list[str], grace_days: float) -> bool:
+    from nikola_tts.cache.prune import prune
+
+    report = prune(cache, manifests, sidecars, grace_days)
+    conversion = report.conversion
+    if conversion and conversion.segments:
+        log.info(f"{cache.root}: stored {counted(conversion.segments, 'segment')} as FLAC instead of WAV "
+                 f"({size(conversion.wav_bytes)} -> {size(conversion.flac_bytes)}); nothing was synthesized again")
+    if report.removed_segments:
+        log.info(f"{cache.root}: removed {counted(report.removed_segments, 'segment')} ({size(report.removed_bytes)}) "
+                 f"that no post has used for {grace_days:g} days (TTS_PRUNE_AFTER_DAYS)")
+    return True
+
+
 def failed_plans(plans) -> list[NarrationPlan]:
     return [p for p in plans if (sidecar := read_sidecar(p.sidecar_path)) and sidecar.status == FAILED]
 
@@ -110,6 +125,12 @@ def _publishes_audio(plan: NarrationPlan) -> bool:
     """Declare the MP3 as a target unless the last narration found no prose (so `nikola check -f` agrees)."""
     sidecar = read_sidecar(plan.sidecar_path)
     return not sidecar or sidecar.has_audio or sidecar.status not in (EMPTY, FAILED)
+
+
+def _prune_not_due(cache, grace_days: float) -> bool:
+    from nikola_tts.cache.prune import is_due
+
+    return not is_due(cache, grace_days)
 
 
 def _copy(src, dst):
@@ -149,6 +170,21 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
             "targets": [plan.sidecar_path] + ([plan.output] if _publishes_audio(plan) else []),
             "actions": [(publish_action, [plan])],
             "uptodate": [(_is_current, [plan])],
+        }
+    silenced = list(silenced)
+    if settings.prune_after_days is not None:
+        everyone = narrated + [entry.plan for entry in silenced]  # an opted-out post keeps its audio
+        cache = CacheFolder(settings.cache_folder)
+        days = float(settings.prune_after_days)
+        yield {
+            "basename": basename,
+            "name": "prune",
+            "file_dep": [plan.manifest_path for plan in narrated],  # a new manifest may leave segments unused
+            "task_dep": [synth_name],
+            "actions": [(prune_action, [cache, [p.manifest_path for p in everyone], [p.sidecar_path for p in everyone],
+                                        days])],
+            "uptodate": [config_changed({"prune_after_days": days}, "nikola_tts:prune"),
+                         (_prune_not_due, [cache, days])],
         }
     for entry in silenced:
         yield {
