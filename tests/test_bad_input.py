@@ -256,6 +256,33 @@ def test_interrupted_build_leaves_no_audio_file_and_resumes_where_it_stopped(sit
     assert probe_duration(site.output("slow_tts.mp3")) > 20
 
 
+def test_a_build_killed_while_encoding_the_mp3_leaves_nothing_the_next_build_keeps(site):
+    import signal
+    import subprocess
+    import time
+
+    rng = random.Random(11)
+    words = "harbour lantern meadow ferry owl bakery window river stone garden quiet evening".split()
+    body = "\n\n".join(" ".join(rng.choice(words) for _ in range(100)) + "." for _ in range(20))
+    site.write_post("long.md", "Long", body)  # about 12 minutes of speech: seconds of encoding
+    proc = subprocess.Popen([sys.executable, "-m", "nikola", "build"], cwd=site.root, env=site.env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    encoding = None
+    deadline = time.monotonic() + 300
+    while encoding is None and proc.poll() is None and time.monotonic() < deadline:
+        encoding = next((p for p in site.root.glob("tts_cache/tmp/.tmp-*/narration.mp3") if p.stat().st_size), None)
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert encoding is not None and encoding.exists()  # killed mid-encode: a truncated MP3 in the encoder's folder
+    assert not list(site.root.glob("output/**/*.mp3"))
+    site.reset_log()
+    site.build()
+    assert not list(site.root.glob("tts_cache/tmp/.tmp-*"))
+    assert site.synthesized() == []  # every segment was stored before the encoder ran
+    assert probe_duration(site.output("long_tts.mp3")) > 600
+
+
 def test_leftovers_of_a_killed_build_are_swept_by_the_next_build(site):
     site.write_post("night-garden.md", "The Night Garden", POST)
     site.build()
