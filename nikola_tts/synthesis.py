@@ -141,47 +141,59 @@ def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore, se
         reason = engine.unavailable_reason(engine.options) or one_line(exc)
         raise unusable(name, reason, settings) from None
     try:
-        groups, refused = _voice_groups(jobs, engine)
-        for group, message in refused:
-            if not settings.continue_on_error:
-                raise TTSError(message)
-            report.failed.update({job.key: message for job in group})
-            report.problems.append(message)
-        jobs = [job for group in groups for job in group]
-        remaining = defaultdict(int)
-        for job in jobs:
-            for owner in job.owners:
-                remaining[owner] += 1
-        log.info(f"narrating {counted(len(jobs), 'segment')} of {counted(len(remaining), 'post')} "
-                 f"with {engine.describe()}")
-        progress = Progress(len(jobs), sum(len(j.text) for j in jobs), len(remaining), log)
-
-        def settle(job: SynthesisJob) -> int:
-            done = 0
-            for owner in job.owners:
-                remaining[owner] -= 1
-                done += remaining[owner] == 0
-            return done
-
-        try:
-            for batch in _batches(groups, engine):
-                requests = [Request(j.text, j.voice, j.language) for j in batch]
-                for index, result in engine.synthesize(requests):
-                    job = batch[index]
-                    if isinstance(result, Exception):
-                        report.failed[job.key] = one_line(result)
-                        progress.segment_done(len(job.text), 0.0, settle(job))
-                        continue
-                    store.store(job.key, result)
-                    report.segments += 1
-                    report.audio_seconds += result.seconds
-                    progress.segment_done(len(job.text), result.seconds, settle(job))
-        finally:
-            progress.finish()
+        groups = _speakable(jobs, engine, report, settings)
+        if groups:
+            _speak(groups, engine, store, report)
     finally:
         engine.close()
     report.wall_seconds = time.monotonic() - started
     return report
+
+
+def _speakable(jobs, engine: Engine, report: PassReport, settings) -> list[list[SynthesisJob]]:
+    """jobs by voice: those the engine can speak. A voice it cannot speak raises TTSError, or with
+    TTS_CONTINUE_ON_ERROR fails its segments and goes into report.problems."""
+    groups, refused = _voice_groups(jobs, engine)
+    for group, message in refused:
+        if not settings.continue_on_error:
+            raise TTSError(message)
+        report.failed.update({job.key: message for job in group})
+        report.problems.append(message)
+    return groups
+
+
+def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport) -> None:
+    """Every job through the engine, each segment stored as it arrives, with progress."""
+    jobs = [job for group in groups for job in group]
+    remaining = defaultdict(int)
+    for job in jobs:
+        for owner in job.owners:
+            remaining[owner] += 1
+    log.info(f"narrating {counted(len(jobs), 'segment')} of {counted(len(remaining), 'post')} with {engine.describe()}")
+    progress = Progress(len(jobs), sum(len(j.text) for j in jobs), len(remaining), log)
+
+    def settle(job: SynthesisJob) -> int:
+        done = 0
+        for owner in job.owners:
+            remaining[owner] -= 1
+            done += remaining[owner] == 0
+        return done
+
+    try:
+        for batch in _batches(groups, engine):
+            requests = [Request(j.text, j.voice, j.language) for j in batch]
+            for index, result in engine.synthesize(requests):
+                job = batch[index]
+                if isinstance(result, Exception):
+                    report.failed[job.key] = one_line(result)
+                    progress.segment_done(len(job.text), 0.0, settle(job))
+                    continue
+                store.store(job.key, result)
+                report.segments += 1
+                report.audio_seconds += result.seconds
+                progress.segment_done(len(job.text), result.seconds, settle(job))
+    finally:
+        progress.finish()
 
 
 def _voice_groups(jobs, engine) -> tuple[list, list]:

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+import random
+import re
 
+import pytest
 from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.engines import EngineOptions, Request
 from nikola_tts.engines.espeak import EspeakEngine
-from sites import POST
+from sites import POST, REPO
 
 FERRY = "The ferry leaves at dawn, when the harbour is still grey."
 FERRY_EDITED = "The ferry leaves at noon, when the harbour is busy."
@@ -57,6 +60,20 @@ def test_flac_segments_take_well_under_the_space_of_wav(site):
     stored = list(store.stored())
     wav_bytes = sum(44 + len(store.load(s.key).samples) for s in stored)
     assert sum(s.size for s in stored) < 0.7 * wav_bytes
+
+
+def test_the_readmes_cache_size_per_hour_holds_for_espeak(site):
+    figure = re.search(r"espeak-ng and Piper, 22 kHz: (\d+) and \d+ MB", (REPO / "README.md").read_text())
+    assert figure, "the README no longer says how big the cache gets per hour"
+    rng = random.Random(3)
+    words = "harbour lantern meadow ferry owl bakery window river stone garden quiet evening".split()
+    site.write_post("long.md", "Long", "\n\n".join(" ".join(rng.choice(words) for _ in range(60)) + "."
+                                                  for _ in range(12)))
+    site.build()
+    store = SegmentStore(site.root / "tts_cache" / "segments")
+    stored = list(store.stored())
+    hours = sum(store.load(s.key).seconds for s in stored) / 3600
+    assert sum(s.size for s in stored) / 1e6 / hours == pytest.approx(int(figure.group(1)), rel=0.25)
 
 
 def test_an_edited_paragraphs_old_audio_waits_out_the_grace_period(site):

@@ -63,3 +63,13 @@ def test_switching_to_the_engine_the_message_names_narrates_everything(site, tmp
     site.set_conf("")  # espeak-ng, as the message offers
     site.build(env_extra=no_model_here(tmp_path))
     assert len(list(site.root.glob("output/*_tts.mp3"))) == 3
+
+
+def test_nikola_tts_says_it_once_too_and_writes_nothing(site, tmp_path):
+    site.set_conf(QWEN_WITHOUT_ITS_MODEL)
+    three_posts(site)
+    proc = site.run("tts", check=False, env_extra=no_model_here(tmp_path))
+    assert proc.returncode == 1
+    (error,) = errors(proc)
+    assert 'TTS_ENGINE "qwen" (the default) cannot narrate on this machine' in error
+    assert not list(site.root.glob("output/**/*.mp3")) and not list(site.root.glob("tts_cache/published/**/*.json"))

@@ -2,6 +2,7 @@
 
 import io
 import logging
+import re
 
 from nikola_tts.progress import Progress
 from nikola_tts.words import counted
@@ -52,3 +53,11 @@ def test_counts_are_singular_for_one():
     assert counted(1, "segment") == "1 segment"
     assert counted(0, "post") == "0 posts"
     assert counted(1200, "segment") == "1,200 segments"
+
+
+def test_a_build_counts_in_words_that_agree_with_the_number(site):
+    site.set_conf("TTS_READ_TITLE = False\n")
+    site.write_post("ferry.md", "Morning Ferry", "The ferry leaves at dawn.")
+    log = site.build().stderr
+    assert "narrating 1 segment of 1 post with espeak-ng" in log
+    assert re.search(r"narrated \d+ s of audio \(1 segment\) in ", log)

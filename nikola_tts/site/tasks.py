@@ -22,8 +22,8 @@ from nikola_tts.cache.manifest import load_manifest, write_manifest
 from nikola_tts.cache.sidecar import EMPTY, FAILED, read_sidecar
 from nikola_tts.errors import TTSError
 from nikola_tts.plan import NarrationPlan, Silenced
-from nikola_tts.words import counted, size
 from nikola_tts.publish import publish, unpublish
+from nikola_tts.words import counted, size
 
 CSS_NAME = "nikola_tts.css"
 log = logging.getLogger("tts")
