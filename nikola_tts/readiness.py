@@ -16,7 +16,7 @@ from nikola_tts.settings import DEFAULT_TTS_ENGINE
 # The engines a blogger can switch to on any machine, best first: what they sound like, how to get them.
 ALTERNATIVES = (
     ("piper", "a natural voice, on the CPU, offline", "pip install 'nikola-tts[piper]'"),
-    ("espeak", "robotic but clear, about 100 languages", "apt-get install espeak-ng"),
+    ("espeak", "robotic but clear, about 100 languages", "apt-get install espeak-ng, or brew install espeak-ng"),
 )
 
 
@@ -30,14 +30,14 @@ class EngineUnusable(TTSError):
         self.reason = reason
 
 
-def unusable(engine: str, reason: str, settings) -> EngineUnusable:
-    """The error for TTS_ENGINE `engine`, which cannot run here because of `reason` (one line):
-    the engine's own words, what would make it ready, and the engines that run here instead."""
+def unusable(engine: str, kind: str, reason: str, settings) -> EngineUnusable:
+    """The error for TTS_ENGINE `engine` (an engine of `kind`: its Engine.name), which cannot run here
+    because of `reason` (one line): why, what would make it ready, and the engines that run here instead."""
     steps = []
-    ready = _make_ready(engine, settings)
+    ready = _make_ready(kind, settings)
     if ready:
         steps.append(ready)
-    others = [_alternative(name, sound, install) for name, sound, install in ALTERNATIVES if name != engine]
+    others = [_alternative(name, sound, install) for name, sound, install in ALTERNATIVES if name != kind]
     if others:
         steps.append('set TTS_ENGINE = ' + " or ".join(others) + " in conf.py")
     default = " (the default)" if engine == DEFAULT_TTS_ENGINE else ""
@@ -55,9 +55,12 @@ def _alternative(name: str, sound: str, install: str) -> str:
     return f'"{name}" ({sound}{"" if ready else "; " + install})'
 
 
-def _make_ready(engine: str, settings) -> str | None:
-    """How to make this engine ready, where the engine's own reason may not say: Qwen3-TTS's model download."""
-    if engine != "qwen":
+def _make_ready(kind: str, settings) -> str | None:
+    """How to make an engine of this kind ready: install it, or for Qwen3-TTS download its model."""
+    install = next((install for name, _, install in ALTERNATIVES if name == kind), None)
+    if install:
+        return f"install it ({install})"
+    if kind != "qwen":
         return None
     from nikola_tts.engines.qwen import source  # light: no torch, no network
 

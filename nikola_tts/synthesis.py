@@ -139,7 +139,7 @@ def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore, se
         engine.close()
         # The engine's cheap reason is the cause in its shortest words (load's error adds its own fixes).
         reason = engine.unavailable_reason(engine.options) or one_line(exc)
-        raise unusable(name, reason, settings) from None
+        raise unusable(name, engine.name, reason, settings) from None
     try:
         groups = _speakable(jobs, engine, report, settings)
         if groups:

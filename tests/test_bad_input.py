@@ -9,7 +9,7 @@ import shutil
 import sys
 
 import pytest
-from sites import POST, probe_duration, widget_of
+from sites import POST, error_lines, probe_duration, widget_of
 
 
 def test_empty_post_builds_without_audio_or_widget(site):
@@ -129,17 +129,13 @@ def test_unknown_engine_is_a_one_line_error(site):
     assert "Traceback" not in proc.stderr
 
 
-def errors(proc) -> list[str]:
-    return [line for line in proc.stderr.splitlines() if "ERROR" in line]
-
-
 def test_unknown_voice_names_the_fix_before_any_work(site):
     site.set_conf('TTS_VOICE = "klingon-x"\n')
     site.write_post("good.md", "Good", "Hello there.")
     site.write_post("other.md", "Other", "Hello again.")
     proc = site.build(check=False)
     assert proc.returncode != 0
-    (error,) = errors(proc)
+    (error,) = error_lines(proc)
     assert "espeak-ng has no voice 'klingon-x': set TTS_VOICE to one listed by `espeak-ng --voices`" in error
     assert "render_" not in proc.stderr and "of audio" not in proc.stderr  # planning stopped it: no task ran
     assert "Traceback" not in proc.stderr
@@ -149,7 +145,7 @@ def test_unknown_voice_in_a_posts_metadata_names_the_post(site):
     site.write_post("good.md", "Good", "Hello there.")
     site.write_post("odd.md", "Odd", "Hello again.", tts_voice="klingon-x")
     proc = site.build(check=False)
-    (error,) = errors(proc)
+    (error,) = error_lines(proc)
     assert "espeak-ng has no voice 'klingon-x'" in error and "(the tts_voice of posts/odd.md)" in error
     assert site.synthesized() == []
 
@@ -160,7 +156,7 @@ def test_a_voice_only_the_loaded_engine_can_refuse_fails_the_build_once_naming_i
     site.write_post("other.md", "Other", "Hello again.")
     proc = site.build(check=False)
     assert proc.returncode != 0
-    (error,) = errors(proc)
+    (error,) = error_lines(proc)
     assert "Piper voice file " in error and "voices/missing.onnx not found: set TTS_VOICE" in error
     assert "(asked for by posts/good.md, posts/other.md)" in error
     assert "0 s of audio" not in proc.stderr and "narration failed" not in proc.stderr
@@ -185,7 +181,7 @@ def test_a_bad_setting_stops_the_build_before_any_work_with_one_line_naming_the_
     site.write_post("good.md", "Good", "Hello.")
     proc = site.build(check=False)
     assert proc.returncode != 0
-    (error,) = errors(proc)
+    (error,) = error_lines(proc)
     assert message in error
     assert "render_" not in proc.stderr and "Traceback" not in proc.stderr
     assert not (site.root / "tts_cache").exists()
@@ -204,7 +200,9 @@ def test_missing_espeak_names_the_fix(site, tmp_path):
     site.write_post("good.md", "Good", "Hello there.")
     proc = site.build(check=False, env_extra=path_with_only(tmp_path, "ffmpeg", "ffprobe"))
     assert proc.returncode != 0
-    assert "espeak-ng not found: install it" in proc.stderr
+    (error,) = error_lines(proc)
+    assert ("cannot narrate on this machine: espeak-ng is not installed. To narrate here, install it "
+            "(apt-get install espeak-ng, or brew install espeak-ng)") in error
     assert "Traceback" not in proc.stderr
 
 

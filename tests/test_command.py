@@ -17,7 +17,7 @@ def test_dry_run_lists_stale_posts_with_estimates_and_synthesizes_nothing(site):
     proc = site.run("tts", "--dry-run")
     out = proc.stdout + proc.stderr
     assert "posts/night-garden.md" in out and "posts/ferry.md" in out
-    assert re.search(r"Total: 2 posts, [\d,]+ characters to synthesize, ~[\d.]+ min of audio, ~\d+ \w+ to synthesize",
+    assert re.search(r"Total: 2 posts, [\d,]+ characters to synthesize, ~[\d.]+ min of audio, ~[\d.]+ \w+ to synthesize",
                      out), out
     assert site.synthesized() == []
     assert not site.output("ferry_tts.mp3").exists()

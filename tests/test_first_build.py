@@ -3,7 +3,7 @@ that says what to do here, before any post is narrated."""
 
 from __future__ import annotations
 
-from sites import POST, widget_of
+from sites import POST, error_lines, widget_of
 
 QWEN_WITHOUT_ITS_MODEL = 'TTS_ENGINE = "qwen"\nTTS_VOICE = None\n'
 
@@ -19,16 +19,12 @@ def three_posts(site):
     site.write_post("bakery.md", "The Bakery", "Bread, still warm, at seven.")
 
 
-def errors(proc) -> list[str]:
-    return [line for line in proc.stderr.splitlines() if "ERROR" in line]
-
-
 def test_an_engine_without_its_model_fails_the_build_once_with_what_to_do_here(site, tmp_path):
     site.set_conf(QWEN_WITHOUT_ITS_MODEL)
     three_posts(site)
     proc = site.build(check=False, env_extra=no_model_here(tmp_path))
     assert proc.returncode != 0
-    (error,) = errors(proc)  # once per build, not once per post
+    (error,) = error_lines(proc)  # once per build, not once per post
     assert ('TTS_ENGINE "qwen" (the default) cannot narrate on this machine: '
             "the model 'Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice' is not downloaded yet. To narrate here, ") in error
     assert "huggingface-cli download Qwen/Qwen3-TTS-12Hz-1.7B-CustomVoice" in error
@@ -50,7 +46,7 @@ def test_with_continue_on_error_the_site_is_built_without_audio_and_the_reason_s
     site.set_conf(QWEN_WITHOUT_ITS_MODEL + "TTS_CONTINUE_ON_ERROR = True\n")
     three_posts(site)
     proc = site.build(env_extra=no_model_here(tmp_path))
-    assert sum("To narrate here, download its model" in line for line in errors(proc)) == 1
+    assert sum("To narrate here, download its model" in line for line in error_lines(proc)) == 1
     assert "narration failed for 3 posts" in proc.stderr
     assert widget_of(site.html("posts/ferry/index.html")) is None
     assert not list(site.root.glob("output/**/*.mp3"))
@@ -70,6 +66,6 @@ def test_nikola_tts_says_it_once_too_and_writes_nothing(site, tmp_path):
     three_posts(site)
     proc = site.run("tts", check=False, env_extra=no_model_here(tmp_path))
     assert proc.returncode == 1
-    (error,) = errors(proc)
+    (error,) = error_lines(proc)
     assert 'TTS_ENGINE "qwen" (the default) cannot narrate on this machine' in error
     assert not list(site.root.glob("output/**/*.mp3")) and not list(site.root.glob("tts_cache/published/**/*.json"))

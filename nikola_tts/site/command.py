@@ -85,7 +85,7 @@ def dry_run(settings, planner, chosen, force: bool = False, out=print) -> int:
         out(f"  {source.ljust(width)}  {lang:<4}  {segs:>8}  {n:>10,}  ~{est / 60:.1f} min")
     basis = "measured on this machine" if measured else "a first guess until something is narrated here"
     out(f"Total: {counted(len(rows), 'post')}, {total_chars:,} characters to synthesize, ~{audio / 60:.1f} min of audio, "
-        f"~{_human(synth)} to synthesize ({basis})")
+        f"~{audio_length(max(synth, 1))} to synthesize ({basis})")
     return 0
 
 
@@ -151,11 +151,3 @@ def serve(settings: Settings, host: str, port: int, log: logging.Logger) -> int:
 
     language = settings.for_lang("language", settings.default_lang) or settings.default_lang
     return run_server(settings, host, port, str(language), announce=log)
-
-
-def _human(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(seconds, 1):.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

@@ -121,6 +121,11 @@ POST = """\
 """
 
 
+def error_lines(proc: subprocess.CompletedProcess) -> list[str]:
+    """The lines a `nikola` run logged as errors."""
+    return [line for line in proc.stderr.splitlines() if "ERROR" in line]
+
+
 def probe_duration(path) -> float:
     out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
                          capture_output=True, text=True, check=True).stdout
