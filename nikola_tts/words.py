@@ -18,7 +18,9 @@ def audio_length(seconds: float) -> str:
 
 
 def size(n_bytes: int) -> str:
-    """'0.4 MB', '261 MB', '1.2 GB' (decimal units, as file managers show them)."""
+    """'38 kB', '4.5 MB', '261 MB', '1.2 GB' (decimal units, as file managers show them)."""
+    if n_bytes < 10**6:
+        return f"{n_bytes / 1e3:.0f} kB"
     if n_bytes >= 10**9:
         return f"{n_bytes / 1e9:.1f} GB"
     return f"{n_bytes / 1e6:.1f} MB" if n_bytes < 10**8 else f"{n_bytes / 1e6:.0f} MB"

@@ -31,9 +31,8 @@ def unused_since(site) -> dict[str, float]:
     return json.loads((site.root / "tts_cache" / "unused.json").read_text())["unused_since"]
 
 
-def edit_ferry(site, days_of_grace=None):
-    if days_of_grace is not None:
-        site.set_conf(f"TTS_PRUNE_AFTER_DAYS = {days_of_grace}\n")
+def edit_ferry(site, days_of_grace=30):
+    site.set_conf(f"TTS_PRUNE_AFTER_DAYS = {days_of_grace}\n")
     site.write_post("ferry.md", "Morning Ferry", FERRY)
     site.build()
     old = keys_of(site)[1]
@@ -107,6 +106,12 @@ def test_with_no_grace_period_unused_audio_goes_in_the_same_build(site):
     old = edit_ferry(site, days_of_grace=0)
     assert old not in segments(site)
     assert set(keys_of(site)) <= set(segments(site))
+
+
+def test_with_pruning_off_a_build_never_deletes_audio(site):
+    old = edit_ferry(site, days_of_grace=None)
+    assert old in segments(site)
+    assert not (site.root / "tts_cache" / "unused.json").exists()
 
 
 def test_a_rebuild_with_nothing_changed_does_not_prune(site):

@@ -5,7 +5,6 @@ import logging
 import re
 
 from nikola_tts.progress import Progress
-from nikola_tts.words import counted
 
 
 class Terminal(io.StringIO):
@@ -47,12 +46,6 @@ def test_a_log_file_gets_plain_lines_and_a_summary(caplog):
     assert any(line.startswith("narrating:  30% · 1/2 segments · 0/1 post · 2 s of audio") for line in lines)
     assert not any("\r" in line or "\x1b" in line for line in lines)
     assert lines[-1].startswith("narrated 1.7 min of audio (2 segments) in")
-
-
-def test_counts_are_singular_for_one():
-    assert counted(1, "segment") == "1 segment"
-    assert counted(0, "post") == "0 posts"
-    assert counted(1200, "segment") == "1,200 segments"
 
 
 def test_a_build_counts_in_words_that_agree_with_the_number(site):
