@@ -44,9 +44,10 @@ def build(site: Path) -> float:
 
 def synthesized_seconds(site: Path) -> float:
     """Audio seconds in the segment cache (every synthesized segment lands there exactly once)."""
-    from nikola_tts.audio.pcm import Audio
+    from nikola_tts.cache.segments import SegmentStore
 
-    return sum(Audio.from_wav_bytes(p.read_bytes()).seconds for p in (site / "tts_cache" / "segments").rglob("*.wav"))
+    store = SegmentStore(site / "tts_cache" / "segments")
+    return sum(store.load(s.key).seconds for s in {s.key: s for s in store.stored()}.values())
 
 
 def main() -> None:

@@ -7,7 +7,9 @@ published before stays online, and the next build retries.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 
 from nikola_tts.cache.manifest import Manifest
 from nikola_tts.cache.segments import SegmentStore
@@ -15,6 +17,10 @@ from nikola_tts.cache.sidecar import EMPTY, FAILED, OK, Sidecar, read_sidecar, w
 from nikola_tts.errors import TTSError
 from nikola_tts.files import atomic_write_bytes, unlink_quietly
 from nikola_tts.plan import NarrationPlan
+from nikola_tts.words import audio_length, counted
+
+log = logging.getLogger("tts")
+LONG_AUDIO_SECONDS = 300  # posts this long take seconds to encode: their assembly is announced
 
 
 def publish(manifest: Manifest, plan: NarrationPlan, force: bool = False) -> Sidecar:
@@ -51,8 +57,14 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore) -> Sid
         raise TTSError(f"{len(missing)} of {len(manifest.segments)} segments missing: {reason}")
     require_ffmpeg()
     joined = join_timed((store.load(s.key), s.pause_after) for s in manifest.segments)
+    seconds, started = joined.audio.seconds, time.monotonic()
+    if seconds >= LONG_AUDIO_SECONDS:  # seconds of work: say what is going on
+        log.info(f"{plan.source} ({plan.lang}): {audio_length(seconds)} of audio from "
+                 f"{counted(len(manifest.segments), 'segment')}: measuring its loudness and encoding the MP3")
     duration = encode_mp3(joined.audio, plan.output, manifest.tags, bitrate=manifest.encoding.bitrate,
                           loudness=manifest.encoding.loudness, tmp_dir=plan.cache.tmp)
+    if seconds >= LONG_AUDIO_SECONDS:
+        log.info(f"{plan.source} ({plan.lang}): published {plan.output} in {time.monotonic() - started:.0f} s")
     return _with_companions(manifest, plan, Sidecar(OK, manifest.digest, href=manifest.href,
                                                     duration=round(duration, 3)), joined.spans)
 

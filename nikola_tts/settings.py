@@ -6,6 +6,11 @@ settings that only change the page (widget texts) reach the page render alone.
 
 from __future__ import annotations
 
+import difflib
+import numbers
+import posixpath
+import re
+import string
 from dataclasses import dataclass, field, fields
 
 from nikola_tts.errors import TTSError
@@ -34,6 +39,7 @@ class Settings:
     bitrate: str = "64k"
     loudness: float = -16.0
     cache_folder: str = "tts_cache"
+    prune_after_days: float | None = 30  # segment audio no post uses goes this long after it fell out of use
     continue_on_error: bool = False
     narrate_drafts: bool = False
     narrate_private: bool = False
@@ -72,32 +78,39 @@ class Settings:
 
     @classmethod
     def from_config(cls, config) -> "Settings":
-        values = {}
-        for f in fields(cls):
-            key = "TTS_" + f.name.upper()
-            if key in config:
-                values[f.name] = config[key]
+        known = {"TTS_" + f.name.upper(): f.name for f in fields(cls) if f.name != "default_lang"}
+        for key in sorted(k for k in config if str(k).startswith("TTS_") and k not in known):
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else "see the settings table in nikola-tts's README"
+            raise TTSError(f"conf.py sets {key}, which is not a nikola-tts setting: {hint}")
+        values = {name: config[key] for key, name in known.items() if key in config}
         if "DEFAULT_LANG" in config:
             values["default_lang"] = config["DEFAULT_LANG"]
-        if "skip_classes" in values:
+        if isinstance(values.get("skip_classes"), str):
+            values["skip_classes"] = values["skip_classes"].split()  # "a b", as in an HTML class attribute
+        if isinstance(values.get("skip_classes"), (set, frozenset)):
+            values["skip_classes"] = sorted(values["skip_classes"])
+        if isinstance(values.get("skip_classes"), list):
             values["skip_classes"] = tuple(values["skip_classes"])
         settings = cls(**values)
         settings.validate()
         return settings
 
     def validate(self) -> None:
-        if self.widget_position not in ("top", "manual"):
-            raise TTSError(f"TTS_WIDGET_POSITION is {self.widget_position!r}: use 'top' or 'manual'")
-        if "{slug}" not in self.output:
-            raise TTSError(f"TTS_OUTPUT is {self.output!r}: it must contain {{slug}}, e.g. '{{slug}}_tts.mp3'")
-        if not self.output.endswith(".mp3"):
-            raise TTSError(f"TTS_OUTPUT is {self.output!r}: it must end in .mp3")
-        try:
-            speed = float(self.speed)
-        except (TypeError, ValueError):
-            speed = 0
-        if not 0.25 <= speed <= 4:
-            raise TTSError(f"TTS_SPEED is {self.speed!r}: use a number between 0.25 and 4 (1.0 is normal)")
+        """Every setting, before any work: the first bad one raises a TTSError that names the fix."""
+        for name, (ok, expected) in _CHECKS.items():
+            value = getattr(self, name)
+            if name in PER_LANGUAGE and isinstance(value, dict):
+                bad = [(lang, v) for lang, v in value.items() if not ok(v)]
+                if bad:
+                    lang, v = bad[0]
+                    raise TTSError(f"TTS_{name.upper()}[{lang!r}] is {v!r}: use {expected}")
+            elif not ok(value):
+                per_lang = " (or a {language: value} dict)" if name in PER_LANGUAGE else ""
+                raise TTSError(f"TTS_{name.upper()} is {value!r}: use {expected}{per_lang}")
+        problem = output_problem(self.output)
+        if problem:
+            raise TTSError(f"TTS_OUTPUT is {self.output!r}: {problem}")
         self._validate_podcast()
 
     def _validate_podcast(self) -> None:
@@ -124,6 +137,135 @@ class Settings:
     def for_lang(self, name: str, lang: str):
         """The setting `name` (a field, e.g. "voice") as it applies to language lang."""
         return per_lang(getattr(self, name), lang, self.default_lang)
+
+
+PER_LANGUAGE = frozenset({"engine", "voice", "language", "table_phrase", "code_phrase", "widget_label",
+                          "widget_footer"})
+# The MP3 bitrates (kbit/s) of MPEG-1 and -2 layer III; lame caps them at 160k for 24 kHz speech.
+MP3_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def _text_or_none(value) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _number(low=None, high=None, whole=False, none=False):
+    def ok(value) -> bool:
+        if value is None:
+            return none
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return False
+        if whole and int(value) != value:
+            return False
+        return (low is None or value >= low) and (high is None or value <= high)
+    return ok
+
+
+def _flag(value) -> bool:
+    return isinstance(value, bool)
+
+
+def _fields_only(*names):
+    """A format string whose {fields} are only these (a stray one would fail every page render)."""
+    def ok(value) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, str):
+            return False
+        try:
+            return all(f in names for _, f, _, _ in string.Formatter().parse(value) if f is not None)
+        except ValueError:  # an unmatched brace
+            return False
+    return ok
+
+
+def _bitrate(value) -> bool:
+    return (isinstance(value, str) and value.endswith("k") and value[:-1].isdigit()
+            and int(value[:-1]) in MP3_BITRATES)
+
+
+def _urls(value) -> bool:
+    urls = (value,) if isinstance(value, str) else value
+    return isinstance(urls, (list, tuple)) and all(
+        isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls)
+
+
+_CHECKS = {  # setting: (check, what to use instead), read by Settings.validate
+    "engine": (_text, "an engine name: 'qwen', 'piper', 'espeak', 'remote' or 'package.module:Class'"),
+    "voice": (_text_or_none, "a voice name as a string, or None for the engine's default"),
+    "model": (_text_or_none, "a model id or folder as a string, or None for the default"),
+    "device": (lambda v: isinstance(v, str) and re.fullmatch(r"auto|cpu|mps|(cuda|gpu|rocm)(:\d+)?", v.strip().lower()),
+               "'auto', 'cpu', 'cuda', 'cuda:1' or 'mps'"),
+    "language": (_text_or_none, "a language code such as 'en', or None for each translation's own"),
+    "speed": (_number(0.25, 4), "a number between 0.25 and 4 (1.0 is normal)"),
+    "batch_size": (_number(1, whole=True, none=True), "a whole number of segments, 1 or more, or None"),
+    "dtype": (lambda v: v in (None, "auto", "bfloat16", "float16", "float32"),
+              "'bfloat16', 'float16', 'float32' or None"),
+    "instruct": (_text_or_none, "a style instruction as a string, or None"),
+    "seed": (_number(whole=True), "a whole number"),
+    "engine_options": (lambda v: isinstance(v, dict), "a dict of engine options, e.g. {'speaker': 0}"),
+    "output": (_text, "a file name pattern such as '{slug}_tts.mp3'"),
+    "bitrate": (_bitrate, "an MP3 bitrate such as '64k' (8k to 320k, as lame knows them: 32k, 48k, 64k, 96k, 128k...)"),
+    "loudness": (_number(-70, -5), "integrated loudness in LUFS between -70 and -5 (-16 suits podcasts)"),
+    "cache_folder": (_text, "a folder path such as 'tts_cache'"),
+    "prune_after_days": (_number(0, none=True), "a number of days (0: at once), or None to prune only "
+                         "with `nikola tts --prune`"),
+    "continue_on_error": (_flag, "True or False"),
+    "narrate_drafts": (_flag, "True or False"),
+    "narrate_private": (_flag, "True or False"),
+    "narrate_pages": (_flag, "True or False"),
+    "read_title": (_flag, "True or False"),
+    "read_image_alt": (_flag, "True or False"),
+    "table_phrase": (_text_or_none, "a phrase as a string, or '' to skip tables silently"),
+    "code_phrase": (_text_or_none, "a phrase as a string, or '' to skip code silently"),
+    "skip_classes": (lambda v: isinstance(v, tuple) and all(_text(c) for c in v),
+                     "a list of CSS class names, e.g. ['tts-skip']"),
+    "artist": (_text_or_none, "a name as a string, or None for the post's author"),
+    "album": (_text_or_none, "a name as a string, or None for the blog title"),
+    "widget_label": (_text_or_none, "a label as a string, or None for the built-in translations"),
+    "widget_footer": (_fields_only("duration"), "a string whose only field is {duration}, e.g. "
+                      "'{duration} · narrated by a machine', or None for the built-in translations"),
+    "widget_icon": (lambda v: isinstance(v, str), "a string (an emoji, or '' for none)"),
+    "widget_position": (lambda v: v in ("top", "manual"), "'top' or 'manual'"),
+    "widget_in_feeds": (_flag, "True or False"),
+    "widget_in_indexes": (_flag, "True or False"),
+    "widget_css": (_flag, "True or False"),
+    "widget_script": (_flag, "True or False"),
+    "remote_urls": (_urls, "a list of API base URLs, e.g. ['http://gpu-box:8091/v1']"),
+    "remote_api_key_env": (_text_or_none, "the name of an environment variable, or None"),
+    "remote_timeout": (_number(0.001), "seconds, more than 0 (e.g. 120)"),
+    "remote_concurrency": (_number(1, whole=True), "a whole number of requests, 1 or more"),
+    "remote_retries": (_number(0, whole=True), "a whole number, 0 or more"),
+    "remote_response_format": (lambda v: v in ("wav", "pcm"), "'wav' or 'pcm'"),
+    "remote_flavor": (lambda v: v in ("auto", "vllm-omni", "nikola-tts", "openai"),
+                      "'auto', 'vllm-omni', 'nikola-tts' or 'openai'"),
+    "serve_engine": (_text_or_none, "an engine name, or None for TTS_ENGINE"),
+    "serve_token_env": (_text_or_none, "the name of an environment variable, or None"),
+    "serve_max_input_chars": (_number(1, whole=True), "a whole number of characters, 1 or more"),
+    "serve_max_body_bytes": (_number(1, whole=True), "a whole number of bytes, 1 or more"),
+    "serve_batch_wait_ms": (_number(0), "milliseconds, 0 or more"),
+}
+
+
+def output_problem(pattern: str) -> str | None:
+    """What is wrong with a TTS_OUTPUT pattern, or None."""
+    if "{slug}" not in pattern:
+        return "it must contain {slug}, e.g. '{slug}_tts.mp3'"
+    if not pattern.endswith(".mp3"):
+        return "it must end in .mp3, e.g. '{slug}_tts.mp3'"
+    try:
+        sample = pattern.format(slug="post", lang="en")
+    except (KeyError, IndexError, ValueError):
+        return "its only fields may be {slug} and {lang}, e.g. 'audio/{lang}/{slug}.mp3'"
+    path = posixpath.normpath(sample.replace("\\", "/"))
+    if posixpath.isabs(path) or path == ".." or path.startswith("../"):
+        return ("it must stay inside the output folder (a file outside it is never deployed and its player "
+                "link is dead), e.g. '{slug}_tts.mp3' or 'audio/{slug}.mp3'")
+    return None
 
 
 def per_lang(value, lang: str, default_lang: str):

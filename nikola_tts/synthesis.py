@@ -19,6 +19,7 @@ from nikola_tts.engines.base import Engine, Request
 from nikola_tts.errors import TTSError, one_line
 from nikola_tts.files import atomic_write_json, read_json
 from nikola_tts.progress import Progress
+from nikola_tts.words import counted
 
 log = logging.getLogger("tts")
 
@@ -41,6 +42,7 @@ class PassReport:
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
     failed: dict = field(default_factory=dict)  # key -> one-line reason
+    problems: list = field(default_factory=list)  # TTS_CONTINUE_ON_ERROR: what stopped an engine, one line each
 
 
 def pending_jobs(manifests: list[Manifest], store: SegmentStore, force: bool = False) -> list[SynthesisJob]:
@@ -60,7 +62,13 @@ def pending_jobs(manifests: list[Manifest], store: SegmentStore, force: bool = F
 
 def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> PassReport:
     """Synthesize every missing segment, one engine (one model load) per TTS_ENGINE in use.
-    Failures are recorded per segment, never raised."""
+
+    A segment that fails is recorded, never raised. An engine that cannot run here, or a voice it
+    cannot speak, is a problem of the whole build: it raises TTSError (one line that says what to
+    do) before that engine speaks a word, after recording its segments as failed. Engines that
+    may not run here go first, so that such a build stops before any other engine works. With
+    TTS_CONTINUE_ON_ERROR the pass goes on instead, and report.problems holds those lines.
+    """
     from nikola_tts.engines import create_engine
     from nikola_tts.settings import engine_options
 
@@ -69,28 +77,36 @@ def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> 
     jobs = pending_jobs(manifests, store, force)
     report = PassReport()
     if jobs:
-        try:
-            from nikola_tts.audio.mp3 import require_ffmpeg
+        from nikola_tts.audio.mp3 import require_ffmpeg
 
+        try:
             require_ffmpeg()  # before an hour of synthesis, not after it
         except TTSError as exc:
-            log.error(str(exc))
-            report.failed = {job.key: str(exc) for job in jobs}
+            _give_up(report, jobs, str(exc), str(exc), settings, folder)
             jobs = []
     by_engine: dict[str, list] = {}
     for job in jobs:
         by_engine.setdefault(job.engine, []).append(job)
-    for name, group in by_engine.items():
+    options = engine_options(settings)
+    engines = {}
+    for name in by_engine:
         try:
-            engine = create_engine(name, engine_options(settings))
-            part = synthesize(group, engine, store)
+            engines[name] = create_engine(name, options)
         except TTSError as exc:
-            log.error(str(exc))
-            report.failed.update({job.key: str(exc) for job in group})
+            _give_up(report, by_engine[name], str(exc), str(exc), settings, folder)
+    # Engines that may not run here go first, so that one that cannot stops the build before the others work.
+    order = sorted(engines, key=lambda name: engines[name].unavailable_reason(options) is None)
+    for name in order:
+        engine, group = engines[name], by_engine[name]
+        try:
+            part = synthesize(group, engine, store, settings)
+        except TTSError as exc:
+            _give_up(report, group, getattr(exc, "reason", str(exc)), str(exc), settings, folder)
             continue
         report.segments += part.segments
         report.audio_seconds += part.audio_seconds
         report.failed.update(part.failed)
+        report.problems += part.problems
         if part.audio_seconds > 0:
             record_speed(folder.stats, engine.name, part,
                          sum(len(j.text) for j in group if j.key not in part.failed))
@@ -98,17 +114,67 @@ def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> 
     return report
 
 
-def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore) -> PassReport:
-    """Run jobs through one engine, storing each segment as it arrives."""
+def _give_up(report: PassReport, jobs, reason: str, message: str, settings, folder: CacheFolder) -> None:
+    """jobs cannot be synthesized in this build: record them, then stop the build unless told to go on."""
+    report.failed.update({job.key: reason for job in jobs})
+    if not settings.continue_on_error:
+        atomic_write_json(folder.failed_segments, report.failed)
+        raise TTSError(message)
+    report.problems.append(message)
+
+
+def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore, settings) -> PassReport:
+    """Run jobs through one engine, storing each segment as it arrives. Raises TTSError (naming what
+    to do) when the engine cannot run here or cannot speak one of the voices, before any segment."""
+    from nikola_tts.readiness import unusable
+
     report = PassReport()
     if not jobs:
         return report
     started = time.monotonic()
+    name = jobs[0].engine
+    try:
+        engine.load()
+    except TTSError as exc:
+        engine.close()
+        # The engine's cheap reason is the cause in its shortest words (load's error adds its own fixes).
+        reason = engine.unavailable_reason(engine.options) or one_line(exc)
+        raise unusable(name, engine.name, reason, settings) from None
+    try:
+        groups = _speakable(jobs, engine, report, settings)
+        if groups:
+            _speak(groups, engine, store, report)
+    finally:
+        engine.close()
+    report.wall_seconds = time.monotonic() - started
+    return report
+
+
+def _speakable(jobs, engine: Engine, report: PassReport, settings) -> list[list[SynthesisJob]]:
+    """jobs by voice: those the engine can speak. A voice it cannot speak raises TTSError, or with
+    TTS_CONTINUE_ON_ERROR fails its segments and goes into report.problems."""
+    groups, refused = _voice_groups(jobs, engine)
+    for group, message in refused:
+        if not settings.continue_on_error:
+            raise TTSError(message)
+        report.failed.update({job.key: message for job in group})
+        report.problems.append(message)
+    return groups
+
+
+def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport) -> None:
+    """Every job through the engine, each segment stored as it arrives, with progress."""
+    jobs = [job for group in groups for job in group]
     remaining = defaultdict(int)
     for job in jobs:
         for owner in job.owners:
             remaining[owner] += 1
-    progress = Progress(len(remaining), sum(len(j.text) for j in jobs), log)
+    from nikola_tts.engines import fallback_note
+
+    note = fallback_note(engine.name)  # the demo's engine_or_fallback: why not the engines before it
+    log.info(f"narrating {counted(len(jobs), 'segment')} of {counted(len(remaining), 'post')} with {engine.describe()}"
+             + (f" (not {note})" if note else ""))
+    progress = Progress(len(jobs), sum(len(j.text) for j in jobs), len(remaining), log)
 
     def settle(job: SynthesisJob) -> int:
         done = 0
@@ -117,14 +183,8 @@ def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore) ->
             done += remaining[owner] == 0
         return done
 
-    engine.load()
-    from nikola_tts.engines import fallback_note
-
-    note = fallback_note(engine.name)
-    log.info(f"narrating {len(jobs)} segments of {len(remaining)} posts with {engine.describe()}"
-             + (f" (not {note})" if note else ""))
     try:
-        for batch in _batches(jobs, engine, report, settle, progress):
+        for batch in _batches(groups, engine):
             requests = [Request(j.text, j.voice, j.language) for j in batch]
             for index, result in engine.synthesize(requests):
                 job = batch[index]
@@ -137,25 +197,31 @@ def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore) ->
                 report.audio_seconds += result.seconds
                 progress.segment_done(len(job.text), result.seconds, settle(job))
     finally:
-        engine.close()
         progress.finish()
-    report.wall_seconds = time.monotonic() - started
-    return report
 
 
-def _batches(jobs, engine, report, settle, progress):
-    """Group by voice and language, then by length, so a batch's members finish together."""
+def _voice_groups(jobs, engine) -> tuple[list, list]:
+    """Jobs by voice and language, each voice checked before any is spoken: (groups to speak,
+    [(group, why) for each voice the engine cannot speak, naming the posts that ask for it])."""
     groups = defaultdict(list)
     for job in jobs:
         groups[(job.voice, job.language)].append(job)
+    speakable, refused = [], []
     for (voice, language), group in groups.items():
         try:
             engine.check_voice(voice, language)
         except TTSError as exc:
-            for job in group:
-                report.failed[job.key] = str(exc)
-                progress.segment_done(len(job.text), 0.0, settle(job))
+            posts = sorted({owner.split(":", 1)[-1] for job in group for owner in job.owners})
+            named = ", ".join(posts[:3]) + (f" and {len(posts) - 3} more" if len(posts) > 3 else "")
+            refused.append((group, f"{exc} (asked for by {named})"))
             continue
+        speakable.append(group)
+    return speakable, refused
+
+
+def _batches(groups, engine):
+    """Each voice's jobs by length, so a batch's members finish together."""
+    for group in groups:
         group.sort(key=lambda j: len(j.text), reverse=True)
         size = max(1, engine.batch_size)
         for start in range(0, len(group), size):

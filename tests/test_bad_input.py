@@ -8,7 +8,8 @@ import random
 import shutil
 import sys
 
-from sites import POST, probe_duration, widget_of
+import pytest
+from sites import POST, error_lines, probe_duration, widget_of
 
 
 def test_empty_post_builds_without_audio_or_widget(site):
@@ -83,7 +84,9 @@ def test_failing_post_keeps_other_posts_audio_fails_the_build_and_is_retried(sit
     proc = site.build(check=False)
     assert proc.returncode != 0
     assert "posts/bad.md (en): narration failed" in proc.stderr
-    assert "TTS_CONTINUE_ON_ERROR" in proc.stderr
+    assert proc.stderr.count("narration failed for 1 post; they are retried on the next build. "
+                             "Set TTS_CONTINUE_ON_ERROR = True") == 1
+    assert "####" not in proc.stderr and "TaskFailed" not in proc.stderr  # no doit banner after our own line
     assert site.output("good_tts.mp3").exists()
     assert not site.output("bad_tts.mp3").exists()
     assert widget_of(site.html("posts/good/index.html")) is not None
@@ -126,13 +129,62 @@ def test_unknown_engine_is_a_one_line_error(site):
     assert "Traceback" not in proc.stderr
 
 
-def test_unknown_voice_names_the_fix(site):
+def test_unknown_voice_names_the_fix_before_any_work(site):
     site.set_conf('TTS_VOICE = "klingon-x"\n')
     site.write_post("good.md", "Good", "Hello there.")
+    site.write_post("other.md", "Other", "Hello again.")
     proc = site.build(check=False)
     assert proc.returncode != 0
-    assert "espeak-ng has no voice 'klingon-x': set TTS_VOICE to one listed by `espeak-ng --voices`" in proc.stderr
+    (error,) = error_lines(proc)
+    assert "espeak-ng has no voice 'klingon-x': set TTS_VOICE to one listed by `espeak-ng --voices`" in error
+    assert "render_" not in proc.stderr and "of audio" not in proc.stderr  # planning stopped it: no task ran
     assert "Traceback" not in proc.stderr
+
+
+def test_unknown_voice_in_a_posts_metadata_names_the_post(site):
+    site.write_post("good.md", "Good", "Hello there.")
+    site.write_post("odd.md", "Odd", "Hello again.", tts_voice="klingon-x")
+    proc = site.build(check=False)
+    (error,) = error_lines(proc)
+    assert "espeak-ng has no voice 'klingon-x'" in error and "(the tts_voice of posts/odd.md)" in error
+    assert site.synthesized() == []
+
+
+def test_a_voice_only_the_loaded_engine_can_refuse_fails_the_build_once_naming_its_posts(site):
+    site.set_conf('TTS_ENGINE = "piper"\nTTS_VOICE = "voices/missing.onnx"\n')
+    site.write_post("good.md", "Good", "Hello there.")
+    site.write_post("other.md", "Other", "Hello again.")
+    proc = site.build(check=False)
+    assert proc.returncode != 0
+    (error,) = error_lines(proc)
+    assert "Piper voice file " in error and "voices/missing.onnx not found: set TTS_VOICE" in error
+    assert "(asked for by posts/good.md, posts/other.md)" in error
+    assert "0 s of audio" not in proc.stderr and "narration failed" not in proc.stderr
+
+
+BAD_SETTINGS = [
+    ('TTS_BITRATE = "64"', "TTS_BITRATE is '64': use an MP3 bitrate such as '64k'"),
+    ('TTS_OUTPUT = "../../{slug}_tts.mp3"', "TTS_OUTPUT is '../../{slug}_tts.mp3': it must stay inside the output folder"),
+    ('TTS_OUTPUT = "{slug}-{date}.mp3"', "its only fields may be {slug} and {lang}"),
+    ("TTS_LOUDNESS = 0", "TTS_LOUDNESS is 0: use integrated loudness in LUFS between -70 and -5"),
+    ('TTS_READ_TITLE = "no"', "TTS_READ_TITLE is 'no': use True or False"),
+    ('TTS_WIDGET_FOOTER = "{minutes} min"', "TTS_WIDGET_FOOTER is '{minutes} min': use a string whose only field is {duration}"),
+    ('TTS_VOCE = "en-us+f2"', "conf.py sets TTS_VOCE, which is not a nikola-tts setting: did you mean TTS_VOICE?"),
+    ("TTS_BATCH_SIZE = 0", "TTS_BATCH_SIZE is 0: use a whole number of segments, 1 or more"),
+    ('TTS_DEVICE = "gpu1"', "TTS_DEVICE is 'gpu1': use 'auto', 'cpu', 'cuda', 'cuda:1' or 'mps'"),
+]
+
+
+@pytest.mark.parametrize("line, message", BAD_SETTINGS, ids=[line.split(" =")[0] for line, _ in BAD_SETTINGS])
+def test_a_bad_setting_stops_the_build_before_any_work_with_one_line_naming_the_fix(site, line, message):
+    site.set_conf(line + "\n")
+    site.write_post("good.md", "Good", "Hello.")
+    proc = site.build(check=False)
+    assert proc.returncode != 0
+    (error,) = error_lines(proc)
+    assert message in error
+    assert "render_" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not (site.root / "tts_cache").exists()
 
 
 def path_with_only(tmp_path, *tools) -> dict:
@@ -148,7 +200,9 @@ def test_missing_espeak_names_the_fix(site, tmp_path):
     site.write_post("good.md", "Good", "Hello there.")
     proc = site.build(check=False, env_extra=path_with_only(tmp_path, "ffmpeg", "ffprobe"))
     assert proc.returncode != 0
-    assert "espeak-ng not found: install it" in proc.stderr
+    (error,) = error_lines(proc)
+    assert ("cannot narrate on this machine: espeak-ng is not installed. To narrate here, install it "
+            "(apt-get install espeak-ng, or brew install espeak-ng)") in error
     assert "Traceback" not in proc.stderr
 
 
@@ -188,7 +242,7 @@ def test_interrupted_build_leaves_no_audio_file_and_resumes_where_it_stopped(sit
     spoken_before_kill = {e["text"] for e in site.synthesized()}
     # The kill may land between the engine speaking a segment and the cache storing it: that one
     # segment was in flight and is retried; every segment already stored must be kept.
-    stored = [p for p in site.root.glob("tts_cache/segments/*/*.wav") if not p.name.startswith(".tmp-")]
+    stored = [p for p in site.root.glob("tts_cache/segments/*/*.flac") if not p.name.startswith(".tmp-")]
     assert 2 <= len(stored) <= len(spoken_before_kill) < 13
     assert not list(site.root.glob("output/**/*.mp3*"))  # no half-written audio anywhere in output/
     site.reset_log()
@@ -200,6 +254,33 @@ def test_interrupted_build_leaves_no_audio_file_and_resumes_where_it_stopped(sit
     assert probe_duration(site.output("slow_tts.mp3")) > 20
 
 
+def test_a_build_killed_while_encoding_the_mp3_leaves_nothing_the_next_build_keeps(site):
+    import signal
+    import subprocess
+    import time
+
+    rng = random.Random(11)
+    words = "harbour lantern meadow ferry owl bakery window river stone garden quiet evening".split()
+    body = "\n\n".join(" ".join(rng.choice(words) for _ in range(100)) + "." for _ in range(20))
+    site.write_post("long.md", "Long", body)  # about 12 minutes of speech: seconds of encoding
+    proc = subprocess.Popen([sys.executable, "-m", "nikola", "build"], cwd=site.root, env=site.env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    encoding = None
+    deadline = time.monotonic() + 300
+    while encoding is None and proc.poll() is None and time.monotonic() < deadline:
+        encoding = next((p for p in site.root.glob("tts_cache/tmp/.tmp-*/narration.mp3") if p.stat().st_size), None)
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert encoding is not None and encoding.exists()  # killed mid-encode: a truncated MP3 in the encoder's folder
+    assert not list(site.root.glob("output/**/*.mp3"))
+    site.reset_log()
+    site.build()
+    assert not list(site.root.glob("tts_cache/tmp/.tmp-*"))
+    assert site.synthesized() == []  # every segment was stored before the encoder ran
+    assert probe_duration(site.output("long_tts.mp3")) > 600
+
+
 def test_leftovers_of_a_killed_build_are_swept_by_the_next_build(site):
     site.write_post("night-garden.md", "The Night Garden", POST)
     site.build()
@@ -208,9 +289,9 @@ def test_leftovers_of_a_killed_build_are_swept_by_the_next_build(site):
     encoder_leftover = cache / "tmp" / ".tmp-x1y2z3" / "narration.mp3"
     encoder_leftover.parent.mkdir(parents=True)
     encoder_leftover.write_bytes(b"ID3 half an MP3")
-    segment = next(cache.glob("segments/*/*.wav"))
-    segment_leftover = segment.parent / ".tmp-abc123.wav"
-    segment_leftover.write_bytes(b"RIFF half a WAV")
+    segment = next(cache.glob("segments/*/*.flac"))
+    segment_leftover = segment.parent / ".tmp-abc123.flac"
+    segment_leftover.write_bytes(b"fLaC half a FLAC")
     sidecar_leftover = cache / "published" / "en" / ".tmp-def456.json"
     sidecar_leftover.write_text("{")
     site.build()

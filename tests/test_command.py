@@ -17,7 +17,7 @@ def test_dry_run_lists_stale_posts_with_estimates_and_synthesizes_nothing(site):
     proc = site.run("tts", "--dry-run")
     out = proc.stdout + proc.stderr
     assert "posts/night-garden.md" in out and "posts/ferry.md" in out
-    assert re.search(r"Total: 2 post\(s\), [\d,]+ characters to synthesize, ~[\d.]+ min of audio, ~\d+ \w+ to synthesize",
+    assert re.search(r"Total: 2 posts, [\d,]+ characters to synthesize, ~[\d.]+ min of audio, ~[\d.]+ \w+ to synthesize",
                      out), out
     assert site.synthesized() == []
     assert not site.output("ferry_tts.mp3").exists()
@@ -37,6 +37,40 @@ def test_dry_run_after_an_edit_lists_only_the_edited_post(site):
     out = site.run("tts", "--dry-run").stdout
     assert "posts/ferry.md" in out and "posts/night-garden.md" not in out
     assert re.search(r"posts/ferry\.md\s+en\s+1/2", out), out  # one of its two segments (title, paragraph)
+
+
+def test_dry_run_with_regenerate_all_lists_every_post_with_all_its_segments(site):
+    two_posts(site)
+    site.build()
+    site.reset_log()
+    out = site.run("tts", "--dry-run", "--regenerate-all").stdout
+    assert "Narrated again with --regenerate-all" in out
+    assert re.search(r"posts/ferry\.md\s+en\s+2/2", out) and re.search(r"posts/night-garden\.md\s+en\s+5/5", out), out
+    assert "Total: 2 posts" in out
+    assert site.synthesized() == []
+
+
+def test_tts_with_nothing_stale_writes_nothing_and_says_so(site):
+    two_posts(site)
+    site.build()
+    cache = site.root / "tts_cache"
+    files = [p for p in (site.root / "output").rglob("*_tts.mp3")] + [p for p in cache.rglob("*") if p.is_file()]
+    before = {p: p.stat().st_mtime_ns for p in files}
+    site.reset_log()
+    proc = site.run("tts")
+    assert "Nothing is stale: every narrated post is up to date, and nothing was written" in proc.stderr
+    assert "narrated (" not in proc.stderr
+    assert site.synthesized() == []
+    assert {p: p.stat().st_mtime_ns for p in files} == before
+
+
+def test_tts_counts_what_it_narrated_and_what_was_up_to_date(site):
+    two_posts(site)
+    site.build()
+    site.write_post("ferry.md", "Morning Ferry", "The ferry leaves at noon, when the harbour is busy.")
+    proc = site.run("tts")
+    assert "1 post narrated (1 segment synthesized" in proc.stderr
+    assert "1 already up to date" in proc.stderr
 
 
 def test_tts_narrates_only_the_named_post(site):

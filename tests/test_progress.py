@@ -1,7 +1,8 @@
-"""Synthesis progress: a bar on a terminal, log lines elsewhere."""
+"""Synthesis progress: a bar on a terminal, log lines elsewhere, counted in segments, posts and audio."""
 
 import io
 import logging
+import re
 
 from nikola_tts.progress import Progress
 
@@ -11,23 +12,45 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_terminal_shows_a_bar_with_posts_audio_eta_and_speed():
+def test_terminal_bar_counts_segments_posts_and_audio_with_eta_and_speed():
     term = Terminal()
-    progress = Progress(total_posts=2, total_chars=100, log=logging.getLogger("test"), stream=term)
-    progress.segment_done(chars=50, audio_seconds=4.0, posts_completed=1)
+    progress = Progress(segments=4, chars=100, posts=2, log=logging.getLogger("test"), stream=term)
+    progress.segment_done(chars=25, audio_seconds=2.0, posts_completed=0)
+    progress.segment_done(chars=25, audio_seconds=2.0, posts_completed=1)
+    progress.finish()  # draws the bar as it stands (a live one redraws at most five times a second)
     line = term.getvalue().split("\r")[-1]
-    assert line.startswith("[" + "#" * 12 + "-" * 12 + "]")
-    assert "1/2 posts" in line and "4 s of audio" in line and "ETA" in line and "x realtime" in line
+    assert line.startswith("narrating  50% |")
+    assert "2/4 segments · 1/2 posts · 4 s of audio" in line
+    assert "x real time" in line and "left" in line
 
 
-def test_log_gets_a_plain_line_per_finished_post(caplog):
+def test_the_bar_moves_with_the_text_spoken_before_any_post_is_finished():
+    term = Terminal()
+    progress = Progress(segments=3, chars=300, posts=3, log=logging.getLogger("test"), stream=term)
+    progress.segment_done(chars=200, audio_seconds=13.0, posts_completed=0)
+    progress.finish()
+    line = term.getvalue().split("\r")[-1]
+    assert line.startswith("narrating  67% |") and "0/3 posts" in line and "13 s of audio" in line
+
+
+def test_a_log_file_gets_plain_lines_and_a_summary(caplog):
     stream = io.StringIO()
-    progress = Progress(total_posts=2, total_chars=100, log=logging.getLogger("test"), stream=stream)
     with caplog.at_level(logging.INFO, logger="test"):
+        progress = Progress(segments=2, chars=100, posts=1, log=logging.getLogger("test"), stream=stream, log_every=0)
         progress.segment_done(chars=30, audio_seconds=2.0, posts_completed=0)
-        progress.segment_done(chars=20, audio_seconds=2.0, posts_completed=1)
+        progress.segment_done(chars=70, audio_seconds=100.0, posts_completed=1)
         progress.finish()
-    assert stream.getvalue() == ""  # no escape codes in a log file
+    assert stream.getvalue() == ""  # no bar, no escape codes in a log file
     lines = [r.getMessage() for r in caplog.records]
-    assert lines[0].startswith("narrating: 1/2 posts · 4 s of audio")
-    assert lines[-1].startswith("narrated 4.0 s of audio in")
+    assert lines[0].startswith("narrating:   0% · 0/2 segments · 0/1 post · 0 s of audio")
+    assert any(line.startswith("narrating:  30% · 1/2 segments · 0/1 post · 2 s of audio") for line in lines)
+    assert not any("\r" in line or "\x1b" in line for line in lines)
+    assert lines[-1].startswith("narrated 1.7 min of audio (2 segments) in")
+
+
+def test_a_build_counts_in_words_that_agree_with_the_number(site):
+    site.set_conf("TTS_READ_TITLE = False\n")
+    site.write_post("ferry.md", "Morning Ferry", "The ferry leaves at dawn.")
+    log = site.build().stderr
+    assert "narrating 1 segment of 1 post with espeak-ng" in log
+    assert re.search(r"narrated \d+ s of audio \(1 segment\) in ", log)

@@ -9,8 +9,7 @@ import re
 import pytest
 
 from bs4 import BeautifulSoup
-
-from nikola_tts.audio.mp3 import probe_duration
+from sites import error_lines, probe_duration
 
 if any(importlib.util.find_spec(name) is None for name in ("torch", "transformers", "qwen_tts")):
     pytest.skip("torch, transformers and qwen-tts are needed for the Qwen3-TTS builds", allow_module_level=True)
@@ -43,12 +42,11 @@ def test_offline_without_the_model_is_a_one_line_error(site, tmp_path):
     hub = str(tmp_path / "empty-hub-cache")
     proc = site.build(check=False, env_extra={"HF_HUB_OFFLINE": "1", "HF_HOME": hub, "HF_HUB_CACHE": hub})
     assert proc.returncode != 0
-    fix = ("Qwen3-TTS model 'nobody/no-such-qwen-model' is not on this machine and downloads are off (HF_HUB_OFFLINE): "
-           "point TTS_MODEL at a local folder holding it (e.g. one made on a connected machine with "
-           "`huggingface-cli download nobody/no-such-qwen-model --local-dir DIR` and copied here), "
-           "or set TTS_ENGINE to another engine")
-    errors = [line for line in proc.stderr.splitlines() if "ERROR" in line and "Qwen3-TTS model" in line]
-    assert errors and errors[0].endswith(fix)
+    fix = ("TTS_ENGINE \"qwen\" (the default) cannot narrate on this machine: the model 'nobody/no-such-qwen-model' "
+           "is not downloaded yet. To narrate here, download its model once with "
+           "`huggingface-cli download nobody/no-such-qwen-model`")
+    (error,) = error_lines(proc)
+    assert fix in error
     assert "Traceback" not in proc.stderr
     assert not site.output("ferry_tts.mp3").exists()
 

@@ -21,6 +21,7 @@ from sites import BuiltSite
 from fake_servers import FakeSpeech, Hanging, closed_port_url
 from releases import build_with, release_at
 from nikola_tts.audio.pcm import Audio
+from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.engines import EngineOptions, Request, create_engine
 from nikola_tts.engines.espeak import EspeakEngine
 from nikola_tts.engines.remote import RemoteEngine
@@ -452,8 +453,7 @@ def test_build_narrates_through_the_servers_that_answer_and_moving_them_renarrat
     said = Counter(e["text"] for e in gpu.site.synthesized())
     assert said == Counter(texts)  # every segment spoken once, by the server that answered
     for segment in manifest["segments"]:  # and each one's audio stored under its own key
-        stored = Audio.from_wav_bytes((laptop.root / "tts_cache" / "segments" / segment["key"][:2]
-                                       / f"{segment['key']}.wav").read_bytes())
+        stored = SegmentStore(laptop.root / "tts_cache" / "segments").load(segment["key"])
         assert stored.samples == local_espeak(segment["text"]).samples
     assert manifest["identity"] == "remote|model=(server default)|voice=en-us|language=English|speed=1"
 

@@ -49,6 +49,22 @@ def test_upgrade_keeps_the_published_mp3s_as_they_were(upgraded):
     assert {p.name: p.stat().st_mtime_ns for p in site.output(".").glob("*_tts.mp3")} == before
 
 
+def test_upgrade_stores_the_wav_segments_as_flac_with_the_same_samples(site, first_release):
+    from nikola_tts.audio.pcm import Audio
+    from nikola_tts.cache.segments import SegmentStore
+
+    site.write_post("ferry.md", "The Ferry", "The ferry leaves at dawn.\n\nGulls follow it out of the harbour.")
+    build_with(site, first_release)
+    segments = site.root / "tts_cache" / "segments"
+    wavs = {p.stem: Audio.from_wav_bytes(p.read_bytes()) for p in segments.glob("*/*.wav")}
+    assert len(wavs) == 3
+    proc = site.build()
+    assert "stored 3 segments as FLAC instead of WAV" in proc.stderr
+    assert not list(segments.glob("*/*.wav"))
+    store = SegmentStore(segments)
+    assert {key: store.load(key) for key in wavs} == wavs
+
+
 def test_upgrade_keeps_the_players_on_the_pages(upgraded):
     site, _ = upgraded
     for slug in ("night-garden", "ferry"):

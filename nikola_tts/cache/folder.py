@@ -1,11 +1,12 @@
 """The layout of the cache folder, in one place.
 
     tts_cache/
-      segments/ab/<key>.wav          one per spoken segment (segments.py)
+      segments/ab/<key>.flac         one per spoken segment (segments.py; .wav before FLAC)
       manifests/<lang>/<post>.json   a post's segments in order (manifest.py)
       published/<lang>/<post>.json   a post's sidecar: its audio, or why it has none (sidecar.py)
       failed_segments.json           the last synthesis pass's failed segments and why
       stats.json                     how fast each engine ran here, for estimates
+      unused.json                    since when each segment no post speaks has been unused (prune.py)
       tmp/                           work in progress of the MP3 encoder
 
 Every file is written atomically through a `.tmp-*` sibling; a killed build can leave those
@@ -48,6 +49,23 @@ class CacheFolder:
     @property
     def stats(self) -> str:
         return os.path.join(self.root, "stats.json")
+
+    @property
+    def unused(self) -> str:
+        return os.path.join(self.root, "unused.json")
+
+    def manifest_files(self) -> list[str]:
+        return self._records("manifests")
+
+    def sidecar_files(self) -> list[str]:
+        return self._records("published")
+
+    def _records(self, kind: str) -> list[str]:
+        """The JSON records of one kind, every language (no temp files)."""
+        folder = Path(self.root, kind)
+        if not folder.is_dir():
+            return []
+        return sorted(str(p) for p in folder.glob("*/*.json") if not p.name.startswith(TEMP_PREFIX))
 
     @property
     def tmp(self) -> str:

@@ -53,6 +53,12 @@ class Engine:
         """Everything that changes the sound, as a stable string (it enters the segment hash)."""
         raise NotImplementedError
 
+    def voice_problem(self, voice: str, language: str) -> str | None:
+        """Why this engine cannot speak with voice, where it can tell cheaply (no model loads), as one
+        line that names the fix; else None. Asked once per build, before any work; check_voice asks
+        again after load(), where the rest can be known."""
+        return None
+
     def load(self) -> None:
         """Check the engine can run and get it ready; raise TTSError with the fix otherwise."""
 

@@ -51,11 +51,18 @@ class EspeakEngine(Engine):
             raise TTSError("espeak-ng not found: install it (e.g. `apt-get install espeak-ng` or `brew install espeak-ng`), "
                            "or set TTS_ENGINE to another engine")
 
+    def voice_problem(self, voice, language):
+        if not shutil.which("espeak-ng"):
+            return None  # load() says how to install it, and only if something is to be spoken
+        if voice.split("+", 1)[0].lower() not in self._known_voices():
+            return (f"espeak-ng has no voice {voice!r}: set TTS_VOICE to one listed by `espeak-ng --voices` "
+                    "(a variant may follow '+', e.g. 'en-us+f2')")
+        return None
+
     def check_voice(self, voice, language):
-        name = voice.split("+", 1)[0].lower()
-        if name not in self._known_voices():
-            raise TTSError(f"espeak-ng has no voice {voice!r}: set TTS_VOICE to one listed by `espeak-ng --voices` "
-                           "(a variant may follow '+', e.g. 'en-us+f2')")
+        problem = self.voice_problem(voice, language)
+        if problem:
+            raise TTSError(problem)
 
     def voices(self):
         # The language column of `espeak-ng --voices`: what resolve_voice picks and TTS_VOICE names.

@@ -15,10 +15,12 @@ class CommandTTS(Command):
     """Narrate posts outside a build."""
 
     name = "tts"
-    doc_usage = "[--dry-run] [--regenerate-all] [PATH_OR_SLUG ...]  |  serve [--host 127.0.0.1] [--port 8091]"
+    doc_usage = ("[--dry-run] [--regenerate-all] [PATH_OR_SLUG ...]  |  --prune [--dry-run]  |  "
+                 "serve [--host 127.0.0.1] [--port 8091]")
     doc_purpose = "narrate posts now, list what is stale, or re-narrate everything; or serve the engine"
     doc_description = ("Without options, narrates the stale posts (or only the posts named by source path or slug).\n"
                        "Afterwards run `nikola build` to put the new durations on the pages.\n"
+                       "`nikola tts --prune` deletes the cached audio no post uses now (--dry-run lists it).\n"
                        "`nikola tts serve` offers this site's engine to other machines on OpenAI's speech API\n"
                        "(POST /v1/audio/speech), for their TTS_ENGINE = \"remote\"; it needs the [serve] extra.")
     cmd_options = [
@@ -26,6 +28,8 @@ class CommandTTS(Command):
          "help": "List what is stale, with characters, estimated audio and synthesis time; synthesize nothing"},
         {"name": "regenerate_all", "long": "regenerate-all", "type": bool, "default": False,
          "help": "Re-narrate every (selected) post regardless of the cache, e.g. after a voice or model change"},
+        {"name": "prune", "long": "prune", "type": bool, "default": False,
+         "help": "Delete the cached segment audio no post uses now, whatever TTS_PRUNE_AFTER_DAYS says"},
         {"name": "host", "long": "host", "type": str, "default": DEFAULT_HOST,
          "help": "serve: the address to listen on (beyond loopback only with an API key)"},
         {"name": "port", "long": "port", "type": int, "default": DEFAULT_PORT,
@@ -39,7 +43,11 @@ class CommandTTS(Command):
         if options["host"] != DEFAULT_HOST or options["port"] != DEFAULT_PORT:
             LOGGER.error("--host and --port go with `nikola tts serve`")
             return 2
-        from nikola_tts.site.command import dry_run, ensure_compiled, narrate, select
+        if options["prune"] and (args or options["regenerate_all"]):
+            LOGGER.error("--prune works on the whole cache: give it no posts and no --regenerate-all "
+                         "(nikola tts --prune [--dry-run])")
+            return 2
+        from nikola_tts.site.command import dry_run, ensure_compiled, narrate, prune, select
         from nikola_tts.site.planner import Planner
 
         try:
@@ -57,8 +65,10 @@ class CommandTTS(Command):
         planner.cache.sweep()
         for plan, post in chosen:
             ensure_compiled(post, plan.lang)
+        if options["prune"]:
+            return prune(planner, [plan for plan, _ in chosen], dry_run=options["dry_run"], out=LOGGER.info)
         if options["dry_run"]:
-            return dry_run(settings, planner, chosen)
+            return dry_run(settings, planner, chosen, force=options["regenerate_all"])
         return narrate(settings, chosen, force=options["regenerate_all"], log=LOGGER)
 
     def _serve(self, options, rest):

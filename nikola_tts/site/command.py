@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import os
 
+from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.cache.manifest import write_manifest
 from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.cache.sidecar import OK, read_sidecar
+from nikola_tts.errors import TTSError
 from nikola_tts.files import read_json
+from nikola_tts.words import audio_length, counted, size
 from nikola_tts.settings import Settings
 from nikola_tts.site.planner import Planner
 from nikola_tts.site.tasks import failed_plans, publish_action
@@ -42,8 +45,6 @@ def ensure_compiled(post, lang) -> None:
 
 def estimate(settings: Settings, engine, audio_chars: int) -> tuple[float, float, bool]:
     """(audio seconds, synthesis seconds, measured?) at this machine's recorded speed."""
-    from nikola_tts.cache.folder import CacheFolder
-
     stats = (read_json(CacheFolder(settings.cache_folder).stats, {}) or {}).get(engine.name)
     per_char = (stats or {}).get("audio_seconds_per_char", DEFAULT_AUDIO_SECONDS_PER_CHAR)
     rtf = (stats or {}).get("realtime_factor", engine.realtime_factor_guess)
@@ -51,46 +52,97 @@ def estimate(settings: Settings, engine, audio_chars: int) -> tuple[float, float
     return audio, audio * rtf, stats is not None
 
 
-def dry_run(settings, planner, chosen, out=print) -> int:
+def up_to_date(plan, manifest, store: SegmentStore) -> bool:
+    """Published from exactly this manifest, with every segment in the cache: nothing to do."""
+    sidecar = read_sidecar(plan.sidecar_path)
+    return (bool(sidecar) and sidecar.is_current and sidecar.digest == manifest.digest
+            and (sidecar.status != OK or os.path.exists(plan.output))
+            and all(store.has(s.key) for s in manifest.segments))
+
+
+def dry_run(settings, planner, chosen, force: bool = False, out=print) -> int:
+    """List what `nikola tts` would narrate (with --regenerate-all: every chosen post, all its segments)."""
     store = SegmentStore(planner.cache.segments)
     rows, total_chars = [], 0
     for plan, post in chosen:
         manifest = write_manifest(plan)
-        missing = [s for s in manifest.segments if not store.has(s.key)]
-        sidecar = read_sidecar(plan.sidecar_path)
-        if not missing and sidecar and sidecar.is_current and sidecar.digest == manifest.digest:
+        if not manifest.segments or (not force and up_to_date(plan, manifest, store)):
             continue
-        n = sum(len(s.text) for s in missing)
+        redo = list(manifest.segments) if force else [s for s in manifest.segments if not store.has(s.key)]
+        n = sum(len(s.text) for s in redo)
         total_chars += n
-        rows.append((plan.source, plan.lang, f"{len(missing)}/{len(manifest.segments)}", n))
+        rows.append((plan.source, plan.lang, f"{len(redo)}/{len(manifest.segments)}", n))
     if not rows:
         out("Nothing is stale: every narrated post is up to date.")
         return 0
     audio, synth, measured = estimate(settings, planner.engine, total_chars)
     width = max(len(r[0]) for r in rows)
-    out(f"Stale narrations ({planner.engine.describe()}):")
+    what = "Narrated again with --regenerate-all" if force else "Stale narrations"
+    out(f"{what} ({planner.engine.describe()}):")
     out(f"  {'post'.ljust(width)}  lang  segments  characters  audio")
     for source, lang, segs, n in rows:
         est, _, _ = estimate(settings, planner.engine, n)
         out(f"  {source.ljust(width)}  {lang:<4}  {segs:>8}  {n:>10,}  ~{est / 60:.1f} min")
     basis = "measured on this machine" if measured else "a first guess until something is narrated here"
-    out(f"Total: {len(rows)} post(s), {total_chars:,} characters to synthesize, ~{audio / 60:.1f} min of audio, "
-        f"~{_human(synth)} to synthesize ({basis})")
+    out(f"Total: {counted(len(rows), 'post')}, {total_chars:,} characters to synthesize, ~{audio / 60:.1f} min of audio, "
+        f"~{audio_length(max(synth, 1))} to synthesize ({basis})")
     return 0
 
 
 def narrate(settings, chosen, force: bool, log: logging.Logger) -> int:
+    """Narrate the chosen posts that are stale (all of them when forced); with nothing stale, write nothing."""
     from nikola_tts.synthesis import synthesize_all
 
-    plans = [plan for plan, _ in chosen]
-    manifests = [write_manifest(plan) for plan in plans]
-    synthesize_all(manifests, settings, force=force)
+    store = SegmentStore(CacheFolder(settings.cache_folder).segments)
+    work = [(plan, manifest) for plan, manifest in ((plan, write_manifest(plan)) for plan, _ in chosen)
+            if (force and manifest.segments) or not up_to_date(plan, manifest, store)]
+    if not work:
+        log.info("Nothing is stale: every narrated post is up to date, and nothing was written "
+                 "(`nikola tts --regenerate-all` narrates them again)")
+        return 0
+    try:
+        report = synthesize_all([manifest for _, manifest in work], settings, force=force)
+    except TTSError as exc:
+        log.error(str(exc))
+        return 1
+    for problem in report.problems:
+        log.error(problem)
+    plans = [plan for plan, _ in work]
     for plan in plans:
         publish_action(plan, force=force)
     failed = failed_plans(plans)
-    done = [plan for plan in plans if (sidecar := read_sidecar(plan.sidecar_path)) and sidecar.status == OK]
-    log.info(f"{len(done)} narration(s) published; run `nikola build` to update the pages")
+    kept = len(chosen) - len(plans)
+    log.info(f"{counted(len(plans) - len(failed), 'post')} narrated ({counted(report.segments, 'segment')} synthesized, "
+             f"{audio_length(report.audio_seconds)} of new audio)"
+             + (f", {kept:,} already up to date" if kept else "")
+             + (f", {counted(len(failed), 'post')} failed" if failed else "")
+             + "; run `nikola build` to put them on the pages")
     return 1 if failed and not settings.continue_on_error else 0
+
+
+def prune(planner: Planner, plans, dry_run: bool, out=print) -> int:
+    """`nikola tts --prune`: delete now the segment audio no post uses (plans: every narrated post,
+    compiled), and the records of posts the site no longer has; with dry_run, only say what would go."""
+    from nikola_tts.cache.prune import prune as prune_cache
+
+    for plan in plans:
+        write_manifest(plan)  # the posts' text as it is now, edits not yet built included
+    everyone = list(plans) + [entry.plan for entry in planner.plan().silenced]
+    report = prune_cache(planner.cache, [p.manifest_path for p in everyone], [p.sidecar_path for p in everyone],
+                         grace_days=0, dry_run=dry_run)
+    records = (f", and the records of {counted(len(report.removed_records), 'post')} the site no longer has"
+               if report.removed_records else "")
+    if dry_run:
+        out(f"Would remove {counted(report.removed_segments, 'segment')} ({size(report.removed_bytes)}) that no post "
+            f"uses{records}; {counted(report.kept_segments, 'segment')} ({size(report.kept_bytes)}) stay")
+        for path in report.removed_records:
+            out(f"  {path}")
+        return 0
+    converted = report.conversion.segments if report.conversion else 0
+    out(f"Removed {counted(report.removed_segments, 'segment')} ({size(report.removed_bytes)}) that no post "
+        f"used{records}; the cache holds {counted(report.kept_segments, 'segment')} ({size(report.kept_bytes)})"
+        + (f", {converted:,} of them converted from WAV to FLAC" if converted else ""))
+    return 0
 
 
 def serve(settings: Settings, host: str, port: int, log: logging.Logger) -> int:
@@ -99,11 +151,3 @@ def serve(settings: Settings, host: str, port: int, log: logging.Logger) -> int:
 
     language = settings.for_lang("language", settings.default_lang) or settings.default_lang
     return run_server(settings, host, port, str(language), announce=log)
-
-
-def _human(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(seconds, 1):.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

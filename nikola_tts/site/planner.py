@@ -143,7 +143,9 @@ class Planner:
 
     # -- the whole site ------------------------------------------------------------------
     def plan(self) -> SitePlan:
-        narrated, silenced, claimed = [], [], {}
+        """Every post's plan; raises TTSError for what no build could narrate (a voice the engine
+        does not have, two posts on one MP3), before any work."""
+        narrated, silenced, claimed, voices = [], [], {}, {}
         for post in self.candidates():
             for lang in self.languages(post):
                 plan = self.plan_for(post, lang)
@@ -155,6 +157,13 @@ class Planner:
                     raise TTSError(f"{post.source_path} and {claimed[plan.output]} would both publish "
                                    f"{plan.output}: give one of them another slug")
                 claimed[plan.output] = post.source_path
+                key = (lang, plan.voice, plan.language)
+                if key not in voices:
+                    voices[key] = self.engine_for(lang).voice_problem(plan.voice, plan.language)
+                if voices[key]:
+                    where = (f" (the tts_voice of {post.source_path})" if post.meta[lang].get("tts_voice")
+                             else "")
+                    raise TTSError(voices[key] + where)
                 narrated.append(plan)
         # Never delete audio that a narrated post publishes at the same path.
         return SitePlan(tuple(narrated), tuple(s for s in silenced if s.plan.output not in claimed))

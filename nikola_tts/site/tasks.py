@@ -17,10 +17,13 @@ import os
 import shutil
 
 from nikola_tts import resource_dir
+from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.cache.manifest import load_manifest, write_manifest
 from nikola_tts.cache.sidecar import EMPTY, FAILED, read_sidecar
+from nikola_tts.errors import TTSError
 from nikola_tts.plan import NarrationPlan, Silenced
 from nikola_tts.publish import publish, unpublish
+from nikola_tts.words import counted, size
 
 CSS_NAME = "nikola_tts.css"
 SCRIPT_NAME = "nikola_tts.js"
@@ -34,11 +37,26 @@ def extract_action(plan: NarrationPlan) -> bool:
     return True
 
 
-def synthesize_action(plans: list[NarrationPlan], settings) -> bool:
+def synthesize_action(plans: list[NarrationPlan], settings):
+    """One pass over every missing segment. An engine that cannot run here stops the build now, with
+    one line that says what to do, before any post is published (unless TTS_CONTINUE_ON_ERROR)."""
     from nikola_tts.synthesis import synthesize_all
 
-    synthesize_all([m for m in (load_manifest(p.manifest_path) for p in plans) if m], settings)
+    try:
+        report = synthesize_all([m for m in (load_manifest(p.manifest_path) for p in plans) if m], settings)
+    except TTSError as exc:
+        return _fail_build(str(exc))
+    for problem in report.problems:
+        log.error(problem)
     return True
+
+
+def _fail_build(message: str):
+    """Fail the build with message, logged once as our error; doit adds no banner of its own."""
+    from doit.exceptions import TaskFailed
+
+    log.error(message)
+    return TaskFailed(message, report=False)
 
 
 def publish_action(plan: NarrationPlan, force: bool = False) -> bool:
@@ -65,6 +83,20 @@ def unpublish_action(silenced: Silenced) -> bool:
     return True
 
 
+def prune_action(cache, manifests: list[str], sidecars: list[str], grace_days: float) -> bool:
+    from nikola_tts.cache.prune import prune
+
+    report = prune(cache, manifests, sidecars, grace_days)
+    conversion = report.conversion
+    if conversion and conversion.segments:
+        log.info(f"{cache.root}: stored {counted(conversion.segments, 'segment')} as FLAC instead of WAV "
+                 f"({size(conversion.wav_bytes)} -> {size(conversion.flac_bytes)}); nothing was synthesized again")
+    if report.removed_segments:
+        log.info(f"{cache.root}: removed {counted(report.removed_segments, 'segment')} ({size(report.removed_bytes)}) "
+                 f"that no post has used for {grace_days:g} days (TTS_PRUNE_AFTER_DAYS)")
+    return True
+
+
 def failed_plans(plans) -> list[NarrationPlan]:
     return [p for p in plans if (sidecar := read_sidecar(p.sidecar_path)) and sidecar.status == FAILED]
 
@@ -74,13 +106,11 @@ def report_action(plans: list[NarrationPlan], continue_on_error: bool):
     failed = failed_plans(plans)
     if not failed:
         return True
-    summary = f"narration failed for {len(failed)} post(s); they are retried on the next build"
+    summary = f"narration failed for {counted(len(failed), 'post')}; they are retried on the next build"
     if continue_on_error:
         log.warning(summary + " (TTS_CONTINUE_ON_ERROR is on, so the build goes on)")
         return True
-    from doit.exceptions import TaskFailed
-
-    return TaskFailed(summary + ". Set TTS_CONTINUE_ON_ERROR = True to publish the rest anyway.")
+    return _fail_build(summary + ". Set TTS_CONTINUE_ON_ERROR = True to publish the rest anyway.")
 
 
 # -- uptodate checks ------------------------------------------------------------------------
@@ -103,6 +133,12 @@ def _publishes_audio(plan: NarrationPlan) -> bool:
     """Declare the MP3 as a target unless the last narration found no prose (so `nikola check -f` agrees)."""
     sidecar = read_sidecar(plan.sidecar_path)
     return not sidecar or sidecar.has_audio or sidecar.status not in (EMPTY, FAILED)
+
+
+def _prune_not_due(cache, grace_days: float) -> bool:
+    from nikola_tts.cache.prune import is_due
+
+    return not is_due(cache, grace_days)
 
 
 def _copy(src, dst):
@@ -143,6 +179,21 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
             "targets": [plan.sidecar_path] + ([plan.output, *plan.companions] if _publishes_audio(plan) else []),
             "actions": [(publish_action, [plan])],
             "uptodate": [(_is_current, [plan])],
+        }
+    silenced = list(silenced)
+    if settings.prune_after_days is not None:
+        everyone = narrated + [entry.plan for entry in silenced]  # an opted-out post keeps its audio
+        cache = CacheFolder(settings.cache_folder)
+        days = float(settings.prune_after_days)
+        yield {
+            "basename": basename,
+            "name": "prune",
+            "file_dep": [plan.manifest_path for plan in narrated],  # a new manifest may leave segments unused
+            "task_dep": [synth_name],
+            "actions": [(prune_action, [cache, [p.manifest_path for p in everyone], [p.sidecar_path for p in everyone],
+                                        days])],
+            "uptodate": [config_changed({"prune_after_days": days}, "nikola_tts:prune"),
+                         (_prune_not_due, [cache, days])],
         }
     for entry in silenced:
         yield {

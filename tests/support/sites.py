@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -120,10 +121,25 @@ POST = """\
 """
 
 
+def error_lines(proc: subprocess.CompletedProcess) -> list[str]:
+    """The lines a `nikola` run logged as errors."""
+    return [line for line in proc.stderr.splitlines() if "ERROR" in line]
+
+
 def probe_duration(path) -> float:
     out = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
                          capture_output=True, text=True, check=True).stdout
     return float(json.loads(out)["format"]["duration"])
+
+
+def loudness(path) -> tuple[float, float]:
+    """(integrated loudness in LUFS, true peak in dBTP) of an audio file, by ffmpeg's ebur128 filter,
+    as a podcast app or a loudness meter measures the file a listener gets."""
+    err = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true",
+                          "-f", "null", "-"], capture_output=True, check=True, text=True).stderr
+    summary = err[err.rindex("Summary:"):]
+    return (float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1)),
+            float(re.search(r"Peak:\s*(-?[\d.]+|-inf) dBFS", summary).group(1)))
 
 
 def widget_of(html: str):
