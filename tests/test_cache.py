@@ -52,6 +52,19 @@ def test_segments_are_flac_holding_exactly_what_the_engine_said(site):
         assert store.load(segment["key"]) == espeak._speak(Request(segment["text"], "en-us", "en"))  # lossless
 
 
+def test_a_segments_length_is_read_from_its_header_as_flac_and_as_wav(tmp_path):
+    from nikola_tts.audio.pcm import Audio
+
+    store = SegmentStore(tmp_path)
+    audio = Audio(b"\x01\x00" * 22050 * 3, 22050)
+    store.store("ab" * 32, audio)
+    legacy = tmp_path / "cd" / ("cd" * 32 + ".wav")  # a segment of a cache from before FLAC
+    legacy.parent.mkdir()
+    legacy.write_bytes(Audio(b"\x01\x00" * 24000, 24000).to_wav_bytes())
+    assert store.length("ab" * 32) == (22050 * 3, 22050)
+    assert store.length("cd" * 32) == (24000, 24000)
+
+
 def test_flac_segments_take_well_under_the_space_of_wav(site):
     site.write_post("night-garden.md", "The Night Garden", POST)
     site.build()

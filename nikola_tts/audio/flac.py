@@ -33,3 +33,11 @@ def from_flac_bytes(data: bytes) -> Audio:
     if samples.shape[1] != 1:  # not written by this cache; speech is mono
         samples = samples.mean(axis=1).round().astype("int16")
     return Audio(samples.astype("<i2", copy=False).tobytes(), int(rate))
+
+
+def flac_length(path) -> tuple[int, int]:
+    """(samples, sample rate) of a FLAC file, from its header alone."""
+    import soundfile
+
+    info = soundfile.info(str(path))
+    return int(info.frames), int(info.samplerate)

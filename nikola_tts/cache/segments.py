@@ -66,10 +66,15 @@ class SegmentStore:
         return Audio.from_wav_bytes(self._wav(key).read_bytes())
 
     def length(self, key: str) -> tuple[int, int]:
-        """(samples, sample rate) of a segment, from its WAV header alone."""
+        """(samples, sample rate) of a segment, from its file's header alone."""
+        path = self.path(key)
+        if path.is_file():
+            from nikola_tts.audio.flac import flac_length
+
+            return flac_length(path)
         import wave
 
-        with wave.open(str(self.path(key)), "rb") as w:
+        with wave.open(str(self._wav(key)), "rb") as w:
             return w.getnframes(), w.getframerate()
 
     def store(self, key: str, audio: Audio) -> None:
