@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from nikola_tts.audio.mp3 import Encoding, Tags
 from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.text.blocks import ExtractOptions
+from nikola_tts.text.normalize.options import NormalizeOptions
+from nikola_tts.voices import Speakers
 
-PLAN_VERSION = 2
+PLAN_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class NarrationPlan:
     identity: str  # everything that changes the sound (the engine's identity string)
     max_chars: int  # the longest text one engine call may carry
     extract: ExtractOptions
+    normalize: NormalizeOptions  # written -> spoken: TTS_NORMALIZE, TTS_LEXICON and the post's own entries
+    speakers: Speakers  # who speaks a paragraph in another language
     tags: Tags
     encoding: Encoding
     output: str  # the MP3's path below the output folder
@@ -39,6 +43,11 @@ class NarrationPlan:
     @property
     def id(self) -> str:
         return f"{self.lang}:{self.source}"
+
+    @property
+    def lexicon_files(self) -> list[str]:
+        """The lexicon files its spoken text depends on."""
+        return sorted({entry.origin for entry in self.normalize.lexicon if entry.origin.endswith((".toml", ".pls", ".xml"))})
 
     @property
     def manifest_path(self) -> str:

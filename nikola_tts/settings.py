@@ -63,6 +63,10 @@ class Settings:
     serve_max_input_chars: int = 4096
     serve_max_body_bytes: int = 65536
     serve_batch_wait_ms: float = 10.0  # how long a batch waits for more requests
+    # Written text -> spoken text (nikola_tts/text/normalize/).
+    normalize: object = True  # numbers, units, abbreviations... read as words; may be a {lang: bool} dict
+    lexicon: tuple = ()  # pronunciation lexicon files beside conf.py: .toml respellings, .pls (W3C PLS)
+    language_detection: bool = True  # paragraphs in another language get that language's voice
     default_lang: str = "en"  # Nikola's DEFAULT_LANG: the fallback of every per-language setting
 
     @classmethod
@@ -76,6 +80,10 @@ class Settings:
             values["default_lang"] = config["DEFAULT_LANG"]
         if "skip_classes" in values:
             values["skip_classes"] = tuple(values["skip_classes"])
+        if isinstance(values.get("lexicon"), (str, bytes)):
+            values["lexicon"] = (values["lexicon"],)
+        if "lexicon" in values:
+            values["lexicon"] = tuple(values["lexicon"] or ())
         settings = cls(**values)
         settings.validate()
         return settings
@@ -93,6 +101,12 @@ class Settings:
             speed = 0
         if not 0.25 <= speed <= 4:
             raise TTSError(f"TTS_SPEED is {self.speed!r}: use a number between 0.25 and 4 (1.0 is normal)")
+        normalize = self.normalize.values() if isinstance(self.normalize, dict) else [self.normalize]
+        if not all(isinstance(value, bool) for value in normalize):
+            raise TTSError(f"TTS_NORMALIZE is {self.normalize!r}: use True, False or {{language: True/False}}")
+        if not all(isinstance(path, str) and path for path in self.lexicon):
+            raise TTSError(f"TTS_LEXICON is {self.lexicon!r}: give a file name or a list of them, "
+                           "e.g. ['lexicon.toml'] beside conf.py")
 
 
     def for_lang(self, name: str, lang: str):

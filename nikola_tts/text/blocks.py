@@ -24,6 +24,9 @@ class Change:
 
 
 LEXICON, NORMALIZER = "lexicon", "normalizer"
+# Phonemes from the author's lexicon travel in spoken text between these marks; an engine that
+# takes phonemes turns them into its own syntax (engines/base.py inline_phonemes).
+PHONEMES_OPEN, PHONEMES_CLOSE = "\u27e6", "\u27e7"
 
 
 @dataclass(frozen=True)

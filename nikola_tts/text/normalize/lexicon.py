@@ -20,10 +20,9 @@ import re
 from dataclasses import dataclass
 
 from nikola_tts.errors import TTSError
+from nikola_tts.text.blocks import PHONEMES_CLOSE, PHONEMES_OPEN
 
 PLS_NAMESPACE = "http://www.w3.org/2005/01/pronunciation-lexicon"
-# Engines' phonemes reach them between these marks (engines/base.py turns them into their syntax).
-PHONEMES_OPEN, PHONEMES_CLOSE = "\u27e6", "\u27e7"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""Who speaks a paragraph whose language is not its post's: that language's engine and voice.
+
+TTS_ENGINE and TTS_VOICE may name languages ({"en": "piper", "ar": "espeak"}). A paragraph in
+Arabic is spoken by the engine TTS_ENGINE gives for Arabic (a plain TTS_ENGINE serves every
+language), with the voice TTS_VOICE gives for Arabic, or else that engine's own voice for it;
+where the engine has none (Piper ships only an English voice, Qwen3-TTS speaks ten languages),
+nobody speaks it and the paragraph is left out, with a warning that names the setting to add.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nikola_tts.engines.base import EngineOptions
+from nikola_tts.settings import per_lang
+
+
+@dataclass(frozen=True)
+class Voicing:
+    engine: str  # the TTS_ENGINE name
+    voice: str
+    language: str  # as the engine is told
+    identity: str  # the engine's identity for this voice: it keys the segments
+    max_chars: int
+    phonemes: str | None  # the phoneme alphabet the engine takes
+
+
+@dataclass(frozen=True)
+class Speakers:
+    """TTS_ENGINE and TTS_VOICE as the site gives them, and what engines are made with."""
+
+    engine: object  # a name or {lang: name}
+    voice: object  # a voice or {lang: voice}
+    default_lang: str
+    options: EngineOptions
+
+    def voice_given_for(self, language: str):
+        """The voice TTS_VOICE names for this very language (a plain TTS_VOICE names the post's)."""
+        if not isinstance(self.voice, dict):
+            return None
+        code = str(language).replace("-", "_")
+        for key in (language, code, code.split("_")[0]):
+            if key in self.voice:
+                return self.voice[key]
+        return None
+
+    def for_language(self, language: str) -> Voicing | None:
+        """Who speaks `language`, or None where no engine and voice here can."""
+        name = per_lang(self.engine, language, self.default_lang)
+        engine = _engine(name, self.options)
+        voice = engine.resolve_voice(self.voice_given_for(language), language)
+        if not engine.speaks(voice, language):
+            return None
+        return Voicing(name, voice, language, engine.identity(voice, language), engine.max_chars,
+                       engine.phoneme_alphabet)
+
+    def hint(self, language: str) -> str:
+        """The setting that would make `language` speak, for the warning."""
+        name = per_lang(self.engine, language, self.default_lang)
+        if name == "piper":
+            return (f"TTS_VOICE = {{..., {language!r}: 'path/to/a-{language}-piper-voice.onnx'}}, "
+                    f"or TTS_ENGINE = {{..., {language!r}: 'espeak'}}")
+        return f"TTS_ENGINE = {{..., {language!r}: 'espeak'}} (or an engine and TTS_VOICE that speak it)"
+
+
+_ENGINES: dict = {}
+
+
+def _engine(name: str, options: EngineOptions):
+    from nikola_tts.engines import create_engine
+
+    key = (name, repr(options))
+    if key not in _ENGINES:
+        _ENGINES[key] = create_engine(name, options)
+    return _ENGINES[key]
