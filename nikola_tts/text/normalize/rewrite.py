@@ -60,18 +60,26 @@ def rewrite(text: str, rules: list[Rule], context: Context) -> tuple[str, tuple[
             upcoming[i] = rules[i].pattern.search(text, start + 1)
         if spoken is None:
             continue
-        written = match.group()
-        plain = text[at:match.start()]
+        start, end = match.start(), match.end()
+        if not spoken:  # a deletion takes one side's spaces along, so no double space is left
+            if start == at and not last.strip() or start > at and text[start - 1].isspace():
+                while end < len(text) and text[end].isspace():
+                    end += 1
+            if end == len(text):
+                while start > at and text[start - 1].isspace():
+                    start -= 1
+        written = text[start:end]
+        plain = text[at:start]
         out.append(plain)
         length += len(plain)
         last = plain[-1:] or last
-        spoken = _fit(spoken, last, text, match.end())
+        spoken = _fit(spoken, last, text, end)
         if spoken != written:
             changes.append(Change(length, spoken, written, rules[i].source))
         out.append(spoken)
         length += len(spoken)
         last = spoken[-1:] or last
-        at = match.end()
+        at = end
     out.append(text[at:])
     return "".join(out), tuple(changes)
 

@@ -67,9 +67,18 @@ class _Reader:
 
     def say(self, written: str) -> str:
         whole, fraction = self.parts(written)
+        if fraction == "0" and self.w.oh:
+            return f"{n.cardinal(int(whole), self.lang)} point {self.w.oh}"  # "3.0": "three point oh"
         if fraction:
             return n.decimal(whole, fraction, self.lang)
         return n.cardinal(int(whole), self.lang)
+
+    def counting(self, written: str) -> str:
+        """A number before the noun it counts: Spanish "un euro", "veintiún vatios"."""
+        said = self.say(written)
+        if self.w.language == "es" and not self.parts(written)[1]:
+            said = re.sub(r"veintiuno$", "veintiún", re.sub(r"(?<![a-z])uno$", "un", said))
+        return said
 
     def is_one(self, written: str) -> bool:
         return self.value(written) == 1 and not self.parts(written)[1]
@@ -152,7 +161,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
                     and not re.search(r"\d\s*$", m.string[:m.start()]):
                 return None
             if written.endswith(".") and (not after.strip() or re.match(r"\s+[A-Z]", after)) \
-                    and written in ("etc.", "et al.", "incl.", "etcétera"):
+                    and written in ("etc.", "et al.", "incl."):
                 spoken += "."  # the abbreviation's period also ended the sentence
             return spoken
 
@@ -189,7 +198,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
                 return f"{r.say(written)} {scale[0] if r.is_one(written) else scale[1]} {cur.many}"
             whole, fraction = r.parts(written)
             units = int(whole or 0)
-            unit_words = f"{n.cardinal(units, r.lang)} {cur.one if units == 1 else cur.many}"
+            unit_words = f"{r.counting(whole or '0')} {cur.one if units == 1 else cur.many}"
             if not fraction or int(fraction) == 0:
                 return unit_words
             if len(fraction) != 2:
@@ -377,9 +386,9 @@ def _rules(language: str) -> tuple[Rule, ...]:
                 return None  # "5 A" is more often the letter than amperes
             last = m.group("b") or m.group("a")
             singular, plural = words.units[unit]
-            spoken = r.say(m.group("a"))
+            spoken = r.counting(m.group("a")) if not m.group("b") else r.say(m.group("a"))
             if m.group("b"):
-                spoken += f" {words.to} {r.say(m.group('b'))}"
+                spoken += f" {words.to} {r.counting(m.group('b'))}"
             spoken += f" {singular if r.is_one(last) else plural}"
             if m.group("per"):
                 spoken += f" {words.per_word} {words.per[m.group('per')]}"
@@ -398,7 +407,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
         def _lanes(m, ctx):
             return f"by {n.cardinal(int(m.group('lanes')), r.lang)}"
 
-        @rule("acronym", r"\b(?P<a>[A-Z]{2,})(?P<s>s|['’]s)\b")
+        @rule("acronym", r"\b(?P<pre>[a-z](?=[A-Z]{2}))?(?P<a>[A-Z]{2,})(?P<s>s|['’]s)\b")
         def _acronym_plural(m, ctx):
             # Engines read "GPUs" as one word ("gee-pus"); letters they cannot say as a word
             # (three or fewer, or no vowel) are spelled. "CUDA's", "ASICs" are words already.
@@ -407,7 +416,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
                 return None
             if len(letters) > 3 and not _NO_VOWEL.match(letters):
                 return None
-            return f"{spell(letters)}'s"
+            return f"{m.group('pre') + ' ' if m.group('pre') else ''}{spell(letters)}'s"  # "vCPUs": "v C P U's"
 
     # Names and model strings: letters and digits in one token (P40, RTX4090, x86-64, Qwen3-TTS, 1.7B).
     @rule("model", r"(?<![\w.+-])(?=[\w.:+-]*\d)(?=[\w.:+-]*[A-Za-z])[A-Za-z0-9]+(?:[-_.:][A-Za-z0-9]+)*\+?(?![\w])")
@@ -416,8 +425,11 @@ def _rules(language: str) -> tuple[Rule, ...]:
         if re.fullmatch(r"\d+[a-z]{1,2}", token) and words.language == "en":
             return None  # "4th" is an ordinal, read elsewhere
         counted = re.fullmatch(r"(?P<n>\d+)(?P<rest>(?:-[^\W\d_]+)+)", token)
-        if counted:  # "120-billion", "276-character": a number before words
-            return f"{n.cardinal(int(counted.group('n')), r.lang)}{counted.group('rest').replace('-', ' ')}"
+        if counted:  # "120-billion", "276-character", "2016-era": a number before words
+            number = counted.group("n")
+            said = n.year(int(number), r.lang) if words.decades and _looks_like_year(number) else \
+                n.cardinal(int(number), r.lang)
+            return f"{said}{counted.group('rest').replace('-', ' ')}"
         return _say_token(token)
 
     def _say_token(token):
@@ -480,12 +492,12 @@ def _rules(language: str) -> tuple[Rule, ...]:
         return f"{name} {r.model_number(m.group('n'))}"
 
     # -- symbols ---------------------------------------------------------------------------------
-    @rule("symbol", r"(?<=\d)\s?\+\s?(?=\d)|(?<![\w+])\+(?=\d)|(?<=[A-Za-z])\+\+?(?![\w+])")
+    @rule("symbol", r"(?<=\d)\s?\+\s?(?=\d)|(?<![\w+])\+(?=\d)|(?<=[A-Za-z])\+\+?(?![\w+])|(?<=\b[A-Z])\+(?=[A-Z]\b)")
     def _plus(m, ctx):
         if not words.plus:
             return None
         before = m.string[:m.start()]
-        if m.group().strip() == "+" and before[-1:].isdigit():
+        if m.group().strip() == "+" and (before[-1:].isdigit() or m.string[m.end():m.end() + 1].isalpha()):
             return f" {words.plus} "
         if m.group() == "++":
             return f" {words.plus} {words.plus}"
@@ -572,8 +584,6 @@ def _rules(language: str) -> tuple[Rule, ...]:
             if before and not before[-1].isspace() and before[-1] not in "(":
                 return None
         spoken = r.say(written)
-        if not r.comma and "." in written and written.endswith(".0") and words.oh:
-            spoken = f"{n.cardinal(int(r.parts(written)[0]), r.lang)} point {words.oh}"
         if m.group("sign") and words.minus:
             spoken = f"{words.minus} {spoken}"
         if m.group("plus") and words.more_than:
