@@ -32,7 +32,7 @@ def test_say_shows_a_paragraph_in_another_language_and_its_voice(site):
     site.write_post("jardin.md", "Garden", "Gardens are quiet at night, even in the city.\n\n"
                     "Les jardins sont plus calmes la nuit que vous ne le pensez, surtout en hiver.")
     out = site.run("tts", "--say", "jardin").stdout
-    assert "[paragraph, fr: espeak voice fr] Les jardins" in out
+    assert "[paragraph, fr: tts_test_engines:CountingEspeak voice fr] Les jardins" in out
 
 
 def test_say_needs_a_post(site):
