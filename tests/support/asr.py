@@ -66,19 +66,118 @@ def transcribe(model, audio) -> str:
 
 _NOT_WORD = re.compile(r"[^a-z0-9'. ]+")
 _DOT_NOT_DECIMAL = re.compile(r"\.(?!\d)|(?<!\d)\.")
+_CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
+             "£": ("pound", "pounds", "penny", "pence")}
+_MAGNITUDE = {"k": "thousand", "thousand": "thousand", "m": "million", "million": "million", "b": "billion",
+              "bn": "billion", "billion": "billion", "trillion": "trillion"}
+_MONEY = re.compile(r"\\?([$€£])\s?(\d[\d,]*)(?:\.(\d\d?))?(?:\s?(thousand|million|billion|trillion|bn|k|m|b)\b)?")
+_ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b")
+_DECADE = re.compile(r"\b(1\d|20)(\d)0'?s\b")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-def normalize_words(text: str) -> list[str]:
-    """Lower-case words without punctuation, so that only the words count: "Don't stop, Dave!"
-    -> ["don't", "stop", "dave"]. Hyphens split words, decimals ("2.97") and thousands
-    ("1,000" -> "1000") stay whole, % and & become words."""
+def _cardinal(value) -> str:
+    from num2words import num2words
+
+    return num2words(value, lang="en").replace(" and ", " ")
+
+
+def _number_words(match: re.Match) -> str:
+    text = match.group()
+    if "." in text:
+        whole, fraction = text.split(".")
+        return f" {_cardinal(int(whole))} point {' '.join(_cardinal(int(d)) for d in fraction)} "
+    value = int(text)
+    if len(text) == 4 and 1100 <= value <= 2099:  # a year, as both a voice and Whisper say it
+        from num2words import num2words
+
+        return f" {num2words(value, lang='en', to='year').replace(' and ', ' ')} "
+    return f" {_cardinal(value)} "
+
+
+def _money_words(match: re.Match) -> str:
+    one, many, cent, cents = _CURRENCY[match.group(1)]
+    whole = int(match.group(2).replace(",", ""))
+    fraction, magnitude = match.group(3), match.group(4)
+    if magnitude:
+        amount = f"{whole}.{fraction}" if fraction else str(whole)
+        return f" {amount} {_MAGNITUDE[magnitude]} {many} "
+    if fraction and int(fraction) and len(fraction) == 2:
+        hundredths = f"{int(fraction)} {cent if int(fraction) == 1 else cents}"
+        return f" {whole} {one if whole == 1 else many} and {hundredths} " if whole else f" {hundredths} "
+    return f" {whole}{'.' + fraction if fraction else ''} {one if whole == 1 and not fraction else many} "
+
+
+# Units after a number, as said; singular and plural count alike.
+_UNITS = {"gb/s": "gigabytes per second", "tok/s": "tokens per second", "tokens/s": "tokens per second",
+          "kwh": "kilowatt hours", "gb": "gigabytes", "tb": "terabytes", "mb": "megabytes",
+          "w": "watts", "kw": "kilowatts", "ghz": "gigahertz", "mhz": "megahertz", "ms": "milliseconds",
+          "°c": "degrees celsius", "x": "times"}
+_UNIT = re.compile(r"(?<=\d)\s?(gb/s|tok/s|tokens/s|kwh|gb|tb|mb|w|kw|ghz|mhz|ms|°c|x)\b")
+
+
+def _decade_words(match: re.Match) -> str:
+    from num2words import num2words
+
+    year = int(match.group(1) + match.group(2) + "0")
+    words = num2words(year, lang="en", to="year")
+    return f" {words[:-1] + 'ies' if words.endswith('y') else words + 's'} "
+
+
+def spoken_form(text: str) -> str:
+    """Text as it is said, for scoring: the same on the written page and on Whisper's transcript,
+    so a correct reading is never an error. "$602 billion" and "six hundred two billion dollars"
+    both become "six hundred two billion dollars"; "40%" "forty percent"; "1980s" "nineteen
+    eighties"; "19th" "nineteenth"; "$3.91" "three dollars and ninety one cents"."""
+    from num2words import num2words
+
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("’", "'").replace("‘", "'")
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
+    text = _MONEY.sub(_money_words, text)
+    text = _DECADE.sub(_decade_words, text)
+    text = _ORDINAL.sub(lambda m: f" {num2words(int(m.group(1)), lang='en', to='ordinal').replace(' and ', ' ')} ", text)
     text = text.replace("%", " percent ").replace("&", " and ")
-    text = _NOT_WORD.sub(" ", text)
+    text = re.sub(r"(?<=\d)\s?[-–]\s?(?=\d)", " to ", text)  # a range
+    text = re.sub(r"/\s?kwh\b", " per kilowatt hour ", text)
+    text = _UNIT.sub(lambda m: f" {_UNITS[m.group(1)]} ", text)
+    text = _NUMBER.sub(_number_words, text)
+    return text.replace("-", " ")
+
+
+def normalize_words(text: str) -> list[str]:
+    """Lower-case words of the text as said (spoken_form), without punctuation, so that only the
+    words count: "Don't stop, Dave!" -> ["don't", "stop", "dave"]."""
+    text = _NOT_WORD.sub(" ", spoken_form(text))
     text = _DOT_NOT_DECIMAL.sub(" ", text)
     return [word.strip("'") for word in text.split() if word.strip("'")]
+
+
+# What a listener hears when text is read as written rather than said: the symbols' names and
+# abbreviations spelled out, as Whisper writes them down.
+TELLTALES = {
+    "backslash": re.compile(r"\bback ?slash\b"),
+    "dash": re.compile(r"\b(?:dash|hyphen)\b"),
+    "slash": re.compile(r"\bslash\b"),
+    "dollar before the amount": re.compile(r"\bdollars? (?:\d|one|two|three|four|five|six|seven|eight|nine|ten|"
+                                           r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"),
+    "letter by letter e.g. / i.e. / vs. / etc.": re.compile(r"\b(?:e\.? ?g|i\.? ?e|v\.? ?s|e\.? ?t\.? ?c)\b\.?"),
+    "roman": re.compile(r"\broman\b"),
+}
+
+
+def telltales(transcript: str, reference: str = "") -> dict[str, int]:
+    """Telltale insertions in a transcript: how often each is heard beyond what the page says in
+    words (an abbreviation on the page is never to be heard letter by letter)."""
+    heard = transcript.lower()
+    said = reference.lower()
+    counts = {}
+    for name, pattern in TELLTALES.items():
+        on_page = 0 if name.startswith("letter by letter") else len(pattern.findall(said))
+        extra = len(pattern.findall(heard)) - on_page
+        if extra > 0:
+            counts[name] = extra
+    return counts
 
 
 def edit_distance(reference: list[str], hypothesis: list[str]) -> int:

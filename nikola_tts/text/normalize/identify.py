@@ -50,14 +50,19 @@ def _char_script(ch: str) -> str:
     return _SCRIPTS.get(name.split(" ")[0], "Other")
 
 
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def block_script(text: str) -> tuple[str, int]:
     """The script most of the letters are in, and how many letters there are."""
     counts: dict[str, int] = {}
-    for ch in text:
+    latin = len(_ASCII_LETTERS.findall(text))  # most text is ASCII: counted at C speed
+    if latin:
+        counts["Latin"] = latin
+    for ch in _NOT_ASCII.findall(text):
         if ch.isalpha():
             script = _char_script(ch)
-            if script == "Kana" or (script == "Han" and counts.get("Kana")):
-                script = "Kana" if script == "Kana" else "Han"
             counts[script] = counts.get(script, 0) + 1
     if not counts:
         return "", 0

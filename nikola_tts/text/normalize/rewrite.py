@@ -28,11 +28,13 @@ class Rule:
     pattern: re.Pattern
     speak: Callable[[re.Match, Context], str | None]
     source: str  # blocks.LEXICON or blocks.NORMALIZER
+    needs: re.Pattern | None = None  # what a text must contain for the rule to apply: a quick first look
 
 
 def rewrite(text: str, rules: list[Rule], context: Context) -> tuple[str, tuple[Change, ...]]:
     """(spoken text, its changes). Each rule keeps its next match, searched again only once the
     pass has moved beyond it, so the pass costs about one scan of the text per rule."""
+    rules = [rule for rule in rules if rule.needs is None or rule.needs.search(text)]
     upcoming: list[re.Match | None] = [rule.pattern.search(text) for rule in rules]
     out: list[str] = []
     changes: list[Change] = []

@@ -21,6 +21,10 @@ _TLDS = "com|org|net|io|dev|ai|app|co|info|me|xyz|edu|gov|tech|blog|uk|de|fr|es|
 _ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _NO_VOWEL = re.compile(r"^[^aeiouyAEIOUY]+$")
+# Quick first looks (Rule.needs): most rules read numbers; a text without a digit skips them.
+_DIGIT = re.compile(r"\d")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_ANYTHING = None
 
 
 def roman_value(text: str) -> int | None:
@@ -111,43 +115,43 @@ def _rules(language: str) -> tuple[Rule, ...]:
     r = _Reader(words, language)
     made: list[Rule] = []
 
-    def rule(name, pattern, flags=0):
+    def rule(name, pattern, needs=_DIGIT):
         def register(speak):
-            made.append(Rule(name, re.compile(pattern, flags), speak, NORMALIZER))
+            made.append(Rule(name, re.compile(pattern), speak, NORMALIZER, needs))
             return speak
         return register
 
     # -- things not to read: emoji, math written outside math markup --------------------------
-    @rule("emoji", f"{_EMOJI}+\\s*")
+    @rule("emoji", f"{_EMOJI}+\\s*", needs=_NOT_ASCII)
     def _emoji(m, ctx):
         return ""
 
-    @rule("math", r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]|(?<![\w\\])\$(?=[^$\s\d])[^$]*?[\\^_{}][^$]*?\$(?!\d)"
+    @rule("math", needs=re.compile(r"[$\\]"), pattern=r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]|(?<![\w\\])\$(?=[^$\s\d])[^$]*?[\\^_{}][^$]*?\$(?!\d)"
                   r"|\\[a-zA-Z]+(?:\{[^{}]*\})+")
     def _math(m, ctx):
         return ""
 
     # -- addresses ----------------------------------------------------------------------------
     if words.dot:
-        @rule("url", r"\bhttps?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
+        @rule("url", needs=re.compile("://"), pattern=r"\bhttps?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
         def _url(m, ctx):
             host = re.sub(r"^https?://(www\.)?", "", m.group()).split("/")[0].split(":")[0]
             return f" {words.dot} ".join(host.split("."))
 
-        @rule("email", r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+        @rule("email", needs=re.compile("@"), pattern=r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
         def _email(m, ctx):
             user, _, host = m.group().partition("@")
             dot = f" {words.dot} "
             return f"{dot.join(user.split('.'))} {words.at} {dot.join(host.split('.'))}"
 
-        @rule("url", rf"(?<![\w@/.-])(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLDS})\b(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)\]])?")
+        @rule("url", needs=re.compile(r"\.[a-z]"), pattern=rf"(?<![\w@/.-])(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:{_TLDS})\b(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)\]])?")
         def _domain(m, ctx):
             host = re.sub(r"^www\.", "", m.group()).split("/")[0]
             return f" {words.dot} ".join(host.split("."))
 
     # -- abbreviations (before anything reads their letters) ---------------------------------
     if words.abbreviations:
-        @rule("abbreviation", rf"(?<![\w.])(?:{_alternation(words.abbreviations)})(?![\w])")
+        @rule("abbreviation", needs=_ANYTHING, pattern=rf"(?<![\w.])(?:{_alternation(words.abbreviations)})(?![\w])")
         def _abbreviation(m, ctx):
             written = m.group()
             spoken = words.abbreviations[written]
@@ -207,8 +211,8 @@ def _rules(language: str) -> tuple[Rule, ...]:
             cent_words = f"{n.cardinal(cents, r.lang)} {cur.cent if cents == 1 else cur.cents}"
             return cent_words if units == 0 else f"{unit_words} {words.and_cents} {cent_words}"
 
-        made.append(Rule("currency", re.compile(before), money, NORMALIZER))
-        made.append(Rule("currency", re.compile(after), money, NORMALIZER))
+        made.append(Rule("currency", re.compile(before), money, NORMALIZER, _DIGIT))
+        made.append(Rule("currency", re.compile(after), money, NORMALIZER, _DIGIT))
 
     # -- percentages -----------------------------------------------------------------------------
     if words.percent:
@@ -305,14 +309,14 @@ def _rules(language: str) -> tuple[Rule, ...]:
         keywords = _alternation(words.roman_keywords)
         regnal = _alternation(words.regnal_names)
 
-        @rule("roman", rf"\b(?P<kw>{keywords})\s+(?P<r>[IVXLC]+)\b(?![\w'’])")
+        @rule("roman", needs=re.compile("[IVXLC]"), pattern=rf"\b(?P<kw>{keywords})\s+(?P<r>[IVXLC]+)\b(?![\w'’])")
         def _roman_after_keyword(m, ctx):
             value = roman_value(m.group("r"))
             if value is None:
                 return None
             return f"{m.group('kw')} {n.cardinal(value, r.lang)}"
 
-        @rule("roman", rf"\b(?P<name>{regnal})\s+(?P<r>[IVXLC]+)\b(?![\w'’])")
+        @rule("roman", needs=re.compile("[IVXLC]"), pattern=rf"\b(?P<name>{regnal})\s+(?P<r>[IVXLC]+)\b(?![\w'’])")
         def _regnal(m, ctx):
             value = roman_value(m.group("r"))
             if value is None:
@@ -323,7 +327,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
                 ordinal = ordinal[0].upper() + ordinal[1:]
             return f"{m.group('name')} {the}{ordinal}"
 
-        @rule("roman", r"^(?P<r>[IVXLC]+)(?P<sep>[.:)]|\s[-–—])\s")
+        @rule("roman", needs=re.compile("[IVXLC]"), pattern=r"^(?P<r>[IVXLC]+)(?P<sep>[.:)]|\s[-–—])\s")
         def _roman_heading(m, ctx):
             value = roman_value(m.group("r"))
             if ctx.kind not in ("heading", "item", "title") or value is None or (value == 1 and m.group("sep") != "."):
@@ -331,7 +335,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
             number = n.cardinal(value, r.lang)
             return f"{number[0].upper()}{number[1:]}. "
 
-        @rule("roman", r"(?<![\w'’])(?P<r>[IVXLC]{2,})(?![\w'’])")
+        @rule("roman", needs=re.compile("[IVXLC]{2}"), pattern=r"(?<![\w'’])(?P<r>[IVXLC]{2,})(?![\w'’])")
         def _roman_in_heading(m, ctx):
             # "Results II", "Notes on Part III": in a heading, a run of two or more numerals is a number.
             value = roman_value(m.group("r"))
@@ -394,7 +398,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
                 spoken += f" {words.per_word} {words.per[m.group('per')]}"
             return spoken
 
-        @rule("unit", r"(?<![\w/])(?P<u>tok|tokens|it|GB|MB|TB|frames|requests|ops|samples|words)/(?P<per>s|sec|h|hr)\b")
+        @rule("unit", needs=re.compile("/"), pattern=r"(?<![\w/])(?P<u>tok|tokens|it|GB|MB|TB|frames|requests|ops|samples|words)/(?P<per>s|sec|h|hr)\b")
         def _rate(m, ctx):
             name = {"tok": "tokens", "it": "iterations", "GB": "gigabytes", "MB": "megabytes", "TB": "terabytes"}
             unit = name.get(m.group("u"), m.group("u"))
@@ -407,7 +411,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
         def _lanes(m, ctx):
             return f"by {n.cardinal(int(m.group('lanes')), r.lang)}"
 
-        @rule("acronym", r"\b(?P<pre>[a-z](?=[A-Z]{2}))?(?P<a>[A-Z]{2,})(?P<s>s|['’]s)\b")
+        @rule("acronym", needs=re.compile("[A-Z]{2}"), pattern=r"\b(?P<pre>[a-z](?=[A-Z]{2}))?(?P<a>[A-Z]{2,})(?P<s>s|['’]s)\b")
         def _acronym_plural(m, ctx):
             # Engines read "GPUs" as one word ("gee-pus"); letters they cannot say as a word
             # (three or fewer, or no vowel) are spelled. "CUDA's", "ASICs" are words already.
@@ -492,7 +496,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
         return f"{name} {r.model_number(m.group('n'))}"
 
     # -- symbols ---------------------------------------------------------------------------------
-    @rule("symbol", r"(?<=\d)\s?\+\s?(?=\d)|(?<![\w+])\+(?=\d)|(?<=[A-Za-z])\+\+?(?![\w+])|(?<=\b[A-Z])\+(?=[A-Z]\b)")
+    @rule("symbol", needs=re.compile(r"\+"), pattern=r"(?<=\d)\s?\+\s?(?=\d)|(?<![\w+])\+(?=\d)|(?<=[A-Za-z])\+\+?(?![\w+])|(?<=\b[A-Z])\+(?=[A-Z]\b)")
     def _plus(m, ctx):
         if not words.plus:
             return None
@@ -512,7 +516,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
         return f" {words.times} " if words.times else None
 
     if words.signs:
-        @rule("symbol", rf"\s?(?:{_alternation(words.signs)})\s?")
+        @rule("symbol", rf"\s?(?:{_alternation(words.signs)})\s?", needs=_ANYTHING)
         def _sign(m, ctx):
             sign = m.group().strip()
             if sign == "=" and m.group() != " = ":
@@ -543,7 +547,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
         first = "un" if words.language == "es" and a == 1 else n.cardinal(a, r.lang)
         return f"{first} {name}"
 
-    @rule("fraction", r"(?P<w>\d+)?\s?(?P<f>[½⅓⅔¼¾⅕⅛])")
+    @rule("fraction", needs=_NOT_ASCII, pattern=r"(?P<w>\d+)?\s?(?P<f>[½⅓⅔¼¾⅕⅛])")
     def _vulgar(m, ctx):
         table = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅛": (1, 8)}
         a, b = table[m.group("f")]
