@@ -27,8 +27,12 @@ class Segment:
     text: str  # as spoken
     kind: str
     pause_after: float
-    written: str = ""  # the same words as written on the page ("" where nothing was normalized: text)
+    written: str = ""  # the same words as written on the page; by default the spoken text
     language: str = ""  # its block's own language, where it is not the post's
+
+    def __post_init__(self):
+        if not self.written:
+            object.__setattr__(self, "written", self.text)
 
 
 
@@ -120,7 +124,7 @@ def split_into_segments(blocks: list[Block], max_chars: int, title: str | None =
             pause = PAUSE_AFTER[block.kind] if i == len(spans) - 1 else PAUSE_WITHIN_BLOCK
             text = block.text[start:end]
             written = tidy(block.written_span(start, end)) if block.changes else ""
-            segments.append(Segment(text, block.kind, pause, written if written != text else "", block.language))
+            segments.append(Segment(text, block.kind, pause, written, block.language))
     return segments
 
 
