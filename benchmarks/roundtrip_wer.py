@@ -12,6 +12,8 @@ Prints one row per post, engine and setting: words, minutes of audio, the synthe
 factor (wall seconds per audio second, voice loading excluded), the recognizer's time, the WER
 and the telltale insertions ("backslash", "dash", "e g" letter by letter...).
 
+Whisper listens to the MP3 in pieces of about 25 s, cut in the pauses between segments
+(asr.transcribe_in_pieces): over minutes in one go, tiny.en skips whole passages at random.
 The reference is always the text as written on the page. Reference and transcript are scored
 in the same spoken form (asr.spoken_form: digits and number words, "%" and "percent", currency,
 a few units), so a correct reading is never counted as an error, whichever way Whisper writes it.
@@ -85,6 +87,16 @@ def narrate(engine, voice: str, segments, max_seconds: float | None):
     return done, audios, wall, synthesized
 
 
+def pause_middles(audios, segments) -> list[float]:
+    """Seconds into the narration of the middle of each pause: where it may be cut for listening."""
+    cuts, at = [], 0.0
+    for audio, segment in zip(audios, segments):
+        at += audio.seconds
+        cuts.append(at + segment.pause_after / 2)
+        at += segment.pause_after
+    return cuts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engines", default="espeak,piper", help="comma-separated (default: espeak,piper)")
@@ -92,6 +104,8 @@ def main() -> int:
     parser.add_argument("--posts", nargs="*", default=[], help="only posts whose file name contains one of these")
     parser.add_argument("--max-minutes", type=float, default=None, help="narrate at most this much of each post")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--transcripts", type=Path, default=None,
+                        help="write each reference and transcript here, to read what was misheard")
     args = parser.parse_args()
 
     posts = sorted(args.corpus.glob("*.html")) if args.corpus.is_dir() else []
@@ -140,12 +154,20 @@ def main() -> int:
                         mp3 = Path(tmp) / "narration.mp3"
                         encode_mp3(audio, mp3, Tags(title, "benchmark", "corpus", "en"))
                         started = time.perf_counter()
-                        transcript = asr.transcribe(whisper, mp3)
+                        transcript = asr.transcribe_in_pieces(whisper, mp3, pause_middles(audios, segments))
                         asr_seconds = time.perf_counter() - started
                     written = " ".join(s.written for s in segments)
                     reference = asr.normalize_words(written)
                     errors = asr.edit_distance(reference, asr.normalize_words(transcript))
                     telltales = asr.telltales(transcript, written)
+                    if args.transcripts:
+                        args.transcripts.mkdir(parents=True, exist_ok=True)
+                        stem = f"{name}-{setting}-{post.stem[:40]}"
+                        (args.transcripts / f"{stem}.ref.txt").write_text(" ".join(reference), encoding="utf-8")
+                        (args.transcripts / f"{stem}.hyp.txt").write_text(" ".join(asr.normalize_words(transcript)),
+                                                                          encoding="utf-8")
+                        (args.transcripts / f"{stem}.spoken.txt").write_text(
+                            "\n".join(s.text for s in segments), encoding="utf-8")
                     total = totals.setdefault((name, setting), {"errors": 0, "words": 0, "minutes": 0.0, "wall": 0.0,
                                                                 "synthesized": 0.0, "asr": 0.0, "telltales": {}})
                     for key, value in (("errors", errors), ("words", len(reference)), ("minutes", audio.seconds / 60),

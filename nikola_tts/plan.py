@@ -14,10 +14,31 @@ from dataclasses import dataclass
 from nikola_tts.audio.mp3 import Encoding, Tags
 from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.text.blocks import ExtractOptions
+from nikola_tts.engines.base import EngineOptions
 from nikola_tts.text.normalize.options import NormalizeOptions
-from nikola_tts.voices import Speakers
 
 PLAN_VERSION = 3
+
+
+@dataclass(frozen=True)
+class Speakers:
+    """TTS_ENGINE and TTS_VOICE as the site gives them, and what engines are made with: who speaks
+    a paragraph in another language than its post's (voices.voicing_for)."""
+
+    engine: object  # a name or {lang: name}
+    voice: object  # a voice or {lang: voice}
+    default_lang: str
+    options: EngineOptions
+
+    def voice_given_for(self, language: str):
+        """The voice TTS_VOICE names for this very language (a plain TTS_VOICE names the post's)."""
+        if not isinstance(self.voice, dict):
+            return None
+        code = str(language).replace("-", "_")
+        for key in (language, code, code.split("_")[0]):
+            if key in self.voice:
+                return self.voice[key]
+        return None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from nikola_tts.plan import NarrationPlan
 from nikola_tts.text.blocks import Block, tidy
 from nikola_tts.text.segment import Segment
-from nikola_tts.voices import Voicing
+from nikola_tts.voices import Voicing, hint, voicing_for
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def spoken_post(html: str, plan: NarrationPlan) -> SpokenPost:
         voicing = None
         if block.language:
             if block.language not in voicings:
-                voicings[block.language] = plan.speakers.for_language(block.language)
+                voicings[block.language] = voicing_for(plan.speakers, block.language)
             voicing = voicings[block.language]
             if voicing is None:
                 left_out[block.language] += 1
@@ -51,5 +51,5 @@ def spoken_post(html: str, plan: NarrationPlan) -> SpokenPost:
     if all(segment.kind == "title" for segment, _ in segments):
         segments = []
     notes = tuple(f"{count} paragraph(s) in language {language!r} left out of the narration: no voice here speaks "
-                  f"it; to narrate them, set {plan.speakers.hint(language)}" for language, count in left_out.items())
+                  f"it; to narrate them, set {hint(plan.speakers, language)}" for language, count in left_out.items())
     return SpokenPost(tuple(blocks), tuple(segments), tuple(left_out.items()), notes)

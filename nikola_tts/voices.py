@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nikola_tts.engines.base import EngineOptions
+from nikola_tts.plan import Speakers
 from nikola_tts.settings import per_lang
 
 
@@ -25,42 +26,23 @@ class Voicing:
     phonemes: str | None  # the phoneme alphabet the engine takes
 
 
-@dataclass(frozen=True)
-class Speakers:
-    """TTS_ENGINE and TTS_VOICE as the site gives them, and what engines are made with."""
-
-    engine: object  # a name or {lang: name}
-    voice: object  # a voice or {lang: voice}
-    default_lang: str
-    options: EngineOptions
-
-    def voice_given_for(self, language: str):
-        """The voice TTS_VOICE names for this very language (a plain TTS_VOICE names the post's)."""
-        if not isinstance(self.voice, dict):
-            return None
-        code = str(language).replace("-", "_")
-        for key in (language, code, code.split("_")[0]):
-            if key in self.voice:
-                return self.voice[key]
+def voicing_for(speakers: Speakers, language: str) -> Voicing | None:
+    """Who speaks `language`, or None where no engine and voice here can."""
+    name = per_lang(speakers.engine, language, speakers.default_lang)
+    engine = _engine(name, speakers.options)
+    voice = engine.resolve_voice(speakers.voice_given_for(language), language)
+    if not engine.speaks(voice, language):
         return None
+    return Voicing(name, voice, language, engine.identity(voice, language), engine.max_chars, engine.phoneme_alphabet)
 
-    def for_language(self, language: str) -> Voicing | None:
-        """Who speaks `language`, or None where no engine and voice here can."""
-        name = per_lang(self.engine, language, self.default_lang)
-        engine = _engine(name, self.options)
-        voice = engine.resolve_voice(self.voice_given_for(language), language)
-        if not engine.speaks(voice, language):
-            return None
-        return Voicing(name, voice, language, engine.identity(voice, language), engine.max_chars,
-                       engine.phoneme_alphabet)
 
-    def hint(self, language: str) -> str:
-        """The setting that would make `language` speak, for the warning."""
-        name = per_lang(self.engine, language, self.default_lang)
-        if name == "piper":
-            return (f"TTS_VOICE = {{..., {language!r}: 'path/to/a-{language}-piper-voice.onnx'}}, "
-                    f"or TTS_ENGINE = {{..., {language!r}: 'espeak'}}")
-        return f"TTS_ENGINE = {{..., {language!r}: 'espeak'}} (or an engine and TTS_VOICE that speak it)"
+def hint(speakers: Speakers, language: str) -> str:
+    """The setting that would make `language` speak, for the warning."""
+    name = per_lang(speakers.engine, language, speakers.default_lang)
+    if name == "piper":
+        return (f"TTS_VOICE = {{..., {language!r}: 'path/to/a-{language}-piper-voice.onnx'}}, "
+                f"or TTS_ENGINE = {{..., {language!r}: 'espeak'}}")
+    return f"TTS_ENGINE = {{..., {language!r}: 'espeak'}} (or an engine and TTS_VOICE that speak it)"
 
 
 _ENGINES: dict = {}

@@ -12,6 +12,7 @@ from nikola_tts.files import read_json
 from nikola_tts.settings import Settings
 from nikola_tts.site.planner import Planner
 from nikola_tts.site.tasks import failed_plans, publish_action
+from nikola_tts.voices import voicing_for
 
 # Before anything is measured here: ~15 characters of prose make a second of narration.
 DEFAULT_AUDIO_SECONDS_PER_CHAR = 1 / 15
@@ -96,7 +97,7 @@ def say(chosen, out=print) -> int:
         for block in spoken.blocks:
             label = block.kind
             if block.language:
-                voicing = plan.speakers.for_language(block.language)
+                voicing = voicing_for(plan.speakers, block.language)
                 label += (f", {block.language}: {voicing.engine} voice {voicing.voice}" if voicing
                           else f", {block.language}: LEFT OUT")
             out(f"  [{label}] {_marked(block)}")

@@ -16,12 +16,11 @@ from nikola_tts.audio.mp3 import Encoding, Tags
 from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.engines import create_engine
 from nikola_tts.errors import TTSError
-from nikola_tts.plan import NarrationPlan, Silenced
+from nikola_tts.plan import NarrationPlan, Silenced, Speakers
 from nikola_tts.settings import Settings, engine_options
 from nikola_tts.text.blocks import ExtractOptions
 from nikola_tts.text.normalize.lexicon import Entry, entries_from_meta, read_lexicon
 from nikola_tts.text.normalize.options import NormalizeOptions
-from nikola_tts.voices import Speakers
 
 
 def _bool_meta(post, lang, key, default):

@@ -47,8 +47,10 @@ def decode_audio(path: str | os.PathLike):
 def transcribe(model, audio) -> str:
     """What Whisper hears in an audio file (path) or 16 kHz float32 samples.
 
-    temperature=0.0: no re-decoding at higher temperatures when a window looks unsure; on noise
-    that fallback is slow and invents text. condition_on_previous_text=False: one misheard window
+    temperature 0.0, re-decoded warmer only where the words repeat in a loop (compression ratio
+    over 2.4: tiny.en can loop "zero point zero point zero..." over a run of spoken numbers), not
+    where a window merely looks unsure (log_prob_threshold=None): on noise that fallback is slow
+    and invents text. condition_on_previous_text=False: one misheard window
     cannot drag the next ones along. The voice activity filter (Silero, shipped in faster-whisper)
     cuts the speech at its pauses into pieces shorter than Whisper's 30-second window: without it,
     tiny.en skipped whole passages of minutes-long espeak-ng narration at window boundaries (WER
@@ -58,13 +60,30 @@ def transcribe(model, audio) -> str:
         audio = decode_audio(audio)
     if len(audio) == 0:
         return ""
-    segments, _ = model.transcribe(audio, language="en", beam_size=5, temperature=0.0,
+    segments, _ = model.transcribe(audio, language="en", beam_size=5, temperature=(0.0, 0.2, 0.4),
+                                   compression_ratio_threshold=2.4, log_prob_threshold=None,
                                    condition_on_previous_text=False, vad_filter=True,
                                    vad_parameters={"min_silence_duration_ms": 500, "max_speech_duration_s": 20})
     return " ".join(segment.text.strip() for segment in segments).strip()
 
 
-_NOT_WORD = re.compile(r"[^a-z0-9'. ]+")
+def transcribe_in_pieces(model, audio, cuts: list[float], piece_seconds: float = 25.0) -> str:
+    """What Whisper hears in a long narration, listened to in pieces of about piece_seconds, cut
+    only at the given moments (the pauses between segments). On minutes of audio in one go,
+    tiny.en's long-form decoding now and then skips a whole passage (its timestamps jump past
+    it), which no narration fault causes; pieces of one window each keep every word in play."""
+    if isinstance(audio, (str, os.PathLike)):
+        audio = decode_audio(audio)
+    texts, start = [], 0
+    for cut in list(cuts) + [len(audio) / SAMPLE_RATE]:
+        end = min(len(audio), int(cut * SAMPLE_RATE))
+        if (end - start) / SAMPLE_RATE >= piece_seconds or end >= len(audio):
+            texts.append(transcribe(model, audio[start:end]))
+            start = end
+    return " ".join(t for t in texts if t)
+
+
+_NOT_WORD = re.compile(r"[^a-z0-9 .]+")
 _DOT_NOT_DECIMAL = re.compile(r"\.(?!\d)|(?<!\d)\.")
 _CURRENCY = {"$": ("dollar", "dollars", "cent", "cents"), "€": ("euro", "euros", "cent", "cents"),
              "£": ("pound", "pounds", "penny", "pence")}
@@ -140,17 +159,24 @@ def spoken_form(text: str) -> str:
     text = text.replace("%", " percent ").replace("&", " and ")
     text = re.sub(r"(?<=\d)\s?[-–]\s?(?=\d)", " to ", text)  # a range
     text = re.sub(r"/\s?kwh\b", " per kilowatt hour ", text)
+    text = re.sub(r"\btflops\b", "teraflops", text)
     text = _UNIT.sub(lambda m: f" {_UNITS[m.group(1)]} ", text)
     text = _NUMBER.sub(_number_words, text)
     return text.replace("-", " ")
 
 
+_SPELLED = re.compile(r"\b(?:[b-hj-z] ){1,}[a-z]\b|\b[a-z] (?:[b-hj-z] )*[b-hj-z]\b")
+
+
 def normalize_words(text: str) -> list[str]:
     """Lower-case words of the text as said (spoken_form), without punctuation, so that only the
-    words count: "Don't stop, Dave!" -> ["don't", "stop", "dave"]."""
-    text = _NOT_WORD.sub(" ", spoken_form(text))
+    words count: "Don't stop, Dave!" -> ["dont", "stop", "dave"]. Apostrophes go ("GPU's" and
+    "GPUs" sound alike) and letters spelled one by one are one word ("B F 16" is "BF16")."""
+    text = spoken_form(text).replace("'", "")
+    text = _NOT_WORD.sub(" ", text)
     text = _DOT_NOT_DECIMAL.sub(" ", text)
-    return [word.strip("'") for word in text.split() if word.strip("'")]
+    text = _SPELLED.sub(lambda m: m.group().replace(" ", ""), " ".join(text.split()))
+    return text.split()
 
 
 # What a listener hears when text is read as written rather than said: the symbols' names and
