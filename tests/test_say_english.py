@@ -5,11 +5,7 @@ specification of nikola_tts/text/normalize/ for English; a row that fails names 
 """
 
 import pytest
-from speech import spoken
-
-
-def rows(table):
-    return pytest.mark.parametrize("written, said", table, ids=[w for w, _ in table])
+from speech import rows, spoken
 
 
 CURRENCY = [
@@ -37,6 +33,7 @@ CURRENCY = [
     ("\\$0.12/kWh", "twelve cents per kilowatt hour"),
     ("$70/month", "seventy dollars per month"),
     ("$5.00", "five dollars"),
+    ("$40 T-shirts", "forty dollars T-shirts"),
 ]
 
 NUMBERS = [

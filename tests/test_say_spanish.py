@@ -2,11 +2,7 @@
 table per category. Spanish writes 3,5 for a decimal and 1.000 for a thousand."""
 
 import pytest
-from speech import spoken
-
-
-def rows(table):
-    return pytest.mark.parametrize("written, said", table, ids=[w for w, _ in table])
+from speech import rows, spoken
 
 
 NUMBERS = [

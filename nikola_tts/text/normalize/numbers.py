@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 # What separates a decimal's digits in speech, where num2words says "point" for every language.
-_DECIMAL_WORD = {"en": "point", "es": "coma", "fr": "virgule", "it": "virgola", "pt": "vírgula", "de": "Komma",
+DECIMAL_WORD = {"en": "point", "es": "coma", "fr": "virgule", "it": "virgola", "pt": "vírgula", "de": "Komma",
                  "nl": "komma", "pl": "przecinek", "ru": "запятая", "uk": "кома", "cs": "celá", "ca": "coma",
                  "ro": "virgulă", "sv": "komma", "da": "komma", "no": "komma", "fi": "pilkku", "tr": "virgül"}
 # Languages that write 3,5 for three and a half (and 1.000 for a thousand); the others write 3.5.
@@ -75,7 +75,7 @@ def digits(text: str, language: str = "en") -> str:
 
 def decimal(integer: str, fraction: str, language: str = "en") -> str:
     """A decimal from its written parts: "3", "91" -> "three point nine one"."""
-    word = _DECIMAL_WORD.get(language.split("_")[0])
+    word = DECIMAL_WORD.get(language.split("_")[0])
     whole = cardinal(int(integer or "0"), language)
     if word is None:  # num2words knows this language's decimal word
         from num2words import num2words

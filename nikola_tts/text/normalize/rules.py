@@ -113,6 +113,7 @@ def rules_for(language: str) -> list[Rule]:
 def _rules(language: str) -> tuple[Rule, ...]:
     words = words_for(language)
     r = _Reader(words, language)
+    point = words.point or n.DECIMAL_WORD.get(words.language, "")  # "2.4.1": "two point four point one"
     made: list[Rule] = []
 
     def rule(name, pattern, needs=_DIGIT):
@@ -173,7 +174,10 @@ def _rules(language: str) -> tuple[Rule, ...]:
     if words.currencies:
         symbols = [s for s in words.currencies if not s.isalpha()]
         codes = [s for s in words.currencies if s.isalpha()]
-        magnitude = rf"(?:\s?(?P<mag>{_alternation(words.magnitudes)})(?![\w]))?"
+        # "$602 billion", "$5.1B"; a lone letter only right after the digits ("$40 T-shirts" are not trillions)
+        named = [m for m in words.magnitudes if len(m) > 1]
+        letters = [m for m in words.magnitudes if len(m) == 1]
+        magnitude = rf"(?:\s?(?P<mag>{_alternation(named)})(?![\w])|(?P<letter>{_alternation(letters)})(?![\w-]))?"
         per = rf"(?:\s?/\s?(?P<per>{_alternation(words.per)})\b)?"
         before = (rf"(?<![\w$])(?P<cur>\\?(?:{_alternation(symbols)})|(?:{_alternation(codes)})\s?)(?P<amount>{r.num})"
                   rf"{magnitude}(?:\s?(?:[-–]|{re.escape(words.to)})\s?\\?(?:{_alternation(symbols)})?(?P<upper>{r.num})"
@@ -183,13 +187,12 @@ def _rules(language: str) -> tuple[Rule, ...]:
 
         def money(m, ctx):
             cur = words.currencies[m.group("cur").strip().lstrip("\\")]
-            amount, mag, upper = m.group("amount"), m.group("mag"), m.groupdict().get("upper")
+            amount, mag, upper = m.group("amount"), m.group("mag") or m.group("letter"), m.groupdict().get("upper")
             if mag is None and upper and m.groupdict().get("mag2"):
                 mag = m.group("mag2").strip()
             rate = f" {words.per_word} {words.per[m.group('per')]}" if m.group("per") else ""
             if upper:
-                low = r.say(amount) if not mag else r.say(amount)
-                return f"{low} {words.to} {_amount(upper, mag, cur)}{rate}"
+                return f"{r.say(amount)} {words.to} {_amount(upper, mag, cur)}{rate}"
             return _amount(amount, mag, cur) + rate
 
         def _amount(written, mag, cur):
@@ -348,9 +351,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
     def _version(m, ctx):
         if not words.version:
             return None
-        parts = m.group("v").split(".")
-        point = n._DECIMAL_WORD.get(words.language, "point") if words.language != "es" else "punto"
-        spoken = f" {point} ".join(_version_part(p) for p in parts)
+        spoken = f" {point} ".join(_version_part(p) for p in m.group("v").split("."))
         tail = f" {m.group('tail')}" if m.group("tail") else ""
         return f"{words.version} {spoken}{tail}"
 
@@ -361,13 +362,15 @@ def _rules(language: str) -> tuple[Rule, ...]:
 
     @rule("version", r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
     def _dotted(m, ctx):
-        point = "point" if words.language == "en" else "punto" if words.language == "es" else "."
+        if not point:
+            return None
         return f" {point} ".join(_version_part(p) for p in m.group().split("."))
 
     if r.comma:
         @rule("version", r"(?<![\w.,])\d+\.\d{1,2}(?![\w]|[.,]\d)")
         def _dotted_two(m, ctx):
-            point = "punto" if words.language == "es" else n._DECIMAL_WORD.get(words.language, ".")
+            if not point:
+                return None
             whole, _, part = m.group().partition(".")
             return f"{n.cardinal(int(whole), r.lang)} {point} {_version_part(part)}"
 
@@ -380,12 +383,11 @@ def _rules(language: str) -> tuple[Rule, ...]:
         def _unit(m, ctx):
             unit = m.group("u")
             if m.group("rate"):  # "0.12/kWh": a rate of something the text named before
-                return f"{r.say(m.group('a'))} {words.per_word} {words.per[m.group('rate')]}" if not m.group("b") else None
+                if m.group("b"):
+                    return None
+                return f"{r.say(m.group('a'))} {words.per_word} {words.per[m.group('rate')]}"
             if unit in ("x", "×") and m.group("gap"):
                 return None  # "4 x 4" is a size, read by the symbol rule
-            if unit in ("s", "h", "min", "g", "A", "V", "L", "B", "T", "ft", "mi") and m.group("gap") \
-                    and re.match(r"\s?[a-z]", m.string[m.end():]) is None and unit in ("A", "B", "T"):
-                return None
             if unit == "A" and m.group("gap"):
                 return None  # "5 A" is more often the letter than amperes
             last = m.group("b") or m.group("a")
@@ -447,7 +449,7 @@ def _rules(language: str) -> tuple[Rule, ...]:
             if piece == ".":
                 before, after = pieces[i - 1], pieces[i + 1] if i + 1 < len(pieces) else ""
                 if before[-1:].isdigit() and after[:1].isdigit():
-                    out.append("point" if words.language == "en" else n._DECIMAL_WORD.get(words.language, "punto"))
+                    out.append(point)
                 elif words.dot:
                     out.append(words.dot)
                 continue

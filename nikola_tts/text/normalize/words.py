@@ -112,6 +112,7 @@ class Words:
     more_than: str = ""  # "100+"
     number: str = ""  # "#1", "No. 5"
     version: str = ""  # "v2.4"
+    point: str = ""  # between the numbers of a version, "2.4.1"; "": the language's decimal word
     dot: str = ""  # in a site's name
     at: str = ""  # in an e-mail address
     abbreviations: dict = field(default_factory=dict)  # written (case-sensitive) -> spoken
@@ -173,6 +174,7 @@ ENGLISH = Words(
     more_than="more than",
     number="number",
     version="version",
+    point="point",
     dot="dot",
     at="at",
     abbreviations={
@@ -226,6 +228,7 @@ SPANISH = Words(
     more_than="más de",
     number="número",
     version="versión",
+    point="punto",
     dot="punto",
     at="arroba",
     abbreviations={
