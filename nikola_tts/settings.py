@@ -104,6 +104,8 @@ class Settings:
         normalize = self.normalize.values() if isinstance(self.normalize, dict) else [self.normalize]
         if not all(isinstance(value, bool) for value in normalize):
             raise TTSError(f"TTS_NORMALIZE is {self.normalize!r}: use True, False or {{language: True/False}}")
+        if not isinstance(self.language_detection, bool):
+            raise TTSError(f"TTS_LANGUAGE_DETECTION is {self.language_detection!r}: use True or False")
         if not all(isinstance(path, str) and path for path in self.lexicon):
             raise TTSError(f"TTS_LEXICON is {self.lexicon!r}: give a file name or a list of them, "
                            "e.g. ['lexicon.toml'] beside conf.py")
