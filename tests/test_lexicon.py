@@ -148,3 +148,27 @@ def test_a_broken_lexicon_stops_the_build_before_any_work(site):
     assert proc.returncode != 0
     assert "TTS_LEXICON:" in proc.stdout + proc.stderr and "lexicon.toml is not valid TOML" in proc.stdout + proc.stderr
     assert site.synthesized() == []
+
+
+def test_phonemes_only_for_an_engine_without_phonemes_are_read_as_written_with_one_note(caplog):
+    import logging
+
+    entry = Entry("Qwen", "", phonemes="kwɛn", alphabet="ipa", origin="names.pls")
+    with caplog.at_level(logging.INFO, logger="tts"):
+        assert spoken("Qwen and Qwen", lexicon=(entry,), phonemes=None) == "Qwen and Qwen"
+        spoken("Qwen again", lexicon=(entry,), phonemes=None)
+    notes = [r.message for r in caplog.records if "has phonemes in ipa only" in r.message]
+    assert len(notes) == 1 and "give it an alias" in notes[0]
+
+
+def test_espeak_phonemes_reach_espeak_in_its_own_syntax(site, tmp_path):
+    (site.root / "names.pls").write_text(
+        '<lexicon version="1.0" xmlns="http://www.w3.org/2005/01/pronunciation-lexicon" xml:lang="en">'
+        '<lexeme><grapheme>Qwen</grapheme><phoneme alphabet="x-espeak">kw\'En</phoneme></lexeme></lexicon>',
+        encoding="utf-8")
+    site.set_conf('TTS_LEXICON = ["names.pls"]\n')
+    site.write_post("qwen.md", "Models", "Qwen speaks ten languages.")
+    site.build()
+    said = [entry["text"] for entry in site.synthesized()]
+    assert "\u27e6kw'En\u27e7 speaks ten languages." in said
+    assert inline_phonemes("\u27e6kw'En\u27e7 speaks") == "[[kw'En]] speaks"
