@@ -49,8 +49,8 @@ def read_post(path: Path) -> tuple[str, str]:
     return meta.get("title", path.stem), body
 
 
-def spoken_segments(engine, title: str, body: str, normalize: bool):
-    """The post's segments, as the build makes them (the post's language: English)."""
+def spoken_blocks(engine, title: str, body: str, normalize: bool):
+    """The post's blocks as spoken, as the build makes them (the post's language: English)."""
     from nikola_tts.text.blocks import Block, ExtractOptions
     from nikola_tts.text.extract import extract_blocks
     from nikola_tts.text.normalize.options import NormalizeOptions
@@ -59,7 +59,43 @@ def spoken_segments(engine, title: str, body: str, normalize: bool):
 
     blocks = [Block("title", title), *extract_blocks(body, ExtractOptions())]
     blocks = normalize_blocks(blocks, NormalizeOptions("en", default=normalize, phonemes=engine.phoneme_alphabet))
-    return split_into_segments([b for b in blocks if not b.language], engine.max_chars)
+    return [b for b in blocks if not b.language]
+
+
+def marked_reference(blocks) -> tuple[list[str], list[bool]]:
+    """The written words of the blocks, each marked True where the normalizer (or lexicon) says
+    it differently: the words whose reading normalization is about."""
+    import asr
+
+    words, marks = [], []
+
+    def add(text, marked):
+        piece = asr.normalize_words(text)
+        words.extend(piece)
+        marks.extend([marked] * len(piece))
+
+    for block in blocks:
+        at = 0
+        for change in block.changes:
+            add(block.text[at:change.start], False)
+            add(change.written, True)
+            at = change.start + len(change.spoken)
+        add(block.text[at:], False)
+    return words, marks
+
+
+def errors_on_marked(words: list[str], marks: list[bool], heard: list[str]) -> int:
+    """Word errors that touch a marked word, by aligning what was heard to the marked reference."""
+    import difflib
+
+    errors = 0
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=words, b=heard, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        span = marks[max(i1 - 1, 0):i2 + 1] if i1 == i2 else marks[i1:i2]
+        if any(span):
+            errors += max(i2 - i1, j2 - j1)
+    return errors
 
 
 def narrate(engine, voice: str, segments, max_seconds: float | None):
@@ -104,6 +140,8 @@ def main() -> int:
     parser.add_argument("--posts", nargs="*", default=[], help="only posts whose file name contains one of these")
     parser.add_argument("--max-minutes", type=float, default=None, help="narrate at most this much of each post")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--max-chars", type=int, default=400,
+                        help="longest segment (default 400, about 25 s: each piece Whisper hears is one window)")
     parser.add_argument("--transcripts", type=Path, default=None,
                         help="write each reference and transcript here, to read what was misheard")
     args = parser.parse_args()
@@ -130,14 +168,15 @@ def main() -> int:
 
     settings = [m.strip() for m in args.normalize.split(",") if m.strip() in ("off", "on")]
     totals = {}
-    print("| engine | normalize | post | words | audio min | synthesis RTF | ASR s | WER | telltales |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
+    print("| engine | normalize | post | words | audio min | synthesis RTF | ASR s | WER | WER on normalized words "
+          "| telltales |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |", flush=True)
     for name in [e.strip() for e in args.engines.split(",") if e.strip()]:
         options = EngineOptions(voice=VOICES.get(name))
         engine = create_engine(name, options)
         reason = engine.unavailable_reason(options)
         if reason:
-            print(f"| {name} | | (skipped: {reason}) | | | | | | |", flush=True)
+            print(f"| {name} | | (skipped: {reason}) | | | | | | | |", flush=True)
             continue
         try:
             engine.load()
@@ -145,8 +184,13 @@ def main() -> int:
             engine.check_voice(voice, "en")  # loads the voice (Piper: starts its workers)
             for post in posts:
                 title, body = read_post(post)
+                normalized = spoken_blocks(engine, title, body, normalize=True)
+                marked_words, marks = marked_reference(normalized)
                 for setting in settings:
-                    segments = spoken_segments(engine, title, body, normalize=setting == "on")
+                    from nikola_tts.text.segment import split_into_segments
+
+                    blocks = normalized if setting == "on" else spoken_blocks(engine, title, body, normalize=False)
+                    segments = split_into_segments(blocks, min(engine.max_chars, args.max_chars))
                     limit = args.max_minutes * 60 if args.max_minutes else None
                     segments, audios, wall, synthesized = narrate(engine, voice, segments, limit)
                     audio = join_with_pauses(zip(audios, [s.pause_after for s in segments]))
@@ -160,6 +204,9 @@ def main() -> int:
                     reference = asr.normalize_words(written)
                     errors = asr.edit_distance(reference, asr.normalize_words(transcript))
                     telltales = asr.telltales(transcript, written)
+                    # Over the words normalization reads differently (the whole post only).
+                    marked = sum(marks) if limit is None else 0
+                    marked_errors = errors_on_marked(marked_words, marks, asr.normalize_words(transcript)) if marked else 0
                     if args.transcripts:
                         args.transcripts.mkdir(parents=True, exist_ok=True)
                         stem = f"{name}-{setting}-{post.stem[:40]}"
@@ -169,28 +216,36 @@ def main() -> int:
                         (args.transcripts / f"{stem}.spoken.txt").write_text(
                             "\n".join(s.text for s in segments), encoding="utf-8")
                     total = totals.setdefault((name, setting), {"errors": 0, "words": 0, "minutes": 0.0, "wall": 0.0,
-                                                                "synthesized": 0.0, "asr": 0.0, "telltales": {}})
+                                                                "synthesized": 0.0, "asr": 0.0, "telltales": {},
+                                                                "marked": 0, "marked_errors": 0})
                     for key, value in (("errors", errors), ("words", len(reference)), ("minutes", audio.seconds / 60),
-                                       ("wall", wall), ("synthesized", synthesized), ("asr", asr_seconds)):
+                                       ("wall", wall), ("synthesized", synthesized), ("asr", asr_seconds),
+                                       ("marked", marked), ("marked_errors", marked_errors)):
                         total[key] += value
                     for kind, count in telltales.items():
                         total["telltales"][kind] = total["telltales"].get(kind, 0) + count
                     print(f"| {name} | {setting} | {post.stem[:40]} | {len(reference)} | {audio.seconds / 60:.1f} | "
                           f"{wall / synthesized:.3f} | {asr_seconds:.0f} | {errors / len(reference):.1%} | "
-                          f"{sum(telltales.values())} |", flush=True)
+                          f"{_rate(marked_errors, marked)} | {sum(telltales.values())} |", flush=True)
         finally:
             engine.close()
     for (name, setting), t in totals.items():
         print(f"| {name} | {setting} | **all posts** | {t['words']} | {t['minutes']:.1f} | "
               f"{t['wall'] / t['synthesized']:.3f} | {t['asr']:.0f} | **{t['errors'] / t['words']:.1%}** | "
-              f"{sum(t['telltales'].values())} |")
+              f"**{_rate(t['marked_errors'], t['marked'])}** ({t['marked']} words) | {sum(t['telltales'].values())} |")
     for name in dict.fromkeys(n for n, _ in totals):
         if (name, "off") in totals and (name, "on") in totals:
             off, on = totals[(name, "off")], totals[(name, "on")]
             ratio = (off["errors"] / off["words"]) / max(on["errors"] / on["words"], 1e-9)
             print(f"{name}: WER {off['errors'] / off['words']:.1%} -> {on['errors'] / on['words']:.1%} "
-                  f"({ratio:.2f}x lower); telltales off {off['telltales'] or 'none'}, on {on['telltales'] or 'none'}")
+                  f"({ratio:.2f}x lower); on the normalized words {_rate(off['marked_errors'], off['marked'])} -> "
+                  f"{_rate(on['marked_errors'], on['marked'])}; telltales off {off['telltales'] or 'none'}, "
+                  f"on {on['telltales'] or 'none'}")
     return 0
+
+
+def _rate(errors: int, words: int) -> str:
+    return f"{errors / words:.1%}" if words else "-"
 
 
 if __name__ == "__main__":
