@@ -139,7 +139,7 @@ def narrated(request, tmp_path_factory, whisper):
         manifest_path = next((site.root / "tts_cache" / "manifests" / "en").glob(f"*{slug}*.json"))
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         assert manifest["engine"] == engine
-        reference = " ".join(segment["text"] for segment in manifest["segments"])
+        reference = " ".join(segment["written"] for segment in manifest["segments"])  # the page's words
         mp3 = site.output(f"{slug}_tts.mp3")
         results[slug] = (reference, asr.transcribe(whisper, mp3), mp3)
     return engine, results
