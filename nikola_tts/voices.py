@@ -23,7 +23,6 @@ class Voicing:
     language: str  # as the engine is told
     identity: str  # the engine's identity for this voice: it keys the segments
     max_chars: int
-    phonemes: str | None  # the phoneme alphabet the engine takes
 
 
 def voicing_for(speakers: Speakers, language: str) -> Voicing | None:
@@ -33,7 +32,7 @@ def voicing_for(speakers: Speakers, language: str) -> Voicing | None:
     voice = engine.resolve_voice(speakers.voice_given_for(language), language)
     if not engine.speaks(voice, language):
         return None
-    return Voicing(name, voice, language, engine.identity(voice, language), engine.max_chars, engine.phoneme_alphabet)
+    return Voicing(name, voice, language, engine.identity(voice, language), engine.max_chars)
 
 
 def hint(speakers: Speakers, language: str) -> str:
