@@ -4,7 +4,9 @@
 
 1. no-op `nikola build` time with and without the plugin (same site, both already built);
 2. espeak-ng's realtime factor over the demo site's first full narration;
-3. audio seconds synthesized for a one-paragraph edit versus the whole post.
+3. audio seconds synthesized for a one-paragraph edit versus the whole post;
+4. the text stage over the three corpus posts (../shared/corpus): extraction, normalization
+   (first run in a fresh process, imports and model loading included; then warm) and segmentation.
 """
 
 from __future__ import annotations
@@ -22,6 +24,37 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "demo-site"
+CORPUS = REPO.parent / "shared" / "corpus"
+# Run in a fresh interpreter, so the first normalization pays for every import, as a build does.
+TEXT_STAGE = """
+import json, statistics, sys, time
+sys.path.insert(0, {benchmarks!r})
+from pathlib import Path
+from roundtrip_wer import read_post
+from nikola_tts.text.blocks import Block
+from nikola_tts.text.extract import extract_blocks
+from nikola_tts.text.segment import split_into_segments
+posts = [read_post(p) for p in sorted(Path({corpus!r}).glob("*.html"))]
+t = time.perf_counter()
+blocks = [[Block("title", title), *extract_blocks(body)] for title, body in posts]
+extract = time.perf_counter() - t
+t = time.perf_counter()
+from nikola_tts.text.normalize.options import NormalizeOptions
+from nikola_tts.text.normalize.stage import normalize_blocks
+spoken = [normalize_blocks(b, NormalizeOptions()) for b in blocks]
+first = time.perf_counter() - t
+warm = []
+for _ in range(5):
+    t = time.perf_counter()
+    spoken = [normalize_blocks(b, NormalizeOptions()) for b in blocks]
+    warm.append(time.perf_counter() - t)
+t = time.perf_counter()
+segments = [split_into_segments(b, 1000) for b in spoken]
+segment = time.perf_counter() - t
+print(json.dumps({{"posts": len(posts), "chars": sum(len(b.text) for p in blocks for b in p),
+                  "changes": sum(len(b.changes) for p in spoken for b in p), "extract": extract, "first": first,
+                  "warm": statistics.median(warm), "segment": segment}}))
+"""
 PLUGIN_LINE = "EXTRA_PLUGINS_DIRS = [nikola_tts.PLUGIN_DIR]"
 
 
@@ -50,10 +83,33 @@ def synthesized_seconds(site: Path) -> float:
     return sum(store.load(s.key).seconds for s in {s.key: s for s in store.stored()}.values())
 
 
+def text_stage() -> dict | None:
+    if not CORPUS.is_dir():
+        return None
+    code = TEXT_STAGE.format(benchmarks=str(REPO / "benchmarks"), corpus=str(CORPUS))
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--text-only", action="store_true", help="only the text stage (4.)")
     args = parser.parse_args()
+    text = text_stage()
+    if text:
+        print(f"text stage, {text['posts']} corpus posts, {text['chars']:,} characters, "
+              f"{text['changes']} spans normalized:")
+        print()
+        print("| step | seconds |")
+        print("| --- | --- |")
+        print(f"| extraction | {text['extract']:.3f} |")
+        print(f"| normalization, first (imports, language model) | {text['first']:.3f} |")
+        print(f"| normalization, warm (median of 5) | {text['warm']:.3f} |")
+        print(f"| segmentation | {text['segment']:.3f} |")
+        print()
+    if args.text_only:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         with_plugin = copy_site(Path(tmp) / "with", plugin=True)
         without = copy_site(Path(tmp) / "without", plugin=False)

@@ -14,8 +14,31 @@ from dataclasses import dataclass
 from nikola_tts.audio.mp3 import Encoding, Tags
 from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.text.blocks import ExtractOptions
+from nikola_tts.engines.base import EngineOptions
+from nikola_tts.text.normalize.options import NormalizeOptions
 
-PLAN_VERSION = 2
+PLAN_VERSION = 3
+
+
+@dataclass(frozen=True)
+class Speakers:
+    """TTS_ENGINE and TTS_VOICE as the site gives them, and what engines are made with: who speaks
+    a paragraph in another language than its post's (voices.voicing_for)."""
+
+    engine: object  # a name or {lang: name}
+    voice: object  # a voice or {lang: voice}
+    default_lang: str
+    options: EngineOptions
+
+    def voice_given_for(self, language: str):
+        """The voice TTS_VOICE names for this very language (a plain TTS_VOICE names the post's)."""
+        if not isinstance(self.voice, dict):
+            return None
+        code = str(language).replace("-", "_")
+        for key in (language, code, code.split("_")[0]):
+            if key in self.voice:
+                return self.voice[key]
+        return None
 
 
 @dataclass(frozen=True)
@@ -30,6 +53,8 @@ class NarrationPlan:
     identity: str  # everything that changes the sound (the engine's identity string)
     max_chars: int  # the longest text one engine call may carry
     extract: ExtractOptions
+    normalize: NormalizeOptions  # written -> spoken: TTS_NORMALIZE, TTS_LEXICON and the post's own entries
+    speakers: Speakers  # who speaks a paragraph in another language
     tags: Tags
     encoding: Encoding
     output: str  # the MP3's path below the output folder
@@ -39,6 +64,11 @@ class NarrationPlan:
     @property
     def id(self) -> str:
         return f"{self.lang}:{self.source}"
+
+    @property
+    def lexicon_files(self) -> list[str]:
+        """The lexicon files its spoken text depends on."""
+        return sorted({entry.origin for entry in self.normalize.lexicon if entry.origin.endswith((".toml", ".pls", ".xml"))})
 
     @property
     def manifest_path(self) -> str:

@@ -74,6 +74,10 @@ class Settings:
     serve_max_input_chars: int = 4096
     serve_max_body_bytes: int = 65536
     serve_batch_wait_ms: float = 10.0  # how long a batch waits for more requests
+    # Written text -> spoken text (nikola_tts/text/normalize/).
+    normalize: object = True  # numbers, units, abbreviations... read as words; may be a {lang: bool} dict
+    lexicon: tuple = ()  # pronunciation lexicon files beside conf.py: .toml respellings, .pls (W3C PLS)
+    language_detection: bool = True  # paragraphs in another language get that language's voice
     default_lang: str = "en"  # Nikola's DEFAULT_LANG: the fallback of every per-language setting
 
     @classmethod
@@ -92,6 +96,10 @@ class Settings:
             values["skip_classes"] = sorted(values["skip_classes"])
         if isinstance(values.get("skip_classes"), list):
             values["skip_classes"] = tuple(values["skip_classes"])
+        if isinstance(values.get("lexicon"), (str, bytes)):
+            values["lexicon"] = (values["lexicon"],)
+        if "lexicon" in values:
+            values["lexicon"] = tuple(values["lexicon"] or ())
         settings = cls(**values)
         settings.validate()
         return settings
@@ -139,7 +147,7 @@ class Settings:
         return per_lang(getattr(self, name), lang, self.default_lang)
 
 
-PER_LANGUAGE = frozenset({"engine", "voice", "language", "table_phrase", "code_phrase", "widget_label",
+PER_LANGUAGE = frozenset({"engine", "voice", "language", "table_phrase", "code_phrase", "widget_label", "normalize",
                           "widget_footer"})
 # The MP3 bitrates (kbit/s) of MPEG-1 and -2 layer III; lame caps them at 160k for 24 kHz speech.
 MP3_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
@@ -248,6 +256,10 @@ _CHECKS = {  # setting: (check, what to use instead), read by Settings.validate
     "serve_max_input_chars": (_number(1, whole=True), "a whole number of characters, 1 or more"),
     "serve_max_body_bytes": (_number(1, whole=True), "a whole number of bytes, 1 or more"),
     "serve_batch_wait_ms": (_number(0), "milliseconds, 0 or more"),
+    "normalize": (_flag, "True or False"),
+    "language_detection": (_flag, "True or False"),
+    "lexicon": (lambda v: isinstance(v, tuple) and all(isinstance(p, str) and p for p in v),
+                "a file name or a list of them, e.g. ['lexicon.toml'] beside conf.py"),
 }
 
 

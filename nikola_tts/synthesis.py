@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from nikola_tts.cache.folder import CacheFolder
-from nikola_tts.cache.manifest import Manifest
+from nikola_tts.cache.manifest import Manifest, SpokenSegment
 from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.engines.base import Engine, Request
 from nikola_tts.errors import TTSError, one_line
@@ -48,16 +48,18 @@ class PassReport:
 def pending_jobs(manifests: list[Manifest], store: SegmentStore, force: bool = False) -> list[SynthesisJob]:
     """The segments to synthesize: those missing from the store (or all of them, when forced)."""
     owners: dict[str, set] = {}
-    first: dict[str, tuple[Manifest, str]] = {}
+    first: dict[str, tuple[Manifest, SpokenSegment]] = {}
     for manifest in manifests:
         for seg in manifest.segments:
             if seg.key in owners:
                 owners[seg.key].add(manifest.id)
             elif force or not store.has(seg.key):
                 owners[seg.key] = {manifest.id}
-                first[seg.key] = (manifest, seg.text)
-    return [SynthesisJob(key, text, m.voice, m.language, m.engine, frozenset(owners[key]))
-            for key, (m, text) in first.items()]
+                first[seg.key] = (manifest, seg)
+    # A segment in another language than its post's names its own voice.
+    return [SynthesisJob(key, seg.text, seg.voice or m.voice, seg.language or m.language, seg.engine or m.engine,
+                         frozenset(owners[key]))
+            for key, (m, seg) in first.items()]
 
 
 def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> PassReport:

@@ -298,3 +298,18 @@ def test_leftovers_of_a_killed_build_are_swept_by_the_next_build(site):
     assert not encoder_leftover.parent.exists()
     assert not segment_leftover.exists() and not sidecar_leftover.exists()
     assert segment.exists() and site.output("night-garden_tts.mp3").exists()
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("TTS_NORMALIZE", "yes", "TTS_NORMALIZE is 'yes': use True or False (or a {language: value} dict)"),
+    ("TTS_NORMALIZE", {"en": 1}, "TTS_NORMALIZE['en'] is 1: use True or False"),
+    ("TTS_LEXICON", [""], "TTS_LEXICON is ('',): use a file name or a list of them, e.g. ['lexicon.toml'] beside conf.py"),
+    ("TTS_LANGUAGE_DETECTION", "off", "TTS_LANGUAGE_DETECTION is 'off': use True or False"),
+])
+def test_normalization_settings_that_cannot_work_are_one_line_errors(key, value, message):
+    from nikola_tts.errors import TTSError
+    from nikola_tts.settings import Settings
+
+    with pytest.raises(TTSError) as error:
+        Settings.from_config({key: value})
+    assert str(error.value) == message

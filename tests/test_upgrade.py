@@ -89,3 +89,19 @@ def test_a_failure_recorded_by_the_first_release_is_retried_and_its_old_records_
     site.build()
     assert not (cache / "failed").exists() and not (cache / "last_failures.json").exists()
     assert widget_of(site.html("posts/bad/index.html")) is not None
+
+
+def test_a_manifest_of_format_2_reads_each_segments_written_text_as_its_spoken_text():
+    from nikola_tts.cache.manifest import FORMAT, Manifest
+
+    segment = {"key": "ab" * 32, "text": "The ferry leaves at dawn.", "kind": "paragraph", "pause_after": 0.6}
+    data = {"format": 2, "id": "en:posts/ferry.md", "source": "posts/ferry.md", "lang": "en", "voice": "en-us",
+            "language": "en", "engine": "espeak", "identity": "espeak-ng|voice=en-us|wpm=175",
+            "tags": {"title": "The Ferry", "artist": "A", "album": "B", "language": "en"},
+            "encode": {"bitrate": "64k", "loudness": -16.0}, "output": "output/ferry_tts.mp3",
+            "href": "/ferry_tts.mp3", "segments": [segment]}
+    manifest = Manifest.from_json(data)
+    [spoken] = manifest.segments
+    assert spoken.written == spoken.text and (spoken.language, spoken.engine, spoken.voice) == ("", "", "")
+    assert manifest.to_json()["format"] == FORMAT and manifest.to_json()["segments"][0]["written"] == spoken.text
+    assert Manifest.from_json(manifest.to_json()) == manifest

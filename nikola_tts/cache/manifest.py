@@ -19,21 +19,43 @@ from nikola_tts.cache.segments import segment_key
 from nikola_tts.files import atomic_write_json, read_json
 from nikola_tts.plan import NarrationPlan
 
-FORMAT = 3  # 1: the first release's dict (no "format" key); 2: no "block" in segments
+FORMAT = 3  # 1: the first release's dict (no "format" key); 2: numbered; 3: segments' page block, written text and voice
 
 
 @dataclass(frozen=True)
 class SpokenSegment:
-    key: str  # segments.segment_key(text, identity)
-    text: str
+    key: str  # segments.segment_key(text, identity): the spoken text is what is keyed
+    text: str  # as spoken: after the lexicon and normalization; what the engine is given
     kind: str  # the block it came from: title, heading, paragraph, item...
     pause_after: float  # seconds of silence after it
     block: int | None = None  # that block's index among the page's blocks (page order); None: the title
+    written: str = ""  # the same words as written on the page; "" (and in older manifests): text
+    # Who speaks it, where that is not the manifest's own voice (a paragraph in another language):
+    language: str = ""
+    engine: str = ""
+    voice: str = ""
+
+    def __post_init__(self):
+        if not self.written:
+            object.__setattr__(self, "written", self.text)
+
+    def to_json(self) -> dict:
+        data = {"key": self.key, "text": self.text, "kind": self.kind, "pause_after": self.pause_after,
+                "block": self.block, "written": self.written}
+        for name in ("language", "engine", "voice"):
+            if getattr(self, name):
+                data[name] = getattr(self, name)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SpokenSegment":
+        return cls(data["key"], data["text"], data["kind"], float(data["pause_after"]), data.get("block"),
+                   data.get("written", ""), data.get("language", ""), data.get("engine", ""), data.get("voice", ""))
 
 
 def written_text(segment: SpokenSegment) -> str:
     """The segment's words as the page writes them (what a transcript shows)."""
-    return segment.text
+    return segment.written
 
 
 @dataclass(frozen=True)
@@ -71,8 +93,7 @@ class Manifest:
                      "language": self.tags.language},
             "encode": {"bitrate": self.encoding.bitrate, "loudness": self.encoding.loudness},
             "output": self.output, "href": self.href,
-            "segments": [{"key": s.key, "text": s.text, "kind": s.kind, "pause_after": s.pause_after,
-                          "block": s.block} for s in self.segments],
+            "segments": [s.to_json() for s in self.segments],
             "digest": self.digest,
         }
 
@@ -84,35 +105,44 @@ class Manifest:
             language=data["language"], engine=data["engine"], identity=data["identity"],
             tags=Tags(**data["tags"]), encoding=Encoding(**data["encode"]),
             output=data["output"], href=data["href"],
-            segments=tuple(SpokenSegment(s["key"], s["text"], s["kind"], float(s["pause_after"]), s.get("block"))
-                           for s in data["segments"]),
+            segments=tuple(SpokenSegment.from_json(s) for s in data["segments"]),
         )
 
 
 def _migrate(data: dict) -> dict:
-    """An older format's fields as today's. Format 1 has format 2's fields, without the number;
-    format 2's segments have no block (they read as None, and the next build writes them)."""
+    """An older format's fields as today's. Formats 1 and 2 have the same fields (1 without the
+    number), less the segments' page block (None: the next build writes it), written text and voice
+    (which default to their text and the manifest's voice)."""
     version = data.get("format", 1)
     if version > FORMAT:
         raise ValueError(f"manifest format {version} is newer than this nikola-tts ({FORMAT}): upgrade nikola-tts")
     return data
 
 
-def build_manifest(plan: NarrationPlan) -> Manifest:
-    from nikola_tts.text.extract import extract_blocks  # BeautifulSoup: only when a post changed
-    from nikola_tts.text.segment import split_into_segments
+def build_manifest(plan: NarrationPlan, notes=None) -> Manifest:
+    """The post's segments as spoken. notes(message) hears what a listener would miss (paragraphs
+    in a language nothing here speaks); by default the build log's warning."""
+    from nikola_tts.spoken import spoken_post  # BeautifulSoup, the normalizer: only when a post changed
 
     with open(plan.fragment, encoding="utf-8-sig") as f:
-        blocks = extract_blocks(f.read(), plan.extract)
-    # A title alone is not worth an audio file: narrate only posts that have prose.
-    segments = split_into_segments(blocks, plan.max_chars, title=plan.title or None) if blocks else []
+        spoken = spoken_post(f.read(), plan)
+    for note in spoken.notes:
+        (notes or _warn)(f"{plan.source} ({plan.lang}): {note}")
     return Manifest(
         id=plan.id, source=plan.source, lang=plan.lang, voice=plan.voice, language=plan.language,
         engine=plan.engine, identity=plan.identity, tags=plan.tags, encoding=plan.encoding,
         output=plan.output, href=plan.href,
-        segments=tuple(SpokenSegment(segment_key(s.text, plan.identity), s.text, s.kind, s.pause_after, s.block)
-                       for s in segments),
+        segments=tuple(
+            SpokenSegment(segment_key(s.text, v.identity if v else plan.identity), s.text, s.kind, s.pause_after,
+                          s.block, s.written, *((v.language, v.engine, v.voice) if v else ()))
+            for s, v in spoken.segments),
     )
+
+
+def _warn(message: str) -> None:
+    import logging
+
+    logging.getLogger("tts").warning(message)
 
 
 def write_manifest(plan: NarrationPlan) -> Manifest:

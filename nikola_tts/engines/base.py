@@ -7,10 +7,14 @@ step calls only when something is stale.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from nikola_tts.audio.pcm import Audio
+from nikola_tts.text.blocks import PHONEMES_CLOSE, PHONEMES_OPEN
+
+_LEXICON_PHONEMES = re.compile(f"{PHONEMES_OPEN}(.*?){PHONEMES_CLOSE}")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Engine:
     max_chars = 1000  # longest text one request may carry; extraction splits to fit
     realtime_factor_guess = 1.0  # wall seconds per audio second before anything is measured
     takes_instructions = False  # whether synthesize honours Request.instructions
+    phoneme_alphabet: str | None = None  # the alphabet of phonemes it takes inline ("ipa"), if any
 
     def __init__(self, options: EngineOptions):
         self.options = options
@@ -58,6 +63,11 @@ class Engine:
         line that names the fix; else None. Asked once per build, before any work; check_voice asks
         again after load(), where the rest can be known."""
         return None
+
+    def speaks(self, voice: str, language: str) -> bool:
+        """Whether this voice speaks this language (cheap: asked while planning a paragraph in
+        another language than its post's)."""
+        return True
 
     def load(self) -> None:
         """Check the engine can run and get it ready; raise TTSError with the fix otherwise."""
@@ -83,3 +93,10 @@ class Engine:
     def describe(self) -> str:
         """One line for the log: what is about to speak, and on what."""
         return self.name
+
+
+def inline_phonemes(text: str) -> str:
+    """Text for an engine whose inline phoneme syntax is [[...]] (espeak-ng, Piper): brackets in
+    the prose are defused, so they are read as written, and the lexicon's phonemes become [[...]]."""
+    text = text.replace("[[", "[ [").replace("]]", "] ]")
+    return _LEXICON_PHONEMES.sub(lambda m: f"[[{m.group(1)}]]", text)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, Sequence
 
 from nikola_tts.audio.pcm import Audio
-from nikola_tts.engines.base import Engine, Request
+from nikola_tts.engines.base import Engine, Request, inline_phonemes
 from nikola_tts.errors import SynthesisError, TTSError
 
 BASE_WORDS_PER_MINUTE = 175
@@ -23,6 +23,7 @@ class EspeakEngine(Engine):
     name = "espeak"
     max_chars = 1500
     realtime_factor_guess = 0.02
+    phoneme_alphabet = "x-espeak"  # espeak-ng's own ASCII phoneme mnemonics, as `espeak-ng -x` prints them
 
     def __init__(self, options):
         super().__init__(options)
@@ -68,6 +69,9 @@ class EspeakEngine(Engine):
         # The language column of `espeak-ng --voices`: what resolve_voice picks and TTS_VOICE names.
         return sorted({cols[1] for cols in self._voice_table()})
 
+    def speaks(self, voice, language):
+        return shutil.which("espeak-ng") is None or voice.split("+", 1)[0].lower() in self._known_voices()
+
     def _known_voices(self) -> set[str]:
         if self._voices is None:
             names = set()
@@ -97,8 +101,7 @@ class EspeakEngine(Engine):
                     yield i, exc
 
     def _speak(self, request: Request) -> Audio:
-        # "[[...]]" is espeak's inline phoneme syntax; prose must be read as written.
-        text = request.text.replace("[[", "[ [").replace("]]", "] ]")
+        text = inline_phonemes(request.text)
         with tempfile.TemporaryDirectory(prefix="nikola-tts-") as tmp:
             wav = os.path.join(tmp, "out.wav")
             cmd = ["espeak-ng", "-v", request.voice, "-s", str(self.words_per_minute), "-b", "1", "-w", wav, "--stdin"]

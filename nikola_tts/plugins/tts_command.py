@@ -15,12 +15,14 @@ class CommandTTS(Command):
     """Narrate posts outside a build."""
 
     name = "tts"
-    doc_usage = ("[--dry-run] [--regenerate-all] [PATH_OR_SLUG ...]  |  --prune [--dry-run]  |  "
+    doc_usage = ("[--dry-run] [--regenerate-all] [PATH_OR_SLUG ...]  |  --say PATH_OR_SLUG ...  |  --prune [--dry-run]  |  "
                  "serve [--host 127.0.0.1] [--port 8091]")
     doc_purpose = "narrate posts now, list what is stale, or re-narrate everything; or serve the engine"
     doc_description = ("Without options, narrates the stale posts (or only the posts named by source path or slug).\n"
                        "Afterwards run `nikola build` to put the new durations on the pages.\n"
                        "`nikola tts --prune` deletes the cached audio no post uses now (--dry-run lists it).\n"
+                       "`nikola tts --say POST` prints what the post will say, each span read differently from\n"
+                       "the page shown as [written → spoken], to proofread before anything is synthesized.\n"
                        "`nikola tts serve` offers this site's engine to other machines on OpenAI's speech API\n"
                        "(POST /v1/audio/speech), for their TTS_ENGINE = \"remote\"; it needs the [serve] extra.")
     cmd_options = [
@@ -30,6 +32,8 @@ class CommandTTS(Command):
          "help": "Re-narrate every (selected) post regardless of the cache, e.g. after a voice or model change"},
         {"name": "prune", "long": "prune", "type": bool, "default": False,
          "help": "Delete the cached segment audio no post uses now, whatever TTS_PRUNE_AFTER_DAYS says"},
+        {"name": "say", "long": "say", "type": bool, "default": False,
+         "help": "Print what the named posts will say, with each [written → spoken] change; synthesize nothing"},
         {"name": "host", "long": "host", "type": str, "default": DEFAULT_HOST,
          "help": "serve: the address to listen on (beyond loopback only with an API key)"},
         {"name": "port", "long": "port", "type": int, "default": DEFAULT_PORT,
@@ -47,7 +51,7 @@ class CommandTTS(Command):
             LOGGER.error("--prune works on the whole cache: give it no posts and no --regenerate-all "
                          "(nikola tts --prune [--dry-run])")
             return 2
-        from nikola_tts.site.command import dry_run, ensure_compiled, narrate, prune, select
+        from nikola_tts.site.command import dry_run, ensure_compiled, narrate, prune, say, select
         from nikola_tts.site.planner import Planner
 
         try:
@@ -58,6 +62,9 @@ class CommandTTS(Command):
         except TTSError as exc:
             LOGGER.error(str(exc))
             return 2
+        if options["say"] and not args:
+            LOGGER.error("--say needs the posts to proofread: nikola tts --say posts/x.md (or a slug)")
+            return 2
         if unmatched:
             LOGGER.error(f"no narrated post matches {', '.join(unmatched)}: give a source path (posts/x.md) "
                          "or a slug; opted-out, draft and private posts are not narrated")
@@ -67,6 +74,8 @@ class CommandTTS(Command):
             ensure_compiled(post, plan.lang)
         if options["prune"]:
             return prune(planner, [plan for plan, _ in chosen], dry_run=options["dry_run"], out=LOGGER.info)
+        if options["say"]:
+            return say(chosen)
         if options["dry_run"]:
             return dry_run(settings, planner, chosen, force=options["regenerate_all"])
         return narrate(settings, chosen, force=options["regenerate_all"], log=LOGGER)
@@ -83,7 +92,7 @@ class CommandTTS(Command):
         except (argparse.ArgumentError, SystemExit) as exc:
             LOGGER.error(f"nikola tts serve: {exc or 'bad arguments'}; usage: nikola tts serve [--host H] [--port N]")
             return 2
-        if unknown or options["dry_run"] or options["regenerate_all"]:
+        if unknown or options["dry_run"] or options["regenerate_all"] or options["say"]:
             LOGGER.error("`nikola tts serve` takes only --host and --port (to narrate a post named 'serve', "
                          "give its source path, e.g. posts/serve.md)")
             return 2

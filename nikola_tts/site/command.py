@@ -15,6 +15,7 @@ from nikola_tts.words import audio_length, counted, size
 from nikola_tts.settings import Settings
 from nikola_tts.site.planner import Planner
 from nikola_tts.site.tasks import failed_plans, publish_action
+from nikola_tts.voices import voicing_for
 
 # Before anything is measured here: ~15 characters of prose make a second of narration.
 DEFAULT_AUDIO_SECONDS_PER_CHAR = 1 / 15
@@ -63,7 +64,7 @@ def up_to_date(plan, manifest, store: SegmentStore) -> bool:
 def dry_run(settings, planner, chosen, force: bool = False, out=print) -> int:
     """List what `nikola tts` would narrate (with --regenerate-all: every chosen post, all its segments)."""
     store = SegmentStore(planner.cache.segments)
-    rows, total_chars = [], 0
+    rows, total_chars, lexicon, normalizer = [], 0, 0, 0
     for plan, post in chosen:
         manifest = write_manifest(plan)
         if not manifest.segments or (not force and up_to_date(plan, manifest, store)):
@@ -72,6 +73,9 @@ def dry_run(settings, planner, chosen, force: bool = False, out=print) -> int:
         n = sum(len(s.text) for s in redo)
         total_chars += n
         rows.append((plan.source, plan.lang, f"{len(redo)}/{len(manifest.segments)}", n))
+        by_lexicon, by_normalizer = _changed(_spoken(plan).blocks)
+        lexicon += by_lexicon
+        normalizer += by_normalizer
     if not rows:
         out("Nothing is stale: every narrated post is up to date.")
         return 0
@@ -86,7 +90,65 @@ def dry_run(settings, planner, chosen, force: bool = False, out=print) -> int:
     basis = "measured on this machine" if measured else "a first guess until something is narrated here"
     out(f"Total: {counted(len(rows), 'post')}, {total_chars:,} characters to synthesize, ~{audio / 60:.1f} min of audio, "
         f"~{audio_length(max(synth, 1))} to synthesize ({basis})")
+    out(f"Spoken differently from the page: {counted(lexicon + normalizer, 'span')}, {lexicon} by the lexicon and "
+        f"{normalizer} by the normalizer (`nikola tts --say POST` shows them)")
     return 0
+
+
+def say(chosen, out=print) -> int:
+    """`nikola tts --say`: what each post will say, each span read differently from the page shown
+    as [written → spoken] ({written → spoken} where the author's lexicon decided), to proofread
+    before anything is synthesized."""
+    out("[written → spoken]: the normalizer; {written → spoken}: your lexicon")
+    for plan, _ in chosen:
+        spoken = _spoken(plan)
+        out("")
+        out(f"{plan.source} ({plan.lang}): {plan.engine}, voice {plan.voice}, language {plan.language}")
+        for block in spoken.blocks:
+            label = block.kind
+            if block.language:
+                voicing = voicing_for(plan.speakers, block.language)
+                label += (f", {block.language}: {voicing.engine} voice {voicing.voice}" if voicing
+                          else f", {block.language}: LEFT OUT")
+            out(f"  [{label}] {_marked(block)}")
+        for note in spoken.notes:
+            out(f"  note: {note}")
+        lexicon, normalizer = _changed(spoken.blocks)
+        out(f"  {lexicon + normalizer} span(s) spoken differently from the page: {lexicon} by the lexicon, "
+            f"{normalizer} by the normalizer")
+    return 0
+
+
+def _spoken(plan):
+    from nikola_tts.spoken import spoken_post
+
+    with open(plan.fragment, encoding="utf-8-sig") as f:
+        return spoken_post(f.read(), plan)
+
+
+def _marked(block) -> str:
+    from nikola_tts.text.blocks import LEXICON
+
+    out, at = [], 0
+    for change in block.changes:
+        out.append(block.text[at:change.start])
+        spoken = change.spoken.strip() or "(not read)"
+        opening, closing = ("{", "}") if change.source == LEXICON else ("[", "]")
+        out.append(f"{opening}{change.written} → {spoken}{closing}")
+        if change.spoken.endswith(" "):
+            out.append(" ")
+        at = change.start + len(change.spoken)
+    out.append(block.text[at:])
+    return "".join(out)
+
+
+def _changed(blocks) -> tuple[int, int]:
+    """(spans the lexicon changed, spans the normalizer changed)."""
+    from nikola_tts.text.blocks import LEXICON
+
+    changes = [change for block in blocks for change in block.changes]
+    lexicon = sum(change.source == LEXICON for change in changes)
+    return lexicon, len(changes) - lexicon
 
 
 def narrate(settings, chosen, force: bool, log: logging.Logger) -> int:

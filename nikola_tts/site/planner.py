@@ -16,9 +16,11 @@ from nikola_tts.audio.mp3 import Encoding, Tags
 from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.engines import create_engine
 from nikola_tts.errors import TTSError
-from nikola_tts.plan import NarrationPlan, Silenced
+from nikola_tts.plan import NarrationPlan, Silenced, Speakers
 from nikola_tts.settings import Settings, engine_options
 from nikola_tts.text.blocks import ExtractOptions
+from nikola_tts.text.normalize.lexicon import Entry, entries_from_meta, read_lexicon
+from nikola_tts.text.normalize.options import NormalizeOptions
 
 
 def _bool_meta(post, lang, key, default):
@@ -40,6 +42,17 @@ class Planner:
         self.config = site.config
         self.cache = CacheFolder(settings.cache_folder)
         self._engines = {}
+        self.speakers = Speakers(settings.engine, settings.voice, settings.default_lang, engine_options(settings))
+        self.lexicon = self._read_lexicon()
+
+    def _read_lexicon(self) -> tuple[Entry, ...]:
+        """TTS_LEXICON's entries, read once per build (a bad file stops the build before any work)."""
+        conf = getattr(self.site, "configuration_filename", None) or "conf.py"
+        folder = os.path.dirname(os.path.abspath(conf))
+        entries: list[Entry] = []
+        for path in self.settings.lexicon:
+            entries.extend(read_lexicon(os.path.join(folder, os.path.expanduser(path))))
+        return tuple(entries)
 
     def engine_for(self, lang: str):
         """The engine that speaks lang (TTS_ENGINE may be a {lang: engine} dict). Cheap: nothing loads."""
@@ -88,9 +101,15 @@ class Planner:
     # -- one post in one language --------------------------------------------------------
     def plan_for(self, post, lang) -> NarrationPlan:
         s = self.settings
-        language = s.for_lang("language", lang) or lang
-        engine = self.engine_for(lang)
-        voice = engine.resolve_voice(post.meta[lang].get("tts_voice") or s.for_lang("voice", lang), language)
+        meta = post.meta[lang]
+        # A post may say it is in another language than its translation (`.. tts_language: fr`):
+        # then that language's engine and voice speak it, and its MP3 is tagged so.
+        meta_language = str(meta.get("tts_language") or "").strip() or None
+        language = meta_language or s.for_lang("language", lang) or lang
+        engine = self.engine_for(meta_language or lang)
+        voice_setting = meta.get("tts_voice") or (
+            self.speakers.voice_given_for(meta_language) if meta_language else s.for_lang("voice", lang))
+        voice = engine.resolve_voice(voice_setting, language)
         output, href = self.audio(post, lang)
         title = post.title(lang)
         return NarrationPlan(
@@ -98,12 +117,21 @@ class Planner:
             lang=lang,
             fragment=post.translated_base_path(lang),
             title=title if s.read_title else "",
-            engine=s.for_lang("engine", lang),
+            engine=s.for_lang("engine", meta_language or lang),
             voice=voice,
             language=language,
             identity=engine.identity(voice, language),
             max_chars=engine.max_chars,
             extract=self.extract_options(lang),
+            normalize=NormalizeOptions(
+                language=str(language),
+                normalize=tuple(s.normalize.items()) if isinstance(s.normalize, dict) else (),
+                default=s.normalize.get(s.default_lang, True) if isinstance(s.normalize, dict) else s.normalize,
+                lexicon=self.lexicon + entries_from_meta(meta.get("tts_lexicon"), f"{post.source_path} (tts_lexicon)"),
+                phonemes=engine.phoneme_alphabet,
+                identify=bool(s.language_detection),
+            ),
+            speakers=self.speakers,
             tags=self.tags(post, lang, language),
             encoding=Encoding(bitrate=s.bitrate, loudness=float(s.loudness)),
             output=output,

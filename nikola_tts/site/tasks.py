@@ -157,7 +157,7 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
         yield {
             "basename": basename,
             "name": f"extract:{plan.id}",
-            "file_dep": [plan.fragment],
+            "file_dep": [plan.fragment, *plan.lexicon_files],
             "targets": [plan.manifest_path],
             "actions": [(extract_action, [plan])],
             "uptodate": [config_changed(plan.as_config(), f"nikola_tts:extract:{plan.id}")],

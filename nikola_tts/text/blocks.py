@@ -1,5 +1,5 @@
 """The unit of the text stage: a Block of prose in page order, what extraction turns into Blocks
-(ExtractOptions), and the tidying every block gets.
+(ExtractOptions), the spans normalization says differently (Change), and the tidying every block gets.
 
 Extraction makes Blocks, normalization (written -> spoken) rewrites their text, segmentation cuts
 them into engine-sized Segments; all three import this module and none imports another.
@@ -13,11 +13,57 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Change:
+    """A span of written text that is said differently: where it is in the spoken text, what was
+    written there, and who decided (LEXICON or NORMALIZER)."""
+
+    start: int  # offset in the spoken text
+    spoken: str
+    written: str
+    source: str
+
+
+LEXICON, NORMALIZER = "lexicon", "normalizer"
+# Phonemes from the author's lexicon travel in spoken text between these marks; an engine that
+# takes phonemes turns them into its own syntax (engines/base.py inline_phonemes).
+PHONEMES_OPEN, PHONEMES_CLOSE = "\u27e6", "\u27e7"
+
+
+@dataclass(frozen=True)
 class Block:
-    """One unit of prose, in page order. kind is a key of PAUSE_AFTER."""
+    """One unit of prose, in page order. kind is a key of PAUSE_AFTER.
+
+    text is what is spoken; after normalization, changes say where it differs from what was
+    written, and language is the block's own spoken language where it is not the post's ("")."""
 
     kind: str
     text: str
+    language: str = ""
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def written(self) -> str:
+        return self.written_span(0, len(self.text))
+
+    def written_span(self, start: int, end: int) -> str:
+        """The written text behind text[start:end]. A change cut by either end counts whole where
+        the span ends and not at all where it starts, so consecutive spans share no written word."""
+        out, at = [], start
+        for change in self.changes:
+            c_start, c_end = change.start, change.start + len(change.spoken)
+            if c_end <= start and not (c_start == c_end == start):
+                continue
+            if c_start >= end and not (c_start == c_end == end == len(self.text)):
+                break
+            if c_start < start:  # begun in the span before, which said it
+                at = max(at, c_end)
+                continue
+            out.append(self.text[at:c_start])
+            out.append(change.written)
+            at = c_end
+        if at < end:
+            out.append(self.text[at:end])
+        return "".join(out)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,17 @@ PAUSE_WITHIN_BLOCK = 0.25  # between the sentence-split pieces of one long parag
 class Segment:
     """Text small enough for one engine call, with the silence that follows it."""
 
-    text: str
+    text: str  # as spoken
     kind: str
     pause_after: float
     block: int | None = None  # which of the blocks it reads (their index, page order); None: the title
+    written: str = ""  # the same words as written on the page; by default the spoken text
+    language: str = ""  # its block's own language, where it is not the post's
+
+    def __post_init__(self):
+        if not self.written:
+            object.__setattr__(self, "written", self.text)
+
 
 
 # Sentence ends: Latin/Arabic/Devanagari terminators need whitespace after them (so 3.14 and
@@ -113,9 +120,23 @@ def split_into_segments(blocks: list[Block], max_chars: int, title: str | None =
     numbered += list(enumerate(blocks))
     segments = []
     for index, block in numbered:
-        texts = [piece.strip() for piece, _ in _pieces(block.text.strip(), max_chars)]
-        texts = [t for t in texts if t]
-        for i, text in enumerate(texts):
-            pause = PAUSE_AFTER[block.kind] if i == len(texts) - 1 else PAUSE_WITHIN_BLOCK
-            segments.append(Segment(text, block.kind, pause, index))
+        spans = _spans(block.text, [piece for piece, _ in _pieces(block.text.strip(), max_chars)])
+        for i, (start, end) in enumerate(spans):
+            pause = PAUSE_AFTER[block.kind] if i == len(spans) - 1 else PAUSE_WITHIN_BLOCK
+            text = block.text[start:end]
+            written = tidy(block.written_span(start, end)) if block.changes else ""
+            segments.append(Segment(text, block.kind, pause, index, written, block.language))
     return segments
+
+
+def _spans(text: str, pieces: list[str]) -> list[tuple[int, int]]:
+    """Where each (non-blank) piece lies in text; the pieces are in order and do not overlap."""
+    spans, cursor = [], 0
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        start = text.find(piece, cursor)
+        spans.append((start, start + len(piece)))
+        cursor = start + len(piece)
+    return spans

@@ -18,8 +18,16 @@ class CountingEspeak(EspeakEngine):
     def _speak(self, request):
         audio = super()._speak(request)
         with open(self.options.extra["log"], "a", encoding="utf-8") as f:
-            f.write(json.dumps({"text": request.text, "seconds": audio.seconds}) + "\n")
+            f.write(json.dumps({"text": request.text, "seconds": audio.seconds, "voice": request.voice,
+                                "language": request.language}) + "\n")
         return audio
+
+
+class EnglishOnlyEspeak(CountingEspeak):
+    """Speaks English alone, as Piper does out of the box: a paragraph in another language has no voice."""
+
+    def speaks(self, voice, language):
+        return language.split("_")[0] == "en"
 
 
 class FailingEspeak(CountingEspeak):

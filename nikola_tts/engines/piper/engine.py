@@ -12,7 +12,7 @@ from dataclasses import fields
 from typing import Iterator, Sequence
 
 from nikola_tts.audio.pcm import Audio
-from nikola_tts.engines.base import Engine, Request
+from nikola_tts.engines.base import Engine, Request, inline_phonemes
 from nikola_tts.engines.piper.digest import file_digest
 from nikola_tts.engines.piper.pool import WORKER, Pool, Synthesis, worker_args
 from nikola_tts.engines.piper.voice import (INSTALL_HINT, NO_VOICE, PACKAGED_VOICE, PACKAGED_VOICE_LANGUAGE,
@@ -23,6 +23,7 @@ from nikola_tts.errors import TTSError
 class PiperEngine(Engine):
     name = "piper"
     realtime_factor_guess = 0.05
+    phoneme_alphabet = "ipa"  # [[ ... ]] in the text: espeak-ng IPA phonemes, as Piper's voices are trained on
 
     def __init__(self, options):
         super().__init__(options)
@@ -66,6 +67,9 @@ class PiperEngine(Engine):
         # Only English has a voice in the box; any other language is told to set one (check_voice),
         # never narrated by the English voice.
         return PACKAGED_VOICE if primary(language) == PACKAGED_VOICE_LANGUAGE else NO_VOICE
+
+    def speaks(self, voice, language):
+        return voice != NO_VOICE
 
     def identity(self, voice, language):
         # Everything that changes the sound: the voice's content (not its path), then the settings.
@@ -141,8 +145,7 @@ class PiperEngine(Engine):
                 for i in indices:
                     yield i, exc
                 continue
-            # "[[...]]" is Piper's inline phoneme syntax; prose must be read as written.
-            texts = [(i, requests[i].text.replace("[[", "[ [").replace("]]", "] ]")) for i in indices]
+            texts = [(i, inline_phonemes(requests[i].text)) for i in indices]
             yield from pool.run(texts)
 
     def _pool(self, voice: str) -> Pool:

@@ -114,6 +114,9 @@ class QwenEngine(Engine):
     def resolve_voice(self, voice, language):
         return str(voice).strip() if voice else DEFAULT_VOICE
 
+    def speaks(self, voice, language):
+        return is_supported(language)  # elsewhere "Auto": the model guesses, with an accent
+
     @property
     def model_name(self) -> str:
         if self._model_name is None:
