@@ -55,7 +55,6 @@ def spoken_blocks(engine, title: str, body: str, normalize: bool):
     from nikola_tts.text.extract import extract_blocks
     from nikola_tts.text.normalize.options import NormalizeOptions
     from nikola_tts.text.normalize.stage import normalize_blocks
-    from nikola_tts.text.segment import split_into_segments
 
     blocks = [Block("title", title), *extract_blocks(body, ExtractOptions())]
     blocks = normalize_blocks(blocks, NormalizeOptions("en", default=normalize, phonemes=engine.phoneme_alphabet))

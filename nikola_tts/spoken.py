@@ -1,5 +1,5 @@
 """A post's compiled HTML -> what a listener hears: the text stage end to end (extract ->
-normalize -> segment), and who speaks each segment.
+normalize -> segment), who speaks each segment, and the Manifest the cache keeps of it.
 
 A block in another language than the post's is spoken by that language's engine and voice
 (voices.py); where nothing here speaks it, it is left out, and the notes say which setting to add.
@@ -11,6 +11,9 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
+from nikola_tts.cache.manifest import Manifest, SpokenSegment, load_manifest
+from nikola_tts.cache.segments import segment_key
+from nikola_tts.files import atomic_write_json
 from nikola_tts.plan import NarrationPlan
 from nikola_tts.text.blocks import Block, tidy
 from nikola_tts.text.segment import Segment
@@ -56,3 +59,36 @@ def spoken_post(html: str, plan: NarrationPlan) -> SpokenPost:
     notes = tuple(f"{count} paragraph(s) in language {language!r} left out of the narration: no voice here speaks "
                   f"it; to narrate them, set {hint(plan.speakers, language)}" for language, count in left_out.items())
     return SpokenPost(tuple(blocks), tuple(segments), tuple(left_out.items()), notes)
+
+
+def build_manifest(plan: NarrationPlan, notes=None) -> Manifest:
+    """The post's segments as spoken. notes(message) hears what a listener would miss (paragraphs
+    in a language nothing here speaks); by default the build log's warning."""
+    with open(plan.fragment, encoding="utf-8-sig") as f:
+        spoken = spoken_post(f.read(), plan)
+    for note in spoken.notes:
+        (notes or _warn)(f"{plan.source} ({plan.lang}): {note}")
+    return Manifest(
+        id=plan.id, source=plan.source, lang=plan.lang, voice=plan.voice, language=plan.language,
+        engine=plan.engine, identity=plan.identity, tags=plan.tags, encoding=plan.encoding,
+        output=plan.output, href=plan.href,
+        segments=tuple(
+            SpokenSegment(segment_key(s.text, v.identity if v else plan.identity), s.text, s.kind, s.pause_after,
+                          s.block, s.written, *((v.language, v.engine, v.voice) if v else ()))
+            for s, v in spoken.segments),
+    )
+
+
+def _warn(message: str) -> None:
+    import logging
+
+    logging.getLogger("tts").warning(message)
+
+
+def write_manifest(plan: NarrationPlan) -> Manifest:
+    """Build the plan's manifest and store it. An unchanged manifest keeps its file, an older
+    format's too, so doit sees no change and nothing downstream runs again."""
+    manifest = build_manifest(plan)
+    if load_manifest(plan.manifest_path) != manifest:
+        atomic_write_json(plan.manifest_path, manifest.to_json())
+    return manifest

@@ -43,4 +43,4 @@ def test_say_needs_a_post(site):
 
 def test_dry_run_counts_the_spans_the_lexicon_and_the_normalizer_changed(site):
     out = _site(site).run("tts", "--dry-run").stdout
-    assert "Spoken differently from the page: 4 span(s), 1 by the lexicon and 3 by the normalizer" in out
+    assert "Spoken differently from the page: 4 spans, 1 by the lexicon and 3 by the normalizer" in out

@@ -4,7 +4,6 @@ Each row is a sentence as a blogger writes it and what the narration says. The t
 specification of nikola_tts/text/normalize/ for English; a row that fails names its category.
 """
 
-import pytest
 from speech import rows, spoken
 
 

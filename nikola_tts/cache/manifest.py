@@ -1,6 +1,6 @@
 """A post's narration manifest: its segments in spoken order, each with its cache key.
 
-Written after the post's HTML is compiled (from its NarrationPlan); the synthesis pass reads
+Written by spoken.write_manifest once the post's HTML is compiled; the synthesis pass reads
 the keys it lacks, publishing reads the order. The digest names everything that shapes the
 published MP3, so a manifest whose digest matches the sidecar's needs no new MP3.
 
@@ -15,9 +15,7 @@ import json
 from dataclasses import dataclass
 
 from nikola_tts.audio.mp3 import Encoding, Tags
-from nikola_tts.cache.segments import segment_key
-from nikola_tts.files import atomic_write_json, read_json
-from nikola_tts.plan import NarrationPlan
+from nikola_tts.files import read_json
 
 FORMAT = 3  # 1: the first release's dict (no "format" key); 2: numbered; 3: segments' page block, written text and voice
 
@@ -117,41 +115,6 @@ def _migrate(data: dict) -> dict:
     if version > FORMAT:
         raise ValueError(f"manifest format {version} is newer than this nikola-tts ({FORMAT}): upgrade nikola-tts")
     return data
-
-
-def build_manifest(plan: NarrationPlan, notes=None) -> Manifest:
-    """The post's segments as spoken. notes(message) hears what a listener would miss (paragraphs
-    in a language nothing here speaks); by default the build log's warning."""
-    from nikola_tts.spoken import spoken_post  # BeautifulSoup, the normalizer: only when a post changed
-
-    with open(plan.fragment, encoding="utf-8-sig") as f:
-        spoken = spoken_post(f.read(), plan)
-    for note in spoken.notes:
-        (notes or _warn)(f"{plan.source} ({plan.lang}): {note}")
-    return Manifest(
-        id=plan.id, source=plan.source, lang=plan.lang, voice=plan.voice, language=plan.language,
-        engine=plan.engine, identity=plan.identity, tags=plan.tags, encoding=plan.encoding,
-        output=plan.output, href=plan.href,
-        segments=tuple(
-            SpokenSegment(segment_key(s.text, v.identity if v else plan.identity), s.text, s.kind, s.pause_after,
-                          s.block, s.written, *((v.language, v.engine, v.voice) if v else ()))
-            for s, v in spoken.segments),
-    )
-
-
-def _warn(message: str) -> None:
-    import logging
-
-    logging.getLogger("tts").warning(message)
-
-
-def write_manifest(plan: NarrationPlan) -> Manifest:
-    """Build the plan's manifest and store it. An unchanged manifest keeps its file, an older
-    format's too, so doit sees no change and nothing downstream runs again."""
-    manifest = build_manifest(plan)
-    if load_manifest(plan.manifest_path) != manifest:
-        atomic_write_json(plan.manifest_path, manifest.to_json())
-    return manifest
 
 
 def load_manifest(path: str) -> Manifest | None:

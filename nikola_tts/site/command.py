@@ -6,7 +6,7 @@ import logging
 import os
 
 from nikola_tts.cache.folder import CacheFolder
-from nikola_tts.cache.manifest import write_manifest
+from nikola_tts.spoken import write_manifest
 from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.cache.sidecar import OK, read_sidecar
 from nikola_tts.errors import TTSError

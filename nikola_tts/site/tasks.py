@@ -18,7 +18,8 @@ import shutil
 
 from nikola_tts import resource_dir
 from nikola_tts.cache.folder import CacheFolder
-from nikola_tts.cache.manifest import load_manifest, write_manifest
+from nikola_tts.cache.manifest import load_manifest
+from nikola_tts.spoken import write_manifest
 from nikola_tts.cache.sidecar import EMPTY, FAILED, read_sidecar
 from nikola_tts.errors import TTSError
 from nikola_tts.plan import NarrationPlan, Silenced

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from nikola_tts.text.blocks import NORMALIZER
 from nikola_tts.text.normalize import numbers as n
-from nikola_tts.text.normalize.rewrite import Context, Rule
+from nikola_tts.text.normalize.rewrite import Rule
 from nikola_tts.text.normalize.words import Words, words_for
 
 _EMOJI = "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\U0001F1E6-\U0001F1FF\u20E3]"
