@@ -64,6 +64,15 @@ def load(driver, url):
     return driver.execute_async_script(browser.WHEN_METADATA)
 
 
+def console_errors(driver, base: str) -> list:
+    """The page's errors that are the player's: a theme's own requests that fail offline (web fonts,
+    Disqus) and the missing favicon are not; a script error or a failed request for anything the
+    player uses is."""
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
+            and not (entry.get("source") == "network"
+                     and (base not in entry["message"] or "favicon.ico" in entry["message"]))]
+
+
 def sidecar(site) -> dict:
     return json.loads(next((site.root / "tts_cache" / "published" / "en").glob("*.json")).read_text())
 
@@ -157,12 +166,7 @@ def test_no_console_errors(page):
     driver.get_log("browser")  # what earlier tests left
     load(driver, url)
     driver.execute_async_script(browser.PLAY_FOR, 500)
-    base = url.split("/posts/")[0]
-    # The theme's own requests that fail offline (bootblog4's web fonts) and the missing favicon
-    # are not the player's; a script error or a failed request for anything the player uses is.
-    errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
-              and not (entry.get("source") == "network" and (base not in entry["message"] or "favicon.ico" in entry["message"]))]
-    assert errors == []
+    assert console_errors(driver, url.split("/posts/")[0]) == []
 
 
 def test_without_javascript_it_is_the_plain_player_and_plays(page):
@@ -209,3 +213,21 @@ def test_player_fits_desktop_and_phone_widths(tmp_path, theme):
                     driver.save_screenshot(str(Path(keep) / f"{theme}-{name}.png"))
             finally:
                 driver.quit()
+
+
+@pytest.mark.parametrize("theme", ["base", "base-jinja", "bootblog4-jinja", "bootstrap4-jinja"])
+def test_the_player_follows_the_text_in_every_other_stock_theme(tmp_path, theme):
+    site = build(tmp_path / "site", theme)
+    driver = browser.chromium()
+    try:
+        with browser.served(site.output("")) as base:
+            load(driver, base + "posts/night/")
+            assert driver.find_element("css selector", ".audio-widget-controls").is_displayed()
+            paragraphs = driver.find_elements("css selector", "p[data-tts-start]")
+            assert len(paragraphs) == 6
+            third = paragraphs[2]
+            driver.execute_async_script(browser.SEEK_AND_SETTLE, float(third.get_attribute("data-tts-start")) + 0.05)
+            assert "tts-reading" in third.get_attribute("class")
+            assert console_errors(driver, base.rstrip("/")) == []
+    finally:
+        driver.quit()
