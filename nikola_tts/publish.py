@@ -40,14 +40,15 @@ def publish(manifest: Manifest, plan: NarrationPlan, force: bool = False) -> Sid
         # lengths give them, without encoding again.
         return _time_published(manifest, plan, store, previous)
     try:
-        return _record(plan, _encode(manifest, plan, store))
+        return _record(plan, _encode(manifest, plan, store, force))
     except (TTSError, ValueError, OSError) as exc:
         return _record_failure(plan, digest, previous, str(exc) or type(exc).__name__)
 
 
-def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore) -> Sidecar:
-    from nikola_tts.audio.join import join_timed
-    from nikola_tts.audio.mp3 import encode_mp3, require_ffmpeg
+def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force: bool) -> Sidecar:
+    from nikola_tts.assemble import assemble
+    from nikola_tts.audio.mp3 import require_ffmpeg
+    from nikola_tts.cache.encoded import PartStore
     from nikola_tts.synthesis import failed_segments
 
     missing = [s for s in manifest.segments if not store.has(s.key)]
@@ -56,17 +57,22 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore) -> Sid
         reason = next((reasons[s.key] for s in missing if s.key in reasons), "not synthesized yet")
         raise TTSError(f"{len(missing)} of {len(manifest.segments)} segments missing: {reason}")
     require_ffmpeg()
-    joined = join_timed((store.load(s.key), s.pause_after) for s in manifest.segments)
-    seconds, started = joined.audio.seconds, time.monotonic()
-    if seconds >= LONG_AUDIO_SECONDS:  # seconds of work: say what is going on
-        log.info(f"{plan.source} ({plan.lang}): {audio_length(seconds)} of audio from "
-                 f"{counted(len(manifest.segments), 'segment')}: measuring its loudness and encoding the MP3")
-    duration = encode_mp3(joined.audio, plan.output, manifest.tags, bitrate=manifest.encoding.bitrate,
-                          loudness=manifest.encoding.loudness, tmp_dir=plan.cache.tmp)
-    if seconds >= LONG_AUDIO_SECONDS:
-        log.info(f"{plan.source} ({plan.lang}): published {plan.output} in {time.monotonic() - started:.0f} s")
+    name = f"{plan.source} ({plan.lang})"
+    started = time.monotonic()
+    seconds = (sum(n / rate for n, rate in map(store.length, (s.key for s in manifest.segments)))
+               + sum(s.pause_after for s in manifest.segments[:-1]))
+    long = seconds >= LONG_AUDIO_SECONDS  # seconds of work: say what is going on
+
+    def announce(doing: str) -> None:
+        log.info(f"{name}: {audio_length(seconds)} of audio from {counted(len(manifest.segments), 'segment')}: {doing}")
+
+    made = assemble(manifest.segments, store, PartStore(plan.cache.encoded(plan.lang, plan.source)), plan.output,
+                    manifest.tags, manifest.encoding, plan.cache.tmp, fresh=force, announce=announce if long else None)
+    if long:
+        log.info(f"{name}: published {plan.output} in {time.monotonic() - started:.0f} s "
+                 f"({made.encoded} of {counted(made.parts, 'part')} encoded)")
     return _with_companions(manifest, plan, Sidecar(OK, manifest.digest, href=manifest.href,
-                                                    duration=round(duration, 3)), joined.spans)
+                                                    duration=round(made.duration, 3)), made.spans)
 
 
 def _time_published(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, previous: Sidecar) -> Sidecar:

@@ -144,6 +144,8 @@ def test_audio_two_posts_share_stays_when_one_of_them_is_deleted(site):
     cache = site.root / "tts_cache"
     assert not (cache / "manifests" / "en" / "posts__ferry.md.json").exists()
     assert not (cache / "published" / "en" / "posts__ferry.md.json").exists()
+    assert not (cache / "encoded" / "en" / "posts__ferry.md").exists()
+    assert (cache / "encoded" / "en" / "posts__crossing.md").is_dir()
     assert own not in segments(site)
     assert shared in segments(site)
     assert set(keys_of(site, "posts__crossing.md")) <= set(segments(site))
@@ -193,3 +195,13 @@ def test_prune_takes_no_posts(site):
     proc = site.run("tts", "--prune", "ferry", check=False)
     assert proc.returncode == 2
     assert "--prune works on the whole cache: give it no posts" in proc.stderr
+
+
+def test_prune_counts_a_deleted_posts_records_as_one_post(site):
+    site.write_post("ferry.md", "Morning Ferry", FERRY)
+    site.write_post("crossing.md", "The Crossing", FERRY + "\n\nGulls follow the boat.")
+    site.build()
+    (site.root / "posts" / "ferry.md").unlink()
+    proc = site.run("tts", "--prune", "--dry-run")
+    assert "and the records of 1 post the site no longer has" in proc.stderr
+    assert "tts_cache/encoded/en/posts__ferry.md" in proc.stderr

@@ -97,3 +97,19 @@ def test_turning_normalization_on_renarrates_only_the_paragraphs_it_reads_differ
     site.build()
     assert [entry["text"] for entry in site.synthesized()] == [
         "The last ferry leaves at nine forty-five and costs twelve dollars."]
+
+
+def test_editing_one_paragraph_of_a_long_post_re_encodes_one_part_of_its_mp3(site):
+    paragraphs = [f"Paragraph {n} of the logbook: the wind stood {n % 5 + 1} points east of north all day."
+                  for n in range(1, 41)]
+    write_ferry(site, paragraphs)
+    site.build()
+    parts = sorted((site.root / "tts_cache" / "encoded" / "en").glob("*/*.mp3"))
+    before = {p.name: p.stat().st_mtime_ns for p in parts}
+    assert len(parts) >= 4
+    write_ferry(site, paragraphs[:20] + ["The logbook skips a day here, water-stained."] + paragraphs[21:])
+    site.build()
+    after = {p.name: p.stat().st_mtime_ns for p in (site.root / "tts_cache" / "encoded" / "en").glob("*/*.mp3")}
+    new = set(after) - set(before)
+    assert 1 <= len(new) <= 2 and 1 <= len(set(before) - set(after)) <= 2  # the edited part's old frames went
+    assert all(after[name] == before[name] for name in set(after) & set(before))  # copied, not encoded again

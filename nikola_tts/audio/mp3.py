@@ -74,40 +74,103 @@ def encode_mp3(
     tmp_dir: str | os.PathLike | None = None,
     loudness: float = -16.0,
 ) -> float:
-    """Normalize, encode and tag `audio` into `dest` atomically; return the encoded duration."""
+    """Normalize, encode and tag `audio` into `dest` atomically, as one part; return the encoded
+    duration. (A post is published in parts: see assemble.py.)"""
     require_ffmpeg()
     dest = Path(dest)
     tmp_dir = Path(tmp_dir) if tmp_dir is not None else dest.parent
     tmp_dir.mkdir(parents=True, exist_ok=True)
-
-    metadata = {"title": tags.title, "artist": tags.artist, "album": tags.album}
-    if tags.language:
-        metadata["language"] = tags.language  # ffmpeg writes it as TLAN
-
     # A private folder beside dest: ffmpeg creates the file there with the usual permissions
     # (mkstemp's would be 0600), and the folder goes whatever happens.
     with tempfile.TemporaryDirectory(dir=tmp_dir, prefix=".tmp-") as folder:
-        tmp = os.path.join(folder, "narration.mp3")
-        gain_db = at_gain = None
-        aim = loudness
-        measured = _integrated_loudness(audio)
-        if measured > SILENT_LUFS:
-            # Aim the PCM above the target by what the encoder will take, as measured on an excerpt.
-            aim += _encoder_loss(audio, loudness - measured, bitrate, os.path.join(folder, "excerpt.mp3"))
-            gain_db, at_gain = _gain_for(audio, aim, 0.0, measured)
+        part, tmp = os.path.join(folder, "part.mp3"), os.path.join(folder, "narration.mp3")
+        gain_db = first_gain(audio, loudness, bitrate, folder)
         for _ in range(MAX_ENCODES):
-            _run(_encoder(audio, gain_db, tmp, bitrate, metadata), audio)
+            encode_part(audio, part, gain_db, bitrate, header=True)
+            concatenate([part], tmp, tags, folder)
             if gain_db is None:
                 break
             # Measured on the MP3 as published; where the excerpt misjudged it, aim again by the miss.
-            published = _file_loudness(tmp)
-            if abs(published - loudness) <= LOUDNESS_TOLERANCE:
+            miss = loudness - file_loudness(tmp)
+            if abs(miss) <= LOUDNESS_TOLERANCE:
                 break
-            aim += loudness - published
-            gain_db, at_gain = _gain_for(audio, aim, gain_db, at_gain)
+            gain_db = corrected_gain(audio, gain_db, miss)
         seconds = probe_duration(tmp)
         atomic_move(tmp, dest)
     return seconds
+
+
+def first_gain(audio: Audio, loudness: float, bitrate: str, scratch: str) -> float | None:
+    """The gain (dB) that should bring `audio`, through the limiter and the encoder, to `loudness`
+    LUFS; None for silence, which is encoded as it is. Measured on the PCM, plus what the encoder
+    takes as measured on an excerpt: a few ffmpeg runs over the audio."""
+    measured = _integrated_loudness(audio)
+    if measured <= SILENT_LUFS:
+        return None
+    # Aim the PCM above the target by what the encoder will take, as measured on an excerpt.
+    aim = loudness + _encoder_loss(audio, loudness - measured, bitrate, os.path.join(scratch, "excerpt.mp3"))
+    gain_db, _ = _gain_for(audio, aim, 0.0, measured)
+    return gain_db
+
+
+def corrected_gain(audio: Audio, gain_db: float, miss: float) -> float:
+    """The gain that makes up `miss` LU, where an MP3 encoded at `gain_db` missed its target."""
+    at_gain = _integrated_loudness(audio, gain_db)
+    return _gain_for(audio, at_gain + miss, gain_db, at_gain)[0]
+
+
+def encode_part(audio: Audio, path: str | os.PathLike, gain_db: float | None, bitrate: str, header: bool) -> None:
+    """Encode `audio` at `gain_db` (through the limiter) into the bare MP3 frames of `path`: no tags.
+    Only the narration's first part has `header`, the Info frame that carries the encoder's delay;
+    concatenate() reads it there and writes the whole file's."""
+    _run(_encoder(audio, gain_db, os.fspath(path), bitrate, {}, header=header), audio)
+
+
+def count_frames(path: str | os.PathLike) -> int:
+    """MP3 frames in `path` (the Info frame, not audio, is not counted): read, not decoded."""
+    import ffmpeg
+
+    try:
+        streams = ffmpeg.probe(os.fspath(path), cmd="ffprobe", count_packets=None)["streams"]
+        return int(streams[0]["nb_read_packets"])
+    except ffmpeg.Error as e:
+        raise TTSError(f"cannot read the MP3 frames of {path}: {_last_line(e.stderr)}") from None
+    except (KeyError, IndexError, ValueError, OSError) as e:
+        raise TTSError(f"cannot read the MP3 frames of {path}: {e}") from None
+
+
+def frame_samples(sample_rate: int) -> int:
+    """Samples per MP3 frame: MPEG-1 layer III at 32 kHz and up, MPEG-2 and 2.5 below."""
+    return 1152 if sample_rate >= 32000 else 576
+
+
+def mp3_rate(sample_rate: int) -> int:
+    """The rate a narration at `sample_rate` is encoded at."""
+    return sample_rate if sample_rate in MP3_RATES else FALLBACK_RATE
+
+
+def concatenate(parts: list[str], dest: str | os.PathLike, tags: Tags, scratch: str) -> None:
+    """Join encoded parts into one tagged MP3 at `dest`, frames copied as they are. ffmpeg's concat
+    demuxer drops each part's own Info frame and writes one for the whole file: its frame count,
+    seek table, the first part's encoder delay and the last part's padding, so gapless players
+    trim exactly the encoder's additions at both ends."""
+    import ffmpeg
+
+    listing = os.path.join(scratch, "parts.ffconcat")
+    with open(listing, "w", encoding="utf-8") as f:
+        f.write("ffconcat version 1.0\n")
+        for path in parts:
+            f.write("file '" + os.path.abspath(path).replace("'", "'\\''") + "'\n")
+    metadata = {"title": tags.title, "artist": tags.artist, "album": tags.album}
+    if tags.language:
+        metadata["language"] = tags.language  # ffmpeg writes it as TLAN
+    stream = (
+        ffmpeg.input(listing, format="concat", safe=0)
+        .output(os.fspath(dest), format="mp3", acodec="copy", vn=None, id3v2_version=3, fflags="+bitexact",
+                **{f"metadata:g:{i}": f"{k}={v}" for i, (k, v) in enumerate(metadata.items())})
+        .global_args("-hide_banner", "-nostats", "-loglevel", "error")
+    )
+    _run(stream, None)
 
 
 def _encoder_loss(audio: Audio, gain_db: float, bitrate: str, path: str) -> float:
@@ -119,7 +182,7 @@ def _encoder_loss(audio: Audio, gain_db: float, bitrate: str, path: str) -> floa
         middle, half = len(audio.samples) // 4 * 2, int(EXCERPT_SECONDS / 2 * rate) * 2
         audio = Audio(audio.samples[middle - half:middle + half], rate)
     _run(_encoder(audio, gain_db, path, bitrate, {}), audio)
-    loss = _integrated_loudness(audio, gain_db) - _file_loudness(path)
+    loss = _integrated_loudness(audio, gain_db) - file_loudness(path)
     return loss if math.isfinite(loss) and abs(loss) < 3 else 0.0  # a silent excerpt tells nothing
 
 
@@ -139,7 +202,7 @@ def _gain_for(audio: Audio, target: float, gain_db: float, measured: float) -> t
     return gain_db, measured
 
 
-def _encoder(audio: Audio, gain_db: float | None, path: str, bitrate: str, metadata: dict):
+def _encoder(audio: Audio, gain_db: float | None, path: str, bitrate: str, metadata: dict, header: bool = True):
     return (
         _normalized(audio, gain_db, true_peaks=True)
         .output(
@@ -148,9 +211,10 @@ def _encoder(audio: Audio, gain_db: float | None, path: str, bitrate: str, metad
             acodec="libmp3lame",
             audio_bitrate=bitrate,
             ac=1,
-            ar=audio.sample_rate if audio.sample_rate in MP3_RATES else FALLBACK_RATE,
+            ar=mp3_rate(audio.sample_rate),
             vn=None,
-            id3v2_version=3,
+            write_xing=int(header),
+            id3v2_version=3 if metadata else 0,
             fflags="+bitexact",  # no encoder-version tag: the same post encodes to the same bytes
             **{f"metadata:g:{i}": f"{k}={v}" for i, (k, v) in enumerate(metadata.items())},
         )
@@ -195,11 +259,11 @@ def _integrated_loudness(audio: Audio, gain_db: float | None = None) -> float:
     return _loudness(_normalized(audio, gain_db), audio)
 
 
-def _file_loudness(path: str) -> float:
+def file_loudness(path: str | os.PathLike) -> float:
     """The same measurement, of an encoded file as a listener's player decodes it."""
     import ffmpeg
 
-    return _loudness(ffmpeg.input(path), None)
+    return _loudness(ffmpeg.input(os.fspath(path)), None)
 
 
 def _loudness(stream, audio: Audio | None) -> float:

@@ -4,6 +4,7 @@
       segments/ab/<key>.flac         one per spoken segment (segments.py; .wav before FLAC)
       manifests/<lang>/<post>.json   a post's segments in order (manifest.py)
       published/<lang>/<post>.json   a post's sidecar: its audio, or why it has none (sidecar.py)
+      encoded/<lang>/<post>/         its MP3's encoded parts, for the next edit (encoded.py)
       failed_segments.json           the last synthesis pass's failed segments and why
       stats.json                     how fast each engine ran here, for estimates
       unused.json                    since when each segment no post speaks has been unused (prune.py)
@@ -41,6 +42,15 @@ class CacheFolder:
 
     def sidecar(self, lang: str, source_path: str) -> str:
         return os.path.join(self.root, "published", lang, _file_name(source_path) + ".json")
+
+    def encoded(self, lang: str, source_path: str) -> str:
+        return os.path.join(self.root, "encoded", lang, _file_name(source_path))
+
+    def encoded_folders(self) -> list[str]:
+        folder = Path(self.root, "encoded")
+        if not folder.is_dir():
+            return []
+        return sorted(str(p) for p in folder.glob("*/*") if p.is_dir() and not p.name.startswith(TEMP_PREFIX))
 
     @property
     def failed_segments(self) -> str:

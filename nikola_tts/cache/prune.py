@@ -15,8 +15,10 @@ Pruning also converts a cache written before FLAC, once (segments.SegmentStore.c
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.cache.manifest import load_manifest
@@ -34,10 +36,15 @@ class PruneReport:
     waiting_segments: int  # unused, inside their grace period
     waiting_bytes: int
     next_due: float | None  # when the first waiting segment goes (epoch seconds)
-    removed_records: tuple[str, ...]  # manifests and sidecars of posts the site no longer has
+    removed_records: tuple[str, ...]  # manifests, sidecars and encoded parts of posts the site no longer has
     kept_segments: int  # in use
     kept_bytes: int
     conversion: Conversion | None = None
+
+    @property
+    def removed_posts(self) -> int:
+        """How many posts those records were of (a manifest, a sidecar and parts each)."""
+        return len({(Path(p).parent.name, Path(p).name.removesuffix(".json")) for p in self.removed_records})
 
 
 def _same(path: str) -> str:
@@ -70,14 +77,20 @@ def prune(folder: CacheFolder, manifests: list[str], sidecars: list[str], grace_
     keep = {_same(p) for p in manifests} | {_same(p) for p in sidecars}
     orphans = [p for p in folder.manifest_files() + folder.sidecar_files() if _same(p) not in keep]
     live: set[str] = set()
+    encoded: set[str] = set()
     for path in manifests:
         manifest = load_manifest(path)
         if manifest:
             live.update(s.key for s in manifest.segments)
+            encoded.add(_same(folder.encoded(manifest.lang, manifest.source)))
+    orphans += [p for p in folder.encoded_folders() if _same(p) not in encoded]
     conversion = None
     if not dry_run:
         for path in orphans:
-            unlink_quietly(path)
+            if os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                unlink_quietly(path)
         conversion = store.convert_wavs()
     before = unused_since(folder)
     since: dict[str, float] = {}

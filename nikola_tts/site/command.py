@@ -192,7 +192,7 @@ def prune(planner: Planner, plans, dry_run: bool, out=print) -> int:
     everyone = list(plans) + [entry.plan for entry in planner.plan().silenced]
     report = prune_cache(planner.cache, [p.manifest_path for p in everyone], [p.sidecar_path for p in everyone],
                          grace_days=0, dry_run=dry_run)
-    records = (f", and the records of {counted(len(report.removed_records), 'post')} the site no longer has"
+    records = (f", and the records of {counted(report.removed_posts, 'post')} the site no longer has"
                if report.removed_records else "")
     if dry_run:
         out(f"Would remove {counted(report.removed_segments, 'segment')} ({size(report.removed_bytes)}) that no post "

@@ -1,0 +1,132 @@
+"""What publishing a post's MP3 costs, before and after it was made in parts, measured side by
+side in one run on a real corpus post (../shared/corpus/, CC BY-SA, used by path) narrated by a
+real `nikola build` with espeak-ng.
+
+    python3 benchmarks/publish_edit.py [--post jevons-paradox.html] [--runs 3] [--before 88c94e8]
+
+Rows: the post's first MP3, and its MP3 after one paragraph was edited (one segment's audio
+replaced under a new key, as an edit does). "before" is the encoder of commit --before (one
+encode of the whole joined post, read from git history); "parts" is this checkout's assemble(),
+on as many cores as the machine has. Each figure is the median of --runs, in a fresh cache.
+The loudness column is the published MP3's, measured by ffmpeg's ebur128.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "support"))
+
+
+def narrate(post: Path, root: Path) -> Path:
+    from sites import BuiltSite
+
+    site = BuiltSite(root)
+    site.set_conf('TTS_ENGINE = "espeak"\n')
+    shutil.copy(post, site.root / "posts" / post.name)
+    site.build()
+    return site.root
+
+
+def encoder_of(commit: str):
+    """audio/mp3.py as commit had it, as a module."""
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{commit}:nikola_tts/audio/mp3.py"],
+                            capture_output=True, text=True, check=True).stdout
+    path = Path(tempfile.mkdtemp()) / "mp3_before.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("mp3_before", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def edited(segments, store, index: int):
+    """The same narration with segment `index` spoken differently (another segment's audio, a new key)."""
+    import dataclasses
+    import hashlib
+
+    donor = store.load(segments[(index + 7) % len(segments)].key)
+    key = hashlib.sha256(f"edited {index}".encode()).hexdigest()
+    store.store(key, donor)
+    return tuple(dataclasses.replace(s, key=key) if i == index else s for i, s in enumerate(segments))
+
+
+def timed(work) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--post", default="jevons-paradox.html")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", default="88c94e8", help="the commit whose encoder is 'before'")
+    args = parser.parse_args()
+
+    from sites import loudness
+
+    from nikola_tts.assemble import assemble
+    from nikola_tts.audio.join import join_timed
+    from nikola_tts.cache.encoded import PartStore
+    from nikola_tts.cache.manifest import load_manifest
+    from nikola_tts.cache.segments import SegmentStore
+
+    before = encoder_of(args.before)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        print(f"narrating {args.post} with espeak-ng (a real nikola build)...", flush=True)
+        root = narrate(CORPUS / args.post, tmp / "site")
+        manifest = load_manifest(str(next((root / "tts_cache" / "manifests" / "en").glob("*.json"))))
+        store = SegmentStore(root / "tts_cache" / "segments")
+        segments = manifest.segments
+        changed = edited(segments, store, len(segments) // 2)
+        seconds = join_timed((store.load(s.key), s.pause_after) for s in segments).audio.seconds
+
+        def old(narration, dest):
+            audio = join_timed((store.load(s.key), s.pause_after) for s in narration).audio
+            before.encode_mp3(audio, dest, manifest.tags, bitrate=manifest.encoding.bitrate,
+                              loudness=manifest.encoding.loudness, tmp_dir=tmp / "scratch")
+
+        rows = {"first MP3": {"before": [], "parts": []}, "after one paragraph edited": {"before": [], "parts": []}}
+        loud = {}
+        counts = {}
+        for run in range(args.runs):
+            folder = tmp / f"run{run}"
+            parts = PartStore(folder / "encoded")
+            for name, narration in (("first MP3", segments), ("after one paragraph edited", changed)):
+                t, _ = timed(lambda: old(narration, folder / "before.mp3"))
+                rows[name]["before"].append(t)
+                t, made = timed(lambda: assemble(narration, store, parts, folder / "parts.mp3", manifest.tags,
+                                                 manifest.encoding, tmp / "scratch"))
+                rows[name]["parts"].append(t)
+                counts[name] = (made.encoded, made.parts)
+                loud[name] = (loudness(folder / "before.mp3")[0], loudness(folder / "parts.mp3")[0])
+
+    print(f"\n{args.post}: {seconds / 60:.1f} min of espeak-ng audio, {len(segments)} segments; "
+          f"{os.cpu_count()} cores; median of {args.runs} runs")
+    print("command: python3 benchmarks/publish_edit.py " + " ".join(sys.argv[1:]))
+    print()
+    print("| MP3 | before (whole post, one encode) | parts | parts encoded | speed-up | loudness before / parts |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, row in rows.items():
+        b, p = statistics.median(row["before"]), statistics.median(row["parts"])
+        encoded, total = counts[name]
+        print(f"| {name} | {b:.2f} s | {p:.2f} s | {encoded} of {total} | {b / p:.1f}x | "
+              f"{loud[name][0]:.1f} / {loud[name][1]:.1f} LUFS |")
+
+
+if __name__ == "__main__":
+    main()

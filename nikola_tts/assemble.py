@@ -1,0 +1,150 @@
+"""A post's MP3 from its cached segments, in parts (audio/parts.py): the parts an edit did not touch
+are copied as they were encoded, the others are encoded side by side on every core, and the MP3 is
+measured as a listener's player decodes it.
+
+Loudness: a post's first MP3 gets its gain from its PCM (mp3.first_gain: a few passes over the
+whole post). Later MP3s reuse that gain, since an edited paragraph moves a post's loudness by
+hundredths of a LU, and are measured as published; only one that misses the target by more than
+mp3.LOUDNESS_TOLERANCE has its gain found again, and every part encoded at it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from nikola_tts.audio.join import Span, join_timed
+from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, MAX_ENCODES, SILENT_LUFS, Encoding, Tags, concatenate,
+                                  corrected_gain, count_frames, encode_part, file_loudness, first_gain,
+                                  probe_duration)
+from nikola_tts.audio.parts import Part, narration_spans, part_audio, part_key, split_parts
+from nikola_tts.audio.pcm import Audio
+from nikola_tts.cache.encoded import PartStore
+from nikola_tts.cache.folder import TEMP_PREFIX
+from nikola_tts.cache.manifest import SpokenSegment
+from nikola_tts.cache.segments import SegmentStore
+from nikola_tts.files import atomic_move
+
+
+@dataclass(frozen=True)
+class Assembled:
+    duration: float  # seconds, as the MP3 reads
+    spans: tuple[Span, ...]  # where each segment is heard in it
+    parts: int  # parts the MP3 is made of
+    encoded: int  # of which encoded this time; the others' frames were copied
+
+
+class _Narration:
+    """One post's segments, their audio loaded at most once, and its parts."""
+
+    def __init__(self, segments: Sequence[SpokenSegment], store: SegmentStore):
+        self.keys = [s.key for s in segments]
+        self.pauses = [s.pause_after for s in segments]
+        self.store = store
+        measured = [store.length(key) for key in self.keys]
+        rates = sorted({rate for _, rate in measured})
+        if len(rates) > 1:
+            raise ValueError(f"cannot join segments at {rates[0]} Hz and {rates[-1]} Hz into one MP3")
+        self.rate = rates[0]
+        self.lengths = [n for n, _ in measured]
+        self.parts = split_parts(self.keys)
+        self._audio: dict[str, Audio] = {}
+
+    def audio(self, i: int) -> Audio:
+        key = self.keys[i]
+        if key not in self._audio:
+            self._audio[key] = self.store.load(key)
+        return self._audio[key]
+
+    def whole(self) -> Audio:
+        return join_timed((self.audio(i), self.pauses[i]) for i in range(len(self.keys))).audio
+
+    def part(self, part: Part) -> Audio:
+        return part_audio(part, [self.audio(i) for i in range(part.start, part.stop)], self.pauses).audio
+
+
+def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, dest: str | os.PathLike,
+             tags: Tags, encoding: Encoding, scratch: str | os.PathLike, fresh: bool = False,
+             announce: Callable[[str], None] | None = None) -> Assembled:
+    """Publish the MP3 of these segments at `dest` atomically. With `fresh`, the gain is found
+    anew and no part is reused (`nikola tts --regenerate-all`)."""
+    narration = _Narration(segments, store)
+    os.makedirs(scratch, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
+        mp3 = os.path.join(folder, "narration.mp3")
+        index = parts.index()
+        if index.gain_known and not fresh:
+            gain = index.gain_db
+            frames, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, reuse=True)
+            if _on_target(parts, frames, gain, mp3, tags, encoding, folder):
+                return _publish(narration, parts, frames, gain, mp3, dest, encoded)
+        if announce:
+            announce("measuring its loudness and encoding the MP3")
+        gain = first_gain(narration.whole(), encoding.loudness, encoding.bitrate, folder)
+        encoded = 0
+        for attempt in range(MAX_ENCODES):
+            frames, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, reuse=attempt > 0 or not fresh)
+            encoded += more
+            concatenate([str(parts.path(key)) for key, _ in frames], mp3, tags, folder)
+            if gain is None:
+                break
+            # Measured on the MP3 as published; where the excerpt misjudged it, aim again by the miss.
+            miss = encoding.loudness - file_loudness(mp3)
+            if abs(miss) <= LOUDNESS_TOLERANCE:
+                break
+            gain = corrected_gain(narration.whole(), gain, miss)
+        return _publish(narration, parts, frames, gain, mp3, dest, encoded)
+
+
+def _on_target(parts: PartStore, frames: list[tuple[str, int]], gain: float | None, mp3: str,
+               tags: Tags, encoding: Encoding, folder: str) -> bool:
+    concatenate([str(parts.path(key)) for key, _ in frames], mp3, tags, folder)
+    measured = file_loudness(mp3)
+    if gain is None:
+        return measured <= SILENT_LUFS  # still silence, encoded as it is
+    return abs(encoding.loudness - measured) <= LOUDNESS_TOLERANCE
+
+
+def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate: str, folder: str,
+            announce: Callable[[str], None] | None, reuse: bool) -> tuple[list[tuple[str, int]], int]:
+    """(key, frame count) of every part at this gain, in order, encoding those not stored (all,
+    without `reuse`); and how many were encoded."""
+    index = parts.index()
+    keyed = [(part, part_key(part, narration.keys, narration.pauses, gain, bitrate)) for part in narration.parts]
+    known = {key: parts.frames(index, key) for _, key in keyed} if reuse else {}
+    todo = list({key: part for part, key in keyed if not known.get(key)}.items())
+    if announce and todo:
+        announce(f"encoding {len(todo)} of {len(keyed)} parts of the MP3 again")
+
+    def encode(job: tuple[str, Part]) -> tuple[str, int]:
+        key, part = job
+        path = os.path.join(folder, f"{key}.mp3")
+        encode_part(narration.part(part), path, gain, bitrate, header=part.first)
+        count = count_frames(path)
+        parts.put(key, path)
+        return key, count
+
+    encoded: dict[str, int] = {}
+    if todo:
+        # Ahead of the threads: they share the loaded segments, and soundfile is not to be raced on one file.
+        for _, part in todo:
+            for i in range(part.start, part.stop):
+                narration.audio(i)
+        with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
+            encoded = dict(pool.map(encode, todo))  # each thread waits on its own ffmpeg
+        # Recorded at once: a build interrupted later still keeps what it encoded.
+        parts.record({**index.frames, **encoded}, index.gain_db, index.gain_known)
+    return [(key, known.get(key) or encoded[key]) for _, key in keyed], len(todo)
+
+
+def _publish(narration: _Narration, parts: PartStore, frames: list[tuple[str, int]], gain: float | None, mp3: str,
+             dest: str | os.PathLike, encoded: int) -> Assembled:
+    duration = probe_duration(mp3)
+    atomic_move(mp3, dest)
+    parts.keep_only(dict(frames), gain)
+    spans = narration_spans(narration.parts, [count for _, count in frames], narration.lengths, narration.pauses,
+                            narration.rate)
+    return Assembled(duration, spans, len(narration.parts), encoded)

@@ -1,0 +1,103 @@
+"""A narration cut into parts that are encoded one by one, so that an edit re-encodes only the part
+it falls in, and a new post's parts encode on every core at once.
+
+Where to cut is decided by the segments' keys alone (content-defined, as rsync and restic cut
+files): a part ends after a segment whose key hashes to a multiple of PART_SEGMENTS. A cut then
+depends on no other segment, so an edited paragraph changes the one part it sits in (two, where the
+edit moves a cut), and every other part keeps its key and its encoded frames.
+
+Each part is encoded alone, padded to whole MP3 frames: before its audio the encoder's delay plus
+the decoder's (ENCODER_DELAY + DECODER_DELAY samples), after it padding to the frame's end. Joined
+by copying frames (mp3.concatenate), the whole file's header makes players trim the first part's
+delay and the last part's padding; at each seam between parts, the padding of one and the delay of
+the next stay as a few tens of milliseconds of silence. The pause before the seam is shortened by
+their mean, so the listener hears the pauses the segments asked for, and each part's frame count
+says exactly where the next one starts: timings stay exact (tests/test_parts.py decodes clicks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Sequence
+
+from nikola_tts.audio.join import Joined, Span, join_timed, spans_of
+from nikola_tts.audio.mp3 import frame_samples, mp3_rate
+from nikola_tts.audio.pcm import Audio
+
+PART_SEGMENTS = 6  # segments per part, on average: about a minute of speech, an ffmpeg run of ~0.2 s
+ENCODER_DELAY = 576  # samples LAME puts before the audio
+DECODER_DELAY = 529  # samples an MP3 decoder's filter bank adds to that
+# What a part's encoding depends on beyond its segments, gain and bitrate: raise it when the
+# limiter, the seam or the encoder's settings change, and every part is encoded anew.
+PART_FORMAT = "nikola-tts/parts/1"
+
+
+@dataclass(frozen=True)
+class Part:
+    """Segments [start, stop) of a narration, encoded together."""
+
+    start: int
+    stop: int
+    first: bool  # begins the narration: the lead-in is its, and the MP3's Info frame
+    last: bool  # ends it: no pause after its last segment
+
+
+def split_parts(keys: Sequence[str], every: int = PART_SEGMENTS) -> tuple[Part, ...]:
+    """The parts of a narration whose segments have these keys, in order."""
+    if not keys:
+        return ()
+    cuts = [i + 1 for i, key in enumerate(keys[:-1]) if _cut_after(key, every)]
+    bounds = [0, *cuts, len(keys)]
+    return tuple(Part(a, b, first=a == 0, last=b == len(keys)) for a, b in zip(bounds, bounds[1:]))
+
+
+def _cut_after(key: str, every: int) -> bool:
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % every == 0
+
+
+def part_key(part: Part, keys: Sequence[str], pauses: Sequence[float], gain_db: float | None, bitrate: str) -> str:
+    """Names the part's encoded bytes: its segments and their pauses, where it sits, the gain
+    (rounded as the encoder is given it) and the bitrate."""
+    shape = {
+        "format": PART_FORMAT, "bitrate": bitrate, "gain": "none" if gain_db is None else f"{gain_db:.2f}",
+        "first": part.first, "last": part.last,
+        "segments": [[keys[i], pauses[i]] for i in range(part.start, part.stop)],
+    }
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def seam_seconds(sample_rate: int) -> float:
+    """The silence a seam adds, on average: the delays, and half a frame of padding."""
+    rate = mp3_rate(sample_rate)
+    return (ENCODER_DELAY + DECODER_DELAY + frame_samples(rate) / 2) / rate
+
+
+def _tail(part: Part, pauses: Sequence[float], sample_rate: int) -> float:
+    return 0.0 if part.last else max(0.0, pauses[part.stop - 1] - seam_seconds(sample_rate))
+
+
+def part_audio(part: Part, audios: Sequence[Audio], pauses: Sequence[float]) -> Joined:
+    """The part's PCM, from its segments' audio (audios[i] for segment part.start + i)."""
+    joined = join_timed(zip(audios, pauses[part.start:part.stop]), lead_in=part.first)
+    tail = _tail(part, pauses, joined.audio.sample_rate)
+    if tail <= 0:
+        return joined
+    return Joined(Audio(joined.audio.samples + Audio.silence(tail, joined.audio.sample_rate).samples,
+                        joined.audio.sample_rate), joined.spans)
+
+
+def narration_spans(parts: Sequence[Part], frames: Sequence[int], lengths: Sequence[int],
+                    pauses: Sequence[float], sample_rate: int) -> tuple[Span, ...]:
+    """Where each segment (of lengths[i] samples) is heard in the concatenated MP3: a part begins
+    where the frames of the parts before it end (gapless decoders trim the first part's delay, and
+    every part's audio sits that same delay into its own frames)."""
+    per_frame = frame_samples(mp3_rate(sample_rate)) / mp3_rate(sample_rate)
+    spans: list[Span] = []
+    offset = 0.0
+    for part, count in zip(parts, frames):
+        inner = spans_of([(lengths[i], pauses[i]) for i in range(part.start, part.stop)], sample_rate, part.first)
+        spans.extend(Span(offset + s.start, offset + s.end) for s in inner)
+        offset += count * per_frame
+    return tuple(spans)

@@ -1,0 +1,75 @@
+"""A post's encoded parts (audio/parts.py), kept so that its next MP3 copies the frames of every
+part an edit did not touch.
+
+    tts_cache/encoded/<lang>/<post>/<part key>.mp3   a part's bare MP3 frames
+    tts_cache/encoded/<lang>/<post>/parts.json       their frame counts, and the gain they share
+
+Parts are derived data: a lost file or index means that part is encoded again, nothing more. A
+part file is moved in only once whole, and the index names only parts whose file was complete.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nikola_tts.cache.folder import TEMP_PREFIX
+from nikola_tts.files import atomic_move, atomic_write_json, read_json, unlink_quietly
+
+FORMAT = 1
+INDEX = "parts.json"
+SUFFIX = ".mp3"
+
+
+@dataclass(frozen=True)
+class PartsIndex:
+    """What the folder holds: each part's frame count, and the gain of the post's last MP3."""
+
+    frames: dict[str, int] = field(default_factory=dict)
+    gain_db: float | None = None
+    gain_known: bool = False  # False: no MP3 made from these parts yet (gain_db None means silence)
+
+    def to_json(self) -> dict:
+        data = {"format": FORMAT, "frames": dict(sorted(self.frames.items()))}
+        if self.gain_known:
+            data["gain_db"] = self.gain_db
+        return data
+
+    @classmethod
+    def from_json(cls, data) -> "PartsIndex":
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("frames"), dict):
+            return cls()  # another format: the parts are encoded again
+        frames = {str(k): int(v) for k, v in data["frames"].items() if isinstance(v, int) and v > 0}
+        gain = data.get("gain_db")
+        return cls(frames, float(gain) if isinstance(gain, (int, float)) else None, "gain_db" in data)
+
+
+class PartStore:
+    def __init__(self, folder: str | os.PathLike):
+        self.root = Path(folder)
+
+    def path(self, key: str) -> Path:
+        return self.root / f"{key}{SUFFIX}"
+
+    def index(self) -> PartsIndex:
+        return PartsIndex.from_json(read_json(self.root / INDEX))
+
+    def frames(self, index: PartsIndex, key: str) -> int | None:
+        """The part's frame count if its file is here whole."""
+        count = index.frames.get(key)
+        return count if count and self.path(key).is_file() else None
+
+    def put(self, key: str, encoded: str | os.PathLike) -> None:
+        """Move a finished part in (the index is written by record)."""
+        atomic_move(encoded, self.path(key))
+
+    def record(self, frames: dict[str, int], gain_db: float | None = None, gain_known: bool = False) -> None:
+        atomic_write_json(self.root / INDEX, PartsIndex(dict(frames), gain_db, gain_known).to_json())
+
+    def keep_only(self, frames: dict[str, int], gain_db: float | None) -> None:
+        """After publishing: the parts of the MP3 just published stay, with its gain; the rest go."""
+        self.record(frames, gain_db, gain_known=True)
+        for path in self.root.glob(f"*{SUFFIX}"):
+            if path.stem not in frames and not path.name.startswith(TEMP_PREFIX):
+                unlink_quietly(path)

@@ -1,0 +1,254 @@
+"""A post's MP3 is made of parts encoded one by one: an edit re-encodes only the part it falls in,
+and the joined MP3 plays every segment where its timings say (real ffmpeg; clicks decoded)."""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import os
+import random
+import subprocess
+
+import pytest
+from sites import loudness
+
+from nikola_tts.assemble import assemble
+from nikola_tts.audio.mp3 import Encoding, Tags, frame_samples, mp3_rate
+from nikola_tts.audio.parts import DECODER_DELAY, ENCODER_DELAY, PART_SEGMENTS, split_parts
+from nikola_tts.audio.pcm import Audio
+from nikola_tts.cache.encoded import PartStore
+from nikola_tts.cache.manifest import SpokenSegment
+from nikola_tts.cache.segments import SegmentStore
+
+TAGS = Tags("Parts", "The Author", "The Blog")
+CLICK_AT = 0.1  # seconds into each segment
+
+
+def keys(n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return [hashlib.sha256(str(rng.random()).encode()).hexdigest() for _ in range(n)]
+
+
+def clicked(rate: int, seconds: float, loud: int = 20000) -> Audio:
+    """Silence with a 10 ms buzz CLICK_AT seconds in."""
+    samples = array.array("h", bytes(2 * int(seconds * rate)))
+    start = int(CLICK_AT * rate)
+    for i in range(start, start + rate // 100):
+        samples[i] = loud if (i // 5) % 2 else -loud
+    return Audio(samples.tobytes(), rate)
+
+
+class Narration:
+    """Segments in a real SegmentStore, and the PartStore of one post, in tmp_path."""
+
+    def __init__(self, root, rate: int = 24000, count: int = 36, seed: int = 1, loudness: float = -24.0):
+        self.root, self.rate = root, rate
+        self.store = SegmentStore(root / "segments")
+        self.parts = PartStore(root / "encoded")
+        self.encoding = Encoding(loudness=loudness)  # clicks reach -24 LUFS without the limiter
+        rng = random.Random(seed)
+        self.segments = []
+        for key in keys(count, seed):
+            self.store.store(key, clicked(rate, round(rng.uniform(0.3, 0.9), 3)))
+            self.segments.append(SpokenSegment(key, f"text {key[:6]}", "paragraph", round(rng.uniform(0.2, 0.9), 2)))
+
+    def replace(self, i: int, audio: Audio) -> None:
+        key = hashlib.sha256(f"edited {i} {len(audio.samples)}".encode()).hexdigest()
+        self.store.store(key, audio)
+        s = self.segments[i]
+        self.segments[i] = SpokenSegment(key, "edited", s.kind, s.pause_after)
+
+    def assemble(self, name: str = "post.mp3", **kw):
+        return assemble(self.segments, self.store, self.parts, self.root / name, TAGS, self.encoding, self.root / "tmp", **kw)
+
+    def part_files(self) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (self.root / "encoded").glob("*.mp3")}
+
+
+def decoded(mp3, rate: int) -> array.array:
+    return array.array("h", subprocess.run(["ffmpeg", "-v", "error", "-i", str(mp3), "-f", "s16le", "-ac", "1", "-"],
+                                           capture_output=True, check=True).stdout)
+
+
+def onsets(samples: array.array, rate: int, threshold: int = 3000) -> list[float]:
+    """Where each click begins: a loud sample after at least 50 ms of quiet."""
+    found, last = [], -rate
+    for i, v in enumerate(samples):
+        if abs(v) > threshold:
+            if i - last > rate // 20:
+                found.append(i / rate)
+            last = i
+    return found
+
+
+# --- where parts are cut -------------------------------------------------------------------------
+
+
+def test_parts_cover_every_segment_once_in_order():
+    parts = split_parts(keys(200))
+    assert parts[0].start == 0 and parts[-1].stop == 200
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+    assert [p.first for p in parts] == [True] + [False] * (len(parts) - 1)
+    assert [p.last for p in parts] == [False] * (len(parts) - 1) + [True]
+
+
+def test_parts_hold_about_part_segments_segments():
+    parts = split_parts(keys(3000))
+    assert PART_SEGMENTS * 0.8 <= 3000 / len(parts) <= PART_SEGMENTS * 1.2
+
+
+def test_editing_one_segment_changes_only_the_part_it_is_in_and_at_most_one_neighbour():
+    before = keys(120)
+    for i in range(0, 120, 7):
+        after = before[:i] + [hashlib.sha256(b"edit").hexdigest() + str(i)] + before[i + 1:]
+        old = {(p.start, p.stop) for p in split_parts(before)}
+        new = {(p.start, p.stop) for p in split_parts(after)}
+        changed = [p for p in new - old] + [p for p in new if p[0] <= i < p[1]]
+        assert len(set(changed)) <= 2
+        assert all(abs(start - i) <= 2 * 60 for start, _ in changed)  # near the edit, not a cascade
+
+
+def test_a_narration_of_one_segment_is_one_part():
+    assert len(split_parts(keys(1))) == 1
+
+
+# --- the joined MP3 ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rate", [24000, 22050, 48000])
+def test_every_click_is_heard_where_its_span_says_across_part_seams(tmp_path, rate):
+    narration = Narration(tmp_path, rate=rate)
+    made = narration.assemble()
+    assert made.parts >= 3 and made.encoded == made.parts
+    heard = onsets(decoded(tmp_path / "post.mp3", rate), mp3_rate(rate))
+    assert heard == pytest.approx([span.start + CLICK_AT for span in made.spans], abs=0.002)
+
+
+def test_pauses_at_seams_are_heard_as_the_segments_ask_within_half_a_frame(tmp_path):
+    narration = Narration(tmp_path)
+    made = narration.assemble()
+    half_frame = frame_samples(24000) / 2 / 24000
+    for segment, span, following in zip(narration.segments, made.spans, made.spans[1:]):
+        assert following.start - span.end == pytest.approx(segment.pause_after, abs=half_frame + 0.001)
+
+
+def test_the_mp3_ends_with_its_last_segment_but_for_the_encoders_padding(tmp_path):
+    made = Narration(tmp_path).assemble()
+    padding = (ENCODER_DELAY + DECODER_DELAY + frame_samples(24000)) / 24000  # ffprobe counts whole frames
+    assert made.spans[-1].end <= made.duration <= made.spans[-1].end + padding
+
+
+# --- an edit -------------------------------------------------------------------------------------
+
+
+def test_an_edited_segment_re_encodes_its_part_and_copies_the_others(tmp_path):
+    narration = Narration(tmp_path)
+    first = narration.assemble()
+    before = narration.part_files()
+    narration.replace(10, clicked(24000, 0.75))
+    second = narration.assemble()
+    after = narration.part_files()
+    assert 1 <= second.encoded <= 2 < second.parts == first.parts
+    kept = set(before) & set(after)
+    assert len(kept) == len(after) - second.encoded
+    assert all(before[name] == after[name] for name in kept)
+    assert len(after) == second.parts  # the replaced part's old frames are gone
+
+
+def test_after_an_edit_every_click_is_still_where_its_span_says(tmp_path):
+    narration = Narration(tmp_path)
+    narration.assemble()
+    narration.replace(5, clicked(24000, 1.25))
+    made = narration.assemble()
+    heard = onsets(decoded(tmp_path / "post.mp3", 24000), 24000)
+    assert heard == pytest.approx([span.start + CLICK_AT for span in made.spans], abs=0.002)
+
+
+def test_an_unchanged_narration_encodes_nothing_and_makes_the_same_bytes(tmp_path):
+    narration = Narration(tmp_path)
+    narration.assemble("one.mp3")
+    again = narration.assemble("two.mp3")
+    assert again.encoded == 0
+    assert (tmp_path / "one.mp3").read_bytes() == (tmp_path / "two.mp3").read_bytes()
+
+
+def test_fresh_encodes_every_part_again(tmp_path):
+    narration = Narration(tmp_path)
+    made = narration.assemble()
+    assert narration.assemble(fresh=True).encoded == made.parts
+
+
+def test_lost_parts_are_encoded_again(tmp_path):
+    narration = Narration(tmp_path)
+    narration.assemble()
+    victims = sorted((tmp_path / "encoded").glob("*.mp3"))[:2]
+    for path in victims:
+        path.unlink()
+    assert narration.assemble().encoded == 2
+    (tmp_path / "encoded" / "parts.json").write_text("{not json")
+    assert narration.assemble().encoded == len(list((tmp_path / "encoded").glob("*.mp3")))
+
+
+def test_a_part_that_failed_to_encode_leaves_no_part_file(tmp_path):
+    narration = Narration(tmp_path)
+    narration.store.path(narration.segments[3].key).write_bytes(b"fLaC broken")
+    with pytest.raises(Exception):
+        narration.assemble()
+    assert not (tmp_path / "post.mp3").exists()
+    listed = {p.stem for p in (tmp_path / "encoded").glob("*.mp3")}
+    recorded = set(narration.parts.index().frames)
+    assert listed <= recorded  # every part file there is whole, and recorded
+
+
+# --- loudness ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory) -> list[Audio]:
+    """Twelve sentences of espeak-ng, one segment each."""
+    folder = tmp_path_factory.mktemp("espeak")
+    out = []
+    for i, text in enumerate(["The lantern hung from the oak.", "Moths circled it all night long.",
+                              "By dawn the garden was wet with dew.", "Blackbirds began before the light.",
+                              "A fox crossed the lawn and paused.", "Nobody saw it but the cat.",
+                              "The kettle sang in the kitchen.", "Bread rose slowly by the stove.",
+                              "Rain came in from the west at noon.", "The gutters overflowed by one.",
+                              "Evening brought the moths again.", "And the lantern was lit once more."]):
+        wav = folder / f"{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True)
+        out.append(Audio.from_wav_bytes(wav.read_bytes()))
+    return out
+
+
+def spoken(tmp_path, speech: list[Audio]) -> Narration:
+    narration = Narration(tmp_path, rate=speech[0].sample_rate, count=0, loudness=-16.0)
+    for i, audio in enumerate(speech):
+        key = hashlib.sha256(f"sentence {i}".encode()).hexdigest()
+        narration.store.store(key, audio)
+        narration.segments.append(SpokenSegment(key, f"sentence {i}", "paragraph", 0.5))
+    return narration
+
+
+def test_an_edit_keeps_the_gain_and_the_published_loudness_on_target(tmp_path, speech):
+    narration = spoken(tmp_path, speech)
+    narration.assemble()
+    gain = narration.parts.index().gain_db
+    narration.replace(4, speech[7])
+    made = narration.assemble()
+    assert made.encoded < made.parts
+    assert narration.parts.index().gain_db == gain
+    assert loudness(tmp_path / "post.mp3")[0] == pytest.approx(-16.0, abs=0.2)
+
+
+def test_an_edit_that_moves_the_loudness_off_target_finds_the_gain_again(tmp_path, speech):
+    narration = spoken(tmp_path, speech)
+    made = narration.assemble()
+    gain = narration.parts.index().gain_db
+    quiet = [Audio(array.array("h", (s // 4 for s in array.array("h", a.samples))).tobytes(), a.sample_rate)
+             for a in speech]
+    for i in range(len(speech)):  # every sentence a quarter as loud: 12 dB down
+        narration.replace(i, quiet[i])
+    again = narration.assemble()
+    assert again.encoded == made.parts
+    assert narration.parts.index().gain_db == pytest.approx(gain + 12, abs=1.5)
+    assert loudness(tmp_path / "post.mp3")[0] == pytest.approx(-16.0, abs=0.2)
