@@ -48,6 +48,7 @@ def encoder_of(commit: str):
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("mp3_before", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["mp3_before"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -10,6 +10,7 @@ mp3.LOUDNESS_TOLERANCE has its gain found again, and every part encoded at it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from nikola_tts.audio.join import Span, join_timed
 from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, MAX_ENCODES, SILENT_LUFS, Encoding, Tags, concatenate,
                                   corrected_gain, count_frames, encode_part, file_loudness, first_gain,
                                   probe_duration)
-from nikola_tts.audio.parts import Part, narration_spans, part_audio, part_key, split_parts
+from nikola_tts.audio.parts import PART_SECONDS, Part, narration_spans, part_audio, part_key, split_parts
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.cache.encoded import PartStore
 from nikola_tts.cache.folder import TEMP_PREFIX
@@ -34,13 +35,13 @@ class Assembled:
     duration: float  # seconds, as the MP3 reads
     spans: tuple[Span, ...]  # where each segment is heard in it
     parts: int  # parts the MP3 is made of
-    encoded: int  # of which encoded this time; the others' frames were copied
+    encoded: int  # parts encoded this time (a part may be encoded at two gains); the others' frames were copied
 
 
 class _Narration:
     """One post's segments, their audio loaded at most once, and its parts."""
 
-    def __init__(self, segments: Sequence[SpokenSegment], store: SegmentStore):
+    def __init__(self, segments: Sequence[SpokenSegment], store: SegmentStore, part_seconds: float):
         self.keys = [s.key for s in segments]
         self.pauses = [s.pause_after for s in segments]
         self.store = store
@@ -50,7 +51,7 @@ class _Narration:
             raise ValueError(f"cannot join segments at {rates[0]} Hz and {rates[-1]} Hz into one MP3")
         self.rate = rates[0]
         self.lengths = [n for n, _ in measured]
-        self.parts = split_parts(self.keys)
+        self.parts = split_parts(self.keys, [n / self.rate for n in self.lengths], part_seconds)
         self._audio: dict[str, Audio] = {}
 
     def audio(self, i: int) -> Audio:
@@ -68,23 +69,22 @@ class _Narration:
 
 def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, dest: str | os.PathLike,
              tags: Tags, encoding: Encoding, scratch: str | os.PathLike, fresh: bool = False,
-             announce: Callable[[str], None] | None = None) -> Assembled:
+             announce: Callable[[str], None] | None = None, part_seconds: float = PART_SECONDS) -> Assembled:
     """Publish the MP3 of these segments at `dest` atomically. With `fresh`, the gain is found
     anew and no part is reused (`nikola tts --regenerate-all`)."""
-    narration = _Narration(segments, store)
+    narration = _Narration(segments, store, part_seconds)
     os.makedirs(scratch, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
         mp3 = os.path.join(folder, "narration.mp3")
-        index = parts.index()
-        if index.gain_known and not fresh:
-            gain = index.gain_db
+        known, gain = parts.index().gain_for(encoding.loudness)
+        encoded = 0
+        if known and not fresh:
             frames, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, reuse=True)
             if _on_target(parts, frames, gain, mp3, tags, encoding, folder):
-                return _publish(narration, parts, frames, gain, mp3, dest, encoded)
+                return _publish(narration, parts, frames, gain, encoding, mp3, dest, encoded)
         if announce:
             announce("measuring its loudness and encoding the MP3")
         gain = first_gain(narration.whole(), encoding.loudness, encoding.bitrate, folder)
-        encoded = 0
         for attempt in range(MAX_ENCODES):
             frames, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, reuse=attempt > 0 or not fresh)
             encoded += more
@@ -96,7 +96,7 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
             if abs(miss) <= LOUDNESS_TOLERANCE:
                 break
             gain = corrected_gain(narration.whole(), gain, miss)
-        return _publish(narration, parts, frames, gain, mp3, dest, encoded)
+        return _publish(narration, parts, frames, gain, encoding, mp3, dest, encoded)
 
 
 def _on_target(parts: PartStore, frames: list[tuple[str, int]], gain: float | None, mp3: str,
@@ -136,15 +136,15 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
             encoded = dict(pool.map(encode, todo))  # each thread waits on its own ffmpeg
         # Recorded at once: a build interrupted later still keeps what it encoded.
-        parts.record({**index.frames, **encoded}, index.gain_db, index.gain_known)
+        parts.record(dataclasses.replace(index, frames={**index.frames, **encoded}))
     return [(key, known.get(key) or encoded[key]) for _, key in keyed], len(todo)
 
 
-def _publish(narration: _Narration, parts: PartStore, frames: list[tuple[str, int]], gain: float | None, mp3: str,
-             dest: str | os.PathLike, encoded: int) -> Assembled:
+def _publish(narration: _Narration, parts: PartStore, frames: list[tuple[str, int]], gain: float | None,
+             encoding: Encoding, mp3: str, dest: str | os.PathLike, encoded: int) -> Assembled:
     duration = probe_duration(mp3)
     atomic_move(mp3, dest)
-    parts.keep_only(dict(frames), gain)
+    parts.keep_only(dict(frames), gain, encoding.loudness)
     spans = narration_spans(narration.parts, [count for _, count in frames], narration.lengths, narration.pauses,
                             narration.rate)
     return Assembled(duration, spans, len(narration.parts), encoded)

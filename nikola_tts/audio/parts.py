@@ -1,10 +1,12 @@
 """A narration cut into parts that are encoded one by one, so that an edit re-encodes only the part
 it falls in, and a new post's parts encode on every core at once.
 
-Where to cut is decided by the segments' keys alone (content-defined, as rsync and restic cut
-files): a part ends after a segment whose key hashes to a multiple of PART_SEGMENTS. A cut then
-depends on no other segment, so an edited paragraph changes the one part it sits in (two, where the
-edit moves a cut), and every other part keeps its key and its encoded frames.
+Where to cut is decided by each segment alone (content-defined, as rsync and restic cut files): a
+part ends after a segment whose key hashes below its share of PART_SECONDS (a 12-second segment
+ends one in five parts, a segment over PART_SECONDS always does), so parts last about PART_SECONDS
+whatever the engine's segment length. A cut depends on no other segment, so an edited paragraph
+changes the one part it sits in (two, where the edit moves a cut), and every other part keeps its
+key and its encoded frames.
 
 Each part is encoded alone, padded to whole MP3 frames: before its audio the encoder's delay plus
 the decoder's (ENCODER_DELAY + DECODER_DELAY samples), after it padding to the frame's end. Joined
@@ -26,7 +28,7 @@ from nikola_tts.audio.join import Joined, Span, join_timed, spans_of
 from nikola_tts.audio.mp3 import frame_samples, mp3_rate
 from nikola_tts.audio.pcm import Audio
 
-PART_SEGMENTS = 6  # segments per part, on average: about a minute of speech, an ffmpeg run of ~0.2 s
+PART_SECONDS = 60.0  # audio per part, on average: an ffmpeg run of ~0.3 s on one core
 ENCODER_DELAY = 576  # samples LAME puts before the audio
 DECODER_DELAY = 529  # samples an MP3 decoder's filter bank adds to that
 # What a part's encoding depends on beyond its segments, gain and bitrate: raise it when the
@@ -44,17 +46,17 @@ class Part:
     last: bool  # ends it: no pause after its last segment
 
 
-def split_parts(keys: Sequence[str], every: int = PART_SEGMENTS) -> tuple[Part, ...]:
-    """The parts of a narration whose segments have these keys, in order."""
+def split_parts(keys: Sequence[str], seconds: Sequence[float], every: float = PART_SECONDS) -> tuple[Part, ...]:
+    """The parts of a narration whose segments have these keys and last these seconds, in order."""
     if not keys:
         return ()
-    cuts = [i + 1 for i, key in enumerate(keys[:-1]) if _cut_after(key, every)]
+    cuts = [i + 1 for i, (key, length) in enumerate(zip(keys[:-1], seconds)) if _cut_after(key, length / every)]
     bounds = [0, *cuts, len(keys)]
     return tuple(Part(a, b, first=a == 0, last=b == len(keys)) for a, b in zip(bounds, bounds[1:]))
 
 
-def _cut_after(key: str, every: int) -> bool:
-    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % every == 0
+def _cut_after(key: str, share: float) -> bool:
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 2**32 < share
 
 
 def part_key(part: Part, keys: Sequence[str], pauses: Sequence[float], gain_db: float | None, bitrate: str) -> str:

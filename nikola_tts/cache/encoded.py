@@ -24,16 +24,18 @@ SUFFIX = ".mp3"
 
 @dataclass(frozen=True)
 class PartsIndex:
-    """What the folder holds: each part's frame count, and the gain of the post's last MP3."""
+    """What the folder holds: each part's frame count, and the gain that brought the post's last
+    MP3 to its target loudness."""
 
     frames: dict[str, int] = field(default_factory=dict)
     gain_db: float | None = None
     gain_known: bool = False  # False: no MP3 made from these parts yet (gain_db None means silence)
+    loudness: float | None = None  # the target (LUFS) the gain was found for
 
     def to_json(self) -> dict:
         data = {"format": FORMAT, "frames": dict(sorted(self.frames.items()))}
         if self.gain_known:
-            data["gain_db"] = self.gain_db
+            data["gain_db"], data["loudness"] = self.gain_db, self.loudness
         return data
 
     @classmethod
@@ -41,8 +43,14 @@ class PartsIndex:
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("frames"), dict):
             return cls()  # another format: the parts are encoded again
         frames = {str(k): int(v) for k, v in data["frames"].items() if isinstance(v, int) and v > 0}
-        gain = data.get("gain_db")
-        return cls(frames, float(gain) if isinstance(gain, (int, float)) else None, "gain_db" in data)
+        gain, target = data.get("gain_db"), data.get("loudness")
+        return cls(frames, float(gain) if isinstance(gain, (int, float)) else None,
+                   "gain_db" in data and isinstance(target, (int, float)),
+                   float(target) if isinstance(target, (int, float)) else None)
+
+    def gain_for(self, loudness: float) -> tuple[bool, float | None]:
+        """(known, gain): the gain of the last MP3, if it was found for this target."""
+        return (self.gain_known and self.loudness == loudness), self.gain_db
 
 
 class PartStore:
@@ -64,12 +72,12 @@ class PartStore:
         """Move a finished part in (the index is written by record)."""
         atomic_move(encoded, self.path(key))
 
-    def record(self, frames: dict[str, int], gain_db: float | None = None, gain_known: bool = False) -> None:
-        atomic_write_json(self.root / INDEX, PartsIndex(dict(frames), gain_db, gain_known).to_json())
+    def record(self, index: PartsIndex) -> None:
+        atomic_write_json(self.root / INDEX, index.to_json())
 
-    def keep_only(self, frames: dict[str, int], gain_db: float | None) -> None:
+    def keep_only(self, frames: dict[str, int], gain_db: float | None, loudness: float) -> None:
         """After publishing: the parts of the MP3 just published stay, with its gain; the rest go."""
-        self.record(frames, gain_db, gain_known=True)
+        self.record(PartsIndex(dict(frames), gain_db, True, loudness))
         for path in self.root.glob(f"*{SUFFIX}"):
             if path.stem not in frames and not path.name.startswith(TEMP_PREFIX):
                 unlink_quietly(path)
