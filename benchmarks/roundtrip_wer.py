@@ -20,6 +20,9 @@ a few units), so a correct reading is never counted as an error, whichever way W
 
 Whisper takes roughly 0.1 s per second of audio on 2 cores; `--max-minutes` narrates and
 transcribes only each post's first minutes (whole segments), `--posts` picks posts by name.
+`--rescore DIR` scores the transcripts a run saved with `--transcripts DIR` again, without
+synthesizing, and adds the bound on any normalization: the WER the words it leaves alone
+(prose it does not touch) already cost, were every word it changes heard right.
 """
 
 from __future__ import annotations
@@ -83,8 +86,9 @@ def marked_reference(blocks) -> tuple[list[str], list[bool]]:
     return words, marks
 
 
-def errors_on_marked(words: list[str], marks: list[bool], heard: list[str]) -> int:
-    """Word errors that touch a marked word, by aligning what was heard to the marked reference."""
+def errors_on_marked(words: list[str], marks: list[bool], heard: list[str], marked: bool = True) -> int:
+    """Word errors that touch a marked word (with marked=False: that touch none), by aligning what
+    was heard to the marked reference."""
     import difflib
 
     errors = 0
@@ -92,9 +96,49 @@ def errors_on_marked(words: list[str], marks: list[bool], heard: list[str]) -> i
         if op == "equal":
             continue
         span = marks[max(i1 - 1, 0):i2 + 1] if i1 == i2 else marks[i1:i2]
-        if any(span):
+        if any(span) == marked:
             errors += max(i2 - i1, j2 - j1)
     return errors
+
+
+def rescore(folder: Path, posts: list[Path]) -> int:
+    """Score the transcripts an earlier run saved (--transcripts) again, adding how far any
+    normalization could go: the errors on the words it leaves alone stay whatever it does."""
+    import types
+
+    import asr
+
+    print("| engine | normalize | words | WER | on the words normalization changes | on the words it leaves alone "
+          "| WER if every changed word were heard right | telltales |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name in ("piper", "espeak"):
+        phonemes = types.SimpleNamespace(phoneme_alphabet=None)  # no lexicon here: phonemes change nothing
+        for setting in ("off", "on"):
+            total = {"words": 0, "errors": 0, "marked": 0, "marked_errors": 0, "other_errors": 0, "telltales": {}}
+            for post in posts:
+                stem = f"{name}-{setting}-{post.stem[:40]}"
+                if not (folder / f"{stem}.hyp.txt").exists():
+                    continue
+                title, body = read_post(post)
+                words, marks = marked_reference(spoken_blocks(phonemes, title, body, normalize=True))
+                reference = (folder / f"{stem}.ref.txt").read_text(encoding="utf-8").split()
+                heard = (folder / f"{stem}.hyp.txt").read_text(encoding="utf-8").split()
+                total["words"] += len(reference)
+                total["errors"] += asr.edit_distance(reference, heard)
+                total["marked"] += sum(marks)
+                total["marked_errors"] += errors_on_marked(words, marks, heard)
+                total["other_errors"] += errors_on_marked(words, marks, heard, marked=False)
+                spoken = (folder / f"{stem}.spoken.txt").read_text(encoding="utf-8")
+                written = " ".join(b.written for b in spoken_blocks(phonemes, title, body, normalize=False))
+                for kind, count in asr.telltales(" ".join(heard), written, spoken).items():
+                    total["telltales"][kind] = total["telltales"].get(kind, 0) + count
+            if not total["words"]:
+                continue
+            t = total
+            print(f"| {name} | {setting} | {t['words']} | {_rate(t['errors'], t['words'])} | "
+                  f"{_rate(t['marked_errors'], t['marked'])} | {_rate(t['other_errors'], t['words'] - t['marked'])} | "
+                  f"{_rate(t['other_errors'], t['words'])} | {sum(t['telltales'].values())} {t['telltales'] or ''} |")
+    return 0
 
 
 def narrate(engine, voice: str, segments, max_seconds: float | None):
@@ -143,6 +187,8 @@ def main() -> int:
                         help="longest segment (default 400, about 25 s: each piece Whisper hears is one window)")
     parser.add_argument("--transcripts", type=Path, default=None,
                         help="write each reference and transcript here, to read what was misheard")
+    parser.add_argument("--rescore", type=Path, default=None,
+                        help="synthesize nothing: score again the transcripts a run wrote with --transcripts")
     args = parser.parse_args()
 
     posts = sorted(args.corpus.glob("*.html")) if args.corpus.is_dir() else []
@@ -150,6 +196,8 @@ def main() -> int:
     if not posts:
         print(f"no corpus posts in {args.corpus} (matching {args.posts or 'anything'}): nothing to measure")
         return 0
+    if args.rescore:
+        return rescore(args.rescore, posts)
     try:
         import asr
     except ImportError as exc:
@@ -202,7 +250,7 @@ def main() -> int:
                     written = " ".join(s.written for s in segments)
                     reference = asr.normalize_words(written)
                     errors = asr.edit_distance(reference, asr.normalize_words(transcript))
-                    telltales = asr.telltales(transcript, written)
+                    telltales = asr.telltales(transcript, written, " ".join(s.text for s in segments))
                     # Over the words normalization reads differently (the whole post only).
                     marked = sum(marks) if limit is None else 0
                     marked_errors = errors_on_marked(marked_words, marks, asr.normalize_words(transcript)) if marked else 0

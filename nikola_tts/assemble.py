@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from nikola_tts.audio.join import Span, join_timed
+from nikola_tts.audio.join import Span
 from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, MAX_ENCODES, SILENT_LUFS, Encoding, Tags, concatenate,
                                   corrected_gain, count_frames, encode_part, file_loudness, first_gain,
                                   probe_duration)
@@ -53,6 +53,7 @@ class _Narration:
         self.lengths = [n for n, _ in measured]
         self.parts = split_parts(self.keys, [n / self.rate for n in self.lengths], part_seconds)
         self._audio: dict[str, Audio] = {}
+        self._parts: dict[Part, Audio] = {}
 
     def audio(self, i: int) -> Audio:
         key = self.keys[i]
@@ -60,11 +61,15 @@ class _Narration:
             self._audio[key] = self.store.load(key)
         return self._audio[key]
 
-    def whole(self) -> Audio:
-        return join_timed((self.audio(i), self.pauses[i]) for i in range(len(self.keys))).audio
-
     def part(self, part: Part) -> Audio:
-        return part_audio(part, [self.audio(i) for i in range(part.start, part.stop)], self.pauses).audio
+        if part not in self._parts:
+            self._parts[part] = part_audio(part, [self.audio(i) for i in range(part.start, part.stop)],
+                                           self.pauses).audio
+        return self._parts[part]
+
+    def pieces(self) -> list[Audio]:
+        """The whole narration's PCM, part by part: measured on every core at once."""
+        return [self.part(part) for part in self.parts]
 
 
 def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, dest: str | os.PathLike,
@@ -84,7 +89,8 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
                 return _publish(narration, parts, frames, gain, encoding, mp3, dest, encoded)
         if announce:
             announce("measuring its loudness and encoding the MP3")
-        gain = first_gain(narration.whole(), encoding.loudness, encoding.bitrate, folder)
+        pieces = narration.pieces()
+        gain = first_gain(pieces, encoding.loudness, encoding.bitrate, folder)
         for attempt in range(MAX_ENCODES):
             frames, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, reuse=attempt > 0 or not fresh)
             encoded += more
@@ -95,7 +101,7 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
             miss = encoding.loudness - file_loudness(mp3)
             if abs(miss) <= LOUDNESS_TOLERANCE:
                 break
-            gain = corrected_gain(narration.whole(), gain, miss)
+            gain = corrected_gain(pieces, gain, miss)
         return _publish(narration, parts, frames, gain, encoding, mp3, dest, encoded)
 
 
@@ -131,8 +137,7 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
     if todo:
         # Ahead of the threads: they share the loaded segments, and soundfile is not to be raced on one file.
         for _, part in todo:
-            for i in range(part.start, part.stop):
-                narration.audio(i)
+            narration.part(part)
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
             encoded = dict(pool.map(encode, todo))  # each thread waits on its own ffmpeg
         # Recorded at once: a build interrupted later still keeps what it encoded.

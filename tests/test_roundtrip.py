@@ -307,6 +307,15 @@ def test_telltale_insertions_are_counted_beyond_what_the_page_says():
     assert asr.telltales("backslash dollar five, e g this, 25 dash 30", "\\$5, e.g. this, 25-30") == {
         "backslash": 1, "dollar before the amount": 1, "letter by letter e.g. / i.e. / vs. / etc.": 1, "dash": 1}
     assert asr.telltales("five dollars, for example this", "\\$5, e.g. this") == {}
+
+
+def test_an_abbreviation_whisper_writes_for_words_the_narration_said_is_no_telltale():
+    written = "29.2 vs. 35.7 tokens, over PCIe"
+    spoken = "twenty-nine point two versus thirty-five point seven tokens, over P C I E"
+    assert asr.telltales("twenty nine point two vs thirty five point seven tokens over pc ie", written, spoken) == {}
+    spelled = asr.telltales("twenty nine point two v s thirty five point seven tokens", written,
+                            "twenty-nine point two V S thirty-five point seven tokens")
+    assert spelled == {"letter by letter e.g. / i.e. / vs. / etc.": 1}  # the narration spelled the abbreviation
     assert heard_problems("three one one", [["one"], ["three"]], []) == ["'one' heard 2 times",
                                                                           "'three' heard out of order"]
     assert heard_problems("one land four", [["one"], ["lamp", "four"]], []) == []  # one of a pair misheard

@@ -213,14 +213,25 @@ TELLTALES = {
 }
 
 
-def telltales(transcript: str, reference: str = "") -> dict[str, int]:
+# Spoken words Whisper writes down as an abbreviation (tested with Piper: "versus" before a number
+# comes back "vs", "et cetera" "etc.", the spelled letters of "PCIe" "PC IE"): where the narration
+# said them, the abbreviation in the transcript is a correct reading, not a telltale. Letters
+# spelled on their own ("V S") stay telltales: that is an abbreviation read letter by letter.
+_WRITTEN_AS_ABBREVIATION = re.compile(r"\b(?:versus|et cetera)\b|(?<=(?<![a-z])[a-z] )(?:e g|i e|v s|e t c)\b")
+
+
+def telltales(transcript: str, reference: str = "", spoken: str = "") -> dict[str, int]:
     """Telltale insertions in a transcript: how often each is heard beyond what the page says in
-    words (an abbreviation on the page is never to be heard letter by letter)."""
+    words (an abbreviation on the page is never to be heard letter by letter), and beyond the
+    spoken words Whisper writes as abbreviations (`spoken`: what the engine was given)."""
     heard = transcript.lower()
     said = reference.lower()
     counts = {}
     for name, pattern in TELLTALES.items():
-        on_page = 0 if name.startswith("letter by letter") else len(pattern.findall(said))
+        if name.startswith("letter by letter"):
+            on_page = len(_WRITTEN_AS_ABBREVIATION.findall(" ".join(spoken.lower().split())))
+        else:
+            on_page = len(pattern.findall(said))
         extra = len(pattern.findall(heard)) - on_page
         if extra > 0:
             counts[name] = extra
