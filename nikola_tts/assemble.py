@@ -67,9 +67,9 @@ class _Narration:
                                            self.pauses).audio
         return self._parts[part]
 
-    def pieces(self) -> list[Audio]:
-        """The whole narration's PCM, part by part: measured on every core at once."""
-        return [self.part(part) for part in self.parts]
+    def whole(self) -> Audio:
+        """The narration's PCM, as its parts lay it out."""
+        return Audio(b"".join(self.part(part).samples for part in self.parts), self.rate)
 
 
 def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, dest: str | os.PathLike,
@@ -89,8 +89,8 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
                 return _publish(narration, parts, frames, gain, encoding, mp3, dest, encoded)
         if announce:
             announce("measuring its loudness and encoding the MP3")
-        pieces = narration.pieces()
-        gain = first_gain(pieces, encoding.loudness, encoding.bitrate, folder)
+        whole = narration.whole()
+        gain = first_gain(whole, encoding.loudness, encoding.bitrate, folder)
         for attempt in range(MAX_ENCODES):
             frames, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, reuse=attempt > 0 or not fresh)
             encoded += more
@@ -101,7 +101,7 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
             miss = encoding.loudness - file_loudness(mp3)
             if abs(miss) <= LOUDNESS_TOLERANCE:
                 break
-            gain = corrected_gain(pieces, gain, miss)
+            gain = corrected_gain(whole, gain, miss)
         return _publish(narration, parts, frames, gain, encoding, mp3, dest, encoded)
 
 

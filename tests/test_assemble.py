@@ -10,8 +10,7 @@ import subprocess
 import pytest
 
 from nikola_tts.audio.join import LEAD_IN_SECONDS, join_with_pauses
-from nikola_tts.audio.mp3 import (Tags, encode_mp3, encode_part, file_loudness, first_gain, probe_duration,
-                                  require_ffmpeg)
+from nikola_tts.audio.mp3 import Tags, encode_mp3, probe_duration, require_ffmpeg
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.errors import TTSError
 from nikola_tts.site.messages import format_duration
@@ -141,20 +140,6 @@ def test_quiet_and_normal_input_come_out_equally_loud(speech, tmp_path):
 def test_loudness_target_is_configurable(speech, tmp_path):
     encode_mp3(join_with_pauses([(speech, 0.0)]), tmp_path / "soft.mp3", TAGS, loudness=-24.0)
     assert loudness(tmp_path / "soft.mp3")[0] == pytest.approx(-24.0, abs=0.5)
-
-
-def test_the_gain_found_on_a_narration_in_pieces_brings_it_whole_to_the_target(speech, tmp_path):
-    """Pieces are measured on every core at once and their blocks gated together, as one."""
-    pause = Audio.silence(0.6, speech.sample_rate)
-    pieces = [Audio((scaled(speech, f).samples + pause.samples) * 2, speech.sample_rate) for f in (1.0, 0.5, 0.8)]
-    whole = Audio(b"".join(p.samples for p in pieces), speech.sample_rate)
-    gain = first_gain(pieces, -16.0, "64k", str(tmp_path))
-    encode_part(whole, tmp_path / "whole.mp3", gain, "64k", header=True)
-    assert file_loudness(tmp_path / "whole.mp3") == pytest.approx(-16.0, abs=0.3)
-
-
-def test_silence_in_pieces_gets_no_gain(speech, tmp_path):
-    assert first_gain([Audio.silence(1.0, 22050)] * 3, -16.0, "64k", str(tmp_path)) is None
 
 
 def test_successful_encode_leaves_only_dest_in_its_folder(speech, tmp_path):

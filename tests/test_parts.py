@@ -269,3 +269,15 @@ def test_an_edit_that_moves_the_loudness_off_target_finds_the_gain_again(tmp_pat
     assert again.encoded >= again.parts
     assert narration.parts.index().gain_db == pytest.approx(gain + 12, abs=1.5)
     assert loudness(tmp_path / "post.mp3")[0] == pytest.approx(-16.0, abs=0.2)
+
+
+def test_a_silent_narration_is_encoded_as_it_is_and_stays_so_after_an_edit(tmp_path):
+    narration = Narration(tmp_path, count=12)
+    for i in range(12):
+        narration.replace(i, clicked(24000, 0.5, loud=0))
+    narration.assemble()
+    assert narration.parts.index().gain_known and narration.parts.index().gain_db is None
+    narration.replace(3, clicked(24000, 0.7, loud=0))
+    made = narration.assemble()
+    assert made.encoded < made.parts
+    assert max(map(abs, decoded(tmp_path / "post.mp3", 24000))) == 0

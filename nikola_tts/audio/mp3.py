@@ -25,7 +25,6 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.errors import TTSError
@@ -43,7 +42,6 @@ EXCERPT_SECONDS = 60.0  # what the encoder's loss is measured on
 LIMITER_PRECISION = 0.1  # LU: how close the PCM through the limiter gets to where it is aimed (ebur128 prints tenths)
 MAX_GAIN_STEPS = 6
 
-_MOMENTARY = re.compile(r"\bM:\s*(-?\d+(?:\.\d+)?)")
 _INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?\d+(?:\.\d+)?|-?inf)\s*LUFS")
 
 
@@ -86,7 +84,7 @@ def encode_mp3(
     # (mkstemp's would be 0600), and the folder goes whatever happens.
     with tempfile.TemporaryDirectory(dir=tmp_dir, prefix=".tmp-") as folder:
         part, tmp = os.path.join(folder, "part.mp3"), os.path.join(folder, "narration.mp3")
-        gain_db = first_gain([audio], loudness, bitrate, folder)
+        gain_db = first_gain(audio, loudness, bitrate, folder)
         for _ in range(MAX_ENCODES):
             encode_part(audio, part, gain_db, bitrate, header=True)
             concatenate([part], tmp, tags, folder)
@@ -96,30 +94,29 @@ def encode_mp3(
             miss = loudness - file_loudness(tmp)
             if abs(miss) <= LOUDNESS_TOLERANCE:
                 break
-            gain_db = corrected_gain([audio], gain_db, miss)
+            gain_db = corrected_gain(audio, gain_db, miss)
         seconds = probe_duration(tmp)
         atomic_move(tmp, dest)
     return seconds
 
 
-def first_gain(pieces: Sequence[Audio], loudness: float, bitrate: str, scratch: str) -> float | None:
-    """The gain (dB) that should bring a narration (its PCM in one or more pieces, in order),
-    through the limiter and the encoder, to `loudness` LUFS; None for silence, which is encoded as
-    it is. Measured on the PCM, plus what the encoder takes as measured on an excerpt: a few ffmpeg
-    runs over the audio, each over every piece at once."""
-    measured = _integrated_loudness(pieces)
+def first_gain(audio: Audio, loudness: float, bitrate: str, scratch: str) -> float | None:
+    """The gain (dB) that should bring `audio`, through the limiter and the encoder, to `loudness`
+    LUFS; None for silence, which is encoded as it is. Measured on the PCM, plus what the encoder
+    takes as measured on an excerpt: a few ffmpeg runs over the audio."""
+    measured = _integrated_loudness(audio)
     if measured <= SILENT_LUFS:
         return None
     # Aim the PCM above the target by what the encoder will take, as measured on an excerpt.
-    aim = loudness + _encoder_loss(pieces, loudness - measured, bitrate, os.path.join(scratch, "excerpt.mp3"))
-    gain_db, _ = _gain_for(pieces, aim, 0.0, measured)
+    aim = loudness + _encoder_loss(audio, loudness - measured, bitrate, os.path.join(scratch, "excerpt.mp3"))
+    gain_db, _ = _gain_for(audio, aim, 0.0, measured)
     return gain_db
 
 
-def corrected_gain(pieces: Sequence[Audio], gain_db: float, miss: float) -> float:
+def corrected_gain(audio: Audio, gain_db: float, miss: float) -> float:
     """The gain that makes up `miss` LU, where an MP3 encoded at `gain_db` missed its target."""
-    at_gain = _integrated_loudness(pieces, gain_db)
-    return _gain_for(pieces, at_gain + miss, gain_db, at_gain)[0]
+    at_gain = _integrated_loudness(audio, gain_db)
+    return _gain_for(audio, at_gain + miss, gain_db, at_gain)[0]
 
 
 def encode_part(audio: Audio, path: str | os.PathLike, gain_db: float | None, bitrate: str, header: bool) -> None:
@@ -176,28 +173,27 @@ def concatenate(parts: list[str], dest: str | os.PathLike, tags: Tags, scratch: 
     _run(stream, None)
 
 
-def _encoder_loss(pieces: Sequence[Audio], gain_db: float, bitrate: str, path: str) -> float:
+def _encoder_loss(audio: Audio, gain_db: float, bitrate: str, path: str) -> float:
     """LU the MP3 encoder takes from audio at about this gain: lame's low-pass removes some of a
     bright voice (0.4-0.5 LU of espeak-ng's at 64k), which no measurement of the PCM can show.
     Measured on the middle minute, which speaks like the rest: a few ffmpeg runs of a second."""
-    rate = pieces[0].sample_rate
-    audio = pieces[0] if len(pieces) == 1 else Audio(b"".join(p.samples for p in pieces), rate)
+    rate = audio.sample_rate
     if audio.seconds > 1.5 * EXCERPT_SECONDS:
         middle, half = len(audio.samples) // 4 * 2, int(EXCERPT_SECONDS / 2 * rate) * 2
         audio = Audio(audio.samples[middle - half:middle + half], rate)
     _run(_encoder(audio, gain_db, path, bitrate, {}), audio)
-    loss = _integrated_loudness([audio], gain_db) - file_loudness(path)
+    loss = _integrated_loudness(audio, gain_db) - file_loudness(path)
     return loss if math.isfinite(loss) and abs(loss) < 3 else 0.0  # a silent excerpt tells nothing
 
 
-def _gain_for(pieces: Sequence[Audio], target: float, gain_db: float, measured: float) -> tuple[float, float]:
-    """(gain, loudness through the limiter at that gain) that brings the pieces to target LUFS, within
+def _gain_for(audio: Audio, target: float, gain_db: float, measured: float) -> tuple[float, float]:
+    """(gain, loudness through the limiter at that gain) that brings audio to target LUFS, within
     LIMITER_PRECISION: secant steps from a measured point, the first at slope 1. The limiter makes
     loudness grow slower than gain (speech with sharp peaks: about half as fast)."""
     previous = (gain_db, measured)
     gain_db += target - measured
     for _ in range(MAX_GAIN_STEPS):
-        measured = _integrated_loudness(pieces, gain_db)
+        measured = _integrated_loudness(audio, gain_db)
         if abs(measured - target) <= LIMITER_PRECISION:
             break
         slope = (measured - previous[1]) / (gain_db - previous[0]) if gain_db != previous[0] else 1.0
@@ -258,41 +254,9 @@ def _normalized(audio: Audio, gain_db: float | None, true_peaks: bool = False):
     return stream.filter("aresample", audio.sample_rate) if true_peaks else stream
 
 
-def _integrated_loudness(pieces: Sequence[Audio], gain_db: float | None = None) -> float:
-    """EBU R128 integrated loudness in LUFS (gated, so pauses do not count) of the pieces joined,
-    as normalized. One piece: ffmpeg's own figure. Several: each piece's 400 ms block loudness,
-    measured by ffmpeg on every core at once, then gated together as BS.1770 does."""
-    if len(pieces) == 1:
-        return _loudness(_normalized(pieces[0], gain_db), pieces[0])
-    from concurrent.futures import ThreadPoolExecutor
-
-    # Each piece after the first is measured with the end of the one before it in front: ebur128's
-    # first block is 400 ms in, so every block of the joined audio is measured once, seams included.
-    lead = 2 * int(round(0.3 * pieces[0].sample_rate))
-    measured = [pieces[0]] + [Audio(before.samples[-lead:] + piece.samples, piece.sample_rate)
-                              for before, piece in zip(pieces, pieces[1:])]
-    with ThreadPoolExecutor(max_workers=min(len(pieces), os.cpu_count() or 1)) as pool:
-        blocks = [b for found in pool.map(lambda a: _blocks(_normalized(a, gain_db), a), measured) for b in found]
-    return _gated(blocks)
-
-
-def _blocks(stream, audio: Audio) -> list[float]:
-    """The momentary loudness (LUFS over 400 ms) every 100 ms: BS.1770's gating blocks."""
-    stream = stream.filter("ebur128", framelog="info").output("-", format="null").global_args("-hide_banner", "-nostats")
-    return [float(m) for m in _MOMENTARY.findall(_run(stream, audio))]
-
-
-def _gated(blocks: list[float]) -> float:
-    """Integrated loudness from block loudnesses: the mean power of the blocks above the absolute
-    gate (-70 LUFS), then of those within 10 LU of that (ITU-R BS.1770-4, section 2.8)."""
-    def mean(levels: list[float]) -> float:
-        return -0.691 + 10 * math.log10(sum(10 ** ((m + 0.691) / 10) for m in levels) / len(levels))
-
-    loud = [m for m in blocks if m > SILENT_LUFS]
-    if not loud:
-        return SILENT_LUFS
-    relative = mean(loud) - 10
-    return mean([m for m in loud if m > relative])
+def _integrated_loudness(audio: Audio, gain_db: float | None = None) -> float:
+    """EBU R128 integrated loudness in LUFS (gated, so pauses do not count) of `audio` as normalized."""
+    return _loudness(_normalized(audio, gain_db), audio)
 
 
 def file_loudness(path: str | os.PathLike) -> float:
