@@ -12,8 +12,9 @@ import subprocess
 import pytest
 from sites import loudness
 
-from nikola_tts.assemble import assemble
-from nikola_tts.audio.mp3 import Encoding, Tags, frame_samples, mp3_rate
+from nikola_tts.assemble import SEAM_MARGIN, assemble
+from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, Encoding, Tags, frame_samples, gated_loudness, gating_blocks,
+                                  mp3_rate)
 from nikola_tts.audio.parts import DECODER_DELAY, ENCODER_DELAY, PART_SECONDS, split_parts
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.cache.encoded import PartStore
@@ -213,7 +214,7 @@ def test_a_part_that_failed_to_encode_leaves_no_part_file(tmp_path):
         narration.assemble()
     assert not (tmp_path / "post.mp3").exists()
     listed = {p.stem for p in (tmp_path / "encoded").glob("*.mp3")}
-    recorded = set(narration.parts.index().frames)
+    recorded = set(narration.parts.index().parts)
     assert listed <= recorded  # every part file there is whole, and recorded
 
 
@@ -240,7 +241,7 @@ def speech(tmp_path_factory) -> list[Audio]:
 def spoken(tmp_path, speech: list[Audio]) -> Narration:
     narration = Narration(tmp_path, rate=speech[0].sample_rate, count=0, loudness=-16.0)
     for i, audio in enumerate(speech):
-        key = hashlib.sha256(f"sentence {i}".encode()).hexdigest()
+        key = hashlib.sha256(f"sentence {i} {len(audio.samples)}".encode()).hexdigest()
         narration.store.store(key, audio)
         narration.segments.append(SpokenSegment(key, f"sentence {i}", "paragraph", 0.5))
     return narration
@@ -281,3 +282,13 @@ def test_a_silent_narration_is_encoded_as_it_is_and_stays_so_after_an_edit(tmp_p
     made = narration.assemble()
     assert made.encoded < made.parts
     assert max(map(abs, decoded(tmp_path / "post.mp3", 24000))) == 0
+
+
+def test_parts_of_half_a_minute_or_more_are_measured_from_their_blocks_as_the_whole_file_measures(tmp_path, speech):
+    narration = spoken(tmp_path, speech * 8)  # 96 sentences, about four minutes
+    made = narration.assemble(part_seconds=30.0)
+    assert made.parts >= 4 and narration.parts.index().gain_db is not None
+    from_blocks = gated_loudness(b for part in narration.parts.index().parts.values() for b in part.blocks)
+    whole = gated_loudness(gating_blocks(tmp_path / "post.mp3"))
+    assert from_blocks == pytest.approx(whole, abs=SEAM_MARGIN)
+    assert whole == pytest.approx(-16.0, abs=LOUDNESS_TOLERANCE)

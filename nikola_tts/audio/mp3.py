@@ -42,6 +42,7 @@ EXCERPT_SECONDS = 60.0  # what the encoder's loss is measured on
 LIMITER_PRECISION = 0.1  # LU: how close the PCM through the limiter gets to where it is aimed (ebur128 prints tenths)
 MAX_GAIN_STEPS = 6
 
+_MOMENTARY = re.compile(r"\bM:\s*(-?\d+(?:\.\d+)?)")
 _INTEGRATED = re.compile(r"Integrated loudness:\s*I:\s*(-?\d+(?:\.\d+)?|-?inf)\s*LUFS")
 
 
@@ -264,6 +265,31 @@ def file_loudness(path: str | os.PathLike) -> float:
     import ffmpeg
 
     return _loudness(ffmpeg.input(os.fspath(path)), None)
+
+
+def gating_blocks(path: str | os.PathLike) -> tuple[float, ...]:
+    """The loudness (LUFS) of each 400 ms block of an encoded file, every 100 ms, as a player
+    decodes it: BS.1770's gating blocks, those above the absolute gate (-70 LUFS) alone. The
+    blocks of consecutive files, gated together (gated_loudness), give the loudness of the files
+    joined, but for the few blocks that span their seams."""
+    import ffmpeg
+
+    stream = (ffmpeg.input(os.fspath(path)).filter("ebur128", framelog="info").output("-", format="null")
+              .global_args("-hide_banner", "-nostats"))
+    return tuple(m for m in map(float, _MOMENTARY.findall(_run(stream, None))) if m > SILENT_LUFS)
+
+
+def gated_loudness(blocks) -> float:
+    """Integrated loudness from gating blocks: the mean power of the blocks over the absolute
+    gate, then of those within 10 LU of that mean (ITU-R BS.1770-4); SILENT_LUFS for none."""
+    def mean(levels: list[float]) -> float:
+        return -0.691 + 10 * math.log10(sum(10 ** ((m + 0.691) / 10) for m in levels) / len(levels))
+
+    loud = [m for m in blocks if m > SILENT_LUFS]
+    if not loud:
+        return SILENT_LUFS
+    relative = mean(loud) - 10
+    return mean([m for m in loud if m > relative])
 
 
 def _loudness(stream, audio: Audio | None) -> float:

@@ -2,7 +2,7 @@
 part an edit did not touch.
 
     tts_cache/encoded/<lang>/<post>/<part key>.mp3   a part's bare MP3 frames
-    tts_cache/encoded/<lang>/<post>/parts.json       their frame counts, and the gain they share
+    tts_cache/encoded/<lang>/<post>/parts.json       each one's frame count and loudness blocks, and the gain they share
 
 Parts are derived data: a lost file or index means that part is encoded again, nothing more. A
 part file is moved in only once whole, and the index names only parts whose file was complete.
@@ -17,34 +17,48 @@ from pathlib import Path
 from nikola_tts.cache.folder import TEMP_PREFIX
 from nikola_tts.files import atomic_move, atomic_write_json, read_json, unlink_quietly
 
-FORMAT = 1
+FORMAT = 2  # 1: frame counts alone
+
+
+@dataclass(frozen=True)
+class EncodedPart:
+    """What an encoded part holds: its frames, and its loudness as mp3.gating_blocks measures it."""
+
+    frames: int
+    blocks: tuple[float, ...]
 INDEX = "parts.json"
 SUFFIX = ".mp3"
 
 
 @dataclass(frozen=True)
 class PartsIndex:
-    """What the folder holds: each part's frame count, and the gain that brought the post's last
-    MP3 to its target loudness."""
+    """What the folder holds: each part, and the gain that brought the post's last MP3 to its
+    target loudness."""
 
-    frames: dict[str, int] = field(default_factory=dict)
+    parts: dict[str, EncodedPart] = field(default_factory=dict)
     gain_db: float | None = None
     gain_known: bool = False  # False: no MP3 made from these parts yet (gain_db None means silence)
     loudness: float | None = None  # the target (LUFS) the gain was found for
 
     def to_json(self) -> dict:
-        data = {"format": FORMAT, "frames": dict(sorted(self.frames.items()))}
+        data = {"format": FORMAT,
+                "parts": {key: {"frames": p.frames, "blocks": list(p.blocks)} for key, p in sorted(self.parts.items())}}
         if self.gain_known:
             data["gain_db"], data["loudness"] = self.gain_db, self.loudness
         return data
 
     @classmethod
     def from_json(cls, data) -> "PartsIndex":
-        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("frames"), dict):
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("parts"), dict):
             return cls()  # another format: the parts are encoded again
-        frames = {str(k): int(v) for k, v in data["frames"].items() if isinstance(v, int) and v > 0}
+        parts = {}
+        for key, part in data["parts"].items():
+            try:
+                parts[str(key)] = EncodedPart(int(part["frames"]), tuple(float(b) for b in part["blocks"]))
+            except (KeyError, TypeError, ValueError):
+                continue  # that part is encoded again
         gain, target = data.get("gain_db"), data.get("loudness")
-        return cls(frames, float(gain) if isinstance(gain, (int, float)) else None,
+        return cls(parts, float(gain) if isinstance(gain, (int, float)) else None,
                    "gain_db" in data and isinstance(target, (int, float)),
                    float(target) if isinstance(target, (int, float)) else None)
 
@@ -63,10 +77,10 @@ class PartStore:
     def index(self) -> PartsIndex:
         return PartsIndex.from_json(read_json(self.root / INDEX))
 
-    def frames(self, index: PartsIndex, key: str) -> int | None:
-        """The part's frame count if its file is here whole."""
-        count = index.frames.get(key)
-        return count if count and self.path(key).is_file() else None
+    def get(self, index: PartsIndex, key: str) -> EncodedPart | None:
+        """The part, if its file is here whole."""
+        part = index.parts.get(key)
+        return part if part and part.frames > 0 and self.path(key).is_file() else None
 
     def put(self, key: str, encoded: str | os.PathLike) -> None:
         """Move a finished part in (the index is written by record)."""
@@ -75,9 +89,9 @@ class PartStore:
     def record(self, index: PartsIndex) -> None:
         atomic_write_json(self.root / INDEX, index.to_json())
 
-    def keep_only(self, frames: dict[str, int], gain_db: float | None, loudness: float) -> None:
+    def keep_only(self, parts: dict[str, EncodedPart], gain_db: float | None, loudness: float) -> None:
         """After publishing: the parts of the MP3 just published stay, with its gain; the rest go."""
-        self.record(PartsIndex(dict(frames), gain_db, True, loudness))
+        self.record(PartsIndex(dict(parts), gain_db, True, loudness))
         for path in self.root.glob(f"*{SUFFIX}"):
-            if path.stem not in frames and not path.name.startswith(TEMP_PREFIX):
+            if path.stem not in parts and not path.name.startswith(TEMP_PREFIX):
                 unlink_quietly(path)
