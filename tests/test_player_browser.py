@@ -231,3 +231,35 @@ def test_the_player_follows_the_text_in_every_other_stock_theme(tmp_path, theme)
             assert console_errors(driver, base.rstrip("/")) == []
     finally:
         driver.quit()
+
+
+def test_a_post_encoded_in_several_parts_plays_on_across_their_seams(tmp_path):
+    """A long post's MP3 is its parts' frames joined (nikola_tts.audio.parts): the browser reads the
+    whole length, plays through a seam, and highlights the paragraph after it on time."""
+    from nikola_tts.audio.parts import split_parts
+    from nikola_tts.cache.segments import SegmentStore
+
+    site = BuiltSite(tmp_path / "site")
+    site.write_post("log.md", "The Logbook", "\n\n".join(
+        f"Day {n} of the voyage: the wind stood {n % 5 + 1} points east of north, and the sea was calm."
+        for n in range(1, 61)))
+    site.build()
+    segments = json.loads(next((site.root / "tts_cache" / "manifests" / "en").glob("*.json")).read_text())["segments"]
+    store = SegmentStore(site.root / "tts_cache" / "segments")
+    lengths = [store.length(s["key"]) for s in segments]
+    parts = split_parts([s["key"] for s in segments], [n / rate for n, rate in lengths])
+    assert len(parts) >= 3
+    block = segments[parts[1].start]["block"]  # the paragraph that opens the second part
+    seam = next(start for b, start, _ in sidecar(site)["heard"] if b == block)
+    driver = browser.chromium()
+    try:
+        with browser.served(site.output("")) as base:
+            assert load(driver, base + "posts/log/") == pytest.approx(sidecar(site)["duration"], abs=0.1)
+            driver.execute_async_script(browser.SEEK_AND_SETTLE, seam - 1.0)
+            start, end = driver.execute_async_script(browser.PLAY_FOR, 2000)
+            assert start < seam < end and end - start > 1.5
+            marked = driver.find_elements("css selector", "[data-tts-start]")
+            after = next(i for i, el in enumerate(marked) if el.get_attribute("data-tts-start") == f"{seam:.3f}")
+            assert driver.execute_async_script(browser.SEEK_AND_SETTLE, seam + 0.05) == after
+    finally:
+        driver.quit()
