@@ -60,7 +60,7 @@ class _Narration:
             raise ValueError(f"cannot join segments at {rates[0]} Hz and {rates[-1]} Hz into one MP3")
         self.rate = rates[0]
         self.lengths = [n for n, _ in measured]
-        self.seconds = (sum(self.lengths) / self.rate + sum(self.pauses[:-1]))
+        self.seconds = sum(self.lengths) / self.rate + sum(self.pauses[:-1])
         self.parts = split_parts(self.keys, [n / self.rate for n in self.lengths], part_seconds)
         self._audio: dict[str, Audio] = {}
         self._parts: dict[Part, Audio] = {}
