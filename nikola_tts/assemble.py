@@ -25,6 +25,7 @@ from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, MAX_ENCODES, SILENT_LUFS, 
                                   gating_blocks, probe_duration)
 from nikola_tts.audio.parts import PART_SECONDS, Part, narration_spans, part_audio, part_key, split_parts
 from nikola_tts.audio.pcm import Audio
+from nikola_tts.audio.resample import resampled
 from nikola_tts.cache.encoded import EncodedPart, PartStore
 from nikola_tts.cache.folder import TEMP_PREFIX
 from nikola_tts.cache.manifest import SpokenSegment
@@ -55,11 +56,13 @@ class _Narration:
         self.pauses = [s.pause_after for s in segments]
         self.store = store
         measured = [store.length(key) for key in self.keys]
-        rates = sorted({rate for _, rate in measured})
-        if len(rates) > 1:
-            raise ValueError(f"cannot join segments at {rates[0]} Hz and {rates[-1]} Hz into one MP3")
-        self.rate = rates[0]
-        self.lengths = [n for n, _ in measured]
+        # The post's rate is its voice's, the one most of it is spoken at; a paragraph another
+        # engine speaks at another rate is resampled to it (its length in samples too).
+        spoken: dict[int, float] = {}
+        for n, rate in measured:
+            spoken[rate] = spoken.get(rate, 0.0) + n / rate
+        self.rate = max(spoken, key=lambda rate: (spoken[rate], rate))
+        self.lengths = [n if rate == self.rate else round(n * self.rate / rate) for n, rate in measured]
         self.seconds = sum(self.lengths) / self.rate + sum(self.pauses[:-1])
         self.parts = split_parts(self.keys, [n / self.rate for n in self.lengths], part_seconds)
         self._audio: dict[str, Audio] = {}
@@ -68,7 +71,7 @@ class _Narration:
     def audio(self, i: int) -> Audio:
         key = self.keys[i]
         if key not in self._audio:
-            self._audio[key] = self.store.load(key)
+            self._audio[key] = resampled(self.store.load(key), self.rate)
         return self._audio[key]
 
     def part(self, part: Part) -> Audio:
@@ -133,7 +136,8 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
     """(key, encoded part) of every part at this gain, in order, encoding those not stored (all,
     without `reuse`); and how many were encoded."""
     index = parts.index()
-    keyed = [(part, part_key(part, narration.keys, narration.pauses, gain, bitrate)) for part in narration.parts]
+    keyed = [(part, part_key(part, narration.keys, narration.pauses, gain, bitrate, narration.rate))
+             for part in narration.parts]
     known = {key: parts.get(index, key) for _, key in keyed} if reuse else {}
     todo = list({key: part for part, key in keyed if not known.get(key)}.items())
     if announce and todo:

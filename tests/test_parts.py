@@ -292,3 +292,14 @@ def test_parts_of_half_a_minute_or_more_are_measured_from_their_blocks_as_the_wh
     whole = gated_loudness(gating_blocks(tmp_path / "post.mp3"))
     assert from_blocks == pytest.approx(whole, abs=SEAM_MARGIN)
     assert whole == pytest.approx(-16.0, abs=LOUDNESS_TOLERANCE)
+
+
+def test_a_paragraph_spoken_at_another_rate_is_resampled_to_the_posts_and_heard_where_its_span_says(tmp_path):
+    """Another language's engine may speak at another rate (espeak-ng's 22.05 kHz in a 24 kHz post)."""
+    narration = Narration(tmp_path)
+    narration.replace(5, clicked(22050, 0.8))
+    narration.replace(17, clicked(16000, 0.6))
+    made = narration.assemble()
+    heard = onsets(decoded(tmp_path / "post.mp3", 24000), 24000)
+    assert heard == pytest.approx([span.start + CLICK_AT for span in made.spans], abs=0.002)
+    assert made.spans[5].end - made.spans[5].start == pytest.approx(0.8, abs=0.001)

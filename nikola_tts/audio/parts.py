@@ -59,11 +59,14 @@ def _cut_after(key: str, share: float) -> bool:
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 2**32 < share
 
 
-def part_key(part: Part, keys: Sequence[str], pauses: Sequence[float], gain_db: float | None, bitrate: str) -> str:
+def part_key(part: Part, keys: Sequence[str], pauses: Sequence[float], gain_db: float | None, bitrate: str,
+             sample_rate: int) -> str:
     """Names the part's encoded bytes: its segments and their pauses, where it sits, the gain
-    (rounded as the encoder is given it) and the bitrate."""
+    (rounded as the encoder is given it), the bitrate, and the rate the post is narrated at (a
+    part of another language's paragraphs alone is resampled to it)."""
     shape = {
         "format": PART_FORMAT, "bitrate": bitrate, "gain": "none" if gain_db is None else f"{gain_db:.2f}",
+        "rate": sample_rate,
         "first": part.first, "last": part.last,
         "segments": [[keys[i], pauses[i]] for i in range(part.start, part.stop)],
     }
