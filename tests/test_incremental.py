@@ -113,3 +113,17 @@ def test_editing_one_paragraph_of_a_long_post_re_encodes_one_part_of_its_mp3(sit
     new = set(after) - set(before)
     assert 1 <= len(new) <= 2 and 1 <= len(set(before) - set(after)) <= 2  # the edited part's old frames went
     assert all(after[name] == before[name] for name in set(after) & set(before))  # copied, not encoded again
+
+
+def test_a_cache_without_its_encoded_parts_rebuilds_the_mp3_and_synthesizes_only_the_edit(site):
+    import shutil
+
+    write_ferry(site)
+    site.build()
+    shutil.rmtree(site.root / "tts_cache" / "encoded")  # left out of a commit, as the README allows
+    site.reset_log()
+    edited = PARAGRAPHS[:2] + ["On the far side, the bakery has closed for the winter."]
+    write_ferry(site, edited)
+    site.build()
+    assert [entry["text"] for entry in site.synthesized()] == [edited[2]]
+    assert site.output("ferry_tts.mp3").exists() and list((site.root / "tts_cache" / "encoded").glob("*/*/*.mp3"))

@@ -42,7 +42,9 @@ class PartsIndex:
 
     def to_json(self) -> dict:
         data = {"format": FORMAT,
-                "parts": {key: {"frames": p.frames, "blocks": list(p.blocks)} for key, p in sorted(self.parts.items())}}
+                # Blocks as one line of text: a post's index stays a few lines long in a diff.
+                "parts": {key: {"frames": p.frames, "blocks": " ".join(f"{b:.1f}" for b in p.blocks)}
+                          for key, p in sorted(self.parts.items())}}
         if self.gain_known:
             data["gain_db"], data["loudness"] = self.gain_db, self.loudness
         return data
@@ -54,8 +56,8 @@ class PartsIndex:
         parts = {}
         for key, part in data["parts"].items():
             try:
-                parts[str(key)] = EncodedPart(int(part["frames"]), tuple(float(b) for b in part["blocks"]))
-            except (KeyError, TypeError, ValueError):
+                parts[str(key)] = EncodedPart(int(part["frames"]), tuple(float(b) for b in part["blocks"].split()))
+            except (KeyError, TypeError, ValueError, AttributeError):
                 continue  # that part is encoded again
         gain, target = data.get("gain_db"), data.get("loudness")
         return cls(parts, float(gain) if isinstance(gain, (int, float)) else None,
