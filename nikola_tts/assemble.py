@@ -44,6 +44,7 @@ SEAM_MARGIN = 0.05  # LU
 class Assembled:
     duration: float  # seconds, as the MP3 reads
     spans: tuple[Span, ...]  # where each segment is heard in it
+    seconds: float  # of narration: the segments and the pauses between them
     parts: int  # parts the MP3 is made of
     encoded: int  # parts encoded this time (a part may be encoded at two gains); the others' frames were copied
 
@@ -87,9 +88,10 @@ class _Narration:
 
 def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, dest: str | os.PathLike,
              tags: Tags, encoding: Encoding, scratch: str | os.PathLike, fresh: bool = False,
-             announce: Callable[[str], None] | None = None, part_seconds: float = PART_SECONDS) -> Assembled:
+             announce: Callable[[float, str], None] | None = None, part_seconds: float = PART_SECONDS) -> Assembled:
     """Publish the MP3 of these segments at `dest` atomically. With `fresh`, the gain is found
-    anew and no part is reused (`nikola tts --regenerate-all`)."""
+    anew and no part is reused (`nikola tts --regenerate-all`). `announce(seconds, doing)` is told
+    the narration's length and what is about to be done."""
     narration = _Narration(segments, store, part_seconds)
     os.makedirs(scratch, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
@@ -97,19 +99,22 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
         encoded = 0
         if known and not fresh:
             made, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, reuse=True)
-            if _on_target(narration, parts, made, gain, encoding.loudness, folder):
+            if _on_target(_loudness(narration, parts, made, folder), gain, encoding.loudness):
                 return _publish(narration, parts, made, gain, encoding, tags, folder, dest, encoded)
         if announce:
-            announce("measuring its loudness and encoding the MP3")
+            announce(narration.seconds, "measuring its loudness and encoding the MP3")
         whole = narration.whole()
         gain = first_gain(whole, encoding.loudness, encoding.bitrate, folder)
         for attempt in range(MAX_ENCODES):
             made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, reuse=attempt > 0 or not fresh)
             encoded += more
-            if gain is None or _on_target(narration, parts, made, gain, encoding.loudness, folder):
+            if gain is None:
+                break
+            measured = _loudness(narration, parts, made, folder)
+            if _on_target(measured, gain, encoding.loudness):
                 break
             # Where the excerpt misjudged what the encoder takes, aim again by the miss.
-            gain = corrected_gain(whole, gain, encoding.loudness - _loudness(narration, parts, made, folder))
+            gain = corrected_gain(whole, gain, encoding.loudness - measured)
         return _publish(narration, parts, made, gain, encoding, tags, folder, dest, encoded)
 
 
@@ -123,16 +128,14 @@ def _loudness(narration: _Narration, parts: PartStore, made: list[tuple[str, Enc
     return file_loudness(joined)
 
 
-def _on_target(narration: _Narration, parts: PartStore, made: list[tuple[str, EncodedPart]], gain: float | None,
-               target: float, folder: str) -> bool:
-    measured = _loudness(narration, parts, made, folder)
+def _on_target(measured: float, gain: float | None, target: float) -> bool:
     if gain is None:
         return measured <= SILENT_LUFS  # still silence, encoded as it is
     return abs(target - measured) <= LOUDNESS_TOLERANCE - SEAM_MARGIN
 
 
 def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate: str, folder: str,
-            announce: Callable[[str], None] | None, reuse: bool) -> tuple[list[tuple[str, EncodedPart]], int]:
+            announce: Callable[[float, str], None] | None, reuse: bool) -> tuple[list[tuple[str, EncodedPart]], int]:
     """(key, encoded part) of every part at this gain, in order, encoding those not stored (all,
     without `reuse`); and how many were encoded."""
     index = parts.index()
@@ -141,7 +144,7 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
     known = {key: parts.get(index, key) for _, key in keyed} if reuse else {}
     todo = list({key: part for part, key in keyed if not known.get(key)}.items())
     if announce and todo:
-        announce(f"encoding {len(todo)} of {len(keyed)} parts of the MP3 again")
+        announce(narration.seconds, f"encoding {len(todo)} of {len(keyed)} parts of the MP3 again")
 
     def encode(job: tuple[str, Part]) -> tuple[str, EncodedPart]:
         key, part = job
@@ -172,4 +175,4 @@ def _publish(narration: _Narration, parts: PartStore, made: list[tuple[str, Enco
     parts.keep_only(dict(made), gain, encoding.loudness)
     spans = narration_spans(narration.parts, [part.frames for _, part in made], narration.lengths, narration.pauses,
                             narration.rate)
-    return Assembled(duration, spans, len(narration.parts), encoded)
+    return Assembled(duration, spans, narration.seconds, len(narration.parts), encoded)

@@ -57,18 +57,16 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force:
         reason = next((reasons[s.key] for s in missing if s.key in reasons), "not synthesized yet")
         raise TTSError(f"{len(missing)} of {len(manifest.segments)} segments missing: {reason}")
     require_ffmpeg()
-    name = f"{plan.source} ({plan.lang})"
-    started = time.monotonic()
-    seconds = (sum(n / rate for n, rate in map(store.length, (s.key for s in manifest.segments)))
-               + sum(s.pause_after for s in manifest.segments[:-1]))
-    long = seconds >= LONG_AUDIO_SECONDS  # seconds of work: say what is going on
+    name, started = f"{plan.source} ({plan.lang})", time.monotonic()
 
-    def announce(doing: str) -> None:
-        log.info(f"{name}: {audio_length(seconds)} of audio from {counted(len(manifest.segments), 'segment')}: {doing}")
+    def announce(seconds: float, doing: str) -> None:
+        if seconds >= LONG_AUDIO_SECONDS:  # seconds of work: say what is going on
+            log.info(f"{name}: {audio_length(seconds)} of audio from {counted(len(manifest.segments), 'segment')}: "
+                     f"{doing}")
 
     made = assemble(manifest.segments, store, PartStore(plan.cache.encoded(plan.lang, plan.source)), plan.output,
-                    manifest.tags, manifest.encoding, plan.cache.tmp, fresh=force, announce=announce if long else None)
-    if long:
+                    manifest.tags, manifest.encoding, plan.cache.tmp, fresh=force, announce=announce)
+    if made.seconds >= LONG_AUDIO_SECONDS:
         log.info(f"{name}: published {plan.output} in {time.monotonic() - started:.0f} s "
                  f"({made.encoded} of {counted(made.parts, 'part')} encoded)")
     return _with_companions(manifest, plan, Sidecar(OK, manifest.digest, href=manifest.href,

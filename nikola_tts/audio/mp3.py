@@ -124,7 +124,7 @@ def encode_part(audio: Audio, path: str | os.PathLike, gain_db: float | None, bi
     """Encode `audio` at `gain_db` (through the limiter) into the bare MP3 frames of `path`: no tags.
     Only the narration's first part has `header`, the Info frame that carries the encoder's delay;
     concatenate() reads it there and writes the whole file's."""
-    _run(_encoder(audio, gain_db, os.fspath(path), bitrate, {}, header=header), audio)
+    _run(_encoder(audio, gain_db, os.fspath(path), bitrate, header=header), audio)
 
 
 def count_frames(path: str | os.PathLike) -> int:
@@ -182,7 +182,7 @@ def _encoder_loss(audio: Audio, gain_db: float, bitrate: str, path: str) -> floa
     if audio.seconds > 1.5 * EXCERPT_SECONDS:
         middle, half = len(audio.samples) // 4 * 2, int(EXCERPT_SECONDS / 2 * rate) * 2
         audio = Audio(audio.samples[middle - half:middle + half], rate)
-    _run(_encoder(audio, gain_db, path, bitrate, {}), audio)
+    _run(_encoder(audio, gain_db, path, bitrate), audio)
     loss = _integrated_loudness(audio, gain_db) - file_loudness(path)
     return loss if math.isfinite(loss) and abs(loss) < 3 else 0.0  # a silent excerpt tells nothing
 
@@ -203,7 +203,8 @@ def _gain_for(audio: Audio, target: float, gain_db: float, measured: float) -> t
     return gain_db, measured
 
 
-def _encoder(audio: Audio, gain_db: float | None, path: str, bitrate: str, metadata: dict, header: bool = True):
+def _encoder(audio: Audio, gain_db: float | None, path: str, bitrate: str, header: bool = True):
+    """Bare MP3 frames, no tags: concatenate() tags the published file."""
     return (
         _normalized(audio, gain_db, true_peaks=True)
         .output(
@@ -215,9 +216,8 @@ def _encoder(audio: Audio, gain_db: float | None, path: str, bitrate: str, metad
             ar=mp3_rate(audio.sample_rate),
             vn=None,
             write_xing=int(header),
-            id3v2_version=3 if metadata else 0,
+            id3v2_version=0,
             fflags="+bitexact",  # no encoder-version tag: the same post encodes to the same bytes
-            **{f"metadata:g:{i}": f"{k}={v}" for i, (k, v) in enumerate(metadata.items())},
         )
         .global_args("-hide_banner", "-nostats", "-loglevel", "error")
     )

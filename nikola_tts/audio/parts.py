@@ -85,12 +85,8 @@ def _tail(part: Part, pauses: Sequence[float], sample_rate: int) -> float:
 
 def part_audio(part: Part, audios: Sequence[Audio], pauses: Sequence[float]) -> Joined:
     """The part's PCM, from its segments' audio (audios[i] for segment part.start + i)."""
-    joined = join_timed(zip(audios, pauses[part.start:part.stop]), lead_in=part.first)
-    tail = _tail(part, pauses, joined.audio.sample_rate)
-    if tail <= 0:
-        return joined
-    return Joined(Audio(joined.audio.samples + Audio.silence(tail, joined.audio.sample_rate).samples,
-                        joined.audio.sample_rate), joined.spans)
+    return join_timed(zip(audios, pauses[part.start:part.stop]), lead_in=part.first,
+                      tail=_tail(part, pauses, audios[0].sample_rate))
 
 
 def narration_spans(parts: Sequence[Part], frames: Sequence[int], lengths: Sequence[int],
