@@ -21,8 +21,8 @@ from typing import Callable, Sequence
 
 from nikola_tts.audio.join import Span
 from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, MAX_ENCODES, SILENT_LUFS, Encoding, Tags, concatenate,
-                                  corrected_gain, count_frames, encode_part, file_loudness, first_gain, gated_loudness,
-                                  gating_blocks, probe_duration)
+                                  corrected_gain, encode_part, file_loudness, first_gain, frames_and_blocks, gated_loudness,
+                                  probe_duration)
 from nikola_tts.audio.parts import PART_SECONDS, Part, narration_spans, part_audio, part_key, split_parts
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.audio.resample import resampled
@@ -150,7 +150,7 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
         key, part = job
         path = os.path.join(folder, f"{key}.mp3")
         encode_part(narration.part(part), path, gain, bitrate, header=part.first)
-        made = EncodedPart(count_frames(path), gating_blocks(path))
+        made = EncodedPart(*frames_and_blocks(path))
         parts.put(key, path)
         return key, made
 

@@ -294,6 +294,28 @@ def test_parts_of_half_a_minute_or_more_are_measured_from_their_blocks_as_the_wh
     assert whole == pytest.approx(-16.0, abs=LOUDNESS_TOLERANCE)
 
 
+def test_a_long_narrations_first_mp3_is_encoded_once_on_target_from_the_windows_its_gain_search_hears(
+        tmp_path, speech):
+    """Past two minutes the gain search measures windows of the PCM (mp3._probe), not all of it."""
+    narration = spoken(tmp_path, speech * 8)
+    made = narration.assemble(part_seconds=30.0)
+    assert made.seconds > 180
+    assert made.encoded == made.parts  # no part encoded at a second gain
+    assert loudness(tmp_path / "post.mp3")[0] == pytest.approx(-16.0, abs=LOUDNESS_TOLERANCE)
+
+
+def test_each_parts_frames_are_counted_as_ffprobe_counts_them(tmp_path):
+    narration = Narration(tmp_path)
+    narration.assemble()
+    index = narration.parts.index()
+    assert len(index.parts) >= 3
+    for key, part in index.parts.items():
+        counted = subprocess.run(["ffprobe", "-v", "error", "-count_packets", "-show_entries", "stream=nb_read_packets",
+                                  "-of", "csv=p=0", str(narration.parts.path(key))],
+                                 capture_output=True, text=True, check=True).stdout
+        assert part.frames == int(counted)
+
+
 def test_a_paragraph_spoken_at_another_rate_is_resampled_to_the_posts_and_heard_where_its_span_says(tmp_path):
     """Another language's engine may speak at another rate (espeak-ng's 22.05 kHz in a 24 kHz post)."""
     narration = Narration(tmp_path)
