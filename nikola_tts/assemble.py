@@ -95,37 +95,52 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
     narration = _Narration(segments, store, part_seconds)
     os.makedirs(scratch, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
+        # The parts are joined while the new ones are measured; the join is published if they are on target.
+        joined = _Joined(os.path.join(folder, "narration.mp3"), tags, folder)
         known, gain = parts.index().gain_for(encoding.loudness)
         encoded = 0
         if known and not fresh:
-            made, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, reuse=True)
-            if _on_target(_loudness(narration, parts, made, folder), gain, encoding.loudness):
-                return _publish(narration, parts, made, gain, encoding, tags, folder, dest, encoded)
+            made, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, True, joined)
+            if _on_target(_loudness(narration, parts, made, joined), gain, encoding.loudness):
+                return _publish(narration, parts, made, gain, encoding, joined, dest, encoded)
         if announce:
             announce(narration.seconds, "measuring its loudness and encoding the MP3")
         whole = narration.whole()
         gain = first_gain(whole, encoding.loudness, encoding.bitrate, folder)
         for attempt in range(MAX_ENCODES):
-            made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, reuse=attempt > 0 or not fresh)
+            made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, attempt > 0 or not fresh,
+                                 joined)
             encoded += more
             if gain is None:
                 break
-            measured = _loudness(narration, parts, made, folder)
+            measured = _loudness(narration, parts, made, joined)
             if _on_target(measured, gain, encoding.loudness):
                 break
             # Where the excerpt misjudged what the encoder takes, aim again by the miss.
             gain = corrected_gain(whole, gain, encoding.loudness - measured)
-        return _publish(narration, parts, made, gain, encoding, tags, folder, dest, encoded)
+        return _publish(narration, parts, made, gain, encoding, joined, dest, encoded)
 
 
-def _loudness(narration: _Narration, parts: PartStore, made: list[tuple[str, EncodedPart]], folder: str) -> float:
+class _Joined:
+    """The published file in the making: the parts of one gain joined and tagged, once."""
+
+    def __init__(self, path: str, tags: Tags, folder: str):
+        self.path, self.tags, self.folder = path, tags, folder
+        self.keys: list[str] | None = None  # the parts it holds
+
+    def join(self, parts: PartStore, keys: list[str]) -> str:
+        if self.keys != keys:
+            concatenate([str(parts.path(key)) for key in keys], self.path, self.tags, self.folder)
+            self.keys = keys
+        return self.path
+
+
+def _loudness(narration: _Narration, parts: PartStore, made: list[tuple[str, EncodedPart]], joined: _Joined) -> float:
     """The MP3's loudness as a player decodes it: from its parts' measured blocks where parts are
     long enough for their seams not to count, else measured on the parts joined."""
     if narration.seconds / len(made) >= MEASURED_PART_SECONDS:
         return gated_loudness(b for _, part in made for b in part.blocks)
-    joined = os.path.join(folder, "measured.mp3")
-    concatenate([str(parts.path(key)) for key, _ in made], joined, Tags("", "", ""), folder)
-    return file_loudness(joined)
+    return file_loudness(joined.join(parts, [key for key, _ in made]))
 
 
 def _on_target(measured: float, gain: float | None, target: float) -> bool:
@@ -135,9 +150,10 @@ def _on_target(measured: float, gain: float | None, target: float) -> bool:
 
 
 def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate: str, folder: str,
-            announce: Callable[[float, str], None] | None, reuse: bool) -> tuple[list[tuple[str, EncodedPart]], int]:
+            announce: Callable[[float, str], None] | None, reuse: bool,
+            joined: _Joined) -> tuple[list[tuple[str, EncodedPart]], int]:
     """(key, encoded part) of every part at this gain, in order, encoding those not stored (all,
-    without `reuse`); and how many were encoded."""
+    without `reuse`); and how many were encoded. The parts are joined while the new ones are measured."""
     index = parts.index()
     keyed = [(part, part_key(part, narration.keys, narration.pauses, gain, bitrate, narration.rate))
              for part in narration.parts]
@@ -146,13 +162,11 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
     if announce and todo:
         announce(narration.seconds, f"encoding {len(todo)} of {len(keyed)} parts of the MP3 again")
 
-    def encode(job: tuple[str, Part]) -> tuple[str, EncodedPart]:
+    def encode(job: tuple[str, Part]) -> None:
         key, part = job
         path = os.path.join(folder, f"{key}.mp3")
         encode_part(narration.part(part), path, gain, bitrate, header=part.first)
-        made = EncodedPart(*frames_and_blocks(path))
-        parts.put(key, path)
-        return key, made
+        parts.put(key, path)  # in the store, but not in its index until measured
 
     encoded: dict[str, EncodedPart] = {}
     if todo:
@@ -160,16 +174,18 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
         for _, part in todo:
             narration.part(part)
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
-            encoded = dict(pool.map(encode, todo))  # each thread waits on its own ffmpeg runs
+            list(pool.map(encode, todo))  # each thread waits on its own ffmpeg runs
+            measuring = {key: pool.submit(frames_and_blocks, parts.path(key)) for key, _ in todo}
+            joined.join(parts, [key for _, key in keyed])
+            encoded = {key: EncodedPart(*future.result()) for key, future in measuring.items()}
         # Recorded at once: a build interrupted later still keeps what it encoded.
         parts.record(dataclasses.replace(index, parts={**index.parts, **encoded}))
     return [(key, known.get(key) or encoded[key]) for _, key in keyed], len(todo)
 
 
 def _publish(narration: _Narration, parts: PartStore, made: list[tuple[str, EncodedPart]], gain: float | None,
-             encoding: Encoding, tags: Tags, folder: str, dest: str | os.PathLike, encoded: int) -> Assembled:
-    mp3 = os.path.join(folder, "narration.mp3")
-    concatenate([str(parts.path(key)) for key, _ in made], mp3, tags, folder)
+             encoding: Encoding, joined: _Joined, dest: str | os.PathLike, encoded: int) -> Assembled:
+    mp3 = joined.join(parts, [key for key, _ in made])
     duration = probe_duration(mp3)
     atomic_move(mp3, dest)
     parts.keep_only(dict(made), gain, encoding.loudness)

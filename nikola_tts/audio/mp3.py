@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,17 +116,21 @@ def first_gain(audio: Audio, loudness: float, bitrate: str, scratch: str) -> flo
     measured = _integrated_loudness(probe)
     if measured <= SILENT_LUFS:
         return None
-    # Aim the PCM above the target by what the encoder will take, as measured on an excerpt.
-    aim = loudness + _encoder_loss(audio, loudness - measured, bitrate, os.path.join(scratch, "excerpt.mp3"))
-    gain_db, _ = _gain_for(probe, aim, 0.0, measured)
-    return gain_db
+    # A first step toward the target itself, while an excerpt encoded at that gain says what the
+    # encoder will take: then on, the PCM is aimed above the target by that much.
+    toward = loudness - measured
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loss = pool.submit(_encoder_loss, audio, toward, bitrate, os.path.join(scratch, "excerpt.mp3"))
+        stepped = _integrated_loudness(probe, toward)
+        aim = loudness + loss.result()
+    return _gain_for(probe, aim, [(0.0, measured), (toward, stepped)])[0]
 
 
 def corrected_gain(audio: Audio, gain_db: float, miss: float) -> float:
     """The gain that makes up `miss` LU, where an MP3 encoded at `gain_db` missed its target."""
     probe = _probe(audio)
     at_gain = _integrated_loudness(probe, gain_db)
-    return _gain_for(probe, at_gain + miss, gain_db, at_gain)[0]
+    return _gain_for(probe, at_gain + miss, [(gain_db, at_gain)])[0]
 
 
 def _probe(audio: Audio) -> Audio:
@@ -208,20 +213,22 @@ def _encoder_loss(audio: Audio, gain_db: float, bitrate: str, path: str) -> floa
     return loss if math.isfinite(loss) and abs(loss) < 3 else 0.0  # a silent excerpt tells nothing
 
 
-def _gain_for(audio: Audio, target: float, gain_db: float, measured: float) -> tuple[float, float]:
+def _gain_for(audio: Audio, target: float, points: list[tuple[float, float]]) -> tuple[float, float]:
     """(gain, loudness through the limiter at that gain) that brings audio to target LUFS, within
-    LIMITER_PRECISION: secant steps from a measured point, the first at slope 1. The limiter makes
-    loudness grow slower than gain (speech with sharp peaks: about half as fast)."""
-    previous = (gain_db, measured)
-    gain_db += target - measured
+    LIMITER_PRECISION: secant steps from the last two measured (gain, loudness) points, from a
+    single one at slope 1 (a single point is never taken as it is: it is where a miss was measured).
+    The limiter makes loudness grow slower than gain (speech with sharp peaks: about half as fast)."""
+    points = list(points)
     for _ in range(MAX_GAIN_STEPS):
-        measured = _integrated_loudness(audio, gain_db)
-        if abs(measured - target) <= LIMITER_PRECISION:
+        gain_db, measured = points[-1]
+        if len(points) > 1 and abs(measured - target) <= LIMITER_PRECISION:
             break
-        slope = (measured - previous[1]) / (gain_db - previous[0]) if gain_db != previous[0] else 1.0
-        previous = (gain_db, measured)
+        (before, then), slope = points[-2] if len(points) > 1 else points[-1], 1.0
+        if gain_db != before:
+            slope = (measured - then) / (gain_db - before)
         gain_db += (target - measured) / min(max(slope, 0.2), 1.0)
-    return gain_db, measured
+        points.append((gain_db, _integrated_loudness(audio, gain_db)))
+    return points[-1]
 
 
 def _encoder(audio: Audio, gain_db: float | None, path: str, bitrate: str, header: bool = True):
