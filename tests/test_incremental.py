@@ -127,3 +127,17 @@ def test_a_cache_without_its_encoded_parts_rebuilds_the_mp3_and_synthesizes_only
     site.build()
     assert [entry["text"] for entry in site.synthesized()] == [edited[2]]
     assert site.output("ferry_tts.mp3").exists() and list((site.root / "tts_cache" / "encoded").glob("*/*/*.mp3"))
+
+
+def test_a_deleted_cache_is_narrated_again_by_the_next_build(site):
+    """doit's own record still says the synthesis ran on these very manifests: the cache is what counts."""
+    import shutil
+
+    write_ferry(site)
+    site.build()
+    first = sorted(entry["text"] for entry in site.synthesized())
+    shutil.rmtree(site.root / "tts_cache")
+    site.reset_log()
+    site.build()
+    assert sorted(entry["text"] for entry in site.synthesized()) == first
+    assert site.output("ferry_tts.mp3").exists()
