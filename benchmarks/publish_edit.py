@@ -68,10 +68,10 @@ def edited(segments, store, index: int):
     return tuple(dataclasses.replace(s, key=key) if i == index else s for i, s in enumerate(segments))
 
 
-def package_of(commit: str, into: Path) -> Path:
-    """nikola_tts as commit had it, extracted into a folder to put first on sys.path."""
+def package_of(commit: str, into: Path, paths=("nikola_tts",)) -> Path:
+    """nikola_tts (and any other `paths`) as commit had it, extracted into a folder to put first on sys.path."""
     into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "nikola_tts"], capture_output=True, check=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, *paths], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into
 

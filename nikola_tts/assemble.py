@@ -96,36 +96,58 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
     os.makedirs(scratch, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
         # The parts are joined while the new ones are measured; the join is published if they are on target.
-        joined = _Joined(os.path.join(folder, "narration.mp3"), tags, folder)
-        known, gain = parts.index().gain_for(encoding.loudness)
-        encoded = 0
-        if known and not fresh:
-            made, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, True, joined)
-            if _on_target(_loudness(narration, parts, made, joined), gain, encoding.loudness):
-                return _publish(narration, parts, made, gain, encoding, joined, dest, encoded)
-        if announce:
-            announce(narration.seconds, "measuring its loudness and encoding the MP3")
-        whole = narration.whole()
-        gain = first_gain(whole, encoding.loudness, encoding.bitrate, folder)
-        for attempt in range(MAX_ENCODES):
-            made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, attempt > 0 or not fresh,
-                                 joined)
-            encoded += more
-            if gain is None:
-                break
-            measured = _loudness(narration, parts, made, joined)
-            if _on_target(measured, gain, encoding.loudness):
-                break
-            # Where the excerpt misjudged what the encoder takes, aim again by the miss.
-            gain = corrected_gain(whole, gain, encoding.loudness - measured)
+        joined = _Joined(os.path.join(folder, "narration.mp3"), tags, folder, early=True)
+        made, gain, encoded = _on_target_parts(narration, parts, encoding, folder, joined, fresh, announce)
         return _publish(narration, parts, made, gain, encoding, joined, dest, encoded)
 
 
-class _Joined:
-    """The published file in the making: the parts of one gain joined and tagged, once."""
+def encode_ahead(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, encoding: Encoding,
+                 scratch: str | os.PathLike, part_seconds: float = PART_SECONDS) -> int:
+    """Encode every part of the MP3 these segments make, at a gain on target, and record them in
+    `parts`, where assemble() finds them: publishing is then a join. Return how many were encoded."""
+    narration = _Narration(segments, store, part_seconds)
+    os.makedirs(scratch, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
+        joined = _Joined(os.path.join(folder, "measured.mp3"), Tags("", "", ""), folder, early=False)
+        made, gain, encoded = _on_target_parts(narration, parts, encoding, folder, joined)
+        parts.keep_only(dict(made), gain, encoding.loudness)
+    return encoded
 
-    def __init__(self, path: str, tags: Tags, folder: str):
-        self.path, self.tags, self.folder = path, tags, folder
+
+def _on_target_parts(narration: _Narration, parts: PartStore, encoding: Encoding, folder: str, joined: "_Joined",
+                     fresh: bool = False, announce: Callable[[float, str], None] | None = None
+                     ) -> tuple[list[tuple[str, EncodedPart]], float | None, int]:
+    """(key, part) of each part of the MP3, at a gain (its second item) that brings the MP3 to the
+    target; and how many parts were encoded to get there."""
+    known, gain = parts.index().gain_for(encoding.loudness)
+    encoded = 0
+    if known and not fresh:
+        made, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, True, joined)
+        if _on_target(_loudness(narration, parts, made, joined), gain, encoding.loudness):
+            return made, gain, encoded
+    if announce:
+        announce(narration.seconds, "measuring its loudness and encoding the MP3")
+    whole = narration.whole()
+    gain = first_gain(whole, encoding.loudness, encoding.bitrate, folder)
+    for attempt in range(MAX_ENCODES):
+        made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, attempt > 0 or not fresh, joined)
+        encoded += more
+        if gain is None:
+            break
+        measured = _loudness(narration, parts, made, joined)
+        if _on_target(measured, gain, encoding.loudness):
+            break
+        # Where the excerpt misjudged what the encoder takes, aim again by the miss.
+        gain = corrected_gain(whole, gain, encoding.loudness - measured)
+    return made, gain, encoded
+
+
+class _Joined:
+    """The published file in the making: the parts of one gain joined and tagged, once. `early`:
+    joined as soon as the parts are encoded, while the new ones are measured."""
+
+    def __init__(self, path: str, tags: Tags, folder: str, early: bool):
+        self.path, self.tags, self.folder, self.early = path, tags, folder, early
         self.keys: list[str] | None = None  # the parts it holds
 
     def join(self, parts: PartStore, keys: list[str]) -> str:
@@ -176,7 +198,8 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
         with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
             list(pool.map(encode, todo))  # each thread waits on its own ffmpeg runs
             measuring = {key: pool.submit(frames_and_blocks, parts.path(key)) for key, _ in todo}
-            joined.join(parts, [key for _, key in keyed])
+            if joined.early:
+                joined.join(parts, [key for _, key in keyed])
             encoded = {key: EncodedPart(*future.result()) for key, future in measuring.items()}
         # Recorded at once: a build interrupted later still keeps what it encoded.
         parts.record(dataclasses.replace(index, parts={**index.parts, **encoded}))

@@ -33,7 +33,7 @@ def publish(manifest: Manifest, plan: NarrationPlan, force: bool = False) -> Sid
             unlink_quietly(path)
         return _record(plan, Sidecar(EMPTY, digest))
     store = SegmentStore(plan.cache.segments)
-    if not force and previous and previous.status == OK and previous.digest == digest and os.path.exists(plan.output):
+    if not force and _published(manifest, plan, previous):
         if all(os.path.exists(path) for path in plan.companions):
             return previous  # the same segments, tags and encoding: the MP3 on disk is this one
         # Published before timings were recorded (or its transcript was deleted): the segments'
@@ -43,6 +43,17 @@ def publish(manifest: Manifest, plan: NarrationPlan, force: bool = False) -> Sid
         return _record(plan, _encode(manifest, plan, store, force))
     except (TTSError, ValueError, OSError) as exc:
         return _record_failure(plan, digest, previous, str(exc) or type(exc).__name__)
+
+
+def needs_mp3(manifest: Manifest, plan: NarrationPlan) -> bool:
+    """Whether publishing this post encodes an MP3 (not forced): it has prose, and the MP3 on disk
+    is not of these segments, tags and encoding."""
+    return bool(manifest.segments) and not _published(manifest, plan, read_sidecar(plan.sidecar_path))
+
+
+def _published(manifest: Manifest, plan: NarrationPlan, previous: Sidecar | None) -> bool:
+    return bool(previous) and previous.status == OK and previous.digest == manifest.digest and \
+        os.path.exists(plan.output)
 
 
 def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force: bool) -> Sidecar:
@@ -67,8 +78,9 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force:
     made = assemble(manifest.segments, store, PartStore(plan.cache.encoded(plan.lang, plan.source)), plan.output,
                     manifest.tags, manifest.encoding, plan.cache.tmp, fresh=force, announce=announce)
     if made.seconds >= LONG_AUDIO_SECONDS:
-        log.info(f"{name}: published {plan.output} in {time.monotonic() - started:.0f} s "
-                 f"({made.encoded} of {counted(made.parts, 'part')} encoded)")
+        encoded = f"{made.encoded} of {counted(made.parts, 'part')} encoded" if made.encoded else \
+            f"its {counted(made.parts, 'part')} encoded ahead"
+        log.info(f"{name}: published {plan.output} in {time.monotonic() - started:.0f} s ({encoded})")
     return _with_companions(manifest, plan, Sidecar(OK, manifest.digest, href=manifest.href,
                                                     duration=round(made.duration, 3)), made.spans)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nikola_tts.cache.folder import CacheFolder
@@ -62,8 +63,10 @@ def pending_jobs(manifests: list[Manifest], store: SegmentStore, force: bool = F
             for key, (m, seg) in first.items()]
 
 
-def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> PassReport:
-    """Synthesize every missing segment, one engine (one model load) per TTS_ENGINE in use.
+def synthesize_all(manifests: list[Manifest], settings, force: bool = False,
+                   post_done: Callable[[str], None] | None = None) -> PassReport:
+    """Synthesize every missing segment, one engine (one model load) per TTS_ENGINE in use;
+    post_done(post id) is told of each post whose last missing segment has been through its engine.
 
     A segment that fails is recorded, never raised. An engine that cannot run here, or a voice it
     cannot speak, is a problem of the whole build: it raises TTSError (one line that says what to
@@ -77,6 +80,7 @@ def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> 
     folder = CacheFolder(settings.cache_folder)
     store = SegmentStore(folder.segments)
     jobs = pending_jobs(manifests, store, force)
+    finishing = _Finishing(jobs, post_done)
     report = PassReport()
     if jobs:
         from nikola_tts.audio.mp3 import require_ffmpeg
@@ -101,7 +105,7 @@ def synthesize_all(manifests: list[Manifest], settings, force: bool = False) -> 
     for name in order:
         engine, group = engines[name], by_engine[name]
         try:
-            part = synthesize(group, engine, store, settings)
+            part = synthesize(group, engine, store, settings, finishing.settled)
         except TTSError as exc:
             _give_up(report, group, getattr(exc, "reason", str(exc)), str(exc), settings, folder)
             continue
@@ -125,7 +129,22 @@ def _give_up(report: PassReport, jobs, reason: str, message: str, settings, fold
     report.problems.append(message)
 
 
-def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore, settings) -> PassReport:
+class _Finishing:
+    """Each post's segments still to come, over every engine: a post is done when the last is settled."""
+
+    def __init__(self, jobs: list[SynthesisJob], post_done: Callable[[str], None] | None):
+        self.remaining = Counter(owner for job in jobs for owner in job.owners)
+        self.post_done = post_done
+
+    def settled(self, job: SynthesisJob) -> None:
+        for owner in job.owners:
+            self.remaining[owner] -= 1
+            if self.remaining[owner] == 0 and self.post_done:
+                self.post_done(owner)
+
+
+def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore, settings,
+               settled: Callable[[SynthesisJob], None] | None = None) -> PassReport:
     """Run jobs through one engine, storing each segment as it arrives. Raises TTSError (naming what
     to do) when the engine cannot run here or cannot speak one of the voices, before any segment."""
     from nikola_tts.readiness import unusable
@@ -145,7 +164,7 @@ def synthesize(jobs: list[SynthesisJob], engine: Engine, store: SegmentStore, se
     try:
         groups = _speakable(jobs, engine, report, settings)
         if groups:
-            _speak(groups, engine, store, report)
+            _speak(groups, engine, store, report, settled)
     finally:
         engine.close()
     report.wall_seconds = time.monotonic() - started
@@ -164,8 +183,10 @@ def _speakable(jobs, engine: Engine, report: PassReport, settings) -> list[list[
     return groups
 
 
-def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport) -> None:
-    """Every job through the engine, each segment stored as it arrives, with progress."""
+def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport,
+           settled: Callable[[SynthesisJob], None] | None) -> None:
+    """Every job through the engine, each segment stored as it arrives, with progress; settled(job)
+    is told of each one done (stored or failed)."""
     jobs = [job for group in groups for job in group]
     remaining = defaultdict(int)
     for job in jobs:
@@ -193,11 +214,13 @@ def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport) -> N
                 if isinstance(result, Exception):
                     report.failed[job.key] = one_line(result)
                     progress.segment_done(len(job.text), 0.0, settle(job))
-                    continue
-                store.store(job.key, result)
-                report.segments += 1
-                report.audio_seconds += result.seconds
-                progress.segment_done(len(job.text), result.seconds, settle(job))
+                else:
+                    store.store(job.key, result)
+                    report.segments += 1
+                    report.audio_seconds += result.seconds
+                    progress.segment_done(len(job.text), result.seconds, settle(job))
+                if settled:
+                    settled(job)
     finally:
         progress.finish()
 

@@ -153,6 +153,7 @@ def _changed(blocks) -> tuple[int, int]:
 
 def narrate(settings, chosen, force: bool, log: logging.Logger) -> int:
     """Narrate the chosen posts that are stale (all of them when forced); with nothing stale, write nothing."""
+    from nikola_tts.ahead import EncodeAhead
     from nikola_tts.synthesis import synthesize_all
 
     store = SegmentStore(CacheFolder(settings.cache_folder).segments)
@@ -162,8 +163,12 @@ def narrate(settings, chosen, force: bool, log: logging.Logger) -> int:
         log.info("Nothing is stale: every narrated post is up to date, and nothing was written "
                  "(`nikola tts --regenerate-all` narrates them again)")
         return 0
+    # Forced, every part is encoded anew when published: none is encoded ahead.
+    ahead = EncodeAhead([] if force else [(manifest, plan) for plan, manifest in work])
     try:
-        report = synthesize_all([manifest for _, manifest in work], settings, force=force)
+        with ahead:
+            report = synthesize_all([manifest for _, manifest in work], settings, force=force, post_done=ahead.post_done)
+            ahead.finish()
     except TTSError as exc:
         log.error(str(exc))
         return 1

@@ -2,7 +2,9 @@
 
     render_posts (Nikola) ──► extract:<post> ──► synthesize ──► publish:<post> ──► page render
                                  (manifest)      (one pass,       (MP3 + sidecar)    (Nikola; depends
-                                                  all posts)                          on the sidecar)
+                                                  all posts;                          on the sidecar)
+                                                  MP3 parts
+                                                  encoded ahead)
 
 The report of failed posts runs last (tts_report plugin), after every page is rendered.
 A single synthesis task batches the stale segments of every post and keeps `-n N` workers
@@ -39,12 +41,17 @@ def extract_action(plan: NarrationPlan) -> bool:
 
 
 def synthesize_action(plans: list[NarrationPlan], settings):
-    """One pass over every missing segment. An engine that cannot run here stops the build now, with
-    one line that says what to do, before any post is published (unless TTS_CONTINUE_ON_ERROR)."""
+    """One pass over every missing segment, each post's MP3 encoded ahead as its narration is complete
+    (publishing then joins it). An engine that cannot run here stops the build now, with one line
+    that says what to do, before any post is published (unless TTS_CONTINUE_ON_ERROR)."""
+    from nikola_tts.ahead import EncodeAhead
     from nikola_tts.synthesis import synthesize_all
 
+    posts = [(manifest, plan) for plan in plans if (manifest := load_manifest(plan.manifest_path))]
     try:
-        report = synthesize_all([m for m in (load_manifest(p.manifest_path) for p in plans) if m], settings)
+        with EncodeAhead(posts) as ahead:
+            report = synthesize_all([manifest for manifest, _ in posts], settings, post_done=ahead.post_done)
+            ahead.finish()
     except TTSError as exc:
         return _fail_build(str(exc))
     for problem in report.problems:

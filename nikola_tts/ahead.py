@@ -1,0 +1,74 @@
+"""Encoding ahead: a post's MP3 parts are encoded as soon as its last segment is in the cache, a few
+posts at a time beside the engine, so that publishing the post (publish.py) finds them and joins.
+
+Why: a GPU narrates a 15-minute post in a second or two, and espeak-ng as fast, while its MP3 takes
+seconds of CPU. Encoded one post after another once the narration ended, the MP3s took most of a
+build: one post's gain search (one core) waited for the last post's encodes (every core). Here
+several posts' go side by side, and any post that finishes early is encoded during the narration.
+
+Only a head start: a post it cannot encode is left to publishing, which says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from nikola_tts.cache.encoded import PartStore
+from nikola_tts.cache.manifest import Manifest
+from nikola_tts.cache.segments import SegmentStore
+from nikola_tts.errors import TTSError
+from nikola_tts.plan import NarrationPlan
+from nikola_tts.words import counted
+
+log = logging.getLogger("tts")
+POSTS_AT_ONCE = 2  # each encodes its parts on every core; a second keeps the cores busy through the first's gain search
+
+
+class EncodeAhead:
+    """The posts of one narration pass, by id; each one's MP3 is encoded once post_done(id) says its
+    last segment is in (or at finish(), for those the pass did not speak)."""
+
+    def __init__(self, posts: list[tuple[Manifest, NarrationPlan]], posts_at_once: int = POSTS_AT_ONCE):
+        self.posts = {manifest.id: (manifest, plan) for manifest, plan in posts}
+        self.posts_at_once = posts_at_once
+        self._pool: ThreadPoolExecutor | None = None
+        self._started: dict[str, Future] = {}
+
+    def __enter__(self) -> "EncodeAhead":
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if self._pool:
+            # Interrupted or failed: what has not started never will; what has finishes its ffmpeg runs.
+            self._pool.shutdown(wait=True, cancel_futures=error is not None)
+
+    def post_done(self, post_id: str) -> None:
+        if post_id in self.posts and post_id not in self._started:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=self.posts_at_once, thread_name_prefix="tts-ahead")
+            self._started[post_id] = self._pool.submit(_encode_ahead, *self.posts[post_id])
+
+    def finish(self) -> None:
+        """Encode the posts not started yet, and wait for every one."""
+        for post_id in self.posts:
+            self.post_done(post_id)
+        running = sum(not future.done() for future in self._started.values())
+        if running:
+            log.info(f"encoding the MP3 of {counted(running, 'post')}")
+        for future in self._started.values():
+            future.result()
+
+
+def _encode_ahead(manifest: Manifest, plan: NarrationPlan) -> None:
+    from nikola_tts.assemble import encode_ahead
+    from nikola_tts.publish import needs_mp3
+
+    store = SegmentStore(plan.cache.segments)
+    if not needs_mp3(manifest, plan) or not all(store.has(s.key) for s in manifest.segments):
+        return
+    try:
+        encode_ahead(manifest.segments, store, PartStore(plan.cache.encoded(plan.lang, plan.source)),
+                     manifest.encoding, plan.cache.tmp)
+    except (TTSError, ValueError, OSError) as exc:  # publishing encodes it again, and says why it fails
+        log.debug(f"{plan.source} ({plan.lang}): not encoded ahead: {exc}")
