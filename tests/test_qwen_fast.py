@@ -245,6 +245,41 @@ def test_the_scheduler_refills_in_groups_then_packs_the_tail_for_smaller_graphs(
     assert scheduler.is_finished()
 
 
+def drained_to_three(captured: set[int], expected: int):
+    """A scheduler whose 64-slot run has drained to three live slots (4, 40 and 63) with the queue
+    empty, each expected to speak `expected` frames in all, 20 of them spoken."""
+    from nikola_tts.engines.qwen.fast.scheduler import Scheduler
+    from nikola_tts.engines.qwen.fast.sequence import Sequence
+
+    sequences = [Sequence(i, None, 2000, key=i, expected=expected) for i in range(64)]
+    scheduler = Scheduler(slots=64, sizes=[1, 2, 4, 8, 16, 32, 64], check_every=8, captured=captured,
+                          capture_seconds=0.3)
+    scheduler.add(sequences)
+    plan = scheduler.schedule()
+    assert plan.size == 64
+    live = {4, 40, 63}
+    scheduler.postprocess(plan, [slot in live for slot in range(64)], [20] * 64)
+    return scheduler
+
+
+def test_a_draining_run_stays_in_its_captured_graph_where_the_frames_left_would_not_repay_a_capture():
+    scheduler = drained_to_three(captured={64}, expected=60)  # 40 frames x 60 slots fewer: saves 0.06 s
+    plan = scheduler.schedule()
+    assert plan.size == 64 and plan.moves == ()
+
+
+def test_a_draining_run_moves_to_a_smaller_graph_where_the_frames_left_repay_its_capture():
+    scheduler = drained_to_three(captured={64}, expected=1020)  # 1000 frames x 60 slots fewer: saves 1.5 s
+    plan = scheduler.schedule()
+    assert plan.size == 4 and sorted(dst for _, dst in plan.moves) == [0, 1, 2]
+
+
+def test_a_draining_run_moves_to_a_smaller_graph_captured_already_whatever_is_left():
+    scheduler = drained_to_three(captured={64, 4}, expected=21)
+    plan = scheduler.schedule()
+    assert plan.size == 4 and len(plan.moves) == 3
+
+
 def test_an_eager_warm_up_frame_between_live_frames_changes_no_code(model, monkeypatch):
     """graphs.py runs one eager frame before capturing a size, possibly while slots are live: with the
     slots' state saved and restored around it, every segment still gets its own codes."""

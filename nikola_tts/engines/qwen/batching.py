@@ -39,6 +39,11 @@ def frame_limit(chars: int) -> int:
     return int(math.ceil(seconds * FRAMES_PER_SECOND))
 
 
+def expected_frames(chars: int) -> int:
+    """Codec frames a segment of `chars` characters is expected to take, read at the usual pace."""
+    return max(1, round(chars / CHARS_PER_SECOND * FRAMES_PER_SECOND))
+
+
 def prompt_tokens(chars: int, instruct_chars: int = 0) -> int:
     """A generous guess of the prompt's length in tokens (about 4 characters a token in English,
     fewer in Chinese and Japanese), plus the fixed framing."""

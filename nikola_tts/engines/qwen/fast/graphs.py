@@ -4,7 +4,8 @@ A frame is a few thousand small kernels (28 talker layers, 15 x 5 predictor laye
 replaying a captured graph launches them as one. Sizes are 1, 2, 4, ... up to the slot count,
 all over views of the same `Slots` tensors and one memory pool, so a draining run can step only
 the front slots. Nothing is captured ahead: a one-paragraph run captures the batch-1 graph
-alone, and a backlog the sizes its tail drains through.
+alone, and a backlog the sizes its tail drains through where their frames left repay the capture
+(scheduler.py).
 
 A size is captured on a side stream after one eager frame there (lazy module loading and first
 launches stay out of the capture). That eager frame may run while slots are live, so the state
@@ -43,6 +44,12 @@ class FrameGraphs:
 
     def size_for(self, live_top: int) -> int:
         return next(b for b in self.sizes if b >= live_top)
+
+    def seconds_per_capture(self) -> float:
+        """What a capture took here so far on average (the scheduler's estimate before any)."""
+        from nikola_tts.engines.qwen.fast.scheduler import CAPTURE_SECONDS
+
+        return self.capture_seconds / len(self.graphs) if self.graphs else CAPTURE_SECONDS
 
     def run(self, b: int) -> None:
         graph = self.graphs.get(b)

@@ -29,6 +29,7 @@ class Sequence:
     limit: int  # frames it may speak
     key: int  # its sampling key (seeded.row_key)
     forced: bool = False  # speak exactly `limit` frames (EOS held back: benchmarks)
+    expected: int = 0  # frames it is expected to speak, by its length (0: its limit)
     status: Status = Status.WAITING
     slot: int = -1
     frames: int = 0  # frames generated, as of the last check
@@ -38,3 +39,8 @@ class Sequence:
     @property
     def hit_limit(self) -> bool:
         return self.frames >= self.limit
+
+    @property
+    def frames_left(self) -> int:
+        """Frames it is expected to speak still (at least none)."""
+        return max(min(self.expected or self.limit, self.limit) - self.frames, 0)

@@ -154,7 +154,8 @@ class FastSpeaker:
         built = self.prompts(items)
         longest = max(int(p.embeds.shape[1]) + n + 1 for p, n in zip(built, limits))
         graphs = self._slots_for(min(len(items), max(1, int(max_batch))), cache_length(longest), max(limits))
-        sequences = [Sequence(i, p, int(limits[i]), row_key(self.seed, it.text), force_frames)
+        sequences = [Sequence(i, p, int(limits[i]), row_key(self.seed, it.text), force_frames,
+                              expected=int(limits[i]) if force_frames else batching.expected_frames(len(it.text)))
                      for i, (p, it) in enumerate(zip(built, items))]
         return graphs, sequences
 
@@ -189,7 +190,9 @@ class FastSpeaker:
         """Finished sequences, codes filled in, as the scheduler sees them finish; with a decoder, running
         sequences' complete chunks go to it as they appear."""
         slots = graphs.stepper.s
-        scheduler = Scheduler(slots.count, graphs.sizes, self.check_every)
+        scheduler = Scheduler(slots.count, graphs.sizes, self.check_every,
+                              captured=graphs.graphs if graphs.use_graphs else None,
+                              capture_seconds=graphs.seconds_per_capture())
         scheduler.add(sequences)
         stats = self.stats
         while not scheduler.is_finished():
