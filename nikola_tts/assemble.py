@@ -1,11 +1,12 @@
 """A post's MP3 from its cached segments, in parts (audio/parts.py): the parts an edit did not touch
 are copied as they were encoded, the others are encoded side by side on every core, and the MP3 is
-measured as a listener's player decodes it.
+measured as a listener's player decodes it. encode_ahead() does all but the publishing, in the
+narration task (ahead.py), so that assemble() then finds every part and joins them.
 
-Loudness: a post's first MP3 gets its gain from its PCM (mp3.first_gain: a few passes over the
-whole post). Later MP3s reuse that gain, since an edited paragraph moves a post's loudness by
+Loudness: a post's first MP3 gets its gain from its PCM (mp3.first_gain: a few passes over
+windows spread across the whole post). Later MP3s reuse that gain, since an edited paragraph moves a post's loudness by
 hundredths of a LU. Every MP3 is measured as a player decodes it: each part's blocks are measured
-once, when it is encoded (in its thread), and gated together; only an MP3 that misses the target by
+once, when it is encoded (in a thread of its own, while the parts are joined), and gated together; only an MP3 that misses the target by
 more than mp3.LOUDNESS_TOLERANCE (less SEAM_MARGIN) has its gain found again, and every part
 encoded at it.
 """
@@ -86,6 +87,21 @@ class _Narration:
         return Audio(b"".join(self.part(part).samples for part in self.parts), self.rate)
 
 
+class _Joined:
+    """The published file in the making: the parts of one gain joined and tagged, once. `early`:
+    joined as soon as the parts are encoded, while the new ones are measured."""
+
+    def __init__(self, path: str, tags: Tags, folder: str, early: bool):
+        self.path, self.tags, self.folder, self.early = path, tags, folder, early
+        self.keys: list[str] | None = None  # the parts it holds
+
+    def join(self, parts: PartStore, keys: list[str]) -> str:
+        if self.keys != keys:
+            concatenate([str(parts.path(key)) for key in keys], self.path, self.tags, self.folder)
+            self.keys = keys
+        return self.path
+
+
 def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, dest: str | os.PathLike,
              tags: Tags, encoding: Encoding, scratch: str | os.PathLike, fresh: bool = False,
              announce: Callable[[float, str], None] | None = None, part_seconds: float = PART_SECONDS) -> Assembled:
@@ -97,7 +113,7 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
         # The parts are joined while the new ones are measured; the join is published if they are on target.
         joined = _Joined(os.path.join(folder, "narration.mp3"), tags, folder, early=True)
-        made, gain, encoded = _on_target_parts(narration, parts, encoding, folder, joined, fresh, announce)
+        made, gain, encoded = _parts_on_target(narration, parts, encoding, folder, joined, fresh, announce)
         return _publish(narration, parts, made, gain, encoding, joined, dest, encoded)
 
 
@@ -109,12 +125,12 @@ def encode_ahead(segments: Sequence[SpokenSegment], store: SegmentStore, parts: 
     os.makedirs(scratch, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
         joined = _Joined(os.path.join(folder, "measured.mp3"), Tags("", "", ""), folder, early=False)
-        made, gain, encoded = _on_target_parts(narration, parts, encoding, folder, joined)
+        made, gain, encoded = _parts_on_target(narration, parts, encoding, folder, joined)
         parts.keep_only(dict(made), gain, encoding.loudness)
     return encoded
 
 
-def _on_target_parts(narration: _Narration, parts: PartStore, encoding: Encoding, folder: str, joined: "_Joined",
+def _parts_on_target(narration: _Narration, parts: PartStore, encoding: Encoding, folder: str, joined: _Joined,
                      fresh: bool = False, announce: Callable[[float, str], None] | None = None
                      ) -> tuple[list[tuple[str, EncodedPart]], float | None, int]:
     """(key, part) of each part of the MP3, at a gain (its second item) that brings the MP3 to the
@@ -140,21 +156,6 @@ def _on_target_parts(narration: _Narration, parts: PartStore, encoding: Encoding
         # Where the excerpt misjudged what the encoder takes, aim again by the miss.
         gain = corrected_gain(whole, gain, encoding.loudness - measured)
     return made, gain, encoded
-
-
-class _Joined:
-    """The published file in the making: the parts of one gain joined and tagged, once. `early`:
-    joined as soon as the parts are encoded, while the new ones are measured."""
-
-    def __init__(self, path: str, tags: Tags, folder: str, early: bool):
-        self.path, self.tags, self.folder, self.early = path, tags, folder, early
-        self.keys: list[str] | None = None  # the parts it holds
-
-    def join(self, parts: PartStore, keys: list[str]) -> str:
-        if self.keys != keys:
-            concatenate([str(parts.path(key)) for key in keys], self.path, self.tags, self.folder)
-            self.keys = keys
-        return self.path
 
 
 def _loudness(narration: _Narration, parts: PartStore, made: list[tuple[str, EncodedPart]], joined: _Joined) -> float:
