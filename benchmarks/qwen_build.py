@@ -30,7 +30,8 @@ timestamped as they arrive; the phases are read off them:
     scan->synth     Nikola renders what the narration depends on
     load            the synthesis task starts -> the engine says what it narrates with (imports, model)
     narrate         -> the last segment is stored (generation, decoding)
-    rest            assembling the MP3s (loudness, encoding) and the rest of Nikola's build
+    mp3s            -> the last post's MP3 is published (what is left of encoding them ahead, then joining)
+    pages           -> the end: the rest of Nikola's build
 
 Needs Nikola, ffmpeg and ffprobe, and what the engine needs. Every build's lines go to
 --out/builds.log.
@@ -96,27 +97,40 @@ class Build:
     def found(self, pattern: str) -> str:
         return next((line for _, line in self.lines if re.search(pattern, line)), "")
 
+    def published(self) -> float | None:
+        """When the last post's MP3 was published: the next task's line after the last publishing one."""
+        last = max((i for i, (_, line) in enumerate(self.lines) if re.search(ASSEMBLE_TASK, line)), default=None)
+        if last is None:
+            return None
+        return next((t for t, line in self.lines[last + 1:] if re.match(r"\.\s+\S", line)), self.wall)
+
     def phases(self) -> list[str]:
         scan, synth, said = self.at("scan"), self.at("synth"), self.at("narrating")
-        stored, end = self.at("narrated"), self.wall
+        stored, published, end = self.at("narrated"), self.published(), self.wall
 
         def span(a, b):
             return f"{b - a:7.2f}" if a is not None and b is not None else "      -"
 
-        return [span(0.0, scan), span(scan, synth), span(synth, said), span(said, stored), span(stored, end)]
+        return [span(0.0, scan), span(scan, synth), span(synth, said), span(said, stored), span(stored, published),
+                span(published or stored, end)]
 
     def row(self) -> str:
-        narrated = re.search(r"narrating (\d+) segments", self.found(r"narrating \d+ segments"))
-        audio = re.search(r"narrated ([\d.]+) s of audio", self.found(r"narrated [\d.]+ s of audio"))
+        narrated = re.search(r"narrating ([\d,]+) segments?", self.found(r"narrating [\d,]+ segments?"))
+        audio = re.search(NARRATED, self.found(NARRATED))
+        seconds = float(audio.group(1)) * UNIT_SECONDS[audio.group(2)] if audio else 0.0
         failed = "" if self.returncode == 0 else f"  EXIT {self.returncode}"
         return (f"{self.label:<34} {self.way:<6} {narrated.group(1) if narrated else '0':>5} "
-                f"{float(audio.group(1)) if audio else 0.0:8.1f} {self.wall:8.2f} " + " ".join(self.phases()) + failed)
+                f"{seconds:8.1f} {self.wall:8.2f} " + " ".join(self.phases()) + failed)
 
 
 HEADER = (f"{'scenario':<34} {'way':<6} {'segs':>5} {'audio s':>8} {'wall s':>8} "
-          f"{'start>scan':>7} {'>synth':>7} {'load':>7} {'narrate':>7} {'rest':>7}")
+          f"{'start>scan':>7} {'>synth':>7} {'load':>7} {'narrate':>7} {'mp3s':>7} {'pages':>7}")
+# The progress line's audio length reads as words.audio_length writes it: "45 s", "17.3 min", "2.1 h".
+NARRATED = r"narrated ([\d.]+) (s|min|h) of audio"
+UNIT_SECONDS = {"s": 1.0, "min": 60.0, "h": 3600.0}
+ASSEMBLE_TASK = r"^\.\s+render_tts:assemble:"
 MARKS = {"scan": r"Scanning posts.*done", "synth": r"^\.\s+render_tts:synthesize",
-         "narrating": r"narrating \d+ segments", "narrated": r"narrated [\d.]+ s of audio"}
+         "narrating": r"narrating [\d,]+ segments?", "narrated": NARRATED}
 
 
 def build(site: Path, label: str, way: str, out: Path, env: dict) -> Build:
