@@ -33,7 +33,7 @@ class EncodeAhead:
         self.posts = {manifest.id: (manifest, plan) for manifest, plan in posts}
         self.posts_at_once = posts_at_once
         self._pool: ThreadPoolExecutor | None = None
-        self._started: dict[str, Future] = {}
+        self._started: dict[str, Future | None] = {}  # post id -> its encoding (None: nothing to encode)
 
     def __enter__(self) -> "EncodeAhead":
         return self
@@ -44,31 +44,41 @@ class EncodeAhead:
             self._pool.shutdown(wait=True, cancel_futures=error is not None)
 
     def post_done(self, post_id: str) -> None:
-        if post_id in self.posts and post_id not in self._started:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self.posts_at_once, thread_name_prefix="tts-ahead")
-            self._started[post_id] = self._pool.submit(_encode_ahead, *self.posts[post_id])
+        if post_id not in self.posts or post_id in self._started:
+            return
+        manifest, plan = self.posts[post_id]
+        self._started[post_id] = None
+        if not _to_encode(manifest, plan):
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.posts_at_once, thread_name_prefix="tts-ahead")
+        self._started[post_id] = self._pool.submit(_encode_ahead, manifest, plan)
 
     def finish(self) -> None:
         """Encode the posts not started yet, and wait for every one."""
         for post_id in self.posts:
             self.post_done(post_id)
-        running = sum(not future.done() for future in self._started.values())
+        started = [future for future in self._started.values() if future is not None]
+        running = sum(not future.done() for future in started)
         if running:
             log.info(f"encoding the MP3 of {counted(running, 'post')}")
-        for future in self._started.values():
+        for future in started:
             future.result()
+
+
+def _to_encode(manifest: Manifest, plan: NarrationPlan) -> bool:
+    """Whether publishing the post would encode an MP3, and every segment of it is in the cache."""
+    from nikola_tts.publish import needs_mp3
+
+    store = SegmentStore(plan.cache.segments)
+    return needs_mp3(manifest, plan) and all(store.has(s.key) for s in manifest.segments)
 
 
 def _encode_ahead(manifest: Manifest, plan: NarrationPlan) -> None:
     from nikola_tts.assemble import encode_ahead
-    from nikola_tts.publish import needs_mp3
 
-    store = SegmentStore(plan.cache.segments)
-    if not needs_mp3(manifest, plan) or not all(store.has(s.key) for s in manifest.segments):
-        return
     try:
-        encode_ahead(manifest.segments, store, PartStore(plan.cache.encoded(plan.lang, plan.source)),
-                     manifest.encoding, plan.cache.tmp)
+        encode_ahead(manifest.segments, SegmentStore(plan.cache.segments),
+                     PartStore(plan.cache.encoded(plan.lang, plan.source)), manifest.encoding, plan.cache.tmp)
     except (TTSError, ValueError, OSError) as exc:  # publishing encodes it again, and says why it fails
         log.debug(f"{plan.source} ({plan.lang}): not encoded ahead: {exc}")

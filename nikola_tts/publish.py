@@ -79,7 +79,7 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force:
                     manifest.tags, manifest.encoding, plan.cache.tmp, fresh=force, announce=announce)
     if made.seconds >= LONG_AUDIO_SECONDS:
         encoded = f"{made.encoded} of {counted(made.parts, 'part')} encoded" if made.encoded else \
-            f"its {counted(made.parts, 'part')} encoded ahead"
+            f"its {counted(made.parts, 'part')} ready"
         log.info(f"{name}: published {plan.output} in {time.monotonic() - started:.0f} s ({encoded})")
     return _with_companions(manifest, plan, Sidecar(OK, manifest.digest, href=manifest.href,
                                                     duration=round(made.duration, 3)), made.spans)
