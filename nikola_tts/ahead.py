@@ -76,9 +76,11 @@ def _to_encode(manifest: Manifest, plan: NarrationPlan) -> bool:
 
 def _encode_ahead(manifest: Manifest, plan: NarrationPlan) -> None:
     from nikola_tts.assemble import encode_ahead
+    from nikola_tts.publish import announcer
 
     try:
         encode_ahead(manifest.segments, SegmentStore(plan.cache.segments),
-                     PartStore(plan.cache.encoded(plan.lang, plan.source)), manifest.encoding, plan.cache.tmp)
+                     PartStore(plan.cache.encoded(plan.lang, plan.source)), manifest.encoding, plan.cache.tmp,
+                     announce=announcer(manifest, plan))
     except (TTSError, ValueError, OSError) as exc:  # publishing encodes it again, and says why it fails
         log.debug(f"{plan.source} ({plan.lang}): not encoded ahead: {exc}")

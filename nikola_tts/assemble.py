@@ -118,14 +118,15 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
 
 
 def encode_ahead(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, encoding: Encoding,
-                 scratch: str | os.PathLike, part_seconds: float = PART_SECONDS) -> int:
+                 scratch: str | os.PathLike, announce: Callable[[float, str], None] | None = None,
+                 part_seconds: float = PART_SECONDS) -> int:
     """Encode every part of the MP3 these segments make, at a gain on target, and record them in
     `parts`, where assemble() finds them: publishing is then a join. Return how many were encoded."""
     narration = _Narration(segments, store, part_seconds)
     os.makedirs(scratch, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
         joined = _Joined(os.path.join(folder, "measured.mp3"), Tags("", "", ""), folder, early=False)
-        made, gain, encoded = _parts_on_target(narration, parts, encoding, folder, joined)
+        made, gain, encoded = _parts_on_target(narration, parts, encoding, folder, joined, announce=announce)
         parts.keep_only(dict(made), gain, encoding.loudness)
     return encoded
 

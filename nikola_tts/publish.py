@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 
 from nikola_tts.cache.manifest import Manifest
 from nikola_tts.cache.segments import SegmentStore
@@ -45,6 +46,18 @@ def publish(manifest: Manifest, plan: NarrationPlan, force: bool = False) -> Sid
         return _record_failure(plan, digest, previous, str(exc) or type(exc).__name__)
 
 
+def announcer(manifest: Manifest, plan: NarrationPlan) -> Callable[[float, str], None]:
+    """What encoding a long post's MP3 says it is doing: `announce(seconds of audio, doing)`."""
+    name = f"{plan.source} ({plan.lang})"
+
+    def announce(seconds: float, doing: str) -> None:
+        if seconds >= LONG_AUDIO_SECONDS:  # seconds of work: say what is going on
+            log.info(f"{name}: {audio_length(seconds)} of audio from {counted(len(manifest.segments), 'segment')}: "
+                     f"{doing}")
+
+    return announce
+
+
 def needs_mp3(manifest: Manifest, plan: NarrationPlan) -> bool:
     """Whether publishing this post encodes an MP3 (not forced): it has prose, and the MP3 on disk
     is not of these segments, tags and encoding."""
@@ -69,14 +82,8 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force:
         raise TTSError(f"{len(missing)} of {len(manifest.segments)} segments missing: {reason}")
     require_ffmpeg()
     name, started = f"{plan.source} ({plan.lang})", time.monotonic()
-
-    def announce(seconds: float, doing: str) -> None:
-        if seconds >= LONG_AUDIO_SECONDS:  # seconds of work: say what is going on
-            log.info(f"{name}: {audio_length(seconds)} of audio from {counted(len(manifest.segments), 'segment')}: "
-                     f"{doing}")
-
     made = assemble(manifest.segments, store, PartStore(plan.cache.encoded(plan.lang, plan.source)), plan.output,
-                    manifest.tags, manifest.encoding, plan.cache.tmp, fresh=force, announce=announce)
+                    manifest.tags, manifest.encoding, plan.cache.tmp, fresh=force, announce=announcer(manifest, plan))
     if made.seconds >= LONG_AUDIO_SECONDS:
         encoded = f"{made.encoded} of {counted(made.parts, 'part')} encoded" if made.encoded else \
             f"its {counted(made.parts, 'part')} ready"
