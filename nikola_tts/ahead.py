@@ -12,13 +12,15 @@ Only a head start: a post it cannot encode is left to publishing, which says why
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from nikola_tts.cache.encoded import PartStore
 from nikola_tts.cache.manifest import Manifest
 from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.errors import TTSError
 from nikola_tts.plan import NarrationPlan
+from nikola_tts.progress import LOG_EVERY_SECONDS
 from nikola_tts.words import counted
 
 log = logging.getLogger("tts")
@@ -59,9 +61,15 @@ class EncodeAhead:
         for post_id in self.posts:
             self.post_done(post_id)
         started = [future for future in self._started.values() if future is not None]
-        running = sum(not future.done() for future in started)
-        if running:
-            log.info(f"encoding the MP3 of {counted(running, 'post')}")
+        pending = {future for future in started if not future.done()}
+        if pending:
+            log.info(f"encoding the MP3 of {counted(len(pending), 'post')}")
+        begun, total = time.monotonic(), len(pending)
+        while pending:  # a backlog's MP3s take minutes: say how far they are, as the narration did
+            _, pending = wait(pending, timeout=LOG_EVERY_SECONDS)
+            if pending:
+                log.info(f"encoding the MP3s: {total - len(pending)} of {counted(total, 'post')} done, "
+                         f"{time.monotonic() - begun:.0f} s")
         for future in started:
             future.result()
 
