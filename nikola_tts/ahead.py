@@ -12,6 +12,7 @@ Only a head start: a post it cannot encode is left to publishing, which says why
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
@@ -36,13 +37,15 @@ class EncodeAhead:
         self.posts_at_once = posts_at_once
         self._pool: ThreadPoolExecutor | None = None
         self._started: dict[str, Future | None] = {}  # post id -> its encoding (None: nothing to encode)
+        self._stop = threading.Event()
 
     def __enter__(self) -> "EncodeAhead":
         return self
 
     def __exit__(self, kind, error, trace) -> None:
         if self._pool:
-            # Interrupted or failed: what has not started never will; what has finishes its ffmpeg runs.
+            if error is not None:  # interrupted or failed: no part starts encoding; those under way finish
+                self._stop.set()
             self._pool.shutdown(wait=True, cancel_futures=error is not None)
 
     def post_done(self, post_id: str) -> None:
@@ -54,7 +57,7 @@ class EncodeAhead:
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.posts_at_once, thread_name_prefix="tts-ahead")
-        self._started[post_id] = self._pool.submit(_encode_ahead, manifest, plan)
+        self._started[post_id] = self._pool.submit(_encode_ahead, manifest, plan, self._stop)
 
     def finish(self) -> None:
         """Encode the posts not started yet, and wait for every one."""
@@ -82,13 +85,13 @@ def _to_encode(manifest: Manifest, plan: NarrationPlan) -> bool:
     return needs_mp3(manifest, plan) and all(store.has(s.key) for s in manifest.segments)
 
 
-def _encode_ahead(manifest: Manifest, plan: NarrationPlan) -> None:
+def _encode_ahead(manifest: Manifest, plan: NarrationPlan, stop: threading.Event) -> None:
     from nikola_tts.assemble import encode_ahead
     from nikola_tts.publish import announcer
 
     try:
         encode_ahead(manifest.segments, SegmentStore(plan.cache.segments),
                      PartStore(plan.cache.encoded(plan.lang, plan.source)), manifest.encoding, plan.cache.tmp,
-                     announce=announcer(manifest, plan))
+                     announce=announcer(manifest, plan), stop=stop)
     except (TTSError, ValueError, OSError) as exc:  # publishing encodes it again, and says why it fails
         log.debug(f"{plan.source} ({plan.lang}): not encoded ahead: {exc}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -31,6 +32,7 @@ from nikola_tts.cache.encoded import EncodedPart, PartStore
 from nikola_tts.cache.folder import TEMP_PREFIX
 from nikola_tts.cache.manifest import SpokenSegment
 from nikola_tts.cache.segments import SegmentStore
+from nikola_tts.errors import TTSError
 from nikola_tts.files import atomic_move
 
 
@@ -39,6 +41,10 @@ from nikola_tts.files import atomic_move
 # 0.006 LU with 75-second parts, 0.21 LU with 3-second ones); shorter parts are measured joined.
 MEASURED_PART_SECONDS = 20.0
 SEAM_MARGIN = 0.05  # LU
+
+
+class Stopped(TTSError):
+    """encode_ahead was called off before it was done."""
 
 
 @dataclass(frozen=True)
@@ -119,27 +125,29 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
 
 def encode_ahead(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, encoding: Encoding,
                  scratch: str | os.PathLike, announce: Callable[[float, str], None] | None = None,
-                 part_seconds: float = PART_SECONDS) -> int:
+                 stop: threading.Event | None = None, part_seconds: float = PART_SECONDS) -> int:
     """Encode every part of the MP3 these segments make, at a gain on target, and record them in
-    `parts`, where assemble() finds them: publishing is then a join. Return how many were encoded."""
+    `parts`, where assemble() finds them: publishing is then a join. Return how many were encoded.
+    Once `stop` is set, no part starts encoding: Stopped is raised (an interrupted build)."""
     narration = _Narration(segments, store, part_seconds)
     os.makedirs(scratch, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
         joined = _Joined(os.path.join(folder, "measured.mp3"), Tags("", "", ""), folder, early=False)
-        made, gain, encoded = _parts_on_target(narration, parts, encoding, folder, joined, announce=announce)
+        made, gain, encoded = _parts_on_target(narration, parts, encoding, folder, joined, announce=announce,
+                                               stop=stop)
         parts.keep_only(dict(made), gain, encoding.loudness)
     return encoded
 
 
 def _parts_on_target(narration: _Narration, parts: PartStore, encoding: Encoding, folder: str, joined: _Joined,
-                     fresh: bool = False, announce: Callable[[float, str], None] | None = None
-                     ) -> tuple[list[tuple[str, EncodedPart]], float | None, int]:
+                     fresh: bool = False, announce: Callable[[float, str], None] | None = None,
+                     stop: threading.Event | None = None) -> tuple[list[tuple[str, EncodedPart]], float | None, int]:
     """(key, part) of each part of the MP3, at a gain (its second item) that brings the MP3 to the
     target; and how many parts were encoded to get there."""
     known, gain = parts.index().gain_for(encoding.loudness)
     encoded = 0
     if known and not fresh:
-        made, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, True, joined)
+        made, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, True, joined, stop)
         if _on_target(_loudness(narration, parts, made, joined), gain, encoding.loudness):
             return made, gain, encoded
     if announce:
@@ -147,7 +155,8 @@ def _parts_on_target(narration: _Narration, parts: PartStore, encoding: Encoding
     whole = narration.whole()
     gain = first_gain(whole, encoding.loudness, encoding.bitrate, folder)
     for attempt in range(MAX_ENCODES):
-        made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, attempt > 0 or not fresh, joined)
+        made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, attempt > 0 or not fresh, joined,
+                             stop)
         encoded += more
         if gain is None:
             break
@@ -174,8 +183,8 @@ def _on_target(measured: float, gain: float | None, target: float) -> bool:
 
 
 def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate: str, folder: str,
-            announce: Callable[[float, str], None] | None, reuse: bool,
-            joined: _Joined) -> tuple[list[tuple[str, EncodedPart]], int]:
+            announce: Callable[[float, str], None] | None, reuse: bool, joined: _Joined,
+            stop: threading.Event | None = None) -> tuple[list[tuple[str, EncodedPart]], int]:
     """(key, encoded part) of every part at this gain, in order, encoding those not stored (all,
     without `reuse`); and how many were encoded. The parts are joined while the new ones are measured."""
     index = parts.index()
@@ -187,6 +196,8 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
         announce(narration.seconds, f"encoding {len(todo)} of {len(keyed)} parts of the MP3 again")
 
     def encode(job: tuple[str, Part]) -> None:
+        if stop is not None and stop.is_set():
+            raise Stopped("the build is being interrupted")
         key, part = job
         path = os.path.join(folder, f"{key}.mp3")
         encode_part(narration.part(part), path, gain, bitrate, header=part.first)

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 from sites import loudness
 
-from nikola_tts.assemble import SEAM_MARGIN, assemble
+from nikola_tts.assemble import SEAM_MARGIN, Stopped, assemble, encode_ahead
 from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, Encoding, Tags, frame_samples, gated_loudness, gating_blocks,
                                   mp3_rate)
 from nikola_tts.audio.parts import DECODER_DELAY, ENCODER_DELAY, PART_SECONDS, split_parts
@@ -325,3 +325,27 @@ def test_a_paragraph_spoken_at_another_rate_is_resampled_to_the_posts_and_heard_
     heard = onsets(decoded(tmp_path / "post.mp3", 24000), 24000)
     assert heard == pytest.approx([span.start + CLICK_AT for span in made.spans], abs=0.002)
     assert made.spans[5].end - made.spans[5].start == pytest.approx(0.8, abs=0.001)
+
+
+# --- encoded ahead -------------------------------------------------------------------------------
+
+
+def test_parts_encoded_ahead_are_joined_by_assemble_without_encoding_any(tmp_path):
+    narration = Narration(tmp_path)
+    encoded = encode_ahead(narration.segments, narration.store, narration.parts, narration.encoding, tmp_path / "tmp",
+                           part_seconds=3.0)
+    made = narration.assemble()
+    assert encoded == made.parts >= 3 and made.encoded == 0
+
+
+def test_encoding_ahead_called_off_starts_no_part_and_records_none(tmp_path):
+    """An interrupted build sets the stop: the posts under way stop at their next part."""
+    import threading
+
+    narration = Narration(tmp_path)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Stopped):
+        encode_ahead(narration.segments, narration.store, narration.parts, narration.encoding, tmp_path / "tmp",
+                     stop=stop, part_seconds=3.0)
+    assert narration.part_files() == {} and narration.parts.index().parts == {}
