@@ -54,6 +54,7 @@ class Assembled:
     seconds: float  # of narration: the segments and the pauses between them
     parts: int  # parts the MP3 is made of
     encoded: int  # parts encoded this time (a part may be encoded at two gains); the others' frames were copied
+    loudness: float  # LUFS, as a player decodes it: on the target, or as near as the gain search got
 
 
 class _Narration:
@@ -119,8 +120,8 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
         # The parts are joined while the new ones are measured; the join is published if they are on target.
         joined = _Joined(os.path.join(folder, "narration.mp3"), tags, folder, early=True)
-        made, gain, encoded = _parts_on_target(narration, parts, encoding, folder, joined, fresh, announce)
-        return _publish(narration, parts, made, gain, encoding, joined, dest, encoded)
+        made, gain, measured, encoded = _parts_on_target(narration, parts, encoding, folder, joined, fresh, announce)
+        return _publish(narration, parts, made, gain, measured, encoding, joined, dest, encoded)
 
 
 def encode_ahead(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, encoding: Encoding,
@@ -133,39 +134,44 @@ def encode_ahead(segments: Sequence[SpokenSegment], store: SegmentStore, parts: 
     os.makedirs(scratch, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix=TEMP_PREFIX) as folder:
         joined = _Joined(os.path.join(folder, "measured.mp3"), Tags("", "", ""), folder, early=False)
-        made, gain, encoded = _parts_on_target(narration, parts, encoding, folder, joined, announce=announce,
-                                               stop=stop)
-        parts.keep_only(dict(made), gain, encoding.loudness)
+        made, gain, measured, encoded = _parts_on_target(narration, parts, encoding, folder, joined,
+                                                         announce=announce, stop=stop)
+        parts.keep_only(dict(made), gain, encoding.loudness, measured)
     return encoded
 
 
 def _parts_on_target(narration: _Narration, parts: PartStore, encoding: Encoding, folder: str, joined: _Joined,
                      fresh: bool = False, announce: Callable[[float, str], None] | None = None,
-                     stop: threading.Event | None = None) -> tuple[list[tuple[str, EncodedPart]], float | None, int]:
+                     stop: threading.Event | None = None) -> tuple[list[tuple[str, EncodedPart]], float | None, float, int]:
     """(key, part) of each part of the MP3, at a gain (its second item) that brings the MP3 to the
-    target; and how many parts were encoded to get there."""
-    known, gain = parts.index().gain_for(encoding.loudness)
+    target, or as near as the gain search got; the MP3's loudness; and how many parts were encoded
+    to get there."""
+    index = parts.index()
+    known, gain = index.gain_for(encoding.loudness)
     encoded = 0
     if known and not fresh:
         made, encoded = _encode(narration, parts, gain, encoding.bitrate, folder, announce, True, joined, stop)
-        if _on_target(_loudness(narration, parts, made, joined), gain, encoding.loudness):
-            return made, gain, encoded
+        measured = _loudness(narration, parts, made, joined)
+        if _on_target(measured, gain, encoding.loudness) or _as_near_as_before(measured, index.reached,
+                                                                                encoding.loudness):
+            return made, gain, measured, encoded
     if announce:
         announce(narration.seconds, "measuring its loudness and encoding the MP3")
     whole = narration.whole()
     gain = first_gain(whole, encoding.loudness, encoding.bitrate, folder)
     for attempt in range(MAX_ENCODES):
+        if attempt:  # where the excerpt misjudged what the encoder takes, aim again by the miss
+            gain = corrected_gain(whole, gain, encoding.loudness - measured)
         made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, attempt > 0 or not fresh, joined,
                              stop)
         encoded += more
-        if gain is None:
-            break
-        measured = _loudness(narration, parts, made, joined)
+        measured = SILENT_LUFS if gain is None else _loudness(narration, parts, made, joined)
         if _on_target(measured, gain, encoding.loudness):
             break
-        # Where the excerpt misjudged what the encoder takes, aim again by the miss.
-        gain = corrected_gain(whole, gain, encoding.loudness - measured)
-    return made, gain, encoded
+    # Missed after MAX_ENCODES (the limiter holds the peaks down, say): the last MP3 is as near as
+    # the search gets, and its gain and loudness are recorded with its parts, so that the next
+    # build reuses them rather than searching again.
+    return made, gain, measured, encoded
 
 
 def _loudness(narration: _Narration, parts: PartStore, made: list[tuple[str, EncodedPart]], joined: _Joined) -> float:
@@ -180,6 +186,13 @@ def _on_target(measured: float, gain: float | None, target: float) -> bool:
     if gain is None:
         return measured <= SILENT_LUFS  # still silence, encoded as it is
     return abs(target - measured) <= LOUDNESS_TOLERANCE - SEAM_MARGIN
+
+
+def _as_near_as_before(measured: float, reached: float | None, target: float) -> bool:
+    """Whether the last MP3 missed the target as near as its gain search got, and this one at its
+    gain is as loud: searching again would find the same gain."""
+    return (reached is not None and abs(target - reached) > LOUDNESS_TOLERANCE - SEAM_MARGIN
+            and abs(measured - reached) <= LOUDNESS_TOLERANCE - SEAM_MARGIN)
 
 
 def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate: str, folder: str,
@@ -220,11 +233,11 @@ def _encode(narration: _Narration, parts: PartStore, gain: float | None, bitrate
 
 
 def _publish(narration: _Narration, parts: PartStore, made: list[tuple[str, EncodedPart]], gain: float | None,
-             encoding: Encoding, joined: _Joined, dest: str | os.PathLike, encoded: int) -> Assembled:
+             measured: float, encoding: Encoding, joined: _Joined, dest: str | os.PathLike, encoded: int) -> Assembled:
     mp3 = joined.join(parts, [key for key, _ in made])
     duration = probe_duration(mp3)
     atomic_move(mp3, dest)
-    parts.keep_only(dict(made), gain, encoding.loudness)
+    parts.keep_only(dict(made), gain, encoding.loudness, measured)
     spans = narration_spans(narration.parts, [part.frames for _, part in made], narration.lengths, narration.pauses,
                             narration.rate)
-    return Assembled(duration, spans, narration.seconds, len(narration.parts), encoded)
+    return Assembled(duration, spans, narration.seconds, len(narration.parts), encoded, measured)

@@ -71,7 +71,7 @@ def _published(manifest: Manifest, plan: NarrationPlan, previous: Sidecar | None
 
 def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force: bool) -> Sidecar:
     from nikola_tts.assemble import assemble
-    from nikola_tts.audio.mp3 import require_ffmpeg
+    from nikola_tts.audio.mp3 import LOUDNESS_TOLERANCE, SILENT_LUFS, require_ffmpeg
     from nikola_tts.cache.encoded import PartStore
     from nikola_tts.synthesis import failed_segments
 
@@ -88,6 +88,10 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force:
         encoded = f"{made.encoded} of {counted(made.parts, 'part')} encoded" if made.encoded else \
             f"its {counted(made.parts, 'part')} ready"
         log.info(f"{name}: published {plan.output} in {time.monotonic() - started:.0f} s ({encoded})")
+    if made.encoded and abs(made.loudness - manifest.encoding.loudness) > LOUDNESS_TOLERANCE and \
+            made.loudness > SILENT_LUFS:
+        log.warning(f"{name}: its MP3 is at {made.loudness:.1f} LUFS, as near the {manifest.encoding.loudness:g} LUFS "
+                    f"of TTS_LOUDNESS as the peak limiter lets it get")
     return _with_companions(manifest, plan, Sidecar(OK, manifest.digest, href=manifest.href,
                                                     duration=round(made.duration, 3)), made.spans)
 

@@ -272,6 +272,22 @@ def test_an_edit_that_moves_the_loudness_off_target_finds_the_gain_again(tmp_pat
     assert loudness(tmp_path / "post.mp3")[0] == pytest.approx(-16.0, abs=0.2)
 
 
+def test_a_target_out_of_reach_is_searched_for_once_and_the_next_builds_reuse_the_nearest(tmp_path, speech):
+    """-1 LUFS would take speech louder than the limiter's peak ceiling lets it be."""
+    narration = spoken(tmp_path, speech)
+    narration.encoding = Encoding(loudness=-1.0)
+    first = narration.assemble("one.mp3")
+    reached = narration.parts.index().reached
+    assert loudness(tmp_path / "one.mp3")[0] == pytest.approx(reached, abs=0.2)
+    assert reached < -1.0 - LOUDNESS_TOLERANCE and first.encoded > first.parts
+    again = narration.assemble("two.mp3")
+    assert again.encoded == 0
+    assert (tmp_path / "one.mp3").read_bytes() == (tmp_path / "two.mp3").read_bytes()
+    narration.replace(4, speech[7])
+    edited = narration.assemble("three.mp3")
+    assert 1 <= edited.encoded <= 2 < edited.parts
+
+
 def test_a_silent_narration_is_encoded_as_it_is_and_stays_so_after_an_edit(tmp_path):
     narration = Narration(tmp_path, count=12)
     for i in range(12):

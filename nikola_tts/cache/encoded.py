@@ -39,6 +39,9 @@ class PartsIndex:
     gain_db: float | None = None
     gain_known: bool = False  # False: no MP3 made from these parts yet (gain_db None means silence)
     loudness: float | None = None  # the target (LUFS) the gain was found for
+    # What that MP3 measured (LUFS): off the target only where the gain search could get no nearer
+    # (ahead of the peak limiter, say), and then the mark a later MP3 at that gain is held to.
+    reached: float | None = None
 
     def to_json(self) -> dict:
         data = {"format": FORMAT,
@@ -47,6 +50,8 @@ class PartsIndex:
                           for key, p in sorted(self.parts.items())}}
         if self.gain_known:
             data["gain_db"], data["loudness"] = self.gain_db, self.loudness
+            if self.reached is not None:
+                data["reached"] = self.reached
         return data
 
     @classmethod
@@ -59,10 +64,11 @@ class PartsIndex:
                 parts[str(key)] = EncodedPart(int(part["frames"]), tuple(float(b) for b in part["blocks"].split()))
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue  # that part is encoded again
-        gain, target = data.get("gain_db"), data.get("loudness")
+        gain, target, reached = data.get("gain_db"), data.get("loudness"), data.get("reached")
         return cls(parts, float(gain) if isinstance(gain, (int, float)) else None,
                    "gain_db" in data and isinstance(target, (int, float)),
-                   float(target) if isinstance(target, (int, float)) else None)
+                   float(target) if isinstance(target, (int, float)) else None,
+                   float(reached) if isinstance(reached, (int, float)) else None)
 
     def gain_for(self, loudness: float) -> tuple[bool, float | None]:
         """(known, gain): the gain of the last MP3, if it was found for this target."""
@@ -91,9 +97,11 @@ class PartStore:
     def record(self, index: PartsIndex) -> None:
         atomic_write_json(self.root / INDEX, index.to_json())
 
-    def keep_only(self, parts: dict[str, EncodedPart], gain_db: float | None, loudness: float) -> None:
-        """After publishing: the parts of the MP3 just published stay, with its gain; the rest go."""
-        self.record(PartsIndex(dict(parts), gain_db, True, loudness))
+    def keep_only(self, parts: dict[str, EncodedPart], gain_db: float | None, loudness: float,
+                  reached: float | None = None) -> None:
+        """After publishing: the parts of the MP3 just published stay, with its gain (found for the
+        target `loudness`, and `reached` as measured); the rest go."""
+        self.record(PartsIndex(dict(parts), gain_db, True, loudness, reached))
         for path in self.root.glob(f"*{SUFFIX}"):
             if path.stem not in parts and not path.name.startswith(TEMP_PREFIX):
                 unlink_quietly(path)
