@@ -79,10 +79,9 @@ class EncodeAhead:
 
 def _to_encode(manifest: Manifest, plan: NarrationPlan) -> bool:
     """Whether publishing the post would encode an MP3, and every segment of it is in the cache."""
-    from nikola_tts.publish import needs_mp3
+    from nikola_tts.publish import missing_segments, needs_mp3
 
-    store = SegmentStore(plan.cache.segments)
-    return needs_mp3(manifest, plan) and all(store.has(s.key) for s in manifest.segments)
+    return needs_mp3(manifest, plan) and not missing_segments(manifest, SegmentStore(plan.cache.segments))
 
 
 def _encode_ahead(manifest: Manifest, plan: NarrationPlan, stop: threading.Event) -> None:

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 
-from nikola_tts.cache.manifest import Manifest
+from nikola_tts.cache.manifest import Manifest, SpokenSegment
 from nikola_tts.cache.segments import SegmentStore
 from nikola_tts.cache.sidecar import EMPTY, FAILED, OK, Sidecar, read_sidecar, write_sidecar
 from nikola_tts.errors import TTSError
@@ -64,6 +64,11 @@ def needs_mp3(manifest: Manifest, plan: NarrationPlan) -> bool:
     return bool(manifest.segments) and not _published(manifest, plan, read_sidecar(plan.sidecar_path))
 
 
+def missing_segments(manifest: Manifest, store: SegmentStore) -> list[SpokenSegment]:
+    """The post's segments not in the cache (failed, or not narrated yet): its MP3 waits for them."""
+    return [s for s in manifest.segments if not store.has(s.key)]
+
+
 def _published(manifest: Manifest, plan: NarrationPlan, previous: Sidecar | None) -> bool:
     return bool(previous) and previous.status == OK and previous.digest == manifest.digest and \
         os.path.exists(plan.output)
@@ -75,7 +80,7 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force:
     from nikola_tts.cache.encoded import PartStore
     from nikola_tts.synthesis import failed_segments
 
-    missing = [s for s in manifest.segments if not store.has(s.key)]
+    missing = missing_segments(manifest, store)
     if missing:
         reasons = failed_segments(plan.cache)
         reason = next((reasons[s.key] for s in missing if s.key in reasons), "not synthesized yet")

@@ -295,18 +295,15 @@ def file_loudness(path: str | os.PathLike) -> float:
     return _loudness(ffmpeg.input(os.fspath(path)), None)
 
 
-def gating_blocks(path: str | os.PathLike) -> tuple[float, ...]:
-    """The loudness (LUFS) of each 400 ms block of an encoded file, every 100 ms, as a player
-    decodes it: BS.1770's gating blocks, those above the absolute gate (-70 LUFS) alone. The
-    blocks of consecutive files, gated together (gated_loudness), give the loudness of the files
-    joined, but for the few blocks that span their seams."""
-    return frames_and_blocks(path)[1]
-
-
 def frames_and_blocks(path: str | os.PathLike) -> tuple[int, tuple[float, ...]]:
     """An encoded part's MP3 frames (as count_frames counts them) and its gating blocks, in one
     ffmpeg run: the decode that measures the blocks reads every frame, and says how many at the
-    verbose log level. (A process a part fewer: ffprobe's start is most of what counting costs.)"""
+    verbose log level. (A process a part fewer: ffprobe's start is most of what counting costs.)
+
+    The blocks: the loudness (LUFS) of each 400 ms of the file as a player decodes it, every 100 ms
+    (BS.1770's gating blocks), those above the absolute gate alone. The blocks of consecutive files,
+    gated together (gated_loudness), give the loudness of the files joined, but for the few blocks
+    that span their seams."""
     import ffmpeg
 
     stream = (ffmpeg.input(os.fspath(path)).filter("ebur128", framelog="info").output("-", format="null")

@@ -22,7 +22,7 @@ FORMAT = 2  # 1: frame counts alone
 
 @dataclass(frozen=True)
 class EncodedPart:
-    """What an encoded part holds: its frames, and its loudness as mp3.gating_blocks measures it."""
+    """What an encoded part holds: its frames, and its loudness as mp3.frames_and_blocks measures them."""
 
     frames: int
     blocks: tuple[float, ...]
