@@ -43,7 +43,10 @@ class CausalConv(nn.Module):
         length = x.shape[-1]
         frames = (length - self.span + self.padding) / self.stride + 1
         extra = (math.ceil(frames) - 1) * self.stride + (self.span - self.padding) - length
-        return self.conv(F.pad(x, (self.padding, extra), mode="constant", value=0)).contiguous()
+        if self.padding or extra:
+            x = F.pad(x, (self.padding, extra), mode="constant", value=0)
+        # (F.pad copies even when it pads nothing: a whole pass over the tensor for each 1-wide conv.)
+        return self.conv(x)
 
 
 class CausalTransposedConv(nn.Module):
@@ -54,9 +57,9 @@ class CausalTransposedConv(nn.Module):
 
     def forward(self, x):
         x = self.conv(x)
-        if self.trim > 0:
-            x = x[..., : x.shape[-1] - self.trim]
-        return x.contiguous()
+        # A view, not a copy: what reads it next (SnakeBeta, and the residual add) takes rows of unit
+        # stride as they are, so copying it would be one more pass over the decoder's largest tensors.
+        return x[..., : x.shape[-1] - self.trim] if self.trim > 0 else x
 
 
 class SnakeBeta(nn.Module):
