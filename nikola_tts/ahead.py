@@ -86,11 +86,15 @@ def _to_encode(manifest: Manifest, plan: NarrationPlan) -> bool:
 
 def _encode_ahead(manifest: Manifest, plan: NarrationPlan, stop: threading.Event) -> None:
     from nikola_tts.assemble import encode_ahead
-    from nikola_tts.publish import announcer
+    from nikola_tts.publish import announcer, say_if_off_target
 
+    name = f"{plan.source} ({plan.lang})"
     try:
-        encode_ahead(manifest.segments, SegmentStore(plan.cache.segments),
-                     PartStore(plan.cache.encoded(plan.lang, plan.source)), manifest.encoding, plan.cache.tmp,
-                     announce=announcer(manifest, plan), stop=stop)
+        made = encode_ahead(manifest.segments, SegmentStore(plan.cache.segments),
+                            PartStore(plan.cache.encoded(plan.lang, plan.source)), manifest.encoding, plan.cache.tmp,
+                            announce=announcer(manifest, plan), stop=stop)
     except (TTSError, ValueError, OSError) as exc:  # publishing encodes it again, and says why it fails
-        log.debug(f"{plan.source} ({plan.lang}): not encoded ahead: {exc}")
+        log.debug(f"{name}: not encoded ahead: {exc}")
+        return
+    if made.encoded:
+        say_if_off_target(name, made.loudness, manifest.encoding.loudness)

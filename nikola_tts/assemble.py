@@ -57,6 +57,13 @@ class Assembled:
     loudness: float  # LUFS, as a player decodes it: on the target, or as near as the gain search got
 
 
+@dataclass(frozen=True)
+class EncodedAhead:
+    parts: int  # parts the MP3 will be made of
+    encoded: int  # parts encoded to get there
+    loudness: float  # LUFS, as the MP3 they make will decode: on the target, or as near as the gain search got
+
+
 class _Narration:
     """One post's segments, their audio loaded at most once, and its parts."""
 
@@ -126,9 +133,9 @@ def assemble(segments: Sequence[SpokenSegment], store: SegmentStore, parts: Part
 
 def encode_ahead(segments: Sequence[SpokenSegment], store: SegmentStore, parts: PartStore, encoding: Encoding,
                  scratch: str | os.PathLike, announce: Callable[[float, str], None] | None = None,
-                 stop: threading.Event | None = None, part_seconds: float = PART_SECONDS) -> int:
+                 stop: threading.Event | None = None, part_seconds: float = PART_SECONDS) -> EncodedAhead:
     """Encode every part of the MP3 these segments make, at a gain on target, and record them in
-    `parts`, where assemble() finds them: publishing is then a join. Return how many were encoded.
+    `parts`, where assemble() finds them: publishing is then a join.
     Once `stop` is set, no part starts encoding: Stopped is raised (an interrupted build)."""
     narration = _Narration(segments, store, part_seconds)
     os.makedirs(scratch, exist_ok=True)
@@ -137,7 +144,7 @@ def encode_ahead(segments: Sequence[SpokenSegment], store: SegmentStore, parts: 
         made, gain, measured, encoded = _parts_on_target(narration, parts, encoding, folder, joined,
                                                          announce=announce, stop=stop)
         parts.keep_only(dict(made), gain, encoding.loudness, measured)
-    return encoded
+    return EncodedAhead(len(made), encoded, measured)
 
 
 def _parts_on_target(narration: _Narration, parts: PartStore, encoding: Encoding, folder: str, joined: _Joined,
@@ -161,15 +168,18 @@ def _parts_on_target(narration: _Narration, parts: PartStore, encoding: Encoding
     gain = first_gain(whole, encoding.loudness, encoding.bitrate, folder)
     for attempt in range(MAX_ENCODES):
         if attempt:  # where the excerpt misjudged what the encoder takes, aim again by the miss
-            gain = corrected_gain(whole, gain, encoding.loudness - measured)
+            aim = corrected_gain(whole, gain, encoding.loudness - measured)
+            if aim == gain:
+                break  # the most gain the limiter allows: no nearer
+            gain = aim
         made, more = _encode(narration, parts, gain, encoding.bitrate, folder, None, attempt > 0 or not fresh, joined,
                              stop)
         encoded += more
         measured = SILENT_LUFS if gain is None else _loudness(narration, parts, made, joined)
         if _on_target(measured, gain, encoding.loudness):
             break
-    # Missed after MAX_ENCODES (the limiter holds the peaks down, say): the last MP3 is as near as
-    # the search gets, and its gain and loudness are recorded with its parts, so that the next
+    # Missed after MAX_ENCODES, or at the most gain (mp3.MAX_LIMITING_DB): the last MP3 is as near
+    # as the search gets, and its gain and loudness are recorded with its parts, so that the next
     # build reuses them rather than searching again.
     return made, gain, measured, encoded
 

@@ -64,6 +64,15 @@ def needs_mp3(manifest: Manifest, plan: NarrationPlan) -> bool:
     return bool(manifest.segments) and not _published(manifest, plan, read_sidecar(plan.sidecar_path))
 
 
+def say_if_off_target(name: str, loudness: float, target: float) -> None:
+    """Said once, when the MP3's parts are encoded: later builds keep that gain (assemble.py)."""
+    from nikola_tts.audio.mp3 import LOUDNESS_TOLERANCE, SILENT_LUFS
+
+    if abs(loudness - target) > LOUDNESS_TOLERANCE and loudness > SILENT_LUFS:
+        log.warning(f"{name}: its MP3 is at {loudness:.1f} LUFS, as near the {target:g} LUFS of TTS_LOUDNESS "
+                    "as its gain search got")
+
+
 def missing_segments(manifest: Manifest, store: SegmentStore) -> list[SpokenSegment]:
     """The post's segments not in the cache (failed, or not narrated yet): its MP3 waits for them."""
     return [s for s in manifest.segments if not store.has(s.key)]
@@ -76,7 +85,7 @@ def _published(manifest: Manifest, plan: NarrationPlan, previous: Sidecar | None
 
 def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force: bool) -> Sidecar:
     from nikola_tts.assemble import assemble
-    from nikola_tts.audio.mp3 import LOUDNESS_TOLERANCE, SILENT_LUFS, require_ffmpeg
+    from nikola_tts.audio.mp3 import require_ffmpeg
     from nikola_tts.cache.encoded import PartStore
     from nikola_tts.synthesis import failed_segments
 
@@ -93,10 +102,8 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force:
         encoded = f"{made.encoded} of {counted(made.parts, 'part')} encoded" if made.encoded else \
             f"its {counted(made.parts, 'part')} ready"
         log.info(f"{name}: published {plan.output} in {time.monotonic() - started:.0f} s ({encoded})")
-    if made.encoded and abs(made.loudness - manifest.encoding.loudness) > LOUDNESS_TOLERANCE and \
-            made.loudness > SILENT_LUFS:
-        log.warning(f"{name}: its MP3 is at {made.loudness:.1f} LUFS, as near the {manifest.encoding.loudness:g} LUFS "
-                    f"of TTS_LOUDNESS as the peak limiter lets it get")
+    if made.encoded:
+        say_if_off_target(name, made.loudness, manifest.encoding.loudness)
     return _with_companions(manifest, plan, Sidecar(OK, manifest.digest, href=manifest.href,
                                                     duration=round(made.duration, 3)), made.spans)
 

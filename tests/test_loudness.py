@@ -70,3 +70,16 @@ def test_a_post_by_piper_measures_minus_16_lufs_as_published(tmp_path):
 def test_the_target_follows_tts_loudness(tmp_path):
     site, _ = corpus_site(tmp_path / "soft", "TTS_LOUDNESS = -23\n", [p for p in POSTS if p.name == "jevons-paradox.html"])
     assert loudness(site.output("jevons-paradox_tts.mp3"))[0] == pytest.approx(-23.0, abs=0.5)
+
+
+def test_a_target_out_of_reach_is_said_once_with_the_loudness_the_mp3_has(tmp_path):
+    """espeak-ng's peaky voice cannot reach -5 LUFS under the peak ceiling (mp3.MAX_LIMITING_DB)."""
+    site = BuiltSite(tmp_path / "loud")
+    site.set_conf('TTS_ENGINE = "espeak"\nTTS_LOUDNESS = -5\n')
+    site.write_post("loud.md", "Loud", "The lantern hung from the oak.\n\nMoths circled it all night long.\n")
+    log = site.build().stderr
+    said = re.findall(r"posts/loud\.md \(en\): its MP3 is at (-\d+\.\d) LUFS, as near the -5 LUFS of TTS_LOUDNESS "
+                      r"as its gain search got", log)
+    assert len(said) == 1
+    assert float(said[0]) == pytest.approx(loudness(site.output("loud_tts.mp3"))[0], abs=0.3)
+    assert "TTS_LOUDNESS" not in site.build().stderr  # nothing new to encode: nothing said

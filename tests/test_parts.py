@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import array
 import hashlib
+import math
 import os
 import random
 import subprocess
@@ -13,8 +14,8 @@ import pytest
 from sites import loudness
 
 from nikola_tts.assemble import SEAM_MARGIN, Stopped, assemble, encode_ahead
-from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, Encoding, Tags, frame_samples, frames_and_blocks,
-                                  gated_loudness, mp3_rate)
+from nikola_tts.audio.mp3 import (LOUDNESS_TOLERANCE, MAX_LIMITING_DB, PEAK_MARGIN_DB, TRUE_PEAK_DB, Encoding, Tags,
+                                  frame_samples, frames_and_blocks, gated_loudness, mp3_rate)
 from nikola_tts.audio.parts import DECODER_DELAY, ENCODER_DELAY, PART_SECONDS, split_parts
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.cache.encoded import PartStore
@@ -273,19 +274,30 @@ def test_an_edit_that_moves_the_loudness_off_target_finds_the_gain_again(tmp_pat
 
 
 def test_a_target_out_of_reach_is_searched_for_once_and_the_next_builds_reuse_the_nearest(tmp_path, speech):
-    """-1 LUFS would take speech louder than the limiter's peak ceiling lets it be."""
+    """-5 LUFS would take espeak-ng's voice more than MAX_LIMITING_DB over the peak ceiling."""
     narration = spoken(tmp_path, speech)
-    narration.encoding = Encoding(loudness=-1.0)
+    narration.encoding = Encoding(loudness=-5.0)
     first = narration.assemble("one.mp3")
     reached = narration.parts.index().reached
     assert loudness(tmp_path / "one.mp3")[0] == pytest.approx(reached, abs=0.2)
-    assert reached < -1.0 - LOUDNESS_TOLERANCE and first.encoded > first.parts
+    assert reached < -5.0 - LOUDNESS_TOLERANCE and first.encoded == first.parts
     again = narration.assemble("two.mp3")
     assert again.encoded == 0
     assert (tmp_path / "one.mp3").read_bytes() == (tmp_path / "two.mp3").read_bytes()
     narration.replace(4, speech[7])
     edited = narration.assemble("three.mp3")
     assert 1 <= edited.encoded <= 2 < edited.parts
+
+
+def test_a_target_out_of_reach_takes_the_peaks_at_most_max_limiting_db_over_the_ceiling(tmp_path, speech):
+    """Not a gain that amplifies the pauses' noise into a buzz while loudness hardly grows."""
+    narration = spoken(tmp_path, speech)
+    narration.encoding = Encoding(loudness=-5.0)
+    narration.assemble()
+    peak = max(max(map(abs, array.array("h", audio.samples))) for audio in speech)
+    most = TRUE_PEAK_DB - PEAK_MARGIN_DB - 20 * math.log10(peak / 32768) + MAX_LIMITING_DB
+    assert narration.parts.index().gain_db == pytest.approx(most, abs=0.01)
+    assert loudness(tmp_path / "post.mp3")[0] < -12.0  # the target is missed, not reached by a buzz
 
 
 def test_a_silent_narration_is_encoded_as_it_is_and_stays_so_after_an_edit(tmp_path):
@@ -348,10 +360,11 @@ def test_a_paragraph_spoken_at_another_rate_is_resampled_to_the_posts_and_heard_
 
 def test_parts_encoded_ahead_are_joined_by_assemble_without_encoding_any(tmp_path):
     narration = Narration(tmp_path)
-    encoded = encode_ahead(narration.segments, narration.store, narration.parts, narration.encoding, tmp_path / "tmp",
-                           part_seconds=3.0)
+    ahead = encode_ahead(narration.segments, narration.store, narration.parts, narration.encoding, tmp_path / "tmp",
+                         part_seconds=3.0)
     made = narration.assemble()
-    assert encoded == made.parts >= 3 and made.encoded == 0
+    assert ahead.encoded == ahead.parts == made.parts >= 3 and made.encoded == 0
+    assert ahead.loudness == pytest.approx(made.loudness, abs=0.01)
 
 
 def test_encoding_ahead_called_off_starts_no_part_and_records_none(tmp_path):

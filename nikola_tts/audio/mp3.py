@@ -47,6 +47,11 @@ PROBE_WINDOW = 5.0
 PROBE_EVERY = 20.0
 LIMITER_PRECISION = 0.1  # LU: how close the PCM through the limiter gets to where it is aimed (ebur128 prints tenths)
 MAX_GAIN_STEPS = 6
+# The most the limiter may take off the loudest peak. Past it a target is out of reach: loudness
+# grows ever slower with gain (espeak-ng's voice: -14 LUFS at 15 dB off its peaks, -12 only at 28,
+# -10 at 56), and the gain search would amplify the noise floor into a buzz. espeak-ng at -16 LUFS
+# takes 9 dB.
+MAX_LIMITING_DB = 18.0
 
 _MOMENTARY = re.compile(r"\bM:\s*(-?\d+(?:\.\d+)?)")
 _PACKETS_READ = re.compile(r"\(audio\): (\d+) packets read")
@@ -123,14 +128,22 @@ def first_gain(audio: Audio, loudness: float, bitrate: str, scratch: str) -> flo
         loss = pool.submit(_encoder_loss, audio, toward, bitrate, os.path.join(scratch, "excerpt.mp3"))
         stepped = _integrated_loudness(probe, toward)
         aim = loudness + loss.result()
-    return _gain_for(probe, aim, [(0.0, measured), (toward, stepped)])[0]
+    return _gain_for(probe, aim, [(0.0, measured), (toward, stepped)], _most_gain(audio))[0]
 
 
 def corrected_gain(audio: Audio, gain_db: float, miss: float) -> float:
     """The gain that makes up `miss` LU, where an MP3 encoded at `gain_db` missed its target."""
     probe = _probe(audio)
     at_gain = _integrated_loudness(probe, gain_db)
-    return _gain_for(probe, at_gain + miss, [(gain_db, at_gain)])[0]
+    return _gain_for(probe, at_gain + miss, [(gain_db, at_gain)], _most_gain(audio))[0]
+
+
+def _most_gain(audio: Audio) -> float:
+    """The gain (dB) that takes the loudest sample MAX_LIMITING_DB over the limiter's ceiling."""
+    import numpy  # soundfile's own dependency: the segment cache has it already
+
+    peak = int(numpy.abs(numpy.frombuffer(audio.samples, dtype="<i2").astype(numpy.int32)).max(initial=1))
+    return TRUE_PEAK_DB - PEAK_MARGIN_DB - 20 * math.log10(peak / 32768) + MAX_LIMITING_DB
 
 
 def _probe(audio: Audio) -> Audio:
@@ -213,11 +226,12 @@ def _encoder_loss(audio: Audio, gain_db: float, bitrate: str, path: str) -> floa
     return loss if math.isfinite(loss) and abs(loss) < 3 else 0.0  # a silent excerpt tells nothing
 
 
-def _gain_for(audio: Audio, target: float, points: list[tuple[float, float]]) -> tuple[float, float]:
+def _gain_for(audio: Audio, target: float, points: list[tuple[float, float]], most: float) -> tuple[float, float]:
     """(gain, loudness through the limiter at that gain) that brings audio to target LUFS, within
-    LIMITER_PRECISION: secant steps from the last two measured (gain, loudness) points, from a
-    single one at slope 1 (a single point is never taken as it is: it is where a miss was measured).
-    The limiter makes loudness grow slower than gain (speech with sharp peaks: about half as fast)."""
+    LIMITER_PRECISION, or as near as a gain of at most `most` dB gets: secant steps from the last two
+    measured (gain, loudness) points, from a single one at slope 1 (a single point is never taken as
+    it is: it is where a miss was measured). The limiter makes loudness grow slower than gain
+    (speech with sharp peaks: about half as fast)."""
     points = list(points)
     for _ in range(MAX_GAIN_STEPS):
         gain_db, measured = points[-1]
@@ -226,8 +240,10 @@ def _gain_for(audio: Audio, target: float, points: list[tuple[float, float]]) ->
         (before, then), slope = points[-2] if len(points) > 1 else points[-1], 1.0
         if gain_db != before:
             slope = (measured - then) / (gain_db - before)
-        gain_db += (target - measured) / min(max(slope, 0.2), 1.0)
-        points.append((gain_db, _integrated_loudness(audio, gain_db)))
+        step = min(gain_db + (target - measured) / min(max(slope, 0.2), 1.0), most)
+        if len(points) > 1 and step == gain_db:
+            break  # at the most already: no nearer
+        points.append((step, _integrated_loudness(audio, step)))
     return points[-1]
 
 
