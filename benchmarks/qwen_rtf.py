@@ -309,9 +309,46 @@ def profile_lines(label: str, fn, top: int = 8) -> list[str]:
     return lines
 
 
+@contextlib.contextmanager
+def bf16_convolutions(speech):
+    """The speech decoder's convolutions in bfloat16 (weights, inputs, arithmetic), their outputs
+    back in float32: SnakeBeta (which overflows in bfloat16) and the transformer stay as they are."""
+    import torch
+
+    convs = [m for m in speech.modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.ConvTranspose1d))]
+    kept = [(m, m.weight.data, None if m.bias is None else m.bias.data) for m in convs]
+    for m in convs:
+        m.weight.data = m.weight.data.bfloat16()
+        if m.bias is not None:
+            m.bias.data = m.bias.data.bfloat16()
+        plain = type(m).forward.__get__(m)
+        m.forward = lambda x, plain=plain: plain(x.bfloat16()).float()
+    try:
+        yield len(convs)
+    finally:
+        for m, weight, bias in kept:
+            m.weight.data = weight
+            if bias is not None:
+                m.bias.data = bias
+            m.__dict__.pop("forward", None)
+
+
+def waveform_difference(reference, other) -> str:
+    """How far `other` waveforms are from `reference`: the largest sample difference, and the
+    signal-to-error ratio over all of them."""
+    import numpy as np
+
+    worst = max(float(np.abs(a - b).max()) for a, b in zip(reference, other))
+    signal = sum(float(np.square(a).sum()) for a in reference)
+    error = sum(float(np.square(a - b).sum()) for a, b in zip(reference, other))
+    ratio = 10 * np.log10(signal / error) if error > 0 else float("inf")
+    return f"max |diff| {worst:.1e}, signal to error {ratio:.1f} dB"
+
+
 def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), repeat=3) -> list[str]:
     """The speech decoder (codes -> waveforms, as Speaker.decode runs it) on its own, in float32: with
-    torch's SnakeBeta activations, with the fused ones, and with cuDNN autotuning on top."""
+    torch's SnakeBeta activations, with the fused ones, with cuDNN autotuning on top; and with its
+    convolutions in bfloat16, against the float32 samples."""
     import torch
 
     from nikola_tts.engines.qwen.fast import snake
@@ -350,6 +387,9 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
         torch.backends.cudnn.benchmark = True
         variants.append(("float32, fused, cuDNN autotuned (steady shape)", timed(run)))
         torch.backends.cudnn.benchmark = False
+        with bf16_convolutions(speech) as convs:
+            variants.append((f"fused, {convs} convolutions in bfloat16 ({waveform_difference(after, run())})",
+                             timed(run)))
         for label, seconds in variants:
             lines.append(f"decode {batch:2d} x {frames} frames, {label}: {1000 * seconds:8.1f} ms, "
                          f"{1000 * seconds / (batch * frames):.4f} ms per frame")
