@@ -88,7 +88,7 @@ def _encode_ahead(manifest: Manifest, plan: NarrationPlan, stop: threading.Event
     from nikola_tts.assemble import encode_ahead
     from nikola_tts.publish import announcer, say_if_off_target
 
-    name = f"{plan.source} ({plan.lang})"
+    name = plan.name
     try:
         made = encode_ahead(manifest.segments, SegmentStore(plan.cache.segments),
                             PartStore(plan.cache.encoded(plan.lang, plan.source)), manifest.encoding, plan.cache.tmp,

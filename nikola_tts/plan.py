@@ -66,6 +66,11 @@ class NarrationPlan:
         return f"{self.lang}:{self.source}"
 
     @property
+    def name(self) -> str:
+        """How the build's messages name the post: 'posts/a.md (en)'."""
+        return f"{self.source} ({self.lang})"
+
+    @property
     def lexicon_files(self) -> list[str]:
         """The lexicon files its spoken text depends on."""
         return sorted({entry.origin for entry in self.normalize.lexicon if entry.origin.endswith((".toml", ".pls", ".xml"))})

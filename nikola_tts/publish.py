@@ -48,7 +48,7 @@ def publish(manifest: Manifest, plan: NarrationPlan, force: bool = False) -> Sid
 
 def announcer(manifest: Manifest, plan: NarrationPlan) -> Callable[[float, str], None]:
     """What encoding a long post's MP3 says it is doing: `announce(seconds of audio, doing)`."""
-    name = f"{plan.source} ({plan.lang})"
+    name = plan.name
 
     def announce(seconds: float, doing: str) -> None:
         if seconds >= LONG_AUDIO_SECONDS:  # seconds of work: say what is going on
@@ -95,7 +95,7 @@ def _encode(manifest: Manifest, plan: NarrationPlan, store: SegmentStore, force:
         reason = next((reasons[s.key] for s in missing if s.key in reasons), "not synthesized yet")
         raise TTSError(f"{len(missing)} of {len(manifest.segments)} segments missing: {reason}")
     require_ffmpeg()
-    name, started = f"{plan.source} ({plan.lang})", time.monotonic()
+    name, started = plan.name, time.monotonic()
     made = assemble(manifest.segments, store, PartStore(plan.cache.encoded(plan.lang, plan.source)), plan.output,
                     manifest.tags, manifest.encoding, plan.cache.tmp, fresh=force, announce=announcer(manifest, plan))
     if made.seconds >= LONG_AUDIO_SECONDS:

@@ -67,7 +67,7 @@ def build_manifest(plan: NarrationPlan, notes=None) -> Manifest:
     with open(plan.fragment, encoding="utf-8-sig") as f:
         spoken = spoken_post(f.read(), plan)
     for note in spoken.notes:
-        (notes or _warn)(f"{plan.source} ({plan.lang}): {note}")
+        (notes or _warn)(f"{plan.name}: {note}")
     return Manifest(
         id=plan.id, source=plan.source, lang=plan.lang, voice=plan.voice, language=plan.language,
         engine=plan.engine, identity=plan.identity, tags=plan.tags, encoding=plan.encoding,

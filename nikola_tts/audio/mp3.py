@@ -143,7 +143,8 @@ def _most_gain(audio: Audio) -> float:
     """The gain (dB) that takes the loudest sample MAX_LIMITING_DB over the limiter's ceiling."""
     import numpy  # soundfile's own dependency: the segment cache has it already
 
-    peak = int(numpy.abs(numpy.frombuffer(audio.samples, dtype="<i2").astype(numpy.int32)).max(initial=1))
+    samples = numpy.frombuffer(audio.samples, dtype="<i2")
+    peak = max(int(samples.max(initial=1)), -int(samples.min(initial=0)))  # as ints: -(-32768) fits
     return TRUE_PEAK_DB - PEAK_MARGIN_DB - 20 * math.log10(peak / 32768) + MAX_LIMITING_DB
 
 
@@ -231,7 +232,7 @@ def _gain_for(audio: Audio, target: float, points: list[tuple[float, float]], mo
     """(gain, loudness through the limiter at that gain) that brings audio to target LUFS, within
     LIMITER_PRECISION, or as near as a gain of at most `most` dB gets: secant steps from the last two
     measured (gain, loudness) points, from a single one at slope 1 (a single point is never taken as
-    it is: it is where a miss was measured). The limiter makes loudness grow slower than gain
+    it is, but at the most: it is where a miss was measured). The limiter makes loudness grow slower than gain
     (speech with sharp peaks: about half as fast)."""
     points = list(points)
     for _ in range(MAX_GAIN_STEPS):
@@ -242,7 +243,7 @@ def _gain_for(audio: Audio, target: float, points: list[tuple[float, float]], mo
         if gain_db != before:
             slope = (measured - then) / (gain_db - before)
         step = min(gain_db + (target - measured) / min(max(slope, 0.2), 1.0), most)
-        if len(points) > 1 and step == gain_db:
+        if step == gain_db:
             break  # at the most already: no nearer
         points.append((step, _integrated_loudness(audio, step)))
     return points[-1]

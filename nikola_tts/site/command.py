@@ -103,7 +103,7 @@ def say(chosen, out=print) -> int:
     for plan, _ in chosen:
         spoken = _spoken(plan)
         out("")
-        out(f"{plan.source} ({plan.lang}): {plan.engine}, voice {plan.voice}, language {plan.language}")
+        out(f"{plan.name}: {plan.engine}, voice {plan.voice}, language {plan.language}")
         for block in spoken.blocks:
             label = block.kind
             if block.language:

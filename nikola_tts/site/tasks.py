@@ -70,11 +70,11 @@ def _fail_build(message: str):
 def publish_action(plan: NarrationPlan, force: bool = False) -> bool:
     manifest = load_manifest(plan.manifest_path)
     if manifest is None:
-        log.error(f"{plan.source} ({plan.lang}): no narration manifest; run `nikola build` again")
+        log.error(f"{plan.name}: no narration manifest; run `nikola build` again")
         return False
     sidecar = publish(manifest, plan, force=force)
     if sidecar.status == FAILED:
-        log.error(f"{plan.source} ({plan.lang}): narration failed: {sidecar.error} (it is retried on the next build)")
+        log.error(f"{plan.name}: narration failed: {sidecar.error} (it is retried on the next build)")
     return True
 
 
@@ -87,7 +87,7 @@ def podcast_action(feed) -> bool:
 
 def unpublish_action(silenced: Silenced) -> bool:
     if unpublish(silenced.plan):
-        log.info(f"{silenced.plan.source} ({silenced.plan.lang}): {silenced.reason}, removed {silenced.plan.output}")
+        log.info(f"{silenced.plan.name}: {silenced.reason}, removed {silenced.plan.output}")
     return True
 
 
