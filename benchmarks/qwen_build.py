@@ -31,7 +31,8 @@ timestamped as they arrive; the phases are read off them:
     load            the synthesis task starts -> the engine says what it narrates with (imports, model)
     narrate         -> the last segment is stored (generation, decoding)
     mp3s            -> the last post's MP3 is published (what is left of encoding them ahead, then joining)
-    pages           -> the end: the rest of Nikola's build
+    pages           -> the last line printed: the rest of Nikola's build
+    exit            -> the end of the process (Python's teardown; benchmarks/build_exit.py compares it)
 
 Needs Nikola, ffmpeg and ffprobe, and what the engine needs. Every build's lines go to
 --out/builds.log.
@@ -107,12 +108,13 @@ class Build:
     def phases(self) -> list[str]:
         scan, synth, said = self.at("scan"), self.at("synth"), self.at("narrating")
         stored, published, end = self.at("narrated"), self.published(), self.wall
+        last = self.lines[-1][0] if self.lines else end
 
         def span(a, b):
             return f"{b - a:7.2f}" if a is not None and b is not None else "      -"
 
         return [span(0.0, scan), span(scan, synth), span(synth, said), span(said, stored), span(stored, published),
-                span(published or stored, end)]
+                span(published or stored, last), span(last, end)]
 
     def row(self) -> str:
         narrated = re.search(r"narrating ([\d,]+) segments?", self.found(r"narrating [\d,]+ segments?"))
@@ -124,7 +126,7 @@ class Build:
 
 
 HEADER = (f"{'scenario':<34} {'way':<6} {'segs':>5} {'audio s':>8} {'wall s':>8} "
-          f"{'start>scan':>7} {'>synth':>7} {'load':>7} {'narrate':>7} {'mp3s':>7} {'pages':>7}")
+          f"{'start>scan':>7} {'>synth':>7} {'load':>7} {'narrate':>7} {'mp3s':>7} {'pages':>7} {'exit':>7}")
 # The progress line's audio length reads as words.audio_length writes it: "45 s", "17.3 min", "2.1 h".
 NARRATED = r"narrated ([\d.]+) (s|min|h) of audio"
 UNIT_SECONDS = {"s": 1.0, "min": 60.0, "h": 3600.0}

@@ -203,7 +203,9 @@ class QwenEngine(Engine):
     def _load_model(self) -> "_Loaded":
         """The heavy part of load(), safe to run in a background thread: torch, the device, the weights."""
         from nikola_tts.engines.qwen import device as devices, loader
+        from nikola_tts.engines.qwen.shutdown import skip_collecting_at_exit
 
+        skip_collecting_at_exit()
         started = time.perf_counter()
         model = sources.resolve(self.options.model)
         folder = self._folder = loader.local_folder(model)

@@ -38,7 +38,9 @@ def _serve(factory: Callable, device: str, speaker_options: dict, inbox, outbox)
         import torch
 
         from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
+        from nikola_tts.engines.qwen.shutdown import skip_collecting_at_exit
 
+        skip_collecting_at_exit()  # the engine's close() waits for this process to end
         if device.startswith("cuda"):
             torch.cuda.set_device(torch.device(device))
         speaker = FastSpeaker(factory(device), **speaker_options)  # factory: model.load_on_device
