@@ -8,7 +8,9 @@ code, and its speech decoder to upstream's sample for sample.
 
 from __future__ import annotations
 
+import logging
 import shutil
+import statistics
 import subprocess
 import sys
 
@@ -298,6 +300,19 @@ def test_an_eager_warm_up_frame_between_live_frames_changes_no_code(model, monke
     monkeypatch.setattr(FrameGraphs, "run", with_warm_up)
     again = FastSpeaker(model, sampling={}).generate_codes(items(), LIMITS, max_batch=3)
     assert all(torch.equal(a, b) for a, b in zip(expected, again))
+
+
+def test_the_runs_summary_says_how_long_a_frame_step_took_first_and_typically(model, caplog):
+    """Timed at each stretch's one host sync, stretches of frames alone (no prefill, no capture): a
+    fresh process's first frames and its steady state are told apart in every build's log."""
+    fast = FastSpeaker(model, sampling=GREEDY)
+    with caplog.at_level(logging.INFO, logger="tts"):
+        list(fast.speak(items(TEXTS[:1]), max_batch=1, limits=[40], force_frames=True))
+    steps = fast.stats["step_s"]
+    assert len(steps) == 4 and min(steps) > 0  # 40 frames, 8 a stretch: the first stretch also prefilled
+    (summary,) = [r.getMessage() for r in caplog.records if "frames in" in r.getMessage()]
+    assert summary.endswith(f"; a frame step {statistics.median(steps) * 1e3:.1f} ms "
+                            f"(the first stretch's {steps[0] * 1e3:.1f} ms)")
 
 
 def test_slots_capped_by_memory_are_reused_by_the_next_run_instead_of_set_up_again(model):
