@@ -247,6 +247,22 @@ def test_the_scheduler_refills_in_groups_then_packs_the_tail_for_smaller_graphs(
     assert scheduler.is_finished()
 
 
+def test_a_backlog_is_queued_in_waves_of_a_slot_count_in_the_builds_order_longest_first_within_each():
+    """A build hands its posts in turn: in waves, its posts are narrated through one after another (and
+    their MP3s encoded meanwhile), where one queue longest first finishes them all at the end. The last
+    wave takes in the rest, so that the shortest of the end still start last."""
+    from nikola_tts.engines.qwen.fast.scheduler import Scheduler
+    from nikola_tts.engines.qwen.fast.sequence import Sequence
+
+    limits = [5, 30, 6, 25, 7, 20, 8, 9, 40]
+    two_slots = Scheduler(slots=2, sizes=[1, 2])
+    two_slots.add([Sequence(i, None, limit, key=i) for i, limit in enumerate(limits)])
+    assert [seq.index for seq in two_slots.waiting] == [1, 0, 3, 2, 5, 4, 8, 7, 6]
+    five_slots = Scheduler(slots=5, sizes=[1, 2, 4, 5])  # nine fit in two slot counts: one wave
+    five_slots.add([Sequence(i, None, limit, key=i) for i, limit in enumerate(limits)])
+    assert [seq.index for seq in five_slots.waiting] == [8, 1, 3, 5, 7, 6, 4, 2, 0]
+
+
 def drained_to_three(captured: set[int], expected: int):
     """A scheduler whose 64-slot run has drained to three live slots (4, 40 and 63) with the queue
     empty, each expected to speak `expected` frames in all, 20 of them spoken."""
@@ -499,8 +515,10 @@ def test_segments_are_shared_between_gpus_so_all_finish_together():
     shares = share_by_length(costs, 3)
     assert sorted(i for share in shares for i in share) == list(range(len(costs)))
     totals = [sum(costs[i] for i in share) for share in shares]
-    assert max(totals) - min(totals) <= max(costs[i] for share in shares for i in share[-1:])
+    # LPT's bound: within the smallest segment each share was given last
+    assert max(totals) - min(totals) <= max(min(costs[i] for i in share) for share in shares if share)
     assert max(totals) <= sum(costs) / 3 + max(costs) / 2
+    assert all(share == sorted(share) for share in shares)  # each GPU narrates its share in the build's order
 
 
 @pytest.mark.parametrize("requested,count,fast,expected", [

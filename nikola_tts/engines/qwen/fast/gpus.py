@@ -3,9 +3,9 @@
 The engine's own process speaks on the first GPU; each other GPU gets a worker process (spawned,
 so CUDA starts clean in it) that loads its own copy of the model once and then serves any
 number of runs. A run's segments are shared out longest first, each to the GPU with the least
-work so far (estimated frames), so all GPUs finish at about the same time. Results stream back
-as they finish. A worker that fails to start or dies mid-run loses nothing: whatever it did
-not return is spoken on the first GPU at the end.
+work so far (estimated frames), so all GPUs finish at about the same time; each GPU gets its share
+in the build's order. Results stream back as they finish. A worker that fails to start or dies
+mid-run loses nothing: whatever it did not return is spoken on the first GPU at the end.
 """
 
 from __future__ import annotations
@@ -22,14 +22,16 @@ READY_TIMEOUT = 600.0  # seconds a worker may take to load its model
 
 
 def share_by_length(costs: Sequence[float], workers: int) -> list[list[int]]:
-    """Indices of `costs` in `workers` shares of nearly equal total, largest first (LPT scheduling)."""
+    """Indices of `costs` in `workers` shares of nearly equal total (LPT scheduling: largest first, each
+    to the share with the least so far), each share in the caller's order: a build hands its posts in
+    turn, and each GPU's scheduler narrates them through in that order (scheduler.py)."""
     shares: list[list[int]] = [[] for _ in range(max(1, workers))]
     loads = [0.0] * len(shares)
     for index in sorted(range(len(costs)), key=lambda i: (-costs[i], i)):
         lightest = min(range(len(shares)), key=lambda w: (loads[w], w))
         shares[lightest].append(index)
         loads[lightest] += costs[index]
-    return shares
+    return [sorted(share) for share in shares]
 
 
 def _serve(factory: Callable, device: str, speaker_options: dict, inbox, outbox) -> None:

@@ -1,7 +1,7 @@
 """Continuous batching over the slots: which segments get a slot, which graph steps them, for how long.
 
-`schedule()` plans the next stretch: refill free slots from the queue (longest first, so the
-long segments start together and the short ones fill the gaps at the end), pack the live slots
+`schedule()` plans the next stretch: refill free slots from the queue (in waves of a slot count,
+longest first within each, so the long segments start together and the short ones fill the gaps), pack the live slots
 to the front once the queue is empty (so a smaller graph steps them, where that graph is captured
 already or the frames left repay its capture), and step until the next
 look at the device: every `check_every` frames, or sooner when a slot is due to reach its frame
@@ -49,7 +49,16 @@ class Scheduler:
         self.running: dict[int, Sequence] = {}  # slot -> sequence
 
     def add(self, sequences) -> None:
-        self.waiting.extend(sorted(sequences, key=lambda seq: -seq.limit))
+        """Queue `sequences` in waves of a slot count each, in the caller's order, longest first within
+        a wave. A build hands its posts in turn, so a backlog's posts are narrated through one wave
+        after another and their MP3s are encoded while the rest is narrated (ahead.py), where one
+        queue longest first would finish every post at the very end (benchmarks/fast_waves.py). The
+        last wave takes in the rest (up to two slot counts), so that the run still ends on short
+        segments; a run of up to two slot counts is one wave, longest first, as it always was."""
+        sequences = list(sequences)
+        starts = list(range(0, len(sequences), self.count))[:-1] or [0]
+        for start, stop in zip(starts, starts[1:] + [len(sequences)]):
+            self.waiting.extend(sorted(sequences[start:stop], key=lambda seq: -seq.limit))
 
     def is_finished(self) -> bool:
         return not self.waiting and not self.running
