@@ -12,6 +12,8 @@ Only a head start: a post it cannot encode is left to publishing, which says why
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -26,6 +28,7 @@ from nikola_tts.words import counted
 
 log = logging.getLogger("tts")
 POSTS_AT_ONCE = 2  # each encodes its parts on every core; a second keeps the cores busy through the first's gain search
+BACKGROUND_NICENESS = 10  # added to the encoders' niceness: the narration's own thread goes first
 
 
 class EncodeAhead:
@@ -84,10 +87,27 @@ def _to_encode(manifest: Manifest, plan: NarrationPlan) -> bool:
     return needs_mp3(manifest, plan) and not missing_segments(manifest, SegmentStore(plan.cache.segments))
 
 
+def yield_cpu_to_narration() -> None:
+    """Lower this thread's CPU priority, and so that of the threads and encoders it starts. The MP3s
+    encoded ahead take every core while a GPU narrates the rest, and the narration's loop, a thread
+    that launches a frame and waits for it, must not queue behind them for a core. Linux alone: its
+    niceness is per thread, and inherited by the threads and processes a thread starts."""
+    if not sys.platform.startswith("linux"):
+        return
+    thread = threading.get_native_id()
+    try:
+        lowered = os.getpriority(os.PRIO_PROCESS, os.getpid()) + BACKGROUND_NICENESS  # the main thread's, plus
+        if os.getpriority(os.PRIO_PROCESS, thread) < lowered:  # once: a pool's thread encodes post after post
+            os.setpriority(os.PRIO_PROCESS, thread, lowered)
+    except OSError:  # not permitted here: the encoders run as they would have
+        pass
+
+
 def _encode_ahead(manifest: Manifest, plan: NarrationPlan, stop: threading.Event) -> None:
     from nikola_tts.assemble import encode_ahead
     from nikola_tts.publish import announcer, say_if_off_target
 
+    yield_cpu_to_narration()
     name = plan.name
     try:
         made = encode_ahead(manifest.segments, SegmentStore(plan.cache.segments),
