@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-from build_exit import package_of  # noqa: E402
+from publish_edit import package_of  # noqa: E402
 from qwen_build import CONF, DEFAULT_CORPUS, HEADER, POSTS, build  # noqa: E402
 
 

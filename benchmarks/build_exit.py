@@ -27,44 +27,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SUPPORT = REPO / "tests" / "support"
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
-CONF = """\
-import nikola_tts
-BLOG_AUTHOR = "Exit benchmark"
-BLOG_TITLE = "Exit benchmark"
-SITE_URL = "https://example.org/"
-BLOG_EMAIL = "a@example.org"
-BLOG_DESCRIPTION = "One new paragraph a build"
-DEFAULT_LANG = "en"
-TRANSLATIONS = {{"en": ""}}
-THEME = "bootblog4"
-POSTS = (("posts/*.md", "posts", "post.tmpl"),)
-PAGES = ()
-COMPILERS = {{"markdown": [".md"]}}
-TIMEZONE = "UTC"
-EXTRA_PLUGINS_DIRS = [nikola_tts.PLUGIN_DIR]
-TTS_ENGINE = "qwen"
-TTS_MODEL = {model!r}
-TTS_VOICE = None
-TTS_ENGINE_OPTIONS = {{"fixed_cps": {cps!r}}}
-"""
-
-
-def package_of(commit: str, into: Path) -> Path:
-    """nikola_tts as `commit` had it (with the templates and assets it reads from beside it, as in a
-    checkout), in a folder to put first on PYTHONPATH."""
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "nikola_tts", "templates", "assets"], capture_output=True,
-                             check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
+from publish_edit import package_of  # noqa: E402
+from qwen_build import CONF  # noqa: E402
 
 
 def timed_build(site: Path, package: Path, env: dict, number: int) -> tuple[float, float]:
     """(wall, exit) seconds of a build that narrates one new paragraph."""
-    post = site / "posts" / f"run-{number}.md"
-    post.write_text(f"<!--\n.. title: Run {number}\n.. slug: run-{number}\n.. date: 2026-01-02 10:00:00 UTC\n-->\n\n"
-                    f"Build number {number} narrates this paragraph, and nothing else is stale.\n", encoding="utf-8")
+    post = site / "posts" / f"run-{number}.html"
+    post.write_text(f"<!--\n.. title: Run {number}\n.. slug: run-{number}\n.. date: 2026-01-02 10:00:00 UTC\n-->\n"
+                    f"<p>Build number {number} narrates this paragraph, and nothing else is stale.</p>\n",
+                    encoding="utf-8")
     env = dict(env, PYTHONPATH=os.pathsep.join([str(package), env.get("PYTHONPATH", "")]))
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "nikola", "build"], cwd=site, env=env, stdout=subprocess.PIPE,
@@ -102,7 +76,8 @@ def main() -> None:
             env["OMP_NUM_THREADS"] = "1"  # tiny matrices: threads only add contention
         site = tmp / "site"
         (site / "posts").mkdir(parents=True)
-        (site / "conf.py").write_text(CONF.format(model=str(model), cps=cps), encoding="utf-8")
+        (site / "conf.py").write_text(CONF.format(model=str(model), fast="auto", options={"fixed_cps": cps}),
+                                      encoding="utf-8")
         packages = {"this checkout": REPO, args.before: package_of(args.before, tmp / "before")}
         timed_build(site, REPO, env, 0)  # the site's first build renders every page: not counted
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in packages}

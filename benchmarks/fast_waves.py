@@ -18,15 +18,12 @@ first post, the median post and the last were narrated through, against the whol
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 CORPUS = REPO.parent / "shared" / "corpus"
 BASE_STEP_S = 6.6e-3  # one slot, H200 (scheduler.py)
 SLOT_STEP_S = 25e-6
@@ -54,15 +51,9 @@ def scheduler_of(commit: str | None):
         from nikola_tts.engines.qwen.fast import scheduler
 
         return scheduler
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{commit}:nikola_tts/engines/qwen/fast/scheduler.py"],
-                            capture_output=True, text=True, check=True).stdout
-    path = Path(tempfile.mkdtemp()) / "scheduler_before.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("scheduler_before", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["scheduler_before"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    from publish_edit import module_of
+
+    return module_of(commit, "nikola_tts/engines/qwen/fast/scheduler.py", "scheduler_before")
 
 
 def narrate(module, posts: list[list[int]], slots: int) -> tuple[list[float], float, int, int]:

@@ -44,17 +44,22 @@ def narrate(post: Path, root: Path) -> Path:
     return site.root
 
 
-def encoder_of(commit: str):
-    """audio/mp3.py as commit had it, as a module."""
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{commit}:nikola_tts/audio/mp3.py"],
+def module_of(commit: str, path: str, name: str):
+    """The file at `path` in the repository as `commit` had it, imported as module `name`."""
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{commit}:{path}"],
                             capture_output=True, text=True, check=True).stdout
-    path = Path(tempfile.mkdtemp()) / "mp3_before.py"
-    path.write_text(source)
-    spec = importlib.util.spec_from_file_location("mp3_before", path)
+    file = Path(tempfile.mkdtemp()) / f"{name}.py"
+    file.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, file)
     module = importlib.util.module_from_spec(spec)
-    sys.modules["mp3_before"] = module  # dataclasses look their module up there
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+def encoder_of(commit: str):
+    """audio/mp3.py as commit had it, as a module."""
+    return module_of(commit, "nikola_tts/audio/mp3.py", "mp3_before")
 
 
 def edited(segments, store, index: int):
@@ -68,8 +73,9 @@ def edited(segments, store, index: int):
     return tuple(dataclasses.replace(s, key=key) if i == index else s for i, s in enumerate(segments))
 
 
-def package_of(commit: str, into: Path, paths=("nikola_tts",)) -> Path:
-    """nikola_tts (and any other `paths`) as commit had it, extracted into a folder to put first on sys.path."""
+def package_of(commit: str, into: Path, paths=("nikola_tts", "templates", "assets")) -> Path:
+    """nikola_tts as commit had it, with the templates and assets a build reads from beside it in a
+    checkout (or other `paths`), extracted into a folder to put first on sys.path or PYTHONPATH."""
     into.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, *paths], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)

@@ -65,7 +65,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        before = package_of(args.before, tmp / "before", ("nikola_tts", "templates", "assets"))
+        before = package_of(args.before, tmp / "before")
         ways = {f"nikola_tts at {args.before}": (corpus_site(tmp / "site-before"), before),
                 "this checkout": (corpus_site(tmp / "site-now"), None)}
         figures = {name: [] for name in ways}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import array
 import hashlib
 import math
-import os
 import random
 import subprocess
 
@@ -261,7 +260,7 @@ def test_an_edit_keeps_the_gain_and_the_published_loudness_on_target(tmp_path, s
 
 def test_an_edit_that_moves_the_loudness_off_target_finds_the_gain_again(tmp_path, speech):
     narration = spoken(tmp_path, speech)
-    made = narration.assemble()
+    narration.assemble()
     gain = narration.parts.index().gain_db
     quiet = [Audio(array.array("h", (s // 4 for s in array.array("h", a.samples))).tobytes(), a.sample_rate)
              for a in speech]
