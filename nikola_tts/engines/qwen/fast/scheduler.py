@@ -1,11 +1,11 @@
 """Continuous batching over the slots: which segments get a slot, which graph steps them, for how long.
 
 `schedule()` plans the next stretch: refill free slots from the queue (in waves of a slot count,
-longest first within each, so the long segments start together and the short ones fill the gaps), pack the live slots
-to the front once the queue is empty (so a smaller graph steps them, where that graph is captured
-already or the frames left repay its capture), and step until the next
-look at the device: every `check_every` frames, or sooner when a slot is due to reach its frame
-limit. `postprocess()` takes what that look saw (each slot's live flag and frame count) and
+longest first within each, so the long segments start together and the short ones fill the
+gaps), pack the live slots to the front once the queue is empty (so a smaller graph steps them,
+where that graph is captured already or the frames left repay its capture), and step until the
+next look at the device: every `check_every` frames, or sooner when a slot is due to reach its
+frame limit. `postprocess()` takes what that look saw (each slot's live flag and frame count) and
 returns the sequences that finished. The scheduler never touches the device: the speaker's
 loop carries out each Plan (speaker.py), as nano-vllm's engine loop does.
 """
