@@ -258,9 +258,14 @@ def test_a_backlog_is_queued_in_waves_of_a_slot_count_in_the_builds_order_longes
     two_slots = Scheduler(slots=2, sizes=[1, 2])
     two_slots.add([Sequence(i, None, limit, key=i) for i, limit in enumerate(limits)])
     assert [seq.index for seq in two_slots.waiting] == [1, 0, 3, 2, 5, 4, 8, 7, 6]
+    longest_first = [8, 1, 3, 5, 7, 6, 4, 2, 0]
     five_slots = Scheduler(slots=5, sizes=[1, 2, 4, 5])  # nine fit in two slot counts: one wave
     five_slots.add([Sequence(i, None, limit, key=i) for i, limit in enumerate(limits)])
-    assert [seq.index for seq in five_slots.waiting] == [8, 1, 3, 5, 7, 6, 4, 2, 0]
+    assert [seq.index for seq in five_slots.waiting] == longest_first
+    # on the CPU the narration takes the cores, so no MP3 is encoded beside it: one queue, longest first
+    on_the_cpu = Scheduler(slots=2, sizes=[1, 2], waves=False)
+    on_the_cpu.add([Sequence(i, None, limit, key=i) for i, limit in enumerate(limits)])
+    assert [seq.index for seq in on_the_cpu.waiting] == longest_first
 
 
 def drained_to_three(captured: set[int], expected: int):

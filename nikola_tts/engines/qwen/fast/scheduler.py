@@ -37,10 +37,13 @@ class Plan:
 
 class Scheduler:
     def __init__(self, slots: int, sizes: list[int], check_every: int = 8, captured: Collection[int] | None = None,
-                 capture_seconds: float = CAPTURE_SECONDS):
+                 capture_seconds: float = CAPTURE_SECONDS, waves: bool = True):
         """captured: the sizes whose graphs exist (read at each schedule()); None: every size costs
-        nothing to step (no graphs: off CUDA)."""
+        nothing to step (no graphs: off CUDA). waves: queue a backlog in waves (add()); False where
+        the narration itself takes the CPU (no accelerator), so that no MP3 is encoded beside it and
+        waves would only cost frame steps."""
         self.count = slots
+        self.waves = waves
         self.sizes = sizes
         self.check_every = check_every
         self.captured = captured
@@ -56,7 +59,7 @@ class Scheduler:
         last wave takes in the rest (up to two slot counts), so that the run still ends on short
         segments; a run of up to two slot counts is one wave, longest first, as it always was."""
         sequences = list(sequences)
-        starts = list(range(0, len(sequences), self.count))[:-1] or [0]
+        starts = (list(range(0, len(sequences), self.count))[:-1] if self.waves else []) or [0]
         for start, stop in zip(starts, starts[1:] + [len(sequences)]):
             self.waiting.extend(sorted(sequences[start:stop], key=lambda seq: -seq.limit))
 

@@ -193,7 +193,7 @@ class FastSpeaker:
         slots = graphs.stepper.s
         scheduler = Scheduler(slots.count, graphs.sizes, self.check_every,
                               captured=graphs.graphs if graphs.use_graphs else None,
-                              capture_seconds=graphs.seconds_per_capture())
+                              capture_seconds=graphs.seconds_per_capture(), waves=self.device.type != "cpu")
         scheduler.add(sequences)
         stats = self.stats
         while not scheduler.is_finished():
