@@ -25,14 +25,13 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from publish_edit import package_of  # noqa: E402
-from qwen_build import CONF, DEFAULT_CORPUS, HEADER, POSTS, build  # noqa: E402
+from qwen_build import CONF, DEFAULT_CORPUS, HEADER, POSTS, build, checkpoint_for  # noqa: E402
 
 
 def backlog_site(root: Path, model: Path, corpus: Path, posts: int, fixed_cps: float, slots: int | None,
@@ -69,22 +68,7 @@ def main() -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("NIKOLA_MONO", None)
     root = Path(tempfile.mkdtemp(prefix="backlog-build-"))
-    if args.tiny:
-        sys.path.insert(0, str(REPO / "tests" / "support"))
-        from tiny_qwen import build_tiny_checkpoint
-
-        model = build_tiny_checkpoint(root / "tiny-qwen3-tts")
-        env["OMP_NUM_THREADS"] = "1"  # tiny matrices: threads only add contention
-        if args.fixed_cps == 16.0:
-            args.fixed_cps = 400.0
-    elif args.model:
-        model = args.model
-    else:
-        from qwen_checkpoint import corpus_texts, ensure_checkpoint
-
-        started = time.perf_counter()
-        model = ensure_checkpoint(args.checkpoint, corpus_texts(args.corpus), "cuda")
-        print(f"checkpoint {model} ready in {time.perf_counter() - started:.1f} s", flush=True)
+    model = checkpoint_for(args, env)
     packages = {"this checkout": REPO, args.before: package_of(args.before, root / "before")}
     print(HEADER, flush=True)
     rows = []

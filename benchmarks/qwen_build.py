@@ -215,6 +215,26 @@ def snapshot(site: Path, to: Path) -> Path:
     return to
 
 
+def checkpoint_for(args, env: dict) -> Path:
+    """The model folder the builds narrate with: --tiny's (its fixed_cps 400 unless given; one thread,
+    as tiny matrices want, in `env`), --model, or the random full-size checkpoint, written once."""
+    if args.tiny:
+        sys.path.insert(0, str(REPO / "tests" / "support"))
+        from tiny_qwen import build_tiny_checkpoint
+
+        env["OMP_NUM_THREADS"] = "1"
+        args.fixed_cps = args.fixed_cps if args.fixed_cps != 16.0 else 400.0
+        return build_tiny_checkpoint(Path(tempfile.gettempdir()) / "qwen3-tts-tiny-random")
+    if args.model:
+        return args.model
+    from qwen_checkpoint import corpus_texts, ensure_checkpoint
+
+    started = time.perf_counter()
+    model = ensure_checkpoint(args.checkpoint, corpus_texts(args.corpus), "cuda")
+    print(f"checkpoint {model} ready in {time.perf_counter() - started:.1f} s", flush=True)
+    return model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=None, help="checkpoint folder (default: a random full-size one)")
@@ -233,21 +253,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("NIKOLA_MONO", None)
-    if args.tiny:
-        sys.path.insert(0, str(REPO / "tests" / "support"))
-        from tiny_qwen import build_tiny_checkpoint
-
-        model = build_tiny_checkpoint(Path(tempfile.gettempdir()) / "qwen3-tts-tiny-random")
-        env["OMP_NUM_THREADS"] = "1"
-        args.fixed_cps = args.fixed_cps if args.fixed_cps != 16.0 else 400.0
-    elif args.model:
-        model = args.model
-    else:
-        from qwen_checkpoint import corpus_texts, ensure_checkpoint
-
-        started = time.perf_counter()
-        model = ensure_checkpoint(args.checkpoint, corpus_texts(args.corpus), "cuda")
-        print(f"checkpoint {model} ready in {time.perf_counter() - started:.1f} s", flush=True)
+    model = checkpoint_for(args, env)
     ways = [w.strip() for w in args.engines.split(",") if w.strip()]
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     command = " ".join([Path(sys.argv[0]).name] + sys.argv[1:])
