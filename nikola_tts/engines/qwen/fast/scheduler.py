@@ -59,9 +59,14 @@ class Scheduler:
         last wave takes in the rest (up to two slot counts), so that the run still ends on short
         segments; a run of up to two slot counts is one wave, longest first, as it always was."""
         sequences = list(sequences)
-        starts = (list(range(0, len(sequences), self.count))[:-1] if self.waves else []) or [0]
-        for start, stop in zip(starts, starts[1:] + [len(sequences)]):
-            self.waiting.extend(sorted(sequences[start:stop], key=lambda seq: -seq.limit))
+        if not self.waves:
+            waves = [sequences]
+        else:
+            waves = [sequences[i:i + self.count] for i in range(0, len(sequences), self.count)]
+            if len(waves) > 1:
+                waves[-2:] = [waves[-2] + waves[-1]]
+        for wave in waves:
+            self.waiting.extend(sorted(wave, key=lambda seq: -seq.limit))
 
     def is_finished(self) -> bool:
         return not self.waiting and not self.running
