@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from publish_edit import package_of  # noqa: E402
-from qwen_build import CONF, DEFAULT_CORPUS, HEADER, POSTS, build, checkpoint_for  # noqa: E402
+from qwen_build import CONF, DEFAULT_CORPUS, HEADER, POSTS, build, checkpoint_for, summary  # noqa: E402
 
 
 def backlog_site(root: Path, model: Path, corpus: Path, posts: int, fixed_cps: float, slots: int | None,
@@ -83,11 +83,7 @@ def main() -> None:
             if line:
                 print(f"    {line.strip()[:240]}", flush=True)
             shutil.rmtree(site, ignore_errors=True)
-    print()
-    print("command: python3 benchmarks/backlog_build.py " + " ".join(sys.argv[1:]))
-    print(HEADER)
-    for row in rows:
-        print(row.row())
+    summary("python3 benchmarks/backlog_build.py " + " ".join(sys.argv[1:]), rows)
     shutil.rmtree(root, ignore_errors=True)
 
 

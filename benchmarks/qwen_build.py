@@ -215,6 +215,15 @@ def snapshot(site: Path, to: Path) -> Path:
     return to
 
 
+def summary(command: str, rows: list[Build]) -> None:
+    """The command, then every build's row again, together at the end."""
+    print()
+    print(f"command: {command}")
+    print(HEADER)
+    for row in rows:
+        print(row.row())
+
+
 def checkpoint_for(args, env: dict) -> Path:
     """The model folder the builds narrate with: --tiny's (its fixed_cps 400 unless given; one thread,
     as tiny matrices want, in `env`), --model, or the random full-size checkpoint, written once."""
@@ -320,11 +329,7 @@ def main() -> None:
         if "scratch" in plain_scenarios:
             site = make_site(root / "plain-scratch", model, "plain", args.corpus, POSTS, args.fixed_cps)
             run(site, "(c) scratch: 3 posts", "plain")
-    print()
-    print(f"command: python benchmarks/{command}")
-    print(HEADER)
-    for row in rows:
-        print(row.row())
+    summary(f"python benchmarks/{command}", rows)
     shutil.rmtree(root, ignore_errors=True)
 
 
