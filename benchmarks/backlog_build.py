@@ -54,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=12)
     parser.add_argument("--runs", type=int, default=1, help="builds of each way, taken in turns")
-    parser.add_argument("--before", default="0e1db53", help="the commit whose nikola_tts is timed beside this one")
+    parser.add_argument("--before", default="0e1db53", help="the commit whose nikola_tts is timed beside this one (or a folder holding it: publish_edit.package_of)")
     parser.add_argument("--model", type=Path, help="checkpoint folder (default: a random full-size one)")
     parser.add_argument("--checkpoint", type=Path, default=Path("/tmp/qwen3-tts-random-full"),
                         help="where the random checkpoint is written (once)")

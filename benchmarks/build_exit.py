@@ -57,7 +57,7 @@ def timed_build(site: Path, package: Path, env: dict, number: int) -> tuple[floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", default="991ca66", help="the commit whose nikola_tts is timed beside this one")
+    parser.add_argument("--before", default="991ca66", help="the commit whose nikola_tts is timed beside this one (or a folder holding it: publish_edit.package_of)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--model", type=Path, help="a checkpoint folder (default: the tests' tiny one, CPU)")
     parser.add_argument("--fixed-cps", type=float, default=None, help="characters per second of audio")

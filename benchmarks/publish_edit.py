@@ -75,7 +75,11 @@ def edited(segments, store, index: int):
 
 def package_of(commit: str, into: Path, paths=("nikola_tts", "templates", "assets")) -> Path:
     """nikola_tts as commit had it, with the templates and assets a build reads from beside it in a
-    checkout (or other `paths`), extracted into a folder to put first on sys.path or PYTHONPATH."""
+    checkout (or other `paths`), extracted into a folder to put first on sys.path or PYTHONPATH.
+    A commit that names a folder is that folder, extracted already (`git archive COMMIT nikola_tts
+    templates assets | tar -x -C FOLDER`: for a machine whose copy of the checkout has no .git)."""
+    if Path(commit).is_dir():
+        return Path(commit).resolve()
     into.mkdir(parents=True)
     archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, *paths], capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)

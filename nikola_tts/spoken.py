@@ -88,7 +88,13 @@ def _warn(message: str) -> None:
 def write_manifest(plan: NarrationPlan) -> Manifest:
     """Build the plan's manifest and store it. An unchanged manifest keeps its file, an older
     format's too, so doit sees no change and nothing downstream runs again."""
+    return update_manifest(plan)[0]
+
+
+def update_manifest(plan: NarrationPlan) -> tuple[Manifest, bool]:
+    """write_manifest, and whether the stored manifest changed (the synthesis task then runs)."""
     manifest = build_manifest(plan)
-    if load_manifest(plan.manifest_path) != manifest:
+    changed = load_manifest(plan.manifest_path) != manifest
+    if changed:
         atomic_write_json(plan.manifest_path, manifest.to_json())
-    return manifest
+    return manifest, changed

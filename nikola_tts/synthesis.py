@@ -63,6 +63,22 @@ def pending_jobs(manifests: list[Manifest], store: SegmentStore, force: bool = F
             for key, (m, seg) in first.items()]
 
 
+def start_early(manifest: Manifest, settings) -> None:
+    """Start loading the engines that will speak manifest's missing segments (engines/early.py), as
+    soon as its post is extracted: a model then loads while Nikola builds the rest."""
+    from nikola_tts.engines import early
+    from nikola_tts.settings import engine_options
+
+    options = engine_options(settings)
+    names = {seg.engine or manifest.engine for seg in manifest.segments}
+    if all(early.started(name, options) for name in names):  # a backlog: checked once, not for every post
+        return
+    jobs = pending_jobs([manifest], SegmentStore(CacheFolder(settings.cache_folder).segments))
+    for name in sorted({job.engine for job in jobs}):
+        missing = sum(job.engine == name for job in jobs)
+        early.start(name, options, f"{manifest.source} ({manifest.lang}) has {counted(missing, 'segment')} to narrate")
+
+
 def synthesize_all(manifests: list[Manifest], settings, force: bool = False,
                    post_done: Callable[[str], None] | None = None) -> PassReport:
     """Synthesize every missing segment, one engine (one model load) per TTS_ENGINE in use;
@@ -74,7 +90,7 @@ def synthesize_all(manifests: list[Manifest], settings, force: bool = False,
     may not run here go first, so that such a build stops before any other engine works. With
     TTS_CONTINUE_ON_ERROR the pass goes on instead, and report.problems holds those lines.
     """
-    from nikola_tts.engines import create_engine
+    from nikola_tts.engines import create_engine, early
     from nikola_tts.settings import engine_options
 
     folder = CacheFolder(settings.cache_folder)
@@ -97,9 +113,10 @@ def synthesize_all(manifests: list[Manifest], settings, force: bool = False,
     engines = {}
     for name in by_engine:
         try:
-            engines[name] = create_engine(name, options)
+            engines[name] = early.take(name, options) or create_engine(name, options)
         except TTSError as exc:
             _give_up(report, by_engine[name], str(exc), str(exc), settings, folder)
+    early.close_untaken()
     # Engines that may not run here go first, so that one that cannot stops the build before the others work.
     order = sorted(engines, key=lambda name: engines[name].unavailable_reason(options) is None)
     for name in order:

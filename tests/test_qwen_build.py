@@ -62,3 +62,39 @@ def test_tts_fast_true_narrates_through_the_fast_paths_slots_on_cpu_without_tran
     imported = set(re.findall(r"import time:\s*\d+ \|\s*\d+ \|\s*(\S+)", proc.stderr))
     assert "nikola_tts.engines.qwen.fast.speech" in imported  # the fast path's own speech decoder spoke ...
     assert not {m for m in imported if m.split(".")[0] in ("transformers", "qwen_tts")}  # ... without upstream's
+
+
+EARLY = re.compile(r"Qwen3-TTS tiny-qwen3-tts#\w+: loading while Nikola builds the rest \((.+)\)")
+
+
+def test_the_first_stale_post_starts_the_model_loading_before_the_synthesis_task(site, tiny_model):
+    site.set_conf(f'TTS_ENGINE = "qwen"\nTTS_MODEL = {str(tiny_model)!r}\nTTS_VOICE = None\nTTS_FAST = True\n')
+    site.write_post("ferry.md", "Ferry", "It leaves at dawn.", date="2026-01-02 10:00:00 UTC")
+    site.write_post("gulls.md", "Gulls", "Gulls sleep.", date="2026-01-03 10:00:00 UTC")
+    log = site.build(env_extra=ONE_THREAD).stderr
+    (why,) = EARLY.findall(log)  # one load, started by whichever post was extracted first
+    assert re.fullmatch(r"posts/(ferry|gulls)\.md \(en\) has 2 segments to narrate", why)
+    assert log.index("loading while Nikola builds the rest") < log.index("narrating 4 segments of 2 posts")
+    assert log.count("Qwen3-TTS: loaded tiny-qwen3-tts#") == 1  # the synthesis task narrated with that load
+    assert probe_duration(site.output("ferry_tts.mp3")) > 1 and probe_duration(site.output("gulls_tts.mp3")) > 1
+
+
+def test_an_edit_outside_the_narrated_words_starts_no_model(site, tiny_model):
+    site.set_conf(f'TTS_ENGINE = "qwen"\nTTS_MODEL = {str(tiny_model)!r}\nTTS_VOICE = None\nTTS_FAST = True\n')
+    site.write_post("ferry.md", "Ferry", "It leaves at dawn.")
+    site.build(env_extra=ONE_THREAD)
+    site.write_post("ferry.md", "Ferry", "It leaves at dawn.\n\n```\nprint('never read aloud')\n```")
+    proc = site.build(python_flags=("-X", "importtime"), env_extra=ONE_THREAD)
+    assert "render_tts:extract:en:posts/ferry.md" in proc.stdout + proc.stderr  # the post was read again ...
+    imported = set(re.findall(r"import time:\s*\d+ \|\s*\d+ \|\s*(\S+)", proc.stderr))
+    assert not {m for m in imported if m.split(".")[0] == "torch"}  # ... and nothing was loaded for it
+    assert not EARLY.findall(proc.stderr)
+
+
+def test_a_build_with_worker_processes_loads_the_model_once_in_the_synthesis_task(site, tiny_model):
+    site.set_conf(f'TTS_ENGINE = "qwen"\nTTS_MODEL = {str(tiny_model)!r}\nTTS_VOICE = None\nTTS_FAST = True\n')
+    site.write_post("ferry.md", "Ferry", "It leaves at dawn.")
+    log = site.build("-n", "2", env_extra=ONE_THREAD).stderr
+    assert not EARLY.findall(log)  # an extract in a worker process would load a model nothing uses
+    assert log.count("Qwen3-TTS: loaded tiny-qwen3-tts#") == 1
+    assert probe_duration(site.output("ferry_tts.mp3")) > 1

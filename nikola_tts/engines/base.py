@@ -69,6 +69,11 @@ class Engine:
         another language than its post's)."""
         return True
 
+    def preload(self) -> bool:
+        """Start what load() does in the background, where it is slow (a model), and say whether it
+        started; load() then waits for it and raises what it raised. Most engines start nothing."""
+        return False
+
     def load(self) -> None:
         """Check the engine can run and get it ready; raise TTSError with the fix otherwise."""
 

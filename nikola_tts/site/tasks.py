@@ -21,7 +21,7 @@ import shutil
 from nikola_tts import resource_dir
 from nikola_tts.cache.folder import CacheFolder
 from nikola_tts.cache.manifest import load_manifest
-from nikola_tts.spoken import write_manifest
+from nikola_tts.spoken import update_manifest
 from nikola_tts.cache.sidecar import EMPTY, FAILED, read_sidecar
 from nikola_tts.errors import TTSError
 from nikola_tts.plan import NarrationPlan, Silenced
@@ -35,8 +35,14 @@ log = logging.getLogger("tts")
 
 # -- actions ------------------------------------------------------------------------------
 
-def extract_action(plan: NarrationPlan) -> bool:
-    write_manifest(plan)
+def extract_action(plan: NarrationPlan, settings) -> bool:
+    """The post's manifest; where the synthesis task will narrate some of it, its engine starts
+    loading now, while Nikola builds the rest (engines/early.py)."""
+    from nikola_tts.synthesis import start_early
+
+    manifest, changed = update_manifest(plan)
+    if changed or not _is_current(plan):
+        start_early(manifest, settings)
     return True
 
 
@@ -169,7 +175,7 @@ def generate(basename: str, settings, narrated, silenced, output_folder: str, co
             "name": f"extract:{plan.id}",
             "file_dep": [plan.fragment, *plan.lexicon_files],
             "targets": [plan.manifest_path],
-            "actions": [(extract_action, [plan])],
+            "actions": [(extract_action, [plan, settings])],
             "uptodate": [config_changed(plan.as_config(), f"nikola_tts:extract:{plan.id}")],
             "clean": True,
         }

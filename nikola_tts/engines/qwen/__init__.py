@@ -137,11 +137,14 @@ class QwenEngine(Engine):
         return "|".join(parts)
 
     # -- heavy: only when something is stale -------------------------------------------------
-    def preload(self) -> None:
-        """Start loading the model in a background thread; `load()` then waits for it. A build calls this as
-        soon as it knows something will be narrated, so the load overlaps Nikola's own work."""
+    def preload(self) -> bool:
+        """Start loading the model (or connecting to a warm process) in a background thread; `load()`
+        then waits for it. A build calls this as soon as it knows something will be narrated
+        (engines/early.py), so the load overlaps Nikola's own work."""
         if self._loading is None and self._speaker is None and self._warm is None:
             self._loading = _Background(self._connect_or_load)
+            return True
+        return False
 
     def load(self):
         missing = [package for module, package in REQUIRED_MODULES if importlib.util.find_spec(module) is None]
@@ -161,17 +164,15 @@ class QwenEngine(Engine):
                         "control); an instruction such as TTS_INSTRUCT = 'Speak a little faster.' changes the pace")
         log.info(f"Qwen3-TTS: loaded {self.model_name} in {loading.seconds:.1f} s ({loaded.how})")
         log.info(f"Qwen3-TTS: {self._why}")
-        options = dict(seed=self.seed, instruct=self.instruct, sampling=self.sampling)
         if self.fast:
-            from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
-
-            self._speaker = FastSpeaker(loaded.model, **options)
+            self._speaker = loaded.speaker
             self._speaker_names = set(loaded.model.config.speakers)
             model_size = loaded.model.config.model_size
         else:
             from nikola_tts.engines.qwen.generate import Speaker
 
-            self._speaker = self._plain = Speaker(loaded.model, **options)
+            self._speaker = self._plain = Speaker(loaded.model, seed=self.seed, instruct=self.instruct,
+                                                  sampling=self.sampling)
             self._speaker_names = set(loaded.model.get_supported_speakers() or ())
             model_size = loaded.model.model.tts_model_size
         if self.instruct and model_size == "0b6":
@@ -180,12 +181,11 @@ class QwenEngine(Engine):
             started = time.monotonic()
             self._warm_up()
             log.info(f"Qwen3-TTS: warmed up in {time.monotonic() - started:.1f} s")
-        from nikola_tts.engines.qwen.memory import release_memory
-
-        release_memory(self._speaker.device)
-        if not self.fast:
+        if not self.fast:  # the fast path's load released it already
             from nikola_tts.engines.qwen.generate import auto_batch_size
+            from nikola_tts.engines.qwen.memory import release_memory
 
+            release_memory(self._speaker.device)
             self._auto_batch = auto_batch_size(loaded.model, self.max_chars, len(self.instruct))
 
     def _connect_or_load(self) -> "_Loaded | None":
@@ -220,9 +220,16 @@ class QwenEngine(Engine):
         if self.fast:
             from nikola_tts.engines.qwen.fast.model import load_model
 
+            from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
+            from nikola_tts.engines.qwen.memory import release_memory
+
             fast = load_model(folder, placement.device, devices.torch_dtype(placement.dtype))
             parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in fast.seconds.items())
-            return _Loaded(fast, f"torch and {placement.device} {ready:.1f} s, {parts}")
+            started = time.perf_counter()
+            speaker = FastSpeaker(fast, seed=self.seed, instruct=self.instruct, sampling=self.sampling)
+            release_memory(speaker.device)
+            return _Loaded(fast, f"torch and {placement.device} {ready:.1f} s, {parts}, "
+                                 f"fast path set up {time.perf_counter() - started:.1f} s", speaker)
         return _Loaded(loader.load_model(folder, placement), "qwen_tts")
 
     def prime(self) -> float:
@@ -360,6 +367,7 @@ class QwenEngine(Engine):
 class _Loaded:
     model: object  # a fast.model.FastModel, or qwen_tts's Qwen3TTSModel for the plain path
     how: str  # where the load's time went, for the log
+    speaker: object = None  # the fast path's fast.speaker.FastSpeaker, made with the load
 
 
 class _Background:
