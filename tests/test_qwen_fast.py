@@ -486,6 +486,22 @@ def test_a_fused_activation_that_fails_sends_every_activation_back_to_torch(mode
     assert torch.equal(fine(x2), type(second).forward(second, x2)) and launched == []  # and so do the others
 
 
+def test_paddings_folded_into_the_convolutions_give_the_same_samples(model):
+    """fold_padding has each stride-1 causal convolution pad itself: the same sums over the same zeros."""
+    from nikola_tts.engines.qwen.fast.speech import fold_padding
+
+    torch.manual_seed(6)
+    codes = [torch.randint(0, 2048, (n, 16)) for n in (340, 9)]
+    padded = model.speech.decode(codes)
+    try:
+        assert fold_padding(model.speech) >= 10  # every residual unit's dilated conv, the first and last, ...
+        folded = model.speech.decode(codes)
+    finally:
+        fold_padding(model.speech, on=False)
+    for a, b in zip(padded, folded):
+        assert a.shape == b.shape and np.abs(a - b).max() <= 1e-6 * max(1.0, np.abs(a).max())
+
+
 # -- choices --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value,expected", [
     ("auto", "auto"), (None, "auto"), (True, True), (False, False), ("yes", True), ("off", False), ("0", False)])
