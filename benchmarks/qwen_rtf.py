@@ -407,6 +407,30 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
     return lines
 
 
+def decode_first_calls(speaker, device, lengths=(286, 287, 311, 203), batches=(1, 4)) -> list[str]:
+    """A decoder call at a shape not seen before against the same call again: what the first sight
+    of a new length costs (cuDNN plans, kernels loaded on first use). A run meets a new length with
+    nearly every segment's last chunk; a one-paragraph edit's whole decode is such a call."""
+    import torch
+
+    g = torch.Generator(device=device).manual_seed(4)
+    lines = []
+    for batch in batches:
+        for frames in lengths:
+            codes = [torch.randint(0, 2048, (frames, 16), device=device, generator=g) for _ in range(batch)]
+            times = []
+            for _ in range(3):
+                torch.cuda.synchronize()
+                started = time.perf_counter()
+                speaker.model.speech.decode_chunks([(c, 0) for c in codes])
+                torch.cuda.synchronize()
+                times.append(time.perf_counter() - started)
+            lines.append(f"decode {batch} x {frames} frames, a new shape: first call {1000 * times[0]:7.1f} ms, "
+                         f"then {1000 * times[1]:7.1f} and {1000 * times[2]:7.1f} ms")
+            print(lines[-1], flush=True)
+    return lines
+
+
 def kernel_check(device, dtype) -> list[str]:
     """Each fused Triton kernel against the torch ops it replaces, on fresh random inputs: relative error."""
     import torch
@@ -489,7 +513,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, decode-variants, agreement, fp32, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, decode-first-calls, decode-variants, agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
     cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
@@ -698,6 +722,8 @@ def main() -> None:
             for b in sorted({1, fast.slot_count}):
                 notes.extend(kernel_profile(fast, b))
                 print("\n".join(notes[-13:]), flush=True)
+        if "decode-first-calls" in methods and device.type == "cuda":
+            notes.extend(decode_first_calls(fast, device))  # before decode-variants, which sees other shapes
         if "decode-variants" in methods and device.type == "cuda":
             notes.extend(decode_variants(fast, device))  # printed as they come
         if "agreement" in methods:
