@@ -478,6 +478,11 @@ def kernel_check(device, dtype) -> list[str]:
     same = torch.equal(fused.sample(scores, keys, (2, frame, 3), 0.9, 50, None),
                        plain.sample(scores, keys, (2, frame, 3), 0.9, 50, None))
     out.append(f"kernel sample    same codes as torch: {same}")
+    small = TritonOps(gemv_rows=8)
+    for rows, k, n, bias in ((1, 1024, 4096, False), (2, 2048, 1024, True), (8, 3072, 1024, False)):
+        xs, ws, bs = rand(rows, 1, k), rand(n, k), rand(n) if bias else None
+        out.append(f"kernel linear {rows}x{k}->{n}{' +bias' if bias else ''} rel err "
+                   f"{rel(small.linear(xs, ws, bs), plain.linear(xs, ws, bs)):.2e}")
     return out
 
 
@@ -513,7 +518,8 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, decode-first-calls, decode-variants, agreement, fp32, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, gemv-b1, gemv-passage, decode-first-calls, decode-variants, "
+                             "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
     cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
@@ -714,6 +720,25 @@ def main() -> None:
             rows.append(Row("nikola-tts fast path, batch 1, one paragraph", "1",
                             frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)
+        if {"gemv-b1", "gemv-passage"} & set(methods) and fast.use_kernels:
+            # the same rows with projections of up to 8 rows (4 slots) through the Triton GEMV
+            gemv = FastSpeaker(fast.model, seed=0, gemv_rows=8)
+            gemv.prepare([_item(t) for t in texts], slots, frames)
+            list(gemv.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
+            sets = [("gemv-passage", "the passage's paragraphs", passage, slots),
+                    ("gemv-b1", "batch 1, one paragraph", [paragraph], 1)]
+            for method, label, chosen, size in sets:
+                if method in methods:
+                    wall, peak = timed_run(gemv, [texts[i] for i in chosen], [frames[i] for i in chosen], size, clock)
+                    rows.append(Row(f"fast path, Triton GEMV up to 8 rows, {label}", f"{len(chosen)}",
+                                    sum(frames[i] for i in chosen) / FRAMES_PER_SECOND, wall, peak))
+                    print(rows[-1].line(), flush=True)
+            if "fast-steps" in methods:
+                for b, ms in frame_times(gemv):
+                    notes.append(f"frame step with the Triton GEMV, {b:4d} slots: {ms:7.2f} ms")
+                    print(notes[-1], flush=True)
+            del gemv
+            release_memory(device)
         if "fast-steps" in methods and device.type == "cuda":
             for b, ms in frame_times(fast):
                 notes.append(f"frame step, {b:4d} slots: {ms:7.2f} ms ({ms / b:6.3f} ms per slot-frame)")

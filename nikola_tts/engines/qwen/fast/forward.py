@@ -60,7 +60,7 @@ class Stepper:
 
     # -- the talker's logits -> a frame's first code -------------------------------------------
     def _first_code(self, hidden, frame_index, seen, eos_from, keys):
-        scores = F.linear(hidden, self.w.codec_head).float()
+        scores = self.ops.linear(hidden, self.w.codec_head).float()
         scores = penalize(scores, seen, self.rules.repetition_penalty)
         scores = scores.masked_fill(self.suppressed, float("-inf"))
         hold_eos = frame_index < eos_from
@@ -162,7 +162,7 @@ class Stepper:
                                            scale, self.no_mask)
                 x, h = finish_layer(self.ops, p, layer, x, attn, after)
             h = h[:, -1]
-            scores = F.linear(h, w.residual_heads[j]).float()
+            scores = self.ops.linear(h, w.residual_heads[j]).float()
             code = self.rules.predictor.pick(scores, keys, (PREDICTOR_STREAM, frame, j), self.ops)
             embed = F.embedding(code, w.residual_embeddings[j])
             codes.append(code)
@@ -174,4 +174,4 @@ class Stepper:
     def _project(self, x):
         if self.w.projection is None:
             return x
-        return F.linear(x, self.w.projection, self.w.projection_bias)
+        return self.ops.linear(x, self.w.projection, self.w.projection_bias)

@@ -139,6 +139,37 @@ def _gumbel_kernel(scores_ptr, kth_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, out_pt
 
 
 @triton.jit
+def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, M, N, K, HAS_BIAS: tl.constexpr, BLOCK_M: tl.constexpr,
+                 BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
+    """y[m, n] = x[m, :] . w[n, :] (+ b[n]) for the few rows m < M and BLOCK_N outputs n, float32 sums:
+    one launch, where cuBLAS's small-M GEMMs take two (split-K, then its reduction)."""
+    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
+    m = tl.arange(0, BLOCK_M)
+    n_ok, m_ok = n < N, m < M
+    acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
+    for k0 in range(0, K, BLOCK_K):
+        k = k0 + tl.arange(0, BLOCK_K)
+        k_ok = k < K
+        x = tl.load(x_ptr + m[:, None] * K + k[None, :], mask=m_ok[:, None] & k_ok[None, :], other=0.0)
+        w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
+        acc += tl.sum(x.to(tl.float32)[:, None, :] * w.to(tl.float32)[None, :, :], axis=2)
+    if HAS_BIAS:
+        acc += tl.load(b_ptr + n, mask=n_ok, other=0.0).to(tl.float32)[None, :]
+    tl.store(y_ptr + m[:, None] * N + n[None, :], acc.to(y_ptr.dtype.element_ty), mask=m_ok[:, None] & n_ok[None, :])
+
+
+def gemv_blocks(rows: int, n: int, k: int, sms: int = 132) -> tuple[int, int, int]:
+    """(BLOCK_N, BLOCK_K, warps): enough programs to fill the GPU twice over, at most 128 float32
+    products per thread at once (no register spills)."""
+    block_m = triton.next_power_of_2(rows)
+    block_k = 512 if k >= 2048 else 256
+    block_n = 32
+    while block_n > 4 and (triton.cdiv(n, block_n) < 2 * sms or block_m * block_n * block_k > 128 * 128):
+        block_n //= 2
+    return block_n, block_k, 4
+
+
+@triton.jit
 def _attend_kernel(q_ptr, k_ptr, v_ptr, last_ptr, out_ptr, q_sb, q_sh, k_sb, k_sh, k_st, v_sb, v_sh, v_st, o_sb,
                    scale, G: tl.constexpr, BLOCK_G: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr):
     """One query per row, grouped-query: program (row, kv head) attends its G query heads over
@@ -173,6 +204,26 @@ def _attend_kernel(q_ptr, k_ptr, v_ptr, last_ptr, out_ptr, q_sb, q_sh, k_sb, k_s
 
 class TritonOps(TorchOps):
     name = "triton"
+
+    def __init__(self, gemv_rows: int = 0):
+        self.gemv_rows = gemv_rows  # projections of up to this many rows go through _gemv_kernel; 0: cuBLAS
+        self._sms = 0
+
+    def linear(self, x, weight, bias=None):
+        k = x.shape[-1]
+        rows = x.numel() // k
+        if rows > self.gemv_rows or x.dtype != weight.dtype or not weight.is_contiguous():
+            return super().linear(x, weight, bias)
+        if not self._sms:
+            self._sms = torch.cuda.get_device_properties(x.device).multi_processor_count if x.is_cuda else 132
+        n = weight.shape[0]
+        x = x.contiguous()
+        out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)
+        block_n, block_k, warps = gemv_blocks(rows, n, k, self._sms)
+        _gemv_kernel[(triton.cdiv(n, block_n),)](x, weight, bias if bias is not None else weight, out, rows, n, k,
+                                                 HAS_BIAS=bias is not None, BLOCK_M=triton.next_power_of_2(rows),
+                                                 BLOCK_N=block_n, BLOCK_K=block_k, num_warps=warps)
+        return out
 
     def norm(self, x, weight, eps):
         return self._norm(x, None, weight, eps)[1]

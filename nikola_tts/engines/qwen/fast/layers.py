@@ -16,24 +16,24 @@ import torch.nn.functional as F
 from nikola_tts.engines.qwen.fast.weights import Layer, Stack
 
 
-def project(stack: Stack, layer: Layer, h: torch.Tensor):
+def project(ops, stack: Stack, layer: Layer, h: torch.Tensor):
     """h (batch, seq, hidden), normed -> q (batch, seq, heads, dim), k and v (batch, seq, kv_heads, dim), raw."""
     batch, seq, _ = h.shape
     d, heads, kv = stack.head_dim, stack.heads, stack.kv_heads
-    q, k, v = F.linear(h, layer.qkv).split([heads * d, kv * d, kv * d], dim=-1)
+    q, k, v = ops.linear(h, layer.qkv).split([heads * d, kv * d, kv * d], dim=-1)
     return q.view(batch, seq, heads, d), k.view(batch, seq, kv, d), v.view(batch, seq, kv, d)
 
 
 def qkv(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
     """h (batch, seq, hidden), normed -> q (batch, heads, seq, dim), k and v (batch, kv_heads, seq, dim)."""
-    q, k, v = project(stack, layer, h)
+    q, k, v = project(ops, stack, layer, h)
     return (ops.heads(q, layer.q_norm, stack.eps, cos, sin), ops.heads(k, layer.k_norm, stack.eps, cos, sin),
             v.transpose(1, 2))
 
 
 def q_into_cache(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos, sin, k_cache, v_cache, positions):
     """One new token per row: returns q (batch, heads, 1, dim); k and v go straight into the caches."""
-    q, k, v = project(stack, layer, h)
+    q, k, v = project(ops, stack, layer, h)
     ops.store_kv(k, v, layer.k_norm, stack.eps, cos, sin, k_cache, v_cache, positions)
     return ops.heads(q, layer.q_norm, stack.eps, cos, sin)
 
@@ -58,8 +58,8 @@ def grouped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hidden_
 
 def finish_layer(ops, stack: Stack, layer: Layer, x: torch.Tensor, attn: torch.Tensor, next_norm: torch.Tensor):
     """Attention output -> residual, MLP, residual; returns (x, x normed by `next_norm`)."""
-    x, h = ops.add_norm(x, F.linear(attn, layer.o), layer.post_norm, stack.eps)
-    return ops.add_norm(x, F.linear(ops.silu_mul(F.linear(h, layer.gate_up)), layer.down), next_norm, stack.eps)
+    x, h = ops.add_norm(x, ops.linear(attn, layer.o), layer.post_norm, stack.eps)
+    return ops.add_norm(x, ops.linear(ops.silu_mul(ops.linear(h, layer.gate_up)), layer.down), next_norm, stack.eps)
 
 
 def next_norms(stack: Stack) -> list:

@@ -19,6 +19,10 @@ from nikola_tts.engines.qwen.seeded import gumbel_noise, restrict
 class TorchOps:
     name = "torch"
 
+    def linear(self, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+        """A projection, x (..., in) -> (..., out), weight (out, in) as nn.Linear keeps it."""
+        return F.linear(x, weight, bias)
+
     def norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
         dtype = x.dtype
         h = x.to(torch.float32)

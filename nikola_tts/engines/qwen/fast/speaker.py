@@ -57,7 +57,8 @@ class FastPathFailed(Exception):
 class FastSpeaker:
     def __init__(self, model: FastModel, seed: int = 0, instruct: str = "", sampling: dict | None = None,
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
-                 fuse_decoder: bool = True, stream_decode: bool = False, decode_priority: int = -1):
+                 fuse_decoder: bool = True, stream_decode: bool = False, decode_priority: int = -1,
+                 gemv_rows: int = 0):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -78,6 +79,9 @@ class FastSpeaker:
         # did not pay (corpus 9.5 s streamed, 9.1 s whole, same run: the decoder's throughput is the limit)
         self.stream_decode = stream_decode
         self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
+        # projections of up to this many rows through kernels.py's one-launch GEMV, not cuBLAS; off (0) until
+        # benchmarks/small_gemv.py and qwen_rtf.py --methods gemv-b1 have shown it pays on a GPU
+        self.gemv_rows = gemv_rows
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
@@ -140,7 +144,7 @@ class FastSpeaker:
             return TorchOps()
         from nikola_tts.engines.qwen.fast.kernels import TritonOps
 
-        return TritonOps()
+        return TritonOps(self.gemv_rows)
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
