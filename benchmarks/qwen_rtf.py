@@ -630,8 +630,9 @@ def main() -> None:
         setup = fast.prepare([_item(t) for t in texts], slots, frames)
         list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
         if "fast-kernels" in methods and device.type == "cuda":
-            notes.extend(kernel_check(device, dtype))
-            print("\n".join(notes[-7:]), flush=True)
+            checked = kernel_check(device, dtype)
+            notes.extend(checked)
+            print("\n".join(checked), flush=True)
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
                      f"{setup:.1f} s of which CUDA-graph capture {fast.capture_seconds:.1f} s (outside every row)")
         print(notes[-1], flush=True)
