@@ -407,27 +407,48 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
     return lines
 
 
-def decode_first_calls(speaker, device, lengths=(286, 287, 311, 203), batches=(1, 4)) -> list[str]:
+def decode_first_calls(speaker, device, batches=(1, 4)) -> list[str]:
     """A decoder call at a shape not seen before against the same call again: what the first sight
-    of a new length costs (cuDNN plans, kernels loaded on first use). A run meets a new length with
-    nearly every segment's last chunk; a one-paragraph edit's whole decode is such a call."""
+    of a new length costs (cuDNN execution plans, kernels loaded on first use). A run meets a new
+    length with nearly every segment's last chunk; a one-paragraph edit's whole decode is such a
+    call. Three ways, each at lengths of its own: as the decoder runs; its depthwise convolutions
+    (ConvNeXt) without cuDNN; no cuDNN in the decoder at all."""
     import torch
+
+    from nikola_tts.engines.qwen.fast.speech import ConvNeXt
+
+    speech = speaker.model.speech
+    depthwise = [m.dwconv for m in speech.modules() if isinstance(m, ConvNeXt)]
+
+    def no_cudnn(module):
+        forward = module.forward
+
+        def without(x):
+            with torch.backends.cudnn.flags(enabled=False):
+                return forward(x)
+        module.forward = without
 
     g = torch.Generator(device=device).manual_seed(4)
     lines = []
-    for batch in batches:
-        for frames in lengths:
-            codes = [torch.randint(0, 2048, (frames, 16), device=device, generator=g) for _ in range(batch)]
-            times = []
-            for _ in range(3):
-                torch.cuda.synchronize()
-                started = time.perf_counter()
-                speaker.model.speech.decode_chunks([(c, 0) for c in codes])
-                torch.cuda.synchronize()
-                times.append(time.perf_counter() - started)
-            lines.append(f"decode {batch} x {frames} frames, a new shape: first call {1000 * times[0]:7.1f} ms, "
-                         f"then {1000 * times[1]:7.1f} and {1000 * times[2]:7.1f} ms")
-            print(lines[-1], flush=True)
+    ways = [("cuDNN", (286, 203), lambda: None), ("depthwise without cuDNN", (287, 211), lambda: [no_cudnn(m) for m in depthwise]),
+            ("no cuDNN", (291, 219), lambda: no_cudnn(speech))]
+    for label, lengths, switch in ways:
+        switch()
+        for batch in batches:
+            for frames in lengths:
+                codes = [torch.randint(0, 2048, (frames, 16), device=device, generator=g) for _ in range(batch)]
+                times = []
+                for _ in range(3):
+                    torch.cuda.synchronize()
+                    started = time.perf_counter()
+                    speech.decode_chunks([(c, 0) for c in codes])
+                    torch.cuda.synchronize()
+                    times.append(time.perf_counter() - started)
+                lines.append(f"decode {batch} x {frames} frames, {label}, a new shape: first call "
+                             f"{1000 * times[0]:7.1f} ms, then {1000 * times[1]:7.1f} and {1000 * times[2]:7.1f} ms")
+                print(lines[-1], flush=True)
+        for module in [speech, *depthwise]:
+            module.__dict__.pop("forward", None)
     return lines
 
 
