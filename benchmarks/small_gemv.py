@@ -148,7 +148,7 @@ def main() -> None:
                 totals[rows][i] += value
             print(f"| {name} ({k} -> {n}) | {rows} | {cublas:.1f} | {mb * 1e3 / cublas:.0f} | {best_us:.1f} | "
                   f"{mb * 1e3 / best_us:.0f} | {best} | {normed:.1f} | {fused:.1f} | {err:.1e} |", flush=True)
-            del weights
+            weights.clear()
             torch.cuda.empty_cache()
     print()
     for rows, (cublas, best_us, normed, fused) in totals.items():

@@ -13,7 +13,8 @@ length), so the samples match upstream's (tests/test_qwen_fast.py holds them to 
     -> clamp to [-1, 1]
 
 It stays in float32: its SnakeBeta activations overflow in bfloat16 (vllm-project/vllm-omni#1663).
-On CUDA each activation runs as one fused kernel (snake.py).
+On CUDA each activation runs as one fused kernel (snake.py), and the causal convolutions pad
+inside cuDNN instead of copying their input (fold_padding).
 """
 
 from __future__ import annotations
@@ -128,8 +129,9 @@ def fold_padding(speech_model, on: bool = True) -> int:
     """Let the convolution pad each stride-1 causal convolution, instead of an F.pad copy of its input
     before it (on CUDA each copy is a pass over tensors of up to 96 channels x 1,920 samples a
     frame); returns how many convolutions changed. The same sums over the same zeros: the samples
-    agree within float rounding. Not switched on in a run until `qwen_rtf.py --methods
-    decode-variants` has timed it beside the copies on a GPU."""
+    agree within float rounding (TF32's on CUDA: at most 3.4e-5 apart). FastSpeaker switches it on
+    with the fused activations: on an H200 the decoder then took 287.6 ms instead of 311.6 for 16
+    segments of 300 frames (`qwen_rtf.py --methods decode-variants`)."""
     convs = [m for m in speech_model.modules() if isinstance(m, CausalConv) and m.stride == 1 and m.padding]
     for conv in convs:
         conv.padding_in_conv = on
