@@ -9,10 +9,12 @@ code, and its speech decoder to upstream's sample for sample.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import statistics
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -334,6 +336,18 @@ def test_the_runs_summary_says_how_long_a_frame_step_took_first_and_typically(mo
     (summary,) = [r.getMessage() for r in caplog.records if "frames in" in r.getMessage()]
     assert summary.endswith(f"; a frame step {statistics.median(steps) * 1e3:.1f} ms "
                             f"(the first stretch's {steps[0] * 1e3:.1f} ms)")
+
+
+def test_the_runs_summary_counts_the_callers_time_with_the_last_results_apart(model, caplog):
+    """The decoding tail after the last frame includes the build storing each segment it is handed:
+    the summary says how much of the tail was that, so a slow tail is not blamed on the decoder."""
+    fast = FastSpeaker(model, sampling=GREEDY)
+    with caplog.at_level(logging.INFO, logger="tts"):
+        for _ in fast.speak(items(TEXTS[:2]), max_batch=2, limits=[12, 12], force_frames=True):
+            time.sleep(0.3)  # a caller that takes its time with each segment
+    (summary,) = [r.getMessage() for r in caplog.records if "frames in" in r.getMessage()]
+    tail, handed = re.search(r"then decoding ([\d.]+) s \(([\d.]+) s of it handing the segments over\)", summary).groups()
+    assert fast.stats["handed_s"] >= 0.3 and float(handed) >= 0.3 and float(tail) >= float(handed)
 
 
 def test_slots_capped_by_memory_are_reused_by_the_next_run_instead_of_set_up_again(model):
