@@ -204,6 +204,18 @@ def upstream_lists(tts, texts, frames, size, clock) -> tuple[float, float]:
     return clock.stop()
 
 
+def variant_rows(speaker, prefix: str, methods, texts, frames, clock, sets) -> list["Row"]:
+    """A second speaker's rows: each (method, label, chosen indices, batch) of sets whose method was asked for."""
+    rows = []
+    for method, label, chosen, size in sets:
+        if method in methods:
+            wall, peak = timed_run(speaker, [texts[i] for i in chosen], [frames[i] for i in chosen], size, clock)
+            rows.append(Row(f"{prefix}, {label}", f"{len(chosen)}", sum(frames[i] for i in chosen) / FRAMES_PER_SECOND,
+                            wall, peak))
+            print(rows[-1].line(), flush=True)
+    return rows
+
+
 def timed_run(speaker, texts, frames, batch, clock) -> tuple[float, float]:
     """One speak() call of the engine's Speaker or the fast path's over all texts, longest first as the
     plugin hands them over, every text forced to its frames; (wall seconds, peak GiB)."""
@@ -753,14 +765,9 @@ def main() -> None:
             gemv = FastSpeaker(fast.model, seed=0, gemv_rows=8)
             gemv.prepare([_item(t) for t in texts], slots, frames)
             list(gemv.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
-            sets = [("gemv-passage", "the passage's paragraphs", passage, slots),
-                    ("gemv-b1", "batch 1, one paragraph", [paragraph], 1)]
-            for method, label, chosen, size in sets:
-                if method in methods:
-                    wall, peak = timed_run(gemv, [texts[i] for i in chosen], [frames[i] for i in chosen], size, clock)
-                    rows.append(Row(f"fast path, Triton GEMV up to 8 rows, {label}", f"{len(chosen)}",
-                                    sum(frames[i] for i in chosen) / FRAMES_PER_SECOND, wall, peak))
-                    print(rows[-1].line(), flush=True)
+            rows.extend(variant_rows(gemv, "fast path, Triton GEMV up to 8 rows", methods, texts, frames, clock, [
+                ("gemv-passage", "the passage's paragraphs", passage, slots),
+                ("gemv-b1", "batch 1, one paragraph", [paragraph], 1)]))
             if "fast-steps" in methods:
                 for b, ms in frame_times(gemv):
                     notes.append(f"frame step with the Triton GEMV, {b:4d} slots: {ms:7.2f} ms")
@@ -797,15 +804,10 @@ def main() -> None:
             fast = FastSpeaker(load_model(folder, placement.device, torch.float32), seed=0, use_kernels=False)
             fast.prepare([_item(t) for t in texts], slots, frames)
             list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
-            sets = [("fp32", "all paragraphs", list(range(len(texts))), slots),
-                    ("fp32-passage", "the passage's paragraphs", passage, slots),
-                    ("fp32-b1", "batch 1, one paragraph", [paragraph], 1)]
-            for method, label, chosen, size in sets:
-                if method in methods:
-                    wall, peak = timed_run(fast, [texts[i] for i in chosen], [frames[i] for i in chosen], size, clock)
-                    rows.append(Row(f"fast path, float32, torch ops (P40's path), {label}", f"{len(chosen)}",
-                                    sum(frames[i] for i in chosen) / FRAMES_PER_SECOND, wall, peak))
-                    print(rows[-1].line(), flush=True)
+            rows.extend(variant_rows(fast, "fast path, float32, torch ops (P40's path)", methods, texts, frames, clock, [
+                ("fp32", "all paragraphs", list(range(len(texts))), slots),
+                ("fp32-passage", "the passage's paragraphs", passage, slots),
+                ("fp32-b1", "batch 1, one paragraph", [paragraph], 1)]))
             if "fp32-agreement" in methods:
                 import dataclasses
 
