@@ -219,7 +219,6 @@ class QwenEngine(Engine):
         self._start_gpu_workers(folder, placement, facts)
         if self.fast:
             from nikola_tts.engines.qwen.fast.model import load_model
-
             from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
             from nikola_tts.engines.qwen.memory import release_memory
 

@@ -82,8 +82,9 @@ class FastSpeaker:
         # did not pay (corpus 9.5 s streamed, 9.1 s whole, same run: the decoder's throughput is the limit)
         self.stream_decode = stream_decode
         self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
-        # projections of up to this many rows through kernels.py's one-launch GEMV, not cuBLAS; off (0) until
-        # benchmarks/small_gemv.py and qwen_rtf.py --methods gemv-b1 have shown it pays on a GPU
+        # projections of up to this many rows through kernels.py's one-launch GEMV, not cuBLAS; off (0): on an H200
+        # it won only on the predictor's 2048 -> 1024 shapes, so every projection through it gained 2.6% at one
+        # slot and lost at 2-8 (benchmarks/results/2026-12-05-h200-rtf-v9-gemv-decoder.log)
         self.gemv_rows = gemv_rows
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
@@ -281,13 +282,12 @@ class FastSpeaker:
             try:
                 for seq in self._generate(graphs, sequences, decoder):
                     decoder.put(seq)
-                    yield from _handed(decoder.ready(), stats)
+                    yield from decoder.ready()
             except Exception:
                 salvaged = [(i, r) for i, r in decoder.drain() if not isinstance(r, Exception)]
                 yield from salvaged  # a decode that failed now is retried by the plain path with the rest
                 raise
             generated = time.perf_counter()
-            stats["handed_s"] = 0.0
             yield from _handed(decoder.drain(), stats)
         stats.update(decode_s=decoder.seconds, generate_s=generated - started,
                      decode_tail_s=time.perf_counter() - generated, capture_s=graphs.capture_seconds)
@@ -310,12 +310,12 @@ class FastSpeaker:
 
 def _fresh_stats() -> dict:
     return dict(steps=0, frames_stepped=0, prefill_s=0.0, step_s=[],  # step_s: a frame step's seconds, each stretch
-                handed_s=0.0)  # the caller's time with the results handed over (the build stores each segment)
+                handed_s=0.0)  # the caller's time with the last results, after the last frame (it stores each)
 
 
 def _handed(results, stats: dict):
     """results, passed on; the time the caller keeps each one before asking for the next goes to
-    stats["handed_s"] (after the last frame that is part of the decoding tail the summary reports)."""
+    stats["handed_s"]: the part of the decoding tail (after the last frame) that is not the decoder's."""
     for result in results:
         given = time.perf_counter()
         yield result
