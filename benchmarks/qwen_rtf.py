@@ -513,11 +513,11 @@ def kernel_check(device, dtype) -> list[str]:
     same = torch.equal(fused.sample(scores, keys, (2, frame, 3), 0.9, 50, None),
                        plain.sample(scores, keys, (2, frame, 3), 0.9, 50, None))
     out.append(f"kernel sample    same codes as torch: {same}")
-    small = TritonOps(gemv_rows=8)
+    small = TritonOps()
     for rows, k, n, bias in ((1, 1024, 4096, False), (2, 2048, 1024, True), (8, 3072, 1024, False)):
         xs, ws, bs = rand(rows, 1, k), rand(n, k), rand(n) if bias else None
-        out.append(f"kernel linear {rows}x{k}->{n}{' +bias' if bias else ''} rel err "
-                   f"{rel(small.linear(xs, ws, bs), plain.linear(xs, ws, bs)):.2e}")
+        out.append(f"kernel gemv {rows}x{k}->{n}{' +bias' if bias else ''} rel err "
+                   f"{rel(small.gemv(xs, ws, bs), plain.linear(xs, ws, bs)):.2e}")
     return out
 
 
@@ -761,11 +761,11 @@ def main() -> None:
                             frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)
         if {"gemv-b1", "gemv-passage"} & set(methods) and fast.use_kernels:
-            # the same rows with projections of up to 8 rows (4 slots) through the Triton GEMV
-            gemv = FastSpeaker(fast.model, seed=0, gemv_rows=8)
+            # the same rows with the narrow projections (kernels.gemv_wins) of up to 4 rows through the Triton GEMV
+            gemv = FastSpeaker(fast.model, seed=0, gemv_rows=4)
             gemv.prepare([_item(t) for t in texts], slots, frames)
             list(gemv.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
-            rows.extend(variant_rows(gemv, "fast path, Triton GEMV up to 8 rows", methods, texts, frames, clock, [
+            rows.extend(variant_rows(gemv, "fast path, Triton GEMV (narrow, up to 4 rows)", methods, texts, frames, clock, [
                 ("gemv-passage", "the passage's paragraphs", passage, slots),
                 ("gemv-b1", "batch 1, one paragraph", [paragraph], 1)]))
             if "fast-steps" in methods:

@@ -227,8 +227,10 @@ class QwenEngine(Engine):
             started = time.perf_counter()
             speaker = FastSpeaker(fast, seed=self.seed, instruct=self.instruct, sampling=self.sampling)
             release_memory(speaker.device)
+            setup = "".join(f", {name} {seconds:.2f} s" for name, seconds in speaker.setup_seconds.items())
             return _Loaded(fast, f"torch and {placement.device} {ready:.1f} s, {parts}, "
-                                 f"fast path set up {time.perf_counter() - started:.1f} s", speaker)
+                                 f"fast path set up {time.perf_counter() - started:.1f} s{setup and f' ({setup[2:]})'}",
+                           speaker)
         return _Loaded(loader.load_model(folder, placement), "qwen_tts")
 
     def prime(self) -> float:

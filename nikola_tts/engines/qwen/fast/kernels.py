@@ -158,6 +158,14 @@ def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, M, N, K, HAS_BIAS: tl.constexpr, BL
     tl.store(y_ptr + m[:, None] * N + n[None, :], acc.to(y_ptr.dtype.element_ty), mask=m_ok[:, None] & n_ok[None, :])
 
 
+def gemv_wins(n: int, k: int) -> bool:
+    """The shapes where the one-launch GEMV beat cuBLAS at 1 to 4 rows on an H200: narrow outputs from inputs at
+    least twice as wide (the code predictor's 2048 -> 1024 `o` and projection, 12.6 -> 5.3 us at one row), which
+    cuBLAS splits over two launches. It lost on the talker's wide shapes
+    (benchmarks/results/2026-12-05-h200-small-gemv.log)."""
+    return n <= 1024 and k >= 2 * n
+
+
 def gemv_blocks(rows: int, n: int, k: int, sms: int = 132) -> tuple[int, int, int]:
     """(BLOCK_N, BLOCK_K, warps): enough programs to fill the GPU twice over, at most 128 float32
     products per thread at once (no register spills)."""
@@ -206,14 +214,20 @@ class TritonOps(TorchOps):
     name = "triton"
 
     def __init__(self, gemv_rows: int = 0):
-        self.gemv_rows = gemv_rows  # projections of up to this many rows go through _gemv_kernel; 0: cuBLAS
+        self.gemv_rows = gemv_rows  # projections of up to this many rows and of a gemv_wins shape: _gemv_kernel
         self._sms = 0
 
     def linear(self, x, weight, bias=None):
         k = x.shape[-1]
-        rows = x.numel() // k
-        if rows > self.gemv_rows or x.dtype != weight.dtype or not weight.is_contiguous():
+        if (x.numel() // k > self.gemv_rows or not gemv_wins(weight.shape[0], k) or x.dtype != weight.dtype
+                or not weight.is_contiguous()):
             return super().linear(x, weight, bias)
+        return self.gemv(x, weight, bias)
+
+    def gemv(self, x, weight, bias=None):
+        """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape."""
+        k = x.shape[-1]
+        rows = x.numel() // k
         if not self._sms:
             self._sms = torch.cuda.get_device_properties(x.device).multi_processor_count if x.is_cuda else 132
         n = weight.shape[0]
