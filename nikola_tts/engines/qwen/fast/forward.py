@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from nikola_tts.engines.qwen.fast.layers import (causal_prefill, finish_layer, grouped_attention, next_norms,
-                                                 q_into_cache, qkv)
+from nikola_tts.engines.qwen.fast.layers import causal_prefill, finish_layer, grouped_attention, q_into_cache, qkv
 from nikola_tts.engines.qwen.fast.ops import TorchOps
 from nikola_tts.engines.qwen.fast.choose import Choice, penalize, suppressed_mask
 from nikola_tts.engines.qwen.fast.slots import Slots
@@ -46,9 +45,10 @@ class NewSegment:
 
 
 class Stepper:
-    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None):
+    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None, predictor_ops=None):
         self.w, self.s, self.rules = w, slots, rules
         self.ops = ops or TorchOps()
+        self.predictor_ops = predictor_ops or self.ops  # its own: its small projections may take other kernels
         self.eos = w.config.eos
         self.suppressed = suppressed_mask(int(w.codec_head.shape[0]), self.eos, w.device)
         self.positions = torch.arange(slots.length, device=w.device)
@@ -117,12 +117,12 @@ class Stepper:
         hidden_mask = (self.positions[None, :] > position[:, None])[:, None, None, :]
         rows = self.rows[:b]
         ops = self.ops
-        h = ops.norm(x, t.layers[0].input_norm, t.eps)
-        for i, (layer, after) in enumerate(zip(t.layers, next_norms(t))):
-            q = q_into_cache(ops, t, layer, h, cos, sin, s.k[i, :b], s.v[i, :b], position)
+        delta = None
+        for i, layer in enumerate(t.layers):
+            x, q = q_into_cache(ops, t, layer, x, delta, cos, sin, s.k[i, :b], s.v[i, :b], position)
             attn = ops.attend(q, s.k[i, :b], s.v[i, :b], position, t.head_dim ** -0.5, hidden_mask)
-            x, h = finish_layer(ops, t, layer, x, attn, after)
-        hidden = h[:, 0]
+            x, delta = finish_layer(ops, t, layer, x, attn)
+        hidden = ops.add_norm(x, delta, t.norm, t.eps)[1][:, 0]
         done = frame + 1
         code0 = self._first_code(hidden, done, s.seen[:b], s.eos_from[:b], s.keys[:b])
         # bookkeeping, for live slots only
@@ -138,7 +138,7 @@ class Stepper:
 
     def _residual_codes(self, b: int):
         """The code predictor's pass for slots [0, b): (the frame's 16 codes, their 16 embeddings)."""
-        w, s, p = self.w, self.s, self.w.predictor
+        w, s, p, ops = self.w, self.s, self.w.predictor, self.predictor_ops
         code0, frame, keys = s.code0[:b], s.frame[:b], s.keys[:b]
         first = F.embedding(code0, w.codec_embedding)
         codes, embeds = [code0], [first]
@@ -148,22 +148,22 @@ class Stepper:
             start = 0 if j == 0 else j + 1
             end = j + 2
             cos, sin = p.cos[start:end][None], p.sin[start:end][None]
-            h = self.ops.norm(x, p.layers[0].input_norm, p.eps)
-            for i, (layer, after) in enumerate(zip(p.layers, next_norms(p))):
+            delta = None
+            for i, layer in enumerate(p.layers):
                 if j == 0:  # two queries (the talker's output and the first code), causal
-                    q, k, v = qkv(self.ops, p, layer, h, cos, sin)
+                    x, q, k, v = qkv(ops, p, layer, x, delta, cos, sin)
                     s.pk[i, :b, :, start:end] = k
                     s.pv[i, :b, :, start:end] = v
                     attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.first_two, scale)
                 else:
-                    q = q_into_cache(self.ops, p, layer, h, cos, sin, s.pk[i, :b], s.pv[i, :b],
-                                     self.predictor_last[start][:b])
-                    attn = self.ops.attend(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.predictor_last[j + 1][:b],
-                                           scale, self.no_mask)
-                x, h = finish_layer(self.ops, p, layer, x, attn, after)
-            h = h[:, -1]
-            scores = self.ops.linear(h, w.residual_heads[j]).float()
-            code = self.rules.predictor.pick(scores, keys, (PREDICTOR_STREAM, frame, j), self.ops)
+                    x, q = q_into_cache(ops, p, layer, x, delta, cos, sin, s.pk[i, :b], s.pv[i, :b],
+                                        self.predictor_last[start][:b])
+                    attn = ops.attend(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.predictor_last[j + 1][:b],
+                                      scale, self.no_mask)
+                x, delta = finish_layer(ops, p, layer, x, attn)
+            # the last position alone, final-normed, through this code's head
+            scores = ops.add_norm_linear(x[:, -1], delta[:, -1], p.norm, p.eps, w.residual_heads[j])[1].float()
+            code = self.rules.predictor.pick(scores, keys, (PREDICTOR_STREAM, frame, j), ops)
             embed = F.embedding(code, w.residual_embeddings[j])
             codes.append(code)
             embeds.append(embed)
@@ -174,4 +174,4 @@ class Stepper:
     def _project(self, x):
         if self.w.projection is None:
             return x
-        return self.ops.linear(x, self.w.projection, self.w.projection_bias)
+        return self.predictor_ops.linear(x, self.w.projection, self.w.projection_bias)

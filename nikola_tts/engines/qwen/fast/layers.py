@@ -16,26 +16,28 @@ import torch.nn.functional as F
 from nikola_tts.engines.qwen.fast.weights import Layer, Stack
 
 
-def project(ops, stack: Stack, layer: Layer, h: torch.Tensor):
-    """h (batch, seq, hidden), normed -> q (batch, seq, heads, dim), k and v (batch, seq, kv_heads, dim), raw."""
-    batch, seq, _ = h.shape
+def project(ops, stack: Stack, layer: Layer, x: torch.Tensor, delta: torch.Tensor | None):
+    """The residual stream x (batch, seq, hidden) plus the last layer's output delta, normed and projected ->
+    (x + delta, q (batch, seq, heads, dim), k and v (batch, seq, kv_heads, dim), raw)."""
+    batch, seq, _ = x.shape
     d, heads, kv = stack.head_dim, stack.heads, stack.kv_heads
-    q, k, v = ops.linear(h, layer.qkv).split([heads * d, kv * d, kv * d], dim=-1)
-    return q.view(batch, seq, heads, d), k.view(batch, seq, kv, d), v.view(batch, seq, kv, d)
+    x, projected = ops.add_norm_linear(x, delta, layer.input_norm, stack.eps, layer.qkv)
+    q, k, v = projected.split([heads * d, kv * d, kv * d], dim=-1)
+    return x, q.view(batch, seq, heads, d), k.view(batch, seq, kv, d), v.view(batch, seq, kv, d)
 
 
-def qkv(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor):
-    """h (batch, seq, hidden), normed -> q (batch, heads, seq, dim), k and v (batch, kv_heads, seq, dim)."""
-    q, k, v = project(ops, stack, layer, h)
-    return (ops.heads(q, layer.q_norm, stack.eps, cos, sin), ops.heads(k, layer.k_norm, stack.eps, cos, sin),
+def qkv(ops, stack: Stack, layer: Layer, x: torch.Tensor, delta, cos: torch.Tensor, sin: torch.Tensor):
+    """-> (x + delta, q (batch, heads, seq, dim), k and v (batch, kv_heads, seq, dim))."""
+    x, q, k, v = project(ops, stack, layer, x, delta)
+    return (x, ops.heads(q, layer.q_norm, stack.eps, cos, sin), ops.heads(k, layer.k_norm, stack.eps, cos, sin),
             v.transpose(1, 2))
 
 
-def q_into_cache(ops, stack: Stack, layer: Layer, h: torch.Tensor, cos, sin, k_cache, v_cache, positions):
-    """One new token per row: returns q (batch, heads, 1, dim); k and v go straight into the caches."""
-    q, k, v = project(ops, stack, layer, h)
+def q_into_cache(ops, stack: Stack, layer: Layer, x: torch.Tensor, delta, cos, sin, k_cache, v_cache, positions):
+    """One new token per row: returns (x + delta, q (batch, heads, 1, dim)); k and v go straight into the caches."""
+    x, q, k, v = project(ops, stack, layer, x, delta)
     ops.store_kv(k, v, layer.k_norm, stack.eps, cos, sin, k_cache, v_cache, positions)
-    return ops.heads(q, layer.q_norm, stack.eps, cos, sin)
+    return x, ops.heads(q, layer.q_norm, stack.eps, cos, sin)
 
 
 def grouped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hidden_mask: torch.Tensor | None,
@@ -56,25 +58,22 @@ def grouped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hidden_
     return out.transpose(1, 2).reshape(batch, seq, heads * dim)
 
 
-def finish_layer(ops, stack: Stack, layer: Layer, x: torch.Tensor, attn: torch.Tensor, next_norm: torch.Tensor):
-    """Attention output -> residual, MLP, residual; returns (x, x normed by `next_norm`)."""
-    x, h = ops.add_norm(x, ops.linear(attn, layer.o), layer.post_norm, stack.eps)
-    return ops.add_norm(x, ops.linear(ops.silu_mul(ops.linear(h, layer.gate_up)), layer.down), next_norm, stack.eps)
-
-
-def next_norms(stack: Stack) -> list:
-    """The norm that follows each layer: the next layer's input norm, and the final norm after the last."""
-    return [layer.input_norm for layer in stack.layers[1:]] + [stack.norm]
+def finish_layer(ops, stack: Stack, layer: Layer, x: torch.Tensor, attn: torch.Tensor):
+    """Attention output -> residual, MLP; returns (x, the MLP's output), which the next norm adds to x (so that
+    one kernel can add, norm and project: ops.add_norm_linear)."""
+    x, gate_up = ops.add_norm_linear(x, ops.linear(attn, layer.o), layer.post_norm, stack.eps, layer.gate_up)
+    return x, ops.silu_mul_linear(gate_up, layer.down)
 
 
 def causal_prefill(ops, stack: Stack, x: torch.Tensor, cos, sin, store, last: torch.Tensor) -> torch.Tensor:
     """All layers over whole prompts (batch, seq, hidden); store(i, k, v) keeps each layer's cache.
 
     Returns each row's output at position last[row], final-normed."""
-    h = ops.norm(x, stack.layers[0].input_norm, stack.eps)
-    for i, (layer, after) in enumerate(zip(stack.layers, next_norms(stack))):
-        q, k, v = qkv(ops, stack, layer, h, cos, sin)
+    delta = None
+    for i, layer in enumerate(stack.layers):
+        x, q, k, v = qkv(ops, stack, layer, x, delta, cos, sin)
         store(i, k, v)
         attn = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=stack.head_dim ** -0.5, enable_gqa=True)
-        x, h = finish_layer(ops, stack, layer, x, attn.transpose(1, 2).reshape(x.shape[0], x.shape[1], -1), after)
+        x, delta = finish_layer(ops, stack, layer, x, attn.transpose(1, 2).reshape(x.shape[0], x.shape[1], -1))
+    h = ops.add_norm(x, delta, stack.norm, stack.eps)[1]
     return h[torch.arange(h.shape[0], device=h.device), last]

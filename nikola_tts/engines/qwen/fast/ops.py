@@ -34,6 +34,19 @@ class TorchOps:
         x = x + delta
         return x, self.norm(x, weight, eps)
 
+    def add_norm_linear(self, x: torch.Tensor, delta: torch.Tensor | None, norm_weight: torch.Tensor, eps: float,
+                        weight: torch.Tensor):
+        """(x + delta, linear(RMSNorm(x + delta), weight)); without delta, (x, linear(RMSNorm(x), weight)): a
+        residual connection, the norm of a layer's input and its projection."""
+        if delta is None:
+            return x, self.linear(self.norm(x, norm_weight, eps), weight)
+        x, h = self.add_norm(x, delta, norm_weight, eps)
+        return x, self.linear(h, weight)
+
+    def silu_mul_linear(self, gate_up: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """The MLP's down projection of SwiGLU(gate_up)."""
+        return self.linear(self.silu_mul(gate_up), weight)
+
     def heads(self, x: torch.Tensor, weight: torch.Tensor, eps: float, cos: torch.Tensor, sin: torch.Tensor,
               ) -> torch.Tensor:
         """Per-head RMSNorm then rotary embedding: x (batch, seq, heads, dim) -> (batch, heads, seq, dim).

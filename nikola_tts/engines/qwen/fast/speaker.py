@@ -87,9 +87,9 @@ class FastSpeaker:
         # did not pay (corpus 9.5 s streamed, 9.1 s whole, same run: the decoder's throughput is the limit)
         self.stream_decode = stream_decode
         self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
-        # projections of up to this many rows through kernels.py's one-launch GEMV, not cuBLAS; off (0): on an H200
-        # it won only on the predictor's 2048 -> 1024 shapes, so every projection through it gained 2.6% at one
-        # slot and lost at 2-8 (benchmarks/results/2026-12-05-h200-rtf-v9-gemv-decoder.log)
+        # the code predictor's projections of up to this many rows through kernels.py's one-launch GEMV, with the
+        # norms, residual adds and SwiGLU folded in, not cuBLAS; the talker's wide ones stay on cuBLAS, where the
+        # GEMV lost on an H200 (benchmarks/results/2026-12-05-h200-small-gemv.log)
         self.gemv_rows = gemv_rows
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
@@ -127,7 +127,7 @@ class FastSpeaker:
         while True:
             try:
                 slots = Slots(weights, count, length, max_frames)
-                graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops()), self.use_graphs)
+                graphs = FrameGraphs(Stepper(weights, slots, self.rules, *self._ops()), self.use_graphs)
                 break
             except Exception as exc:
                 if not is_out_of_memory(exc) or count == 1:
@@ -148,12 +148,13 @@ class FastSpeaker:
         self._setup = None
         release_memory(self.device)
 
-    def _ops(self):
+    def _ops(self) -> tuple:
+        """The talker's ops and the code predictor's."""
         if not self.use_kernels:
-            return TorchOps()
+            return TorchOps(), TorchOps()
         from nikola_tts.engines.qwen.fast.kernels import TritonOps
 
-        return TritonOps(self.gemv_rows)
+        return TritonOps(), TritonOps(self.gemv_rows)
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
