@@ -119,23 +119,41 @@ def _mix(x):
     return x ^ (x >> 16)
 
 
-@triton.jit
-def _gumbel_kernel(scores_ptr, kth_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, out_ptr, vocab, inv_temperature,
-                   HAS_KTH: tl.constexpr, BLOCK: tl.constexpr):
+@triton.jit(do_not_specialize=["c0", "c1", "c2"])
+def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab, c0, c1, c2, top_k,
+                 inv_temperature, C0_ROWS: tl.constexpr, C1_ROWS: tl.constexpr, C2_ROWS: tl.constexpr,
+                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr):
+    """One row's seeded Gumbel-max draw, whole: the top-k threshold, the noise of seeded.gumbel_noise and the
+    argmax, in one launch where torch takes about seven (top-k's select and sort, the counters, the noise, the
+    argmax). A counter is a per-row tensor (C*_ROWS) or the scalar c*. The k-th largest score is found exactly,
+    bit by bit on the float's order-preserving integer key: the largest key that at least k scores reach."""
     row = tl.program_id(0)
     cols = tl.arange(0, BLOCK)
     mask = cols < vocab
-    s = tl.load(scores_ptr + row * vocab + cols, mask=mask, other=float("-inf")) * inv_temperature
-    if HAS_KTH:
-        s = tl.where(s < tl.load(kth_ptr + row) * inv_temperature, float("-inf"), s)
+    raw = tl.load(scores_ptr + row * vocab + cols, mask=mask, other=float("-inf"))
+    s = raw * inv_temperature
+    if HAS_TOP_K:
+        bits = raw.to(tl.int32, bitcast=True).to(tl.int64)
+        key = tl.where(bits >= 0, bits | 0x80000000, ~bits & 0xFFFFFFFF)
+        kth_key = tl.zeros([1], tl.int64)
+        for i in tl.static_range(32):
+            candidate = kth_key | (1 << (31 - i))
+            reached = tl.sum(tl.where(key[None, :] >= candidate[:, None], 1, 0), axis=1)
+            kth_key = tl.where(reached >= top_k, candidate, kth_key)
+        kth_bits = tl.where(kth_key >= 0x80000000, kth_key ^ 0x80000000, ~kth_key & 0xFFFFFFFF)
+        kth = tl.sum(kth_bits.to(tl.int32).to(tl.float32, bitcast=True), axis=0)  # the one element, as a scalar
+        s = tl.where(s < kth * inv_temperature, float("-inf"), s)
     h = tl.load(keys_ptr + row).to(tl.int64) & 0xFFFFFFFF
-    h = _mix(h ^ (tl.load(c0_ptr + row).to(tl.int64) & 0xFFFFFFFF))
-    h = _mix(h ^ (tl.load(c1_ptr + row).to(tl.int64) & 0xFFFFFFFF))
-    h = _mix(h ^ (tl.load(c2_ptr + row).to(tl.int64) & 0xFFFFFFFF))
+    counter = tl.load(c0_ptr + row).to(tl.int64) if C0_ROWS else c0.to(tl.int64)
+    h = _mix(h ^ (counter & 0xFFFFFFFF))
+    counter = tl.load(c1_ptr + row).to(tl.int64) if C1_ROWS else c1.to(tl.int64)
+    h = _mix(h ^ (counter & 0xFFFFFFFF))
+    counter = tl.load(c2_ptr + row).to(tl.int64) if C2_ROWS else c2.to(tl.int64)
+    h = _mix(h ^ (counter & 0xFFFFFFFF))
     token = _mix(cols.to(tl.int64) + 0x9E3779B9)
-    bits = _mix(h ^ token) >> 9  # 23 random bits: exact in float32
-    uniform = (bits.to(tl.float32) + 0.5) * (1.0 / 8388608.0)
-    tl.store(out_ptr + row * vocab + cols, s - tl.log(-tl.log(uniform)), mask=mask)
+    uniform = ((_mix(h ^ token) >> 9).to(tl.float32) + 0.5) * (1.0 / 8388608.0)  # 23 random bits: exact in float32
+    drawn = tl.where(mask, s - tl.log(-tl.log(uniform)), float("-inf"))
+    tl.store(codes_ptr + row, tl.argmax(drawn, axis=0, tie_break_left=True).to(tl.int64))
 
 
 @triton.jit
@@ -360,11 +378,11 @@ class TritonOps(TorchOps):
         if top_p is not None:  # nucleus sampling sorts: leave it to torch
             return super().sample(scores, keys, counters, temperature, top_k, top_p)
         rows, vocab = scores.shape
-        scores = scores.float().contiguous()
-        kth = torch.topk(scores, top_k, dim=-1).values[:, -1].contiguous() if top_k and top_k < vocab else scores
-        c = [counter.to(torch.int64).contiguous() if torch.is_tensor(counter)
-             else torch.full((rows,), int(counter), device=scores.device, dtype=torch.int64) for counter in counters]
-        out = torch.empty_like(scores)
-        _gumbel_kernel[(rows,)](scores, kth, keys.contiguous(), c[0], c[1], c[2], out, vocab, 1.0 / float(temperature),
-                                HAS_KTH=bool(top_k and top_k < vocab), BLOCK=triton.next_power_of_2(vocab))
-        return out.argmax(dim=-1)
+        tensors = [c.contiguous() if torch.is_tensor(c) else keys for c in counters]
+        scalars = [0 if torch.is_tensor(c) else int(c) for c in counters]
+        codes = torch.empty(rows, device=scores.device, dtype=torch.int64)
+        _draw_kernel[(rows,)](scores.float().contiguous(), keys.contiguous(), *tensors, codes, vocab, *scalars,
+                              int(top_k or vocab), 1.0 / float(temperature), C0_ROWS=torch.is_tensor(counters[0]),
+                              C1_ROWS=torch.is_tensor(counters[1]), C2_ROWS=torch.is_tensor(counters[2]),
+                              HAS_TOP_K=bool(top_k and top_k < vocab), BLOCK=triton.next_power_of_2(vocab))
+        return codes
