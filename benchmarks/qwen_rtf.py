@@ -514,19 +514,11 @@ def kernel_check(device, dtype) -> list[str]:
                         plain.sample(scores[:, :vocab], keys, counters, 0.9, top_k, None))
             for vocab, counters, top_k in ((2048, (2, frame, 3), 50), (3072, (1, 0, frame), 50), (2048, (2, frame, 5), None))]
     out.append(f"kernel sample    same codes as torch (predictor, talker, no top-k): {same}")
-    small = TritonOps(gemv_rows=8)
+    small = TritonOps()
     for rows, k, n, bias in ((1, 1024, 4096, False), (2, 2048, 1024, True), (8, 3072, 1024, False)):
         xs, ws, bs = rand(rows, 1, k), rand(n, k), rand(n) if bias else None
         out.append(f"kernel gemv {rows}x{k}->{n}{' +bias' if bias else ''} rel err "
                    f"{rel(small.gemv(xs, ws, bs), plain.linear(xs, ws, bs)):.2e}")
-    for rows in (1, 2):
-        xs, ds, nw, ws = rand(rows, 1, 1024), rand(rows, 1, 1024), rand(1024), rand(6144, 1024)
-        (t1, y1), (t2, y2) = small.add_norm_linear(xs, ds, nw, 1e-6, ws), plain.add_norm_linear(xs, ds, nw, 1e-6, ws)
-        out.append(f"kernel add_norm_linear {rows}x1024->6144 rel err {rel(y1, y2):.2e}, sum {rel(t1, t2):.2e}; "
-                   f"without delta {rel(small.add_norm_linear(xs, None, nw, 1e-6, ws)[1], plain.add_norm_linear(xs, None, nw, 1e-6, ws)[1]):.2e}")
-        gu, wd = rand(rows, 1, 2 * 3072), rand(1024, 3072)
-        out.append(f"kernel silu_mul_linear {rows}x3072->1024 rel err "
-                   f"{rel(small.silu_mul_linear(gu, wd), plain.silu_mul_linear(gu, wd)):.2e}")
     return out
 
 
@@ -770,16 +762,16 @@ def main() -> None:
                             frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)
         if {"gemv-b1", "gemv-passage"} & set(methods) and fast.use_kernels:
-            # the same rows with the code predictor's projections of up to 4 rows through the fused Triton GEMVs
+            # the same rows with the narrow projections (kernels.gemv_wins) of up to 4 rows through the Triton GEMV
             gemv = FastSpeaker(fast.model, seed=0, gemv_rows=4)
             gemv.prepare([_item(t) for t in texts], slots, frames)
             list(gemv.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
-            rows.extend(variant_rows(gemv, "fast path, predictor GEMVs fused (up to 4 rows)", methods, texts, frames, clock, [
+            rows.extend(variant_rows(gemv, "fast path, GEMV on narrow shapes (up to 4 rows)", methods, texts, frames, clock, [
                 ("gemv-passage", "the passage's paragraphs", passage, slots),
                 ("gemv-b1", "batch 1, one paragraph", [paragraph], 1)]))
             if "fast-steps" in methods:
                 for b, ms in frame_times(gemv):
-                    notes.append(f"frame step with the predictor GEMVs fused, {b:4d} slots: {ms:7.2f} ms")
+                    notes.append(f"frame step with the GEMV on narrow shapes, {b:4d} slots: {ms:7.2f} ms")
                     print(notes[-1], flush=True)
             del gemv
             release_memory(device)

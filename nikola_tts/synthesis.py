@@ -216,30 +216,71 @@ def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport,
              + (f" (not {note})" if note else ""))
     progress = Progress(len(jobs), sum(len(j.text) for j in jobs), len(remaining), log)
 
-    def settle(job: SynthesisJob) -> int:
+    def settle(job: SynthesisJob, result) -> None:
+        """In the storing thread, in the order the engine gave them."""
         done = 0
+        if isinstance(result, Exception):
+            report.failed[job.key] = one_line(result)
+        else:
+            store.store(job.key, result)
+            report.segments += 1
+            report.audio_seconds += result.seconds
         for owner in job.owners:
             remaining[owner] -= 1
             done += remaining[owner] == 0
-        return done
+        progress.segment_done(len(job.text), 0.0 if isinstance(result, Exception) else result.seconds, done)
+        if settled:
+            settled(job)
 
+    storing = _Storing(settle)
     try:
         for batch in _batches(groups, engine):
             requests = [Request(j.text, j.voice, j.language) for j in batch]
             for index, result in engine.synthesize(requests):
-                job = batch[index]
-                if isinstance(result, Exception):
-                    report.failed[job.key] = one_line(result)
-                    progress.segment_done(len(job.text), 0.0, settle(job))
-                else:
-                    store.store(job.key, result)
-                    report.segments += 1
-                    report.audio_seconds += result.seconds
-                    progress.segment_done(len(job.text), result.seconds, settle(job))
-                if settled:
-                    settled(job)
+                storing.put(batch[index], result)
     finally:
-        progress.finish()
+        try:
+            storing.close()  # what the engine gave is stored, even when the pass stops
+        finally:
+            progress.finish()
+
+
+class _Storing:
+    """Segments stored in a thread of their own, in order, while the engine makes the next ones: a FLAC
+    encode and write is tens of milliseconds of CPU per segment (libsndfile leaves the GIL), which a GPU
+    pass otherwise spends with its decoder waiting for the caller. A failure to store stops the pass at
+    the next segment handed over, and close() raises it."""
+
+    DEPTH = 32  # segments waiting at most (a backlog's audio is not all held in memory)
+
+    def __init__(self, settle: Callable):
+        import queue
+        import threading
+
+        self.settle = settle
+        self.queue: queue.Queue = queue.Queue(self.DEPTH)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="tts-store", daemon=True)
+        self.thread.start()
+
+    def put(self, job: SynthesisJob, result) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put((job, result))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.settle(*item)
+                except BaseException as exc:  # noqa: BLE001 (raised in the pass's own thread)
+                    self.error = exc
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _voice_groups(jobs, engine) -> tuple[list, list]:

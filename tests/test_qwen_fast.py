@@ -516,6 +516,29 @@ def test_paddings_folded_into_the_convolutions_give_the_same_samples(model):
         assert a.shape == b.shape and np.abs(a - b).max() <= 1e-6 * max(1.0, np.abs(a).max())
 
 
+def test_the_decoders_fast_forms_are_set_up_beside_the_weights_read_once(tiny_model):
+    """load_model(fast_decoder=True) prepares the speech decoder in a thread while the weights load; the speaker
+    then finds it done. (Off CUDA only the paddings fold; the tiny decoder has a dozen or more.)"""
+    prepared = load_model(tiny_model, "cpu", torch.float32, fast_decoder=True)
+    fused, folded = prepared.speech.forms
+    assert fused == 0 and folded >= 10
+    assert any("beside the weights" in part for part in prepared.seconds)
+    speaker = FastSpeaker(prepared, use_kernels=True)  # as on CUDA: it asks for the forms, and gets the same ones
+    assert (speaker.fused_activations, speaker.folded_paddings) == (fused, folded)
+    assert load_model(tiny_model, "cpu", torch.float32).speech.forms is None  # not asked: nothing changed
+
+
+def test_a_failure_beside_the_weights_read_is_raised_by_the_load(tiny_model, monkeypatch):
+    from nikola_tts.engines.qwen.fast import model as models
+
+    def broken(speech):
+        raise RuntimeError("no kernel today")
+
+    monkeypatch.setattr(models, "fast_forms", broken)
+    with pytest.raises(RuntimeError, match="no kernel today"):
+        models.load_model(tiny_model, "cpu", torch.float32, fast_decoder=True)
+
+
 # -- choices --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value,expected", [
     ("auto", "auto"), (None, "auto"), (True, True), (False, False), ("yes", True), ("off", False), ("0", False)])

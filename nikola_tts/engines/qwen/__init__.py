@@ -219,18 +219,18 @@ class QwenEngine(Engine):
         self._start_gpu_workers(folder, placement, facts)
         if self.fast:
             from nikola_tts.engines.qwen.fast.model import load_model
+            from nikola_tts.engines.qwen.fast.ops import kernels_fit
             from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
             from nikola_tts.engines.qwen.memory import release_memory
 
-            fast = load_model(folder, placement.device, devices.torch_dtype(placement.dtype))
+            fast = load_model(folder, placement.device, devices.torch_dtype(placement.dtype),
+                              fast_decoder=kernels_fit(placement.device))
             parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in fast.seconds.items())
             started = time.perf_counter()
             speaker = FastSpeaker(fast, seed=self.seed, instruct=self.instruct, sampling=self.sampling)
             release_memory(speaker.device)
-            setup = "".join(f", {name} {seconds:.2f} s" for name, seconds in speaker.setup_seconds.items())
             return _Loaded(fast, f"torch and {placement.device} {ready:.1f} s, {parts}, "
-                                 f"fast path set up {time.perf_counter() - started:.1f} s{setup and f' ({setup[2:]})'}",
-                           speaker)
+                                 f"fast path set up {time.perf_counter() - started:.1f} s", speaker)
         return _Loaded(loader.load_model(folder, placement), "qwen_tts")
 
     def prime(self) -> float:

@@ -45,10 +45,9 @@ class NewSegment:
 
 
 class Stepper:
-    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None, predictor_ops=None):
+    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None):
         self.w, self.s, self.rules = w, slots, rules
         self.ops = ops or TorchOps()
-        self.predictor_ops = predictor_ops or self.ops  # its own: its small projections may take other kernels
         self.eos = w.config.eos
         self.suppressed = suppressed_mask(int(w.codec_head.shape[0]), self.eos, w.device)
         self.positions = torch.arange(slots.length, device=w.device)
@@ -138,7 +137,7 @@ class Stepper:
 
     def _residual_codes(self, b: int):
         """The code predictor's pass for slots [0, b): (the frame's 16 codes, their 16 embeddings)."""
-        w, s, p, ops = self.w, self.s, self.w.predictor, self.predictor_ops
+        w, s, p, ops = self.w, self.s, self.w.predictor, self.ops
         code0, frame, keys = s.code0[:b], s.frame[:b], s.keys[:b]
         first = F.embedding(code0, w.codec_embedding)
         codes, embeds = [code0], [first]
@@ -174,4 +173,4 @@ class Stepper:
     def _project(self, x):
         if self.w.projection is None:
             return x
-        return self.predictor_ops.linear(x, self.w.projection, self.w.projection_bias)
+        return self.ops.linear(x, self.w.projection, self.w.projection_bias)

@@ -157,59 +157,31 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
 
 
 @triton.jit
-def _gemv_kernel(x_ptr, d_ptr, nw_ptr, sum_ptr, w_ptr, b_ptr, y_ptr, M, N, K, eps, NORM: tl.constexpr,
-                 HAS_DELTA: tl.constexpr, SILU: tl.constexpr, HAS_BIAS: tl.constexpr, BLOCK_M: tl.constexpr,
+def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, M, N, K, HAS_BIAS: tl.constexpr, BLOCK_M: tl.constexpr,
                  BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
-    """y[m, n] = a[m, :] . w[n, :] (+ b[n]) for the few rows m < M and BLOCK_N outputs n, float32 sums: one
-    launch, where cuBLAS's small-M GEMMs take two (split-K, then its reduction). The input a is made on the way
-    in, rounded where torch rounds (ops.TorchOps), so that a decoder layer's norms, residual adds and SwiGLU
-    launch nothing of their own:
-        plain   a = x
-        NORM    a = RMSNorm(x (+ d)) * nw; with HAS_DELTA, the first program also stores x + d in sum
-        SILU    a = silu(gate) * up, x holding [gate | up] (2K columns)"""
-    pid = tl.program_id(0)
-    n = pid * BLOCK_N + tl.arange(0, BLOCK_N)
+    """y[m, n] = x[m, :] . w[n, :] (+ b[n]) for the few rows m < M and BLOCK_N outputs n, float32 sums:
+    one launch, where cuBLAS's small-M GEMMs take two (split-K, then its reduction)."""
+    n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     m = tl.arange(0, BLOCK_M)
     n_ok, m_ok = n < N, m < M
-    dtype = y_ptr.dtype.element_ty
-    width = K * 2 if SILU else K  # of a row of x
-    if NORM:  # a first pass for each row's RMS (a row is a few KB: the second pass reads it from L2)
-        squares = tl.zeros([BLOCK_M], tl.float32)
-        for k0 in range(0, K, BLOCK_K):
-            k = k0 + tl.arange(0, BLOCK_K)
-            mask = m_ok[:, None] & (k < K)[None, :]
-            x = tl.load(x_ptr + m[:, None] * width + k[None, :], mask=mask, other=0.0)
-            if HAS_DELTA:
-                x = (x.to(tl.float32) + tl.load(d_ptr + m[:, None] * K + k[None, :], mask=mask,
-                                                other=0.0).to(tl.float32)).to(dtype)
-                if pid == 0:
-                    tl.store(sum_ptr + m[:, None] * K + k[None, :], x, mask=mask)
-            xf = x.to(tl.float32)
-            squares += tl.sum(xf * xf, axis=1)
-        rstd = 1.0 / tl.sqrt(squares / K + eps)
     acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
     for k0 in range(0, K, BLOCK_K):
         k = k0 + tl.arange(0, BLOCK_K)
         k_ok = k < K
-        mask = m_ok[:, None] & k_ok[None, :]
-        x = tl.load(x_ptr + m[:, None] * width + k[None, :], mask=mask, other=0.0)
-        if NORM:
-            if HAS_DELTA:
-                x = (x.to(tl.float32) + tl.load(d_ptr + m[:, None] * K + k[None, :], mask=mask,
-                                                other=0.0).to(tl.float32)).to(dtype)
-            normed = (x.to(tl.float32) * rstd[:, None]).to(dtype).to(tl.float32)
-            a = (tl.load(nw_ptr + k, mask=k_ok, other=0.0).to(tl.float32)[None, :] * normed).to(dtype)
-        elif SILU:
-            gate = x.to(tl.float32)
-            up = tl.load(x_ptr + m[:, None] * width + K + k[None, :], mask=mask, other=0.0).to(tl.float32)
-            a = ((gate / (1.0 + tl.exp(-gate))).to(dtype).to(tl.float32) * up).to(dtype)
-        else:
-            a = x
+        x = tl.load(x_ptr + m[:, None] * K + k[None, :], mask=m_ok[:, None] & k_ok[None, :], other=0.0)
         w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
-        acc += tl.sum(a.to(tl.float32)[:, None, :] * w.to(tl.float32)[None, :, :], axis=2)
+        acc += tl.sum(x.to(tl.float32)[:, None, :] * w.to(tl.float32)[None, :, :], axis=2)
     if HAS_BIAS:
         acc += tl.load(b_ptr + n, mask=n_ok, other=0.0).to(tl.float32)[None, :]
-    tl.store(y_ptr + m[:, None] * N + n[None, :], acc.to(dtype), mask=m_ok[:, None] & n_ok[None, :])
+    tl.store(y_ptr + m[:, None] * N + n[None, :], acc.to(y_ptr.dtype.element_ty), mask=m_ok[:, None] & n_ok[None, :])
+
+
+def gemv_wins(n: int, k: int) -> bool:
+    """The shapes where the one-launch GEMV beat cuBLAS at 1 to 4 rows on an H200: narrow outputs from inputs at
+    least twice as wide (the code predictor's 2048 -> 1024 `o` and projection, 12.6 -> 5.3 us at one row), which
+    cuBLAS splits over two launches. It lost on the talker's wide shapes
+    (benchmarks/results/2026-12-05-h200-small-gemv.log)."""
+    return n <= 1024 and k >= 2 * n
 
 
 def gemv_blocks(rows: int, n: int, k: int, sms: int = 132) -> tuple[int, int, int]:
@@ -260,46 +232,29 @@ class TritonOps(TorchOps):
     name = "triton"
 
     def __init__(self, gemv_rows: int = 0):
-        # Projections of up to this many rows go through _gemv_kernel, with their input's norm, residual add or
-        # SwiGLU folded in; of more rows, through cuBLAS after the fused element-wise kernels below.
-        self.gemv_rows = gemv_rows
+        self.gemv_rows = gemv_rows  # projections of up to this many rows and of a gemv_wins shape: _gemv_kernel
         self._sms = 0
 
-    def _few(self, x) -> bool:
-        return x.numel() // x.shape[-1] <= self.gemv_rows
-
     def linear(self, x, weight, bias=None):
-        if not self._few(x):
+        k = x.shape[-1]
+        if (x.numel() // k > self.gemv_rows or not gemv_wins(weight.shape[0], k) or x.dtype != weight.dtype
+                or not weight.is_contiguous()):
             return super().linear(x, weight, bias)
         return self.gemv(x, weight, bias)
 
-    def add_norm_linear(self, x, delta, norm_weight, eps, weight):
-        if not self._few(x):
-            return super().add_norm_linear(x, delta, norm_weight, eps, weight)
-        total = torch.empty_like(x) if delta is not None else x
-        return total, self.gemv(x, weight, norm=(norm_weight, eps), delta=delta, total=total)
-
-    def silu_mul_linear(self, gate_up, weight):
-        if not self._few(gate_up):
-            return super().silu_mul_linear(gate_up, weight)
-        return self.gemv(gate_up, weight, silu=True)
-
-    def gemv(self, x, weight, bias=None, norm=None, delta=None, total=None, silu=False):
-        """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape. norm=(weight, eps): of RMSNorm(x + delta),
-        with x + delta written to total; silu: of silu_mul(x)."""
-        n, k = weight.shape
-        rows = x.numel() // x.shape[-1]
+    def gemv(self, x, weight, bias=None):
+        """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape."""
+        k = x.shape[-1]
+        rows = x.numel() // k
         if not self._sms:
             self._sms = torch.cuda.get_device_properties(x.device).multi_processor_count if x.is_cuda else 132
+        n = weight.shape[0]
         x = x.contiguous()
         out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)
         block_n, block_k, warps = gemv_blocks(rows, n, k, self._sms)
-        norm_weight, eps = norm if norm is not None else (x, 0.0)
-        _gemv_kernel[(triton.cdiv(n, block_n),)](
-            x, delta.contiguous() if delta is not None else x, norm_weight, total if total is not None else x,
-            weight.contiguous(), bias if bias is not None else weight, out, rows, n, k, eps, NORM=norm is not None,
-            HAS_DELTA=delta is not None, SILU=silu, HAS_BIAS=bias is not None, BLOCK_M=triton.next_power_of_2(rows),
-            BLOCK_N=block_n, BLOCK_K=block_k, num_warps=warps)
+        _gemv_kernel[(triton.cdiv(n, block_n),)](x, weight, bias if bias is not None else weight, out, rows, n, k,
+                                                 HAS_BIAS=bias is not None, BLOCK_M=triton.next_power_of_2(rows),
+                                                 BLOCK_N=block_n, BLOCK_K=block_k, num_warps=warps)
         return out
 
     def norm(self, x, weight, eps):

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 import torch
 
 from nikola_tts.engines.qwen.fast.checkpoint import ModelConfig, Tensors, read_config
-from nikola_tts.engines.qwen.fast.speech import SpeechDecoder, load_speech_decoder
+from nikola_tts.engines.qwen.fast.speech import SpeechDecoder, fast_forms, load_speech_decoder
 from nikola_tts.engines.qwen.fast.text import TextTokenizer
 from nikola_tts.engines.qwen.fast.weights import Weights, load_weights
 
@@ -39,8 +41,10 @@ class FastModel:
         return self.weights.dtype
 
 
-def load_model(folder, device, dtype) -> FastModel:
-    """The checkpoint in `folder` on `device` ("cuda:0", "cpu"), talker and predictor in `dtype`."""
+def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
+    """The checkpoint in `folder` on `device` ("cuda:0", "cpu"), talker and predictor in `dtype`. fast_decoder:
+    the speech decoder's fast forms (speech.fast_forms: Triton's import, the kernel's compile and check) are set
+    up in a thread while the weights are read, which leaves the GIL and the GPU idle most of the time."""
     folder = Path(folder)
     device = torch.device(device)
     seconds = {}
@@ -48,15 +52,46 @@ def load_model(folder, device, dtype) -> FastModel:
     config = read_config(folder)
     tokenizer = TextTokenizer.from_folder(folder)
     seconds["config and tokenizer"] = time.perf_counter() - started
-    started = time.perf_counter()
     with torch.no_grad():
-        weights = load_weights(Tensors(folder, device), config, dtype)
-        seconds["weights"] = _synced(device, started)
         started = time.perf_counter()
         speech, rate = load_speech_decoder(folder / "speech_tokenizer", device)
-    seconds["speech decoder"] = _synced(device, started)
+        seconds["speech decoder"] = _synced(device, started)
+        beside = _Beside(fast_forms, speech, device) if fast_decoder else None
+        started = time.perf_counter()
+        weights = load_weights(Tensors(folder, device), config, dtype)
+        seconds["weights"] = _synced(device, started)
+    if beside is not None:
+        started = time.perf_counter()
+        beside.join()
+        seconds[f"the decoder's kernels, {beside.seconds:.1f} s beside the weights, then"] = time.perf_counter() - started
     return FastModel(folder=folder, config=config, tokenizer=tokenizer, weights=weights, speech=speech,
                      sample_rate=rate, device=device, seconds=seconds)
+
+
+class _Beside(threading.Thread):
+    """work(model) in a thread on `device`, timed; join() re-raises what it raised."""
+
+    def __init__(self, work, model, device: torch.device):
+        super().__init__(name="qwen-fast-forms", daemon=True)
+        self.work, self.model, self.device = work, model, device
+        self.seconds = 0.0
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        started = time.perf_counter()
+        try:
+            on_device = torch.cuda.device(self.device) if self.device.type == "cuda" else contextlib.nullcontext()
+            with torch.no_grad(), on_device:  # Triton launches on the thread's current device
+                self.work(self.model)
+        except BaseException as exc:  # noqa: BLE001 (handed to the loading thread)
+            self.error = exc
+        self.seconds = time.perf_counter() - started
+
+    def join(self, timeout=None) -> None:
+        super().join(timeout)
+        if self.error is not None:
+            raise self.error
 
 
 def _synced(device: torch.device, started: float) -> float:
@@ -68,5 +103,6 @@ def _synced(device: torch.device, started: float) -> float:
 def load_on_device(folder: str, dtype_name: str, device: str) -> FastModel:
     """load_model for a GPU worker process (fast/gpus.py): picklable arguments only."""
     from nikola_tts.engines.qwen.device import torch_dtype
+    from nikola_tts.engines.qwen.fast.ops import kernels_fit
 
-    return load_model(folder, device, torch_dtype(dtype_name))
+    return load_model(folder, device, torch_dtype(dtype_name), fast_decoder=kernels_fit(device))

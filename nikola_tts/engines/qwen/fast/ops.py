@@ -83,3 +83,13 @@ class TorchOps:
         """Seeded Gumbel-max draw (sampling.py) from float32 scores -> (rows,) codes."""
         shaped = restrict(scores, temperature, top_k, top_p)
         return (shaped + gumbel_noise(keys, counters, shaped.shape[-1])).argmax(dim=-1)
+
+
+def kernels_fit(device) -> bool:
+    """The fused Triton kernels need an NVIDIA GPU of compute capability 8.0+ (Ampere and newer)."""
+    import importlib.util
+
+    device = torch.device(device)
+    if device.type != "cuda" or getattr(torch.version, "hip", None) or importlib.util.find_spec("triton") is None:
+        return False
+    return tuple(torch.cuda.get_device_capability(device)) >= (8, 0)

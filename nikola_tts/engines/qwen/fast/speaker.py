@@ -30,10 +30,11 @@ from nikola_tts.engines.qwen.fast.decode import Decoder
 from nikola_tts.engines.qwen.fast.forward import NewSegment, Rules, Stepper
 from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
 from nikola_tts.engines.qwen.fast.model import FastModel
-from nikola_tts.engines.qwen.fast.ops import TorchOps
+from nikola_tts.engines.qwen.fast.ops import TorchOps, kernels_fit
 from nikola_tts.engines.qwen.fast.scheduler import Plan, Scheduler
 from nikola_tts.engines.qwen.fast.sequence import Sequence
 from nikola_tts.engines.qwen.fast.slots import Slots, bytes_per_slot, cache_length
+from nikola_tts.engines.qwen.fast.speech import fast_forms
 from nikola_tts.engines.qwen.memory import is_out_of_memory, release_memory
 from nikola_tts.engines.qwen.seeded import row_key, sampling_settings
 from nikola_tts.engines.qwen.segments import Item, checked_audio, first_words
@@ -70,26 +71,15 @@ class FastSpeaker:
         self.use_kernels = kernels_fit(self.device) if use_kernels is None else use_kernels
         self.decode_batch = decode_batch_for(torch.cuda.mem_get_info(self.device)[1]) if self.device.type == "cuda" else 16
         self.fused_activations = self.folded_paddings = 0
-        self.setup_seconds = {}  # what setting the decoder up took (the engine's "loaded" line says)
-        if self.use_kernels and fuse_decoder:
-            started = time.perf_counter()
-            from nikola_tts.engines.qwen.fast import kernels, snake  # noqa: F401 (imports Triton, timed here)
-            from nikola_tts.engines.qwen.fast.speech import fold_padding
-
-            self.setup_seconds["Triton"] = time.perf_counter() - started
-            started = time.perf_counter()
-            self.fused_activations = snake.fuse(model.speech)
-            self.setup_seconds["fused decoder"] = time.perf_counter() - started
-            # 8-9% off the decoder on an H200 (311.6 -> 287.6 ms for 16 x 300 frames), samples within 3.3e-5
-            self.folded_paddings = fold_padding(model.speech)
+        if self.use_kernels and fuse_decoder:  # done already where load_model was asked to (beside the weights)
+            self.fused_activations, self.folded_paddings = fast_forms(model.speech)
         self.check_every = check_every
         # decode a running segment's complete chunks as they appear (decode.py); off by default: on the H200 it
         # did not pay (corpus 9.5 s streamed, 9.1 s whole, same run: the decoder's throughput is the limit)
         self.stream_decode = stream_decode
         self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
-        # the code predictor's projections of up to this many rows through kernels.py's one-launch GEMV, with the
-        # norms, residual adds and SwiGLU folded in, not cuBLAS; the talker's wide ones stay on cuBLAS, where the
-        # GEMV lost on an H200 (benchmarks/results/2026-12-05-h200-small-gemv.log)
+        # projections of up to this many rows through kernels.py's one-launch GEMV where it beat cuBLAS
+        # (kernels.gemv_wins: the code predictor's 2048 -> 1024); off (0) until a whole frame says it pays
         self.gemv_rows = gemv_rows
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
@@ -127,7 +117,7 @@ class FastSpeaker:
         while True:
             try:
                 slots = Slots(weights, count, length, max_frames)
-                graphs = FrameGraphs(Stepper(weights, slots, self.rules, *self._ops()), self.use_graphs)
+                graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops()), self.use_graphs)
                 break
             except Exception as exc:
                 if not is_out_of_memory(exc) or count == 1:
@@ -148,13 +138,12 @@ class FastSpeaker:
         self._setup = None
         release_memory(self.device)
 
-    def _ops(self) -> tuple:
-        """The talker's ops and the code predictor's."""
+    def _ops(self):
         if not self.use_kernels:
-            return TorchOps(), TorchOps()
+            return TorchOps()
         from nikola_tts.engines.qwen.fast.kernels import TritonOps
 
-        return TritonOps(), TritonOps(self.gemv_rows)
+        return TritonOps(self.gemv_rows)
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
@@ -334,15 +323,6 @@ def _steps(step_s: list[float]) -> str:
     if not step_s:
         return ""
     return f"; a frame step {statistics.median(step_s) * 1e3:.1f} ms (the first stretch's {step_s[0] * 1e3:.1f} ms)"
-
-
-def kernels_fit(device: torch.device) -> bool:
-    """The fused Triton kernels need an NVIDIA GPU of compute capability 8.0+ (Ampere and newer)."""
-    import importlib.util
-
-    if device.type != "cuda" or getattr(torch.version, "hip", None) or importlib.util.find_spec("triton") is None:
-        return False
-    return tuple(torch.cuda.get_device_capability(device)) >= (8, 0)
 
 
 def decode_batch_for(total_bytes: int) -> int:
