@@ -554,7 +554,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, gemv-b1, gemv-passage, decode-first-calls, decode-variants, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
@@ -761,19 +761,20 @@ def main() -> None:
             rows.append(Row("nikola-tts fast path, batch 1, one paragraph", "1",
                             frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)
-        if {"gemv-b1", "gemv-passage"} & set(methods) and fast.use_kernels:
-            # the same rows with the narrow projections (kernels.gemv_wins) of up to 4 rows through the Triton GEMV
-            gemv = FastSpeaker(fast.model, seed=0, gemv_rows=4)
-            gemv.prepare([_item(t) for t in texts], slots, frames)
-            list(gemv.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
-            rows.extend(variant_rows(gemv, "fast path, GEMV on narrow shapes (up to 4 rows)", methods, texts, frames, clock, [
-                ("gemv-passage", "the passage's paragraphs", passage, slots),
-                ("gemv-b1", "batch 1, one paragraph", [paragraph], 1)]))
+        if {"cublas-b1", "cublas-passage"} & set(methods) and fast.use_kernels:
+            # the same rows with every projection through cuBLAS: without the Triton GEMV on the narrow shapes
+            # (kernels.gemv_wins) of up to FastSpeaker.gemv_rows rows
+            cublas = FastSpeaker(fast.model, seed=0, gemv_rows=0)
+            cublas.prepare([_item(t) for t in texts], slots, frames)
+            list(cublas.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
+            rows.extend(variant_rows(cublas, "fast path, cuBLAS for every projection", methods, texts, frames, clock, [
+                ("cublas-passage", "the passage's paragraphs", passage, slots),
+                ("cublas-b1", "batch 1, one paragraph", [paragraph], 1)]))
             if "fast-steps" in methods:
-                for b, ms in frame_times(gemv):
-                    notes.append(f"frame step with the GEMV on narrow shapes, {b:4d} slots: {ms:7.2f} ms")
+                for b, ms in frame_times(cublas):
+                    notes.append(f"frame step with cuBLAS for every projection, {b:4d} slots: {ms:7.2f} ms")
                     print(notes[-1], flush=True)
-            del gemv
+            del cublas
             release_memory(device)
         if "fast-steps" in methods and device.type == "cuda":
             for b, ms in frame_times(fast):

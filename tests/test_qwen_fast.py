@@ -534,7 +534,7 @@ def test_a_failure_beside_the_weights_read_is_raised_by_the_load(tiny_model, mon
     def broken(speech):
         raise RuntimeError("no kernel today")
 
-    monkeypatch.setattr(models, "fast_forms", broken)
+    monkeypatch.setattr(models, "prepare", broken)
     with pytest.raises(RuntimeError, match="no kernel today"):
         models.load_model(tiny_model, "cpu", torch.float32, fast_decoder=True)
 

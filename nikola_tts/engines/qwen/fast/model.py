@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from nikola_tts.engines.qwen.fast.checkpoint import ModelConfig, Tensors, read_config
-from nikola_tts.engines.qwen.fast.speech import SpeechDecoder, fast_forms, load_speech_decoder
+from nikola_tts.engines.qwen.fast.speech import SpeechDecoder, load_speech_decoder, prepare
 from nikola_tts.engines.qwen.fast.text import TextTokenizer
 from nikola_tts.engines.qwen.fast.weights import Weights, load_weights
 
@@ -43,8 +43,9 @@ class FastModel:
 
 def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
     """The checkpoint in `folder` on `device` ("cuda:0", "cpu"), talker and predictor in `dtype`. fast_decoder:
-    the speech decoder's fast forms (speech.fast_forms: Triton's import, the kernel's compile and check) are set
-    up in a thread while the weights are read, which leaves the GIL and the GPU idle most of the time."""
+    the speech decoder is prepared (speech.prepare: its fast forms, Triton's import and the kernel's compile and
+    check, and a first decode) in a thread while the weights are read, which leaves the GIL and the GPU idle
+    most of the time."""
     folder = Path(folder)
     device = torch.device(device)
     seconds = {}
@@ -56,14 +57,14 @@ def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
         started = time.perf_counter()
         speech, rate = load_speech_decoder(folder / "speech_tokenizer", device)
         seconds["speech decoder"] = _synced(device, started)
-        beside = _Beside(fast_forms, speech, device) if fast_decoder else None
+        beside = _Beside(prepare, speech, device) if fast_decoder else None
         started = time.perf_counter()
         weights = load_weights(Tensors(folder, device), config, dtype)
         seconds["weights"] = _synced(device, started)
     if beside is not None:
         started = time.perf_counter()
         beside.join()
-        seconds[f"the decoder's kernels, {beside.seconds:.1f} s beside the weights, then"] = time.perf_counter() - started
+        seconds[f"the decoder prepared, {beside.seconds:.1f} s beside the weights, then"] = time.perf_counter() - started
     return FastModel(folder=folder, config=config, tokenizer=tokenizer, weights=weights, speech=speech,
                      sample_rate=rate, device=device, seconds=seconds)
 

@@ -309,6 +309,9 @@ class SpeechDecoder(nn.Module):
         return [w[:int(c.shape[0]) * self.upsample_total].float().cpu().numpy() for w, c in zip(waves, codes)]
 
 
+WARM_UP_FRAMES = 50  # 4 s of audio: every convolution runs, in a few milliseconds
+
+
 def fast_forms(speech_model) -> tuple[int, int]:
     """The decoder's fast forms on CUDA: its SnakeBeta activations as one Triton kernel each (snake.fuse) and
     its causal paddings folded into cuDNN (fold_padding, 8-9% off the decoder on an H200); returns how many of
@@ -318,6 +321,17 @@ def fast_forms(speech_model) -> tuple[int, int]:
 
         speech_model.forms = (snake.fuse(speech_model), fold_padding(speech_model))
     return speech_model.forms
+
+
+def prepare(speech_model) -> None:
+    """What a fresh process would otherwise pay at its first decode, after its last frame: the fast forms, and
+    one short decode (cuDNN's start and the convolutions' kernels, loaded on first use). load_model runs it
+    while the weights are read."""
+    fast_forms(speech_model)
+    device = next(speech_model.parameters()).device
+    with torch.inference_mode():
+        speech_model.decode_chunks([(torch.zeros(WARM_UP_FRAMES, speech_model.groups, dtype=torch.long,
+                                                 device=device), 0)])
 
 
 def load_speech_decoder(folder: Path, device) -> tuple[SpeechDecoder, int]:
