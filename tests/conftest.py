@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# The tests run on the CPU: Triton's kernels (test_triton_kernels.py) run in its interpreter, which must be
+# chosen before Triton is first imported.
+os.environ.setdefault("TRITON_INTERPRET", "1")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "support"))

@@ -1,0 +1,108 @@
+"""The fast path's fused Triton kernels (engines/qwen/fast/kernels.py) compute what the torch ops they replace
+compute: run here by Triton's interpreter on the CPU, in float32 (the interpreter has no bfloat16 of its own),
+against ops.TorchOps. On an NVIDIA GPU `benchmarks/qwen_rtf.py --methods fast-kernels` checks the compiled
+kernels in bfloat16 too."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("triton")
+
+from nikola_tts.engines.qwen.fast.ops import TorchOps  # noqa: E402
+
+TOLERANCE = 1e-5  # relative: float32 sums in another order
+
+
+@pytest.fixture(scope="module")
+def kernels():
+    """kernels.py, its @triton.jit functions run by the interpreter (conftest.py chose it before Triton's import)."""
+    if os.environ.get("TRITON_INTERPRET") != "1":
+        pytest.skip("TRITON_INTERPRET is set to something other than 1: the kernels would need a GPU")
+    from nikola_tts.engines.qwen.fast import kernels
+
+    return kernels
+
+
+@pytest.fixture
+def rand():
+    generator = torch.Generator().manual_seed(3)
+    return lambda *shape: torch.randn(*shape, generator=generator)
+
+
+def relative(a, b) -> float:
+    return float((a - b).norm() / b.norm().clamp_min(1e-30))
+
+
+def test_the_norm_kernels_are_rmsnorm_with_and_without_the_residual_add(kernels, rand):
+    fused, plain = kernels.TritonOps(), TorchOps()
+    x, delta, weight = rand(5, 1, 256), rand(5, 1, 256), rand(256)
+    assert relative(fused.norm(x, weight, 1e-6), plain.norm(x, weight, 1e-6)) < TOLERANCE
+    (total, normed), (total_ref, normed_ref) = fused.add_norm(x, delta, weight, 1e-6), plain.add_norm(x, delta, weight, 1e-6)
+    assert torch.equal(total, total_ref) and relative(normed, normed_ref) < TOLERANCE
+
+
+def test_the_heads_kernel_norms_and_rotates_each_head(kernels, rand):
+    fused, plain = kernels.TritonOps(), TorchOps()
+    x = rand(2, 3, 4, 64)  # (batch, seq, heads, dim)
+    weight, cos, sin = rand(64), rand(2, 3, 64), rand(2, 3, 64)
+    assert relative(fused.heads(x, weight, 1e-6, cos, sin), plain.heads(x, weight, 1e-6, cos, sin)) < TOLERANCE
+
+
+def test_the_cache_kernel_writes_each_rows_key_and_value_at_its_position(kernels, rand):
+    fused, plain = kernels.TritonOps(), TorchOps()
+    k, v, weight, cos, sin = rand(3, 1, 2, 64), rand(3, 1, 2, 64), rand(64), rand(3, 1, 64), rand(3, 1, 64)
+    positions = torch.tensor([0, 7, 3])
+    caches = [torch.zeros(3, 2, 8, 64) for _ in range(4)]
+    fused.store_kv(k, v, weight, 1e-6, cos, sin, caches[0], caches[1], positions)
+    plain.store_kv(k, v, weight, 1e-6, cos, sin, caches[2], caches[3], positions)
+    assert relative(caches[0], caches[2]) < TOLERANCE and torch.equal(caches[1], caches[3])
+
+
+def test_the_attention_kernel_sees_each_rows_positions_up_to_its_last(kernels, rand):
+    fused, plain = kernels.TritonOps(), TorchOps()
+    q, k, v = rand(3, 4, 1, 64), rand(3, 2, 40, 64), rand(3, 2, 40, 64)  # grouped: 4 query heads, 2 key heads
+    last = torch.tensor([0, 17, 39])
+    assert relative(fused.attend(q, k, v, last, 64 ** -0.5), plain.attend(q, k, v, last, 64 ** -0.5)) < TOLERANCE
+
+
+def test_the_swiglu_kernel_is_silu_of_the_gate_times_the_up(kernels, rand):
+    fused, plain = kernels.TritonOps(), TorchOps()
+    gate_up = rand(3, 1, 2 * 96)
+    assert relative(fused.silu_mul(gate_up), plain.silu_mul(gate_up)) < TOLERANCE
+
+
+@pytest.mark.parametrize("rows,k,n,bias", [(1, 2048, 1024, False), (2, 512, 96, True), (3, 300, 70, False)])
+def test_the_gemv_kernel_is_the_projection(kernels, rand, rows, k, n, bias):
+    x, weight, b = rand(rows, 1, k), rand(n, k), rand(n) if bias else None
+    assert relative(kernels.TritonOps().gemv(x, weight, b), TorchOps().linear(x, weight, b)) < TOLERANCE
+
+
+def test_the_gemv_takes_only_the_narrow_projections_of_few_rows(kernels):
+    assert kernels.gemv_wins(1024, 2048)  # the code predictor's o and projection
+    assert not kernels.gemv_wins(2048, 2048) and not kernels.gemv_wins(4096, 1024)  # the talker's, a qkv
+
+
+def test_the_sampling_kernel_draws_the_codes_torch_draws(kernels, rand):
+    """Top-k threshold, seeded Gumbel noise and argmax in one launch: the same code as ops.TorchOps.sample for
+    the predictor's (per-row frame counter) and the talker's (per-row frame, scalar step) draws, with ties,
+    both zeros, masked codes, top-k of 1 and no top-k."""
+    fused, plain = kernels.TritonOps(), TorchOps()
+    generator = torch.Generator().manual_seed(5)
+    draws = 0
+    for rows, vocab in ((1, 2048), (4, 3072)):
+        scores = rand(rows, vocab) * 4
+        scores[:, -1024:] = float("-inf")  # the talker's control codes
+        scores[:, :64] = (scores[:, :64] * 2).round() / 2  # ties
+        scores[:, 64:80] = -0.0
+        keys = torch.randint(0, 2 ** 32, (rows,), generator=generator)
+        frame = torch.randint(0, 500, (rows,), generator=generator)
+        for counters in ((2, frame, 3), (1, 0, frame)):
+            for top_k in (50, 1, None):
+                got = fused.sample(scores, keys, counters, 0.9, top_k, None)
+                assert torch.equal(got, plain.sample(scores, keys, counters, 0.9, top_k, None)), (rows, counters, top_k)
+                draws += 1
+    assert draws == 12
