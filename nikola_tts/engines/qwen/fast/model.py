@@ -73,7 +73,7 @@ class _Beside(threading.Thread):
     """work(model) in a thread on `device`, timed; join() re-raises what it raised."""
 
     def __init__(self, work, model, device: torch.device):
-        super().__init__(name="qwen-fast-forms", daemon=True)
+        super().__init__(name="qwen-decoder-prepare", daemon=True)
         self.work, self.model, self.device = work, model, device
         self.seconds = 0.0
         self.error: BaseException | None = None
