@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import select
 import socket
 import struct
 import subprocess
@@ -40,6 +41,7 @@ log = logging.getLogger("tts")
 
 READY_TIMEOUT = 900.0  # seconds a starting process may take to load the model (a first download is longer)
 HEADER = struct.Struct(">I")
+PRIME_AFTER_QUIET = 1.0  # seconds with no build asking before the process sets up graphs for the builds to come
 
 
 def socket_path(options) -> Path:
@@ -162,8 +164,6 @@ def serve(path: Path, options, idle_seconds: float) -> None:
     extra = {k: v for k, v in (options.extra or {}).items() if k != "warm"}
     engine = QwenEngine(dataclasses.replace(options, extra=extra))
     engine.load()
-    primed = engine.prime()  # slots and graphs for the builds to come, while none is waiting
-    log.info(f"slots and graphs set up ahead in {primed:.1f} s")
     loaded = time.monotonic()
     path.unlink(missing_ok=True)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -172,8 +172,14 @@ def serve(path: Path, options, idle_seconds: float) -> None:
     listener.listen(8)
     listener.settimeout(idle_seconds)
     log.info(f"warm narration process ready at {path}: {engine.describe()}")
+    primed = False
     try:
         while True:
+            # Slots and graphs for the builds to come are set up once no build has asked for PRIME_AFTER_QUIET:
+            # the build that started this process (and waits for it) is served first, as a cold build would be.
+            if not primed and not select.select([listener], [], [], PRIME_AFTER_QUIET)[0]:
+                log.info(f"slots and graphs set up ahead in {engine.prime():.1f} s, between builds")
+                primed = True
             try:
                 conn, _ = listener.accept()
             except socket.timeout:
