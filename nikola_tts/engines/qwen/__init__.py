@@ -233,12 +233,14 @@ class QwenEngine(Engine):
                                  f"fast path set up {time.perf_counter() - started:.1f} s", speaker)
         return _Loaded(loader.load_model(folder, placement), "qwen_tts")
 
-    def prime(self) -> float:
+    def prime(self, stop=None) -> float:
         """Fast path: slots and every graph size for PRIME_SLOTS segments of up to max_chars, set up now (a warm
-        process, between builds); returns seconds. The plain path has nothing to prepare."""
+        process, between builds; stop() asked before each size says a build is waiting); returns seconds. The
+        plain path has nothing to prepare."""
         if not self.fast or self._speaker is None:
             return 0.0
-        return self._speaker.prime(min(PRIME_SLOTS, int(self.options.batch_size or PRIME_SLOTS)), self.max_chars)
+        return self._speaker.prime(min(PRIME_SLOTS, int(self.options.batch_size or PRIME_SLOTS)), self.max_chars,
+                                   stop)
 
     def _plain_speaker(self):
         """The plain batched path, for what the fast path could not finish (loads upstream's model now)."""

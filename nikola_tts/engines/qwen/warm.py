@@ -176,10 +176,13 @@ def serve(path: Path, options, idle_seconds: float) -> None:
     try:
         while True:
             # Slots and graphs for the builds to come are set up once no build has asked for PRIME_AFTER_QUIET:
-            # the build that started this process (and waits for it) is served first, as a cold build would be.
-            if not primed and not select.select([listener], [], [], PRIME_AFTER_QUIET)[0]:
-                log.info(f"slots and graphs set up ahead in {engine.prime():.1f} s, between builds")
-                primed = True
+            # the build that started this process (and waits for it) is served first, as a cold build would be,
+            # and a build that asks meanwhile is served before the sizes left.
+            if not primed and not _asked(listener, PRIME_AFTER_QUIET):
+                seconds = engine.prime(stop=lambda: _asked(listener, 0.0))
+                primed = not _asked(listener, 0.0)
+                log.info(f"slots and graphs set up ahead in {seconds:.1f} s, between builds"
+                         + ("" if primed else " (in part: a build asked)"))
             try:
                 conn, _ = listener.accept()
             except socket.timeout:
@@ -212,6 +215,11 @@ def serve(path: Path, options, idle_seconds: float) -> None:
         listener.close()
         path.unlink(missing_ok=True)
         engine.close()
+
+
+def _asked(listener: socket.socket, seconds: float) -> bool:
+    """Whether a build is waiting to connect, or does within `seconds`."""
+    return bool(select.select([listener], [], [], seconds)[0])
 
 
 def main(argv: list[str]) -> int:

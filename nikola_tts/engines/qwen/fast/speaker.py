@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import statistics
 import time
-from typing import Iterator, Sequence as Seq
+from typing import Callable, Iterator, Sequence as Seq
 
 import numpy as np
 import torch
@@ -171,17 +171,20 @@ class FastSpeaker:
         graphs, _ = self._plan(items, limits, max_batch, False)
         return self._capture_all(graphs, started)
 
-    def prime(self, count: int, max_chars: int) -> float:
+    def prime(self, count: int, max_chars: int, stop: Callable[[], bool] | None = None) -> float:
         """Slots for `count` segments of up to `max_chars` characters, every graph size captured; returns seconds.
-        A warm process does this once after loading, so that its builds reuse one setup (a run that fits
-        in it sets up and captures nothing) instead of each setting up its own."""
+        A warm process does this between builds, so that its builds reuse one setup (a run that fits in it sets
+        up and captures nothing) instead of each setting up its own. stop() is asked before each size: a build
+        waiting goes first, and a later prime() captures the sizes left."""
         started = time.perf_counter()
         frames = batching.frame_limit(max_chars)
         length = cache_length(batching.prompt_tokens(max_chars, len(self.instruct)) + frames + 1)
-        return self._capture_all(self._slots_for(count, length, frames), started)
+        return self._capture_all(self._slots_for(count, length, frames), started, stop)
 
-    def _capture_all(self, graphs: FrameGraphs, started: float) -> float:
+    def _capture_all(self, graphs: FrameGraphs, started: float, stop: Callable[[], bool] | None = None) -> float:
         for size in graphs.sizes if graphs.use_graphs else ():
+            if stop is not None and stop():
+                break
             if size not in graphs.graphs:
                 graphs.capture(size)
         if self.device.type == "cuda":
