@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from nikola_tts.engines.base import Engine
 from nikola_tts.engines.qwen import batching, source as sources
+from nikola_tts.engines.qwen.background import Background
 from nikola_tts.engines.languages import is_supported, qwen_language
 from nikola_tts.errors import TTSError
 
@@ -86,7 +87,7 @@ class QwenEngine(Engine):
         self._speaker = None  # the path's speaker: fast.speaker.FastSpeaker or generate.Speaker
         self._plain = None  # generate.Speaker, once loaded (the plain path, or the fast path's fallback)
         self._speaker_names: set = set()
-        self._loading = None  # _Background: the model's load, when preload() started it
+        self._loading = None  # Background: the model's load, when preload() started it
         self._folder = None
         self._why = ""
         self._pool = None  # fast/gpus.GpuPool: workers on the other GPUs
@@ -142,7 +143,7 @@ class QwenEngine(Engine):
         then waits for it. A build calls this as soon as it knows something will be narrated
         (engines/early.py), so the load overlaps Nikola's own work."""
         if self._loading is None and self._speaker is None and self._warm is None:
-            self._loading = _Background(self._connect_or_load)
+            self._loading = Background(self._connect_or_load, name="qwen-preload")
             return True
         return False
 
@@ -151,7 +152,7 @@ class QwenEngine(Engine):
         if missing:
             raise TTSError(f"TTS_ENGINE 'qwen' needs {', '.join(missing)} (not installed here): {INSTALL_HINT}, "
                            "or set TTS_ENGINE to another engine")
-        loading, self._loading = self._loading or _Background(self._connect_or_load, now=True), None
+        loading, self._loading = self._loading or Background(self._connect_or_load, now=True), None
         loaded = loading.result()
         if loaded is None:  # a warm process narrates
             self._speaker_names = self._warm.speakers
@@ -371,40 +372,6 @@ class _Loaded:
     model: object  # a fast.model.FastModel, or qwen_tts's Qwen3TTSModel for the plain path
     how: str  # where the load's time went, for the log
     speaker: object = None  # the fast path's fast.speaker.FastSpeaker, made with the load
-
-
-class _Background:
-    """A call run in a daemon thread (or at once, with now=True); result() re-raises what it raised."""
-
-    def __init__(self, call, now: bool = False):
-        import threading
-
-        self._value = self._error = None
-        self.seconds = 0.0
-        if now:
-            self._run(call)
-            self._thread = None
-        else:
-            self._thread = threading.Thread(target=self._run, args=(call,), name="qwen-preload", daemon=True)
-            self._thread.start()
-
-    def _run(self, call):
-        started = time.perf_counter()
-        try:
-            self._value = call()
-        except BaseException as exc:  # noqa: BLE001 (handed to whoever asks for the result)
-            self._error = exc
-        self.seconds = time.perf_counter() - started
-
-    def wait(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-
-    def result(self):
-        self.wait()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def _sampling_overrides(extra: dict) -> dict:

@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 import contextlib
-import threading
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
+from nikola_tts.engines.qwen.background import Background
 from nikola_tts.engines.qwen.fast.checkpoint import ModelConfig, Tensors, read_config
 from nikola_tts.engines.qwen.fast.speech import SpeechDecoder, load_speech_decoder, prepare
 from nikola_tts.engines.qwen.fast.text import TextTokenizer
@@ -57,42 +58,23 @@ def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
         started = time.perf_counter()
         speech, rate = load_speech_decoder(folder / "speech_tokenizer", device)
         seconds["speech decoder"] = _synced(device, started)
-        beside = _Beside(prepare, speech, device) if fast_decoder else None
+        beside = (Background(functools.partial(_prepare_on, device, speech), name="qwen-decoder-prepare")
+                  if fast_decoder else None)
         started = time.perf_counter()
         weights = load_weights(Tensors(folder, device), config, dtype)
         seconds["weights"] = _synced(device, started)
     if beside is not None:
         started = time.perf_counter()
-        beside.join()
+        beside.result()
         seconds[f"the decoder prepared, {beside.seconds:.1f} s beside the weights, then"] = time.perf_counter() - started
     return FastModel(folder=folder, config=config, tokenizer=tokenizer, weights=weights, speech=speech,
                      sample_rate=rate, device=device, seconds=seconds)
 
 
-class _Beside(threading.Thread):
-    """work(model) in a thread on `device`, timed; join() re-raises what it raised."""
-
-    def __init__(self, work, model, device: torch.device):
-        super().__init__(name="qwen-decoder-prepare", daemon=True)
-        self.work, self.model, self.device = work, model, device
-        self.seconds = 0.0
-        self.error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        started = time.perf_counter()
-        try:
-            on_device = torch.cuda.device(self.device) if self.device.type == "cuda" else contextlib.nullcontext()
-            with torch.no_grad(), on_device:  # Triton launches on the thread's current device
-                self.work(self.model)
-        except BaseException as exc:  # noqa: BLE001 (handed to the loading thread)
-            self.error = exc
-        self.seconds = time.perf_counter() - started
-
-    def join(self, timeout=None) -> None:
-        super().join(timeout)
-        if self.error is not None:
-            raise self.error
+def _prepare_on(device: torch.device, speech: SpeechDecoder) -> None:
+    on_device = torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
+    with torch.no_grad(), on_device:  # Triton launches on the thread's current device
+        prepare(speech)
 
 
 def _synced(device: torch.device, started: float) -> float:
