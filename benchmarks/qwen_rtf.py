@@ -505,6 +505,13 @@ def kernel_check(device, dtype) -> list[str]:
     fused.store_kv(kv_new[:, :, 0], kv_new[:, :, 1], wh, 1e-6, cos1, sin1, caches[0], caches[1], positions)
     plain.store_kv(kv_new[:, :, 0], kv_new[:, :, 1], wh, 1e-6, cos1, sin1, caches[2], caches[3], positions)
     out.append(f"kernel store_kv  rel err k {rel(caches[0], caches[2]):.2e}, v {rel(caches[1], caches[3]):.2e}")
+    q_new, k_new, v_new = rand(7, 1, 32 * 128).split([16 * 128, 8 * 128, 8 * 128], dim=-1)
+    q_new, k_new, v_new = q_new.view(7, 1, 16, 128), k_new.view(7, 1, 8, 128), v_new.view(7, 1, 8, 128)
+    new_caches = [c.clone() for c in (caches[2], caches[3], caches[2], caches[3])]
+    a = fused.attend_new(q_new, k_new, v_new, wh, wh, 1e-6, cos1, sin1, new_caches[0], new_caches[1], positions, 128 ** -0.5)
+    b = plain.attend_new(q_new, k_new, v_new, wh, wh, 1e-6, cos1, sin1, new_caches[2], new_caches[3], positions, 128 ** -0.5)
+    out.append(f"kernel attend_new rel err {rel(a, b):.2e}, k {rel(new_caches[0], new_caches[2]):.2e}, "
+               f"v {rel(new_caches[1], new_caches[3]):.2e}")
     gu = rand(7, 1, 2 * 6144)
     out.append(f"kernel silu_mul  rel err {rel(fused.silu_mul(gu), plain.silu_mul(gu)):.2e}")
     scores = rand(9, 3072, dt=torch.float32)

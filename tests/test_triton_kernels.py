@@ -69,6 +69,24 @@ def test_the_attention_kernel_sees_each_rows_positions_up_to_its_last(kernels, r
     assert relative(fused.attend(q, k, v, last, 64 ** -0.5), plain.attend(q, k, v, last, 64 ** -0.5)) < TOLERANCE
 
 
+@pytest.mark.parametrize("trig_rows", [3, 1], ids=["a rotation per row", "one rotation for all rows"])
+def test_the_new_token_kernel_stores_its_key_and_value_then_attends_up_to_them(kernels, rand, trig_rows):
+    """One launch for what store_kv, heads and attend do for a new token: its key and value land in the caches at
+    each row's position, and its queries see positions 0..position (past one block of 64), nothing after."""
+    fused, plain = kernels.TritonOps(), TorchOps()
+    q, k, v = rand(3, 1, 8 * 64).split([4 * 64, 2 * 64, 2 * 64], dim=-1)  # one projection: 4 query heads, 2 key heads
+    q, k, v = q.view(3, 1, 4, 64), k.view(3, 1, 2, 64), v.view(3, 1, 2, 64)
+    q_norm, k_norm, cos, sin = rand(64), rand(64), rand(trig_rows, 1, 64), rand(trig_rows, 1, 64)
+    positions = torch.tensor([0, 17, 70])
+    before = rand(2, 3, 2, 80, 64)  # earlier keys and values, and stale ones after each position
+    caches = [before[0].clone(), before[1].clone(), before[0].clone(), before[1].clone()]
+    out = fused.attend_new(q, k, v, q_norm, k_norm, 1e-6, cos, sin, caches[0], caches[1], positions, 64 ** -0.5)
+    ref = plain.attend_new(q, k, v, q_norm, k_norm, 1e-6, cos, sin, caches[2], caches[3], positions, 64 ** -0.5)
+    assert relative(out, ref) < TOLERANCE
+    assert relative(caches[0], caches[2]) < TOLERANCE and torch.equal(caches[1], caches[3])
+    assert not torch.equal(caches[0], before[0]) and torch.equal(caches[1][1, :, 17], v[1, 0])
+
+
 def test_the_swiglu_kernel_is_silu_of_the_gate_times_the_up(kernels, rand):
     fused, plain = kernels.TritonOps(), TorchOps()
     gate_up = rand(3, 1, 2 * 96)

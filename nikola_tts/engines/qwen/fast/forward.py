@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from nikola_tts.engines.qwen.fast.layers import causal_prefill, finish_layer, grouped_attention, q_into_cache, qkv
+from nikola_tts.engines.qwen.fast.layers import attend_new, causal_prefill, finish_layer, grouped_attention, qkv
 from nikola_tts.engines.qwen.fast.ops import TorchOps
 from nikola_tts.engines.qwen.fast.choose import Choice, penalize, suppressed_mask
 from nikola_tts.engines.qwen.fast.slots import Slots
@@ -118,8 +118,7 @@ class Stepper:
         ops = self.ops
         delta = None
         for i, layer in enumerate(t.layers):
-            x, q = q_into_cache(ops, t, layer, x, delta, cos, sin, s.k[i, :b], s.v[i, :b], position)
-            attn = ops.attend(q, s.k[i, :b], s.v[i, :b], position, t.head_dim ** -0.5, hidden_mask)
+            x, attn = attend_new(ops, t, layer, x, delta, cos, sin, s.k[i, :b], s.v[i, :b], position, hidden_mask)
             x, delta = finish_layer(ops, t, layer, x, attn)
         hidden = ops.add_norm(x, delta, t.norm, t.eps)[1][:, 0]
         done = frame + 1
@@ -155,10 +154,9 @@ class Stepper:
                     s.pv[i, :b, :, start:end] = v
                     attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.first_two, scale)
                 else:
-                    x, q = q_into_cache(ops, p, layer, x, delta, cos, sin, s.pk[i, :b], s.pv[i, :b],
-                                        self.predictor_last[start][:b])
-                    attn = ops.attend(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.predictor_last[j + 1][:b],
-                                      scale, self.no_mask)
+                    # this code's key and value at position j + 1, then its query over positions 0..j + 1
+                    x, attn = attend_new(ops, p, layer, x, delta, cos, sin, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end],
+                                         self.predictor_last[start][:b], self.no_mask)
                 x, delta = finish_layer(ops, p, layer, x, attn)
             # the last position alone, final-normed, through this code's head
             scores = ops.add_norm_linear(x[:, -1], delta[:, -1], p.norm, p.eps, w.residual_heads[j])[1].float()

@@ -196,6 +196,31 @@ def gemv_blocks(rows: int, n: int, k: int, sms: int = 132) -> tuple[int, int, in
 
 
 @triton.jit
+def _attend_over(q, k_ptr, v_ptr, k_st, v_st, n, scale, BLOCK_G: tl.constexpr, D: tl.constexpr,
+                 BLOCK_T: tl.constexpr):
+    """Queries q (BLOCK_G, D) over the first n keys and values at k_ptr and v_ptr (rows k_st and v_st apart), with
+    an online softmax in float32 -> (BLOCK_G, D) in float32."""
+    d = tl.arange(0, D)
+    m_i = tl.full([BLOCK_G], float("-inf"), tl.float32)
+    l_i = tl.zeros([BLOCK_G], tl.float32)
+    acc = tl.zeros([BLOCK_G, D], tl.float32)
+    for start in range(0, n, BLOCK_T):
+        t = start + tl.arange(0, BLOCK_T)
+        t_ok = t < n
+        k = tl.load(k_ptr + t[:, None] * k_st + d[None, :], mask=t_ok[:, None], other=0.0)
+        scores = tl.dot(q, tl.trans(k)) * scale
+        scores = tl.where(t_ok[None, :], scores, float("-inf"))
+        m_new = tl.maximum(m_i, tl.max(scores, axis=1))
+        p = tl.exp(scores - m_new[:, None])
+        alpha = tl.exp(m_i - m_new)
+        l_i = l_i * alpha + tl.sum(p, axis=1)
+        v = tl.load(v_ptr + t[:, None] * v_st + d[None, :], mask=t_ok[:, None], other=0.0)
+        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
+        m_i = m_new
+    return acc / l_i[:, None]
+
+
+@triton.jit
 def _attend_kernel(q_ptr, k_ptr, v_ptr, last_ptr, out_ptr, q_sb, q_sh, k_sb, k_sh, k_st, v_sb, v_sh, v_st, o_sb,
                    scale, G: tl.constexpr, BLOCK_G: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr):
     """One query per row, grouped-query: program (row, kv head) attends its G query heads over
@@ -207,23 +232,54 @@ def _attend_kernel(q_ptr, k_ptr, v_ptr, last_ptr, out_ptr, q_sb, q_sh, k_sb, k_s
     d = tl.arange(0, D)
     g_ok = g < G
     q = tl.load(q_ptr + b * q_sb + (kv * G + g)[:, None] * q_sh + d[None, :], mask=g_ok[:, None], other=0.0)
-    m_i = tl.full([BLOCK_G], float("-inf"), tl.float32)
-    l_i = tl.zeros([BLOCK_G], tl.float32)
-    acc = tl.zeros([BLOCK_G, D], tl.float32)
-    for start in range(0, n, BLOCK_T):
-        t = start + tl.arange(0, BLOCK_T)
-        t_ok = t < n
-        k = tl.load(k_ptr + b * k_sb + kv * k_sh + t[:, None] * k_st + d[None, :], mask=t_ok[:, None], other=0.0)
-        scores = tl.dot(q, tl.trans(k)) * scale
-        scores = tl.where(t_ok[None, :], scores, float("-inf"))
-        m_new = tl.maximum(m_i, tl.max(scores, axis=1))
-        p = tl.exp(scores - m_new[:, None])
-        alpha = tl.exp(m_i - m_new)
-        l_i = l_i * alpha + tl.sum(p, axis=1)
-        v = tl.load(v_ptr + b * v_sb + kv * v_sh + t[:, None] * v_st + d[None, :], mask=t_ok[:, None], other=0.0)
-        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
-        m_i = m_new
-    out = acc / l_i[:, None]
+    out = _attend_over(q, k_ptr + b * k_sb + kv * k_sh, v_ptr + b * v_sb + kv * v_sh, k_st, v_st, n, scale,
+                       BLOCK_G, D, BLOCK_T)
+    tl.store(out_ptr + b * o_sb + (kv * G + g)[:, None] * D + d[None, :], out.to(out_ptr.dtype.element_ty),
+             mask=g_ok[:, None])
+
+
+@triton.jit
+def _normed_rotated(x_ptr, w_ptr, cos_ptr, sin_ptr, rows, D: tl.constexpr, eps):
+    """Rows of heads at x_ptr + rows[:, None] (each D wide), RMS-normed and rotated as _heads_kernel does it, as
+    float32 holding the model dtype's values: element d's partner is d +- D / 2, taken minus below the half."""
+    d = tl.arange(0, D)
+    half: tl.constexpr = D // 2
+    partner = (d + half) % D
+    dtype = x_ptr.dtype.element_ty
+    x = tl.load(x_ptr + rows[:, None] + d[None, :]).to(tl.float32)
+    xp = tl.load(x_ptr + rows[:, None] + partner[None, :]).to(tl.float32)
+    rstd = 1.0 / tl.sqrt(tl.sum(x * x, axis=1) / D + eps)
+    y = (tl.load(w_ptr + d).to(tl.float32)[None, :] * (x * rstd[:, None]).to(dtype).to(tl.float32)).to(dtype)
+    yp = (tl.load(w_ptr + partner).to(tl.float32)[None, :] * (xp * rstd[:, None]).to(dtype).to(tl.float32)).to(dtype)
+    sign = tl.where(d < half, -1.0, 1.0)
+    return (y.to(tl.float32) * tl.load(cos_ptr + d).to(tl.float32)[None, :]
+            + sign[None, :] * yp.to(tl.float32) * tl.load(sin_ptr + d).to(tl.float32)[None, :]).to(dtype)
+
+
+@triton.jit
+def _attend_new_kernel(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr, sin_ptr, cos_batch_stride,
+                       kc_ptr, vc_ptr, pos_ptr, out_ptr, c_sb, c_sh, c_st, o_sb, eps, scale, G: tl.constexpr,
+                       BLOCK_G: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr):
+    """_heads_kernel (the key into the cache, the value beside it; the queries), then _attend_kernel, for one
+    new token of row b and one key/value head: its G query heads over positions 0..pos[b]. A program writes only
+    its own head's cache row, so a barrier is all that stands between writing it and reading it back."""
+    b = tl.program_id(0)
+    kv = tl.program_id(1)
+    pos = tl.load(pos_ptr + b)
+    d = tl.arange(0, D)
+    one = tl.arange(0, 1)
+    trig = b * cos_batch_stride
+    key = _normed_rotated(k_ptr + b * row_stride + kv * D, kw_ptr, cos_ptr + trig, sin_ptr + trig, one, D, eps)
+    cache = b * c_sb + kv * c_sh + pos * c_st
+    tl.store(kc_ptr + cache + one[:, None] + d[None, :], key)
+    tl.store(vc_ptr + cache + d, tl.load(v_ptr + b * row_stride + kv * D + d))
+    tl.debug_barrier()
+    g = tl.arange(0, BLOCK_G)
+    g_ok = g < G
+    heads = tl.where(g_ok, kv * G + g, kv * G)  # rows past G read head kv * G again, and are never stored
+    q = _normed_rotated(q_ptr + b * row_stride, qw_ptr, cos_ptr + trig, sin_ptr + trig, heads * D, D, eps)
+    out = _attend_over(q, kc_ptr + b * c_sb + kv * c_sh, vc_ptr + b * c_sb + kv * c_sh, c_st, c_st, pos + 1,
+                       scale, BLOCK_G, D, BLOCK_T)
     tl.store(out_ptr + b * o_sb + (kv * G + g)[:, None] * D + d[None, :], out.to(out_ptr.dtype.element_ty),
              mask=g_ok[:, None])
 
@@ -318,6 +374,24 @@ class TritonOps(TorchOps):
                                           k.stride(0), k.stride(1), k.stride(2), v.stride(0), v.stride(1), v.stride(2),
                                           out.stride(0), scale, G=groups, BLOCK_G=max(16, triton.next_power_of_2(groups)),
                                           D=dim, BLOCK_T=64)
+        return out
+
+    def attend_new(self, q, k, v, q_norm, k_norm, eps, cos, sin, k_cache, v_cache, positions, scale, hidden_mask=None):
+        batch, seq, heads, dim = q.shape
+        kv_heads = k.shape[2]
+        row_stride = q.stride(0)
+        if (seq != 1 or any(t.stride(3) != 1 or t.stride(2) != dim or t.stride(0) != row_stride for t in (q, k, v))
+                or k_cache.stride(3) != 1 or v_cache.stride() != k_cache.stride()):
+            return super().attend_new(q, k, v, q_norm, k_norm, eps, cos, sin, k_cache, v_cache, positions, scale,
+                                      hidden_mask)
+        cos, sin = cos.contiguous(), sin.contiguous()
+        out = torch.empty(batch, 1, heads * dim, device=q.device, dtype=q.dtype)
+        groups = heads // kv_heads
+        _attend_new_kernel[(batch, kv_heads)](q, k, v, row_stride, q_norm, k_norm, cos, sin,
+                                              0 if cos.shape[0] == 1 else dim, k_cache, v_cache, positions.contiguous(),
+                                              out, k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
+                                              out.stride(0), eps, scale, G=groups,
+                                              BLOCK_G=max(16, triton.next_power_of_2(groups)), D=dim, BLOCK_T=64)
         return out
 
     def silu_mul(self, gate_up):

@@ -33,11 +33,13 @@ def qkv(ops, stack: Stack, layer: Layer, x: torch.Tensor, delta, cos: torch.Tens
             v.transpose(1, 2))
 
 
-def q_into_cache(ops, stack: Stack, layer: Layer, x: torch.Tensor, delta, cos, sin, k_cache, v_cache, positions):
-    """One new token per row: returns (x + delta, q (batch, heads, 1, dim)); k and v go straight into the caches."""
+def attend_new(ops, stack: Stack, layer: Layer, x: torch.Tensor, delta, cos, sin, k_cache, v_cache,
+               positions: torch.Tensor, hidden_mask=None):
+    """One new token per row: its key and value go into the caches at positions[row], and its query attends
+    over positions 0..positions[row]. Returns (x + delta, the attention's output (batch, 1, heads * dim))."""
     x, q, k, v = project(ops, stack, layer, x, delta)
-    ops.store_kv(k, v, layer.k_norm, stack.eps, cos, sin, k_cache, v_cache, positions)
-    return x, ops.heads(q, layer.q_norm, stack.eps, cos, sin)
+    return x, ops.attend_new(q, k, v, layer.q_norm, layer.k_norm, stack.eps, cos, sin, k_cache, v_cache, positions,
+                             stack.head_dim ** -0.5, hidden_mask)
 
 
 def grouped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hidden_mask: torch.Tensor | None,

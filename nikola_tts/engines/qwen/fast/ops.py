@@ -74,6 +74,15 @@ class TorchOps:
             hidden_mask = (torch.arange(k.shape[2], device=k.device)[None, :] > last[:, None])[:, None, None, :]
         return grouped_attention(q, k, v, hidden_mask, scale)
 
+    def attend_new(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, q_norm: torch.Tensor, k_norm: torch.Tensor,
+                   eps: float, cos: torch.Tensor, sin: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
+                   positions: torch.Tensor, scale: float, hidden_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """One new token per row, q (batch, 1, heads, dim), k and v (batch, 1, kv_heads, dim) as projected: its key
+        and value go into the caches at positions[row] (store_kv), and its query, normed and rotated, attends
+        over positions 0..positions[row] (attend). -> (batch, 1, heads * dim)."""
+        self.store_kv(k, v, k_norm, eps, cos, sin, k_cache, v_cache, positions)
+        return self.attend(self.heads(q, q_norm, eps, cos, sin), k_cache, v_cache, positions, scale, hidden_mask)
+
     def silu_mul(self, gate_up: torch.Tensor) -> torch.Tensor:
         gate, up = gate_up.chunk(2, dim=-1)
         return F.silu(gate) * up
