@@ -87,6 +87,26 @@ def test_the_new_token_kernel_stores_its_key_and_value_then_attends_up_to_them(k
     assert not torch.equal(caches[0], before[0]) and torch.equal(caches[1][1, :, 17], v[1, 0])
 
 
+def test_the_new_token_kernel_serves_a_batch_of_one(kernels, rand, monkeypatch):
+    """A batch of one's views carry strides of their own in the batch dimension; the kernel still takes it (batch 1
+    is what an edited paragraph narrates), rather than the three-launch fallback."""
+    fused, plain = kernels.TritonOps(), TorchOps()
+    q, k, v = rand(1, 1, 8 * 64).split([4 * 64, 2 * 64, 2 * 64], dim=-1)
+    q, k, v = q.view(1, 1, 4, 64), k.view(1, 1, 2, 64), v.view(1, 1, 2, 64)
+    assert q.stride(0) != k.stride(0)
+    q_norm, k_norm, cos, sin = rand(64), rand(64), rand(1, 1, 64), rand(1, 1, 64)
+    caches = [rand(1, 2, 16, 64) for _ in range(2)]
+    caches += [c.clone() for c in caches]
+    ref = plain.attend_new(q, k, v, q_norm, k_norm, 1e-6, cos, sin, caches[2], caches[3], torch.tensor([9]), 0.125)
+
+    def fallback(*args, **kwargs):
+        raise AssertionError("the three-launch fallback was taken")
+
+    monkeypatch.setattr(TorchOps, "attend_new", fallback)
+    out = fused.attend_new(q, k, v, q_norm, k_norm, 1e-6, cos, sin, caches[0], caches[1], torch.tensor([9]), 0.125)
+    assert relative(out, ref) < TOLERANCE and relative(caches[0], caches[2]) < TOLERANCE
+
+
 def test_the_swiglu_kernel_is_silu_of_the_gate_times_the_up(kernels, rand):
     fused, plain = kernels.TritonOps(), TorchOps()
     gate_up = rand(3, 1, 2 * 96)

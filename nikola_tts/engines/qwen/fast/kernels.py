@@ -379,8 +379,9 @@ class TritonOps(TorchOps):
     def attend_new(self, q, k, v, q_norm, k_norm, eps, cos, sin, k_cache, v_cache, positions, scale, hidden_mask=None):
         batch, seq, heads, dim = q.shape
         kv_heads = k.shape[2]
-        row_stride = q.stride(0)
-        if (seq != 1 or any(t.stride(3) != 1 or t.stride(2) != dim or t.stride(0) != row_stride for t in (q, k, v))
+        row_stride = q.stride(0)  # a batch of one may have any stride there: it is never stepped
+        if (seq != 1 or any(t.stride(3) != 1 or t.stride(2) != dim or (batch > 1 and t.stride(0) != row_stride)
+                            for t in (q, k, v))
                 or k_cache.stride(3) != 1 or v_cache.stride() != k_cache.stride()):
             return super().attend_new(q, k, v, q_norm, k_norm, eps, cos, sin, k_cache, v_cache, positions, scale,
                                       hidden_mask)
