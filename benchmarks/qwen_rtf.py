@@ -417,7 +417,7 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
             lines.append(f"decode {batch:2d} x {frames} frames, {label}: {1000 * seconds:8.1f} ms, "
                          f"{1000 * seconds / (batch * frames):.4f} ms per frame")
             print(lines[-1], flush=True)
-    fold_padding(speech, on=bool(speaker.folded_paddings))  # as the speaker had it
+    fold_padding(speech, on=bool(speaker.decoder_forms[1]))  # as the speaker had it
     return lines
 
 
@@ -679,8 +679,8 @@ def main() -> None:
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
                      f"{setup:.1f} s of which CUDA-graph capture {fast.capture_seconds:.1f} s (outside every row)")
         print(notes[-1], flush=True)
-        notes.append(f"speech decoder: {fast.fused_activations} SnakeBeta activations fused, "
-                     f"{fast.folded_paddings} causal paddings folded into cuDNN")
+        notes.append("speech decoder: {} SnakeBeta activations fused, {} causal paddings folded into cuDNN"
+                     .format(*fast.decoder_forms))
         print(notes[-1], flush=True)
 
         def occupancy(label):
@@ -691,7 +691,7 @@ def main() -> None:
                     f"(second stream); last frame at {stats['generate_s']:.1f} s, then "
                     f"{stats['decode_tail_s']:.1f} s decoding what was left")
 
-        if "fast-unfused" in methods and fast.fused_activations:
+        if "fast-unfused" in methods and fast.decoder_forms[0]:
             from nikola_tts.engines.qwen.fast import snake
             from nikola_tts.engines.qwen.fast.speech import fold_padding
 

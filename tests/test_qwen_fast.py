@@ -14,6 +14,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -516,27 +517,33 @@ def test_paddings_folded_into_the_convolutions_give_the_same_samples(model):
         assert a.shape == b.shape and np.abs(a - b).max() <= 1e-6 * max(1.0, np.abs(a).max())
 
 
-def test_the_decoders_fast_forms_are_set_up_beside_the_weights_read_once(tiny_model):
-    """load_model(fast_decoder=True) prepares the speech decoder in a thread while the weights load; the speaker
-    then finds it done. (Off CUDA only the paddings fold; the tiny decoder has a dozen or more.)"""
+def test_the_decoders_preparation_goes_on_beside_the_run_and_only_its_first_use_waits(tiny_model, monkeypatch):
+    """load_model(fast_decoder=True) prepares the speech decoder in a thread while the weights load, and returns
+    without waiting for it: the speaker is set up (prompts, graphs and frames could start) while it goes on, and
+    the decoder's first use waits for it. (Off CUDA only the paddings fold; the tiny decoder has a dozen or more.)"""
+    from nikola_tts.engines.qwen.fast import model as fast_model
+
+    gate, prepare = threading.Event(), fast_model.prepare
+    monkeypatch.setattr(fast_model, "prepare", lambda speech: (gate.wait(30), prepare(speech)))
     prepared = load_model(tiny_model, "cpu", torch.float32, fast_decoder=True)
-    fused, folded = prepared.speech.forms
-    assert fused == 0 and folded >= 10
-    assert any("beside the weights" in part for part in prepared.seconds)
-    speaker = FastSpeaker(prepared, use_kernels=True)  # as on CUDA: it asks for the forms, and gets the same ones
-    assert (speaker.fused_activations, speaker.folded_paddings) == (fused, folded)
+    speaker = FastSpeaker(prepared, use_kernels=True)  # as on CUDA, where it would fuse the forms itself if asked
+    assert prepared.decoder.forms is None  # still being prepared: neither the load nor the speaker waited
+    gate.set()
+    fused, folded = speaker.decoder_forms  # the first use: it waits
+    assert fused == 0 and folded >= 10 and prepared.speech.forms == (fused, folded)
     assert load_model(tiny_model, "cpu", torch.float32).speech.forms is None  # not asked: nothing changed
 
 
-def test_a_failure_beside_the_weights_read_is_raised_by_the_load(tiny_model, monkeypatch):
-    from nikola_tts.engines.qwen.fast import model as models
+def test_a_decoder_preparation_that_failed_is_raised_at_the_decoders_first_use(tiny_model, monkeypatch):
+    from nikola_tts.engines.qwen.fast import model as fast_model
 
     def broken(speech):
-        raise RuntimeError("no kernel today")
+        raise RuntimeError("no kernel image is available for execution on the device")
 
-    monkeypatch.setattr(models, "prepare", broken)
-    with pytest.raises(RuntimeError, match="no kernel today"):
-        models.load_model(tiny_model, "cpu", torch.float32, fast_decoder=True)
+    monkeypatch.setattr(fast_model, "prepare", broken)
+    prepared = load_model(tiny_model, "cpu", torch.float32, fast_decoder=True)
+    with pytest.raises(RuntimeError, match="no kernel image"):
+        prepared.speech
 
 
 # -- choices --------------------------------------------------------------------------------------------------

@@ -32,21 +32,30 @@ class FastModel:
     config: ModelConfig
     tokenizer: TextTokenizer
     weights: Weights
-    speech: SpeechDecoder
+    decoder: SpeechDecoder  # read it as `speech`, which waits for its preparation
     sample_rate: int
     device: torch.device
     seconds: dict = field(default_factory=dict)  # part -> seconds it took to load
+    preparing: Background | None = field(default=None, compare=False, repr=False)  # the decoder's (fast_decoder)
 
     @property
     def dtype(self) -> torch.dtype:
         return self.weights.dtype
+
+    @property
+    def speech(self) -> SpeechDecoder:
+        """The speech decoder, once its preparation is done: a run's prompts, graphs and frames go on beside it,
+        and only its first decode waits (raising what the preparation raised)."""
+        if self.preparing is not None:
+            self.preparing.result()
+        return self.decoder
 
 
 def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
     """The checkpoint in `folder` on `device` ("cuda:0", "cpu"), talker and predictor in `dtype`. fast_decoder:
     the speech decoder is prepared (speech.prepare: its fast forms, Triton's import and the kernel's compile and
     check, and a first decode) in a thread while the weights are read, which leaves the GIL and the GPU idle
-    most of the time."""
+    most of the time, and on while the run starts: FastModel.speech waits for it."""
     folder = Path(folder)
     device = torch.device(device)
     seconds = {}
@@ -63,18 +72,16 @@ def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
         started = time.perf_counter()
         weights = load_weights(Tensors(folder, device), config, dtype)
         seconds["weights"] = _synced(device, started)
-    if beside is not None:
-        started = time.perf_counter()
-        beside.result()
-        seconds[f"the decoder prepared, {beside.seconds:.1f} s beside the weights, then"] = time.perf_counter() - started
-    return FastModel(folder=folder, config=config, tokenizer=tokenizer, weights=weights, speech=speech,
-                     sample_rate=rate, device=device, seconds=seconds)
+    return FastModel(folder=folder, config=config, tokenizer=tokenizer, weights=weights, decoder=speech,
+                     sample_rate=rate, device=device, seconds=seconds, preparing=beside)
 
 
 def _prepare_on(device: torch.device, speech: SpeechDecoder) -> None:
     on_device = torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
     with torch.no_grad(), on_device:  # Triton launches on the thread's current device
         prepare(speech)
+        if device.type == "cuda":  # its first decode done before the decoder's stream takes the decoder
+            torch.cuda.current_stream(device).synchronize()
 
 
 def _synced(device: torch.device, started: float) -> float:

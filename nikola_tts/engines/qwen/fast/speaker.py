@@ -70,9 +70,8 @@ class FastSpeaker:
         self.use_graphs = self.device.type == "cuda" if use_graphs is None else use_graphs
         self.use_kernels = kernels_fit(self.device) if use_kernels is None else use_kernels
         self.decode_batch = decode_batch_for(torch.cuda.mem_get_info(self.device)[1]) if self.device.type == "cuda" else 16
-        self.fused_activations = self.folded_paddings = 0
-        if self.use_kernels and fuse_decoder:  # done already where load_model was asked to (beside the weights)
-            self.fused_activations, self.folded_paddings = fast_forms(model.speech)
+        if self.use_kernels and fuse_decoder and model.preparing is None:  # else load_model's thread does it
+            fast_forms(model.speech)
         self.check_every = check_every
         # decode a running segment's complete chunks as they appear (decode.py); off by default: on the H200 it
         # did not pay (corpus 9.5 s streamed, 9.1 s whole, same run: the decoder's throughput is the limit)
@@ -87,6 +86,11 @@ class FastSpeaker:
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
         self._setup: tuple[Slots, FrameGraphs] | None = None  # reused while a run fits
         self._memory_cap = MAX_SLOTS  # the slots free memory allowed at the last setup
+
+    @property
+    def decoder_forms(self) -> tuple[int, int]:
+        """(SnakeBeta activations fused, causal paddings folded) in the speech decoder (speech.fast_forms)."""
+        return self.model.speech.forms or (0, 0)
 
     @property
     def capture_seconds(self) -> float:
