@@ -28,7 +28,10 @@ from nikola_tts.audio.join import Joined, Span, join_timed, spans_of
 from nikola_tts.audio.mp3 import frame_samples, mp3_rate
 from nikola_tts.audio.pcm import Audio
 
-PART_SECONDS = 60.0  # audio per part, on average: an ffmpeg run of ~0.3 s on one core
+# audio per part, on average: what an edit re-encodes (one part, or two where it moves a cut). Half a
+# minute rather than one: an edited paragraph's MP3 0.96 -> 0.53 s on 2 cores, a new post's the same
+# (benchmarks/results/2026-12-05-cpu-publish-edit-30s-parts.log)
+PART_SECONDS = 30.0
 ENCODER_DELAY = 576  # samples LAME puts before the audio
 DECODER_DELAY = 529  # samples an MP3 decoder's filter bank adds to that
 # What a part's encoding depends on beyond its segments, gain and bitrate: raise it when the
