@@ -31,13 +31,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from publish_edit import package_of  # noqa: E402
-from qwen_build import CONF, DEFAULT_CORPUS, HEADER, POSTS, build, checkpoint_for, summary  # noqa: E402
+from qwen_build import DEFAULT_CORPUS, HEADER, POSTS, build, checkpoint_for, site_conf, summary  # noqa: E402
 
 
 def backlog_site(root: Path, model: Path, corpus: Path, posts: int, fixed_cps: float, slots: int | None,
                  fast: object) -> Path:
     (root / "posts").mkdir(parents=True)
-    conf = CONF.format(model=str(model), fast=fast, options={"fixed_cps": fixed_cps})
+    conf = site_conf(model, fast, {"fixed_cps": fixed_cps})
     (root / "conf.py").write_text(conf + (f"TTS_BATCH_SIZE = {slots}\n" if slots else ""), encoding="utf-8")
     for copy in range(posts):
         name = POSTS[copy % len(POSTS)]

@@ -30,7 +30,7 @@ SUPPORT = REPO / "tests" / "support"
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from publish_edit import package_of  # noqa: E402
-from qwen_build import CONF  # noqa: E402
+from qwen_build import site_conf  # noqa: E402
 
 
 def timed_build(site: Path, package: Path, env: dict, number: int) -> tuple[float, float]:
@@ -76,7 +76,7 @@ def main() -> None:
             env["OMP_NUM_THREADS"] = "1"  # tiny matrices: threads only add contention
         site = tmp / "site"
         (site / "posts").mkdir(parents=True)
-        (site / "conf.py").write_text(CONF.format(model=str(model), fast="auto", options={"fixed_cps": cps}),
+        (site / "conf.py").write_text(site_conf(model, "auto", {"fixed_cps": cps}),
                                       encoding="utf-8")
         packages = {"this checkout": REPO, args.before: package_of(args.before, tmp / "before")}
         timed_build(site, REPO, env, 0)  # the site's first build renders every page: not counted

@@ -79,7 +79,7 @@ TTS_MODEL = {model!r}
 TTS_VOICE = None
 TTS_FAST = {fast!r}
 TTS_ENGINE_OPTIONS = {options!r}
-"""
+{loudness}"""
 WAYS = {"fast": dict(fast="auto"), "plain": dict(fast=False), "warm": dict(fast="auto", warm=600)}
 
 
@@ -155,26 +155,27 @@ def build(site: Path, label: str, way: str, out: Path, env: dict) -> Build:
     return result
 
 
-def make_site(root: Path, model: Path, way: str, corpus: Path, posts, fixed_cps: float) -> Path:
+def make_site(root: Path, model: Path, way: str, corpus: Path, posts, fixed_cps: float,
+              loudness: float | None = None) -> Path:
     (root / "posts").mkdir(parents=True)
-    settings = dict(WAYS[way])
-    options = {"fixed_cps": fixed_cps}
-    if "warm" in settings:
-        options["warm"] = settings.pop("warm")
-    (root / "conf.py").write_text(CONF.format(model=str(model), fast=settings["fast"], options=options),
-                                  encoding="utf-8")
+    set_way(root, model, way, fixed_cps, loudness)
     for name in posts:
         shutil.copy2(corpus / name, root / "posts" / name)
     return root
 
 
-def set_way(site: Path, model: Path, way: str, fixed_cps: float) -> None:
+def set_way(site: Path, model: Path, way: str, fixed_cps: float, loudness: float | None = None) -> None:
     settings = dict(WAYS[way])
     options = {"fixed_cps": fixed_cps}
     if "warm" in settings:
         options["warm"] = settings.pop("warm")
-    (site / "conf.py").write_text(CONF.format(model=str(model), fast=settings["fast"], options=options),
-                                  encoding="utf-8")
+    (site / "conf.py").write_text(site_conf(model, settings["fast"], options, loudness), encoding="utf-8")
+
+
+def site_conf(model: Path, fast, options: dict, loudness: float | None = None) -> str:
+    """conf.py of a benchmark site: the corpus posts, narrated by Qwen3-TTS with these settings."""
+    return CONF.format(model=str(model), fast=fast, options=options,
+                       loudness="" if loudness is None else f"TTS_LOUDNESS = {loudness!r}\n")
 
 
 def edit_paragraph(site: Path, which: int) -> str:
@@ -257,6 +258,11 @@ def main() -> None:
                              "in --plain-scenarios)")
     parser.add_argument("--plain-scenarios", default="edit,new")
     parser.add_argument("--fixed-cps", type=float, default=16.0, help="characters per second of audio (0: EOS)")
+    parser.add_argument("--loudness", type=float, default=None,
+                        help="the sites' TTS_LOUDNESS (default: the plugin's, -16 LUFS). Random weights narrate at "
+                             "about -18 LUFS, which the limiter cannot lift to -16: their MP3s then search for a gain "
+                             "on every build that moves the measurement, where a real voice takes one encode; a "
+                             "target they reach, such as -20, measures the MP3s a real voice costs")
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "/tmp")) / "qwen-build")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -288,7 +294,7 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="qwen-build-"))
     print(HEADER, flush=True)
-    base = make_site(root / "fast", model, "fast", args.corpus, POSTS, args.fixed_cps)
+    base = make_site(root / "fast", model, "fast", args.corpus, POSTS, args.fixed_cps, args.loudness)
     if "scratch" in scenarios:
         run(base, "(c) scratch: 3 posts", "fast")
     else:  # the cache still has to be filled once
@@ -305,7 +311,7 @@ def main() -> None:
         run(base, "(b) one new 15-min post", "fast")
     if "warm" in ways:
         site = snapshot(before_edit, root / "warm")
-        set_way(site, model, "warm", args.fixed_cps)
+        set_way(site, model, "warm", args.fixed_cps, args.loudness)
         edit_paragraph(site, 0)
         run(site, "(a) edit, starts the warm process", "warm")
         edit_paragraph(site, 1)
@@ -318,16 +324,17 @@ def main() -> None:
         plain_scenarios = [s.strip() for s in args.plain_scenarios.split(",")]
         if "edit" in plain_scenarios:
             site = snapshot(before_edit, root / "plain-edit")
-            set_way(site, model, "plain", args.fixed_cps)
+            set_way(site, model, "plain", args.fixed_cps, args.loudness)
             edit_paragraph(site, 0)
             run(site, "(a) one paragraph edited", "plain")
         if "new" in plain_scenarios and before_new is not None:
             site = snapshot(before_new, root / "plain-new")
-            set_way(site, model, "plain", args.fixed_cps)
+            set_way(site, model, "plain", args.fixed_cps, args.loudness)
             add_new_post(site, args.corpus)
             run(site, "(b) one new 15-min post", "plain")
         if "scratch" in plain_scenarios:
-            site = make_site(root / "plain-scratch", model, "plain", args.corpus, POSTS, args.fixed_cps)
+            site = make_site(root / "plain-scratch", model, "plain", args.corpus, POSTS, args.fixed_cps,
+                             args.loudness)
             run(site, "(c) scratch: 3 posts", "plain")
     summary(f"python benchmarks/{command}", rows)
     shutil.rmtree(root, ignore_errors=True)
