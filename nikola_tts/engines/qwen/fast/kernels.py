@@ -38,6 +38,24 @@ def _norm_kernel(x_ptr, d_ptr, w_ptr, sum_ptr, out_ptr, n, eps, HAS_DELTA: tl.co
 
 
 @triton.jit
+def _normed_rotated(x_ptr, w_ptr, cos_ptr, sin_ptr, rows, D: tl.constexpr, eps):
+    """Rows of heads at x_ptr + rows[:, None] (each D wide), RMS-normed and rotated (TorchOps.heads, rounded to the
+    model's dtype where it rounds), in that dtype: element d's partner is d +- D / 2, taken minus below the half."""
+    d = tl.arange(0, D)
+    half: tl.constexpr = D // 2
+    partner = (d + half) % D
+    dtype = x_ptr.dtype.element_ty
+    x = tl.load(x_ptr + rows[:, None] + d[None, :]).to(tl.float32)
+    xp = tl.load(x_ptr + rows[:, None] + partner[None, :]).to(tl.float32)
+    rstd = 1.0 / tl.sqrt(tl.sum(x * x, axis=1) / D + eps)
+    y = (tl.load(w_ptr + d).to(tl.float32)[None, :] * (x * rstd[:, None]).to(dtype).to(tl.float32)).to(dtype)
+    yp = (tl.load(w_ptr + partner).to(tl.float32)[None, :] * (xp * rstd[:, None]).to(dtype).to(tl.float32)).to(dtype)
+    sign = tl.where(d < half, -1.0, 1.0)
+    return (y.to(tl.float32) * tl.load(cos_ptr + d).to(tl.float32)[None, :]
+            + sign[None, :] * yp.to(tl.float32) * tl.load(sin_ptr + d).to(tl.float32)[None, :]).to(dtype)
+
+
+@triton.jit
 def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, pos_ptr, v_ptr, v_out_ptr, x_row_stride, heads, seq,
                   cos_batch_stride, o_sb, o_sh, o_st, eps, D: tl.constexpr, AT_POSITIONS: tl.constexpr,
                   COPY_V: tl.constexpr):
@@ -48,30 +66,17 @@ def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, pos_ptr, v_ptr, v_out
     token = pid // heads
     s = token % seq
     b = token // seq
-    half: tl.constexpr = D // 2
-    cols = tl.arange(0, half)
-    base = x_ptr + token * x_row_stride + head * D
-    lo = tl.load(base + cols).to(tl.float32)
-    hi = tl.load(base + half + cols).to(tl.float32)
-    rstd = 1.0 / tl.sqrt((tl.sum(lo * lo, axis=0) + tl.sum(hi * hi, axis=0)) / D + eps)
-    dtype = out_ptr.dtype.element_ty
-    lo = (tl.load(w_ptr + cols).to(tl.float32) * (lo * rstd).to(dtype).to(tl.float32)).to(dtype).to(tl.float32)
-    hi = (tl.load(w_ptr + half + cols).to(tl.float32) * (hi * rstd).to(dtype).to(tl.float32)).to(dtype).to(tl.float32)
+    one = tl.arange(0, 1)
+    d = tl.arange(0, D)
     trig = b * cos_batch_stride + s * D
-    c_lo = tl.load(cos_ptr + trig + cols).to(tl.float32)
-    c_hi = tl.load(cos_ptr + trig + half + cols).to(tl.float32)
-    s_lo = tl.load(sin_ptr + trig + cols).to(tl.float32)
-    s_hi = tl.load(sin_ptr + trig + half + cols).to(tl.float32)
+    y = _normed_rotated(x_ptr + token * x_row_stride + head * D, w_ptr, cos_ptr + trig, sin_ptr + trig, one, D, eps)
     t = s
     if AT_POSITIONS:
         t = tl.load(pos_ptr + b) + s
     offset = b * o_sb + head * o_sh + t * o_st
-    tl.store(out_ptr + offset + cols, (lo * c_lo - hi * s_lo).to(dtype))
-    tl.store(out_ptr + offset + half + cols, (hi * c_hi + lo * s_hi).to(dtype))
+    tl.store(out_ptr + offset + one[:, None] + d[None, :], y)
     if COPY_V:
-        v_base = v_ptr + token * x_row_stride + head * D
-        tl.store(v_out_ptr + offset + cols, tl.load(v_base + cols))
-        tl.store(v_out_ptr + offset + half + cols, tl.load(v_base + half + cols))
+        tl.store(v_out_ptr + offset + d, tl.load(v_ptr + token * x_row_stride + head * D + d))
 
 
 @triton.jit
@@ -236,24 +241,6 @@ def _attend_kernel(q_ptr, k_ptr, v_ptr, last_ptr, out_ptr, q_sb, q_sh, k_sb, k_s
                        BLOCK_G, D, BLOCK_T)
     tl.store(out_ptr + b * o_sb + (kv * G + g)[:, None] * D + d[None, :], out.to(out_ptr.dtype.element_ty),
              mask=g_ok[:, None])
-
-
-@triton.jit
-def _normed_rotated(x_ptr, w_ptr, cos_ptr, sin_ptr, rows, D: tl.constexpr, eps):
-    """Rows of heads at x_ptr + rows[:, None] (each D wide), RMS-normed and rotated as _heads_kernel does it, as
-    float32 holding the model dtype's values: element d's partner is d +- D / 2, taken minus below the half."""
-    d = tl.arange(0, D)
-    half: tl.constexpr = D // 2
-    partner = (d + half) % D
-    dtype = x_ptr.dtype.element_ty
-    x = tl.load(x_ptr + rows[:, None] + d[None, :]).to(tl.float32)
-    xp = tl.load(x_ptr + rows[:, None] + partner[None, :]).to(tl.float32)
-    rstd = 1.0 / tl.sqrt(tl.sum(x * x, axis=1) / D + eps)
-    y = (tl.load(w_ptr + d).to(tl.float32)[None, :] * (x * rstd[:, None]).to(dtype).to(tl.float32)).to(dtype)
-    yp = (tl.load(w_ptr + partner).to(tl.float32)[None, :] * (xp * rstd[:, None]).to(dtype).to(tl.float32)).to(dtype)
-    sign = tl.where(d < half, -1.0, 1.0)
-    return (y.to(tl.float32) * tl.load(cos_ptr + d).to(tl.float32)[None, :]
-            + sign[None, :] * yp.to(tl.float32) * tl.load(sin_ptr + d).to(tl.float32)[None, :]).to(dtype)
 
 
 @triton.jit
