@@ -94,18 +94,20 @@ def _silu_mul_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
 @triton.jit
 def _snake_kernel(x_ptr, alpha_ptr, inv_beta_ptr, out_ptr, channels, length, x_batch_stride, x_channel_stride,
                   BLOCK: tl.constexpr):
-    """x + inv_beta * sin(x * alpha)^2 along one (batch, channel) row of the speech decoder, float32."""
+    """x + inv_beta * sin(x * alpha)^2 along one (batch, channel) row of the speech decoder, in float32 (stored
+    in x's dtype)."""
     row = tl.program_id(0).to(tl.int64)  # batch * channels + channel; 64-bit: big batches pass 2**31 elements
     offsets = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
     mask = offsets < length
     channel = row % channels
-    x = tl.load(x_ptr + (row // channels) * x_batch_stride + channel * x_channel_stride + offsets, mask=mask)
+    x = tl.load(x_ptr + (row // channels) * x_batch_stride + channel * x_channel_stride + offsets,
+                mask=mask).to(tl.float32)
     s = libdevice.sin(x * tl.load(alpha_ptr + channel))
     tl.store(out_ptr + row * length + offsets, x + tl.load(inv_beta_ptr + channel) * (s * s), mask=mask)
 
 
 def snake_activation(x: torch.Tensor, alpha: torch.Tensor, inv_beta: torch.Tensor) -> torch.Tensor:
-    """SnakeBeta (see snake.py) on a (batch, channels, time) float32 tensor with unit stride in time."""
+    """SnakeBeta (see snake.py) on a (batch, channels, time) tensor with unit stride in time, out in its dtype."""
     batch, channels, length = x.shape
     out = torch.empty((batch, channels, length), device=x.device, dtype=x.dtype)
     block = 1024

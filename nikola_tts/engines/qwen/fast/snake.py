@@ -22,6 +22,7 @@ import torch
 log = logging.getLogger("tts")
 
 MAX_REL_ERROR = 1e-6  # float32 rounding; the kernel does torch's operations in torch's order
+FLOATS = (torch.float32, torch.bfloat16, torch.float16)  # what it reads and writes (it computes in float32)
 
 
 def activations(speech_model) -> list:
@@ -70,7 +71,7 @@ def _fused_forward(kernel, module, state):
     alpha, inv_beta = constants(module)  # constant per activation: computed once, not on every call
 
     def forward(hidden_states):
-        if not (state["working"] and hidden_states.device == alpha.device and hidden_states.dtype == torch.float32
+        if not (state["working"] and hidden_states.device == alpha.device and hidden_states.dtype in FLOATS
                 and hidden_states.dim() == 3 and hidden_states.stride(-1) == 1):
             return torch_forward(hidden_states)
         try:

@@ -62,12 +62,31 @@ class CausalTransposedConv(nn.Module):
         super().__init__()
         self.conv = nn.ConvTranspose1d(cin, cout, kernel, stride=stride)
         self.trim = int(kernel - stride)
+        self.as_matmul = False  # transposed_as_matmul(): one GEMM and an overlap-add instead of cuDNN's dgrad
 
     def forward(self, x):
+        if self.as_matmul:
+            return self._matmul_forward(x)
         x = self.conv(x)
         # A view, not a copy: what reads it next (SnakeBeta, and the residual add) takes rows of unit
         # stride as they are, so copying it would be one more pass over the decoder's largest tensors.
         return x[..., : x.shape[-1] - self.trim] if self.trim > 0 else x
+
+    def _matmul_forward(self, x):
+        """The same sums for kernel == 2 * stride, as the causal output keeps them: output sample m * stride + j
+        is tap j of input frame m plus tap stride + j of frame m - 1. One GEMM gives every tap of every frame
+        (cuDNN's dgrad kernel for this shape ran at a tenth of the GPU's rate); the taps are then added in
+        place, interleaved into time order, and the bias added."""
+        c = self.conv
+        stride = c.stride[0]
+        cin, cout, kernel = c.weight.shape
+        batch, _, length = x.shape
+        taps = torch.matmul(c.weight.permute(2, 1, 0).reshape(kernel * cout, cin), x)  # (B, taps x cout, L)
+        taps = taps.view(batch, 2, stride, cout, length)
+        own = taps[:, 0]
+        own[..., 1:] += taps[:, 1, ..., :-1]
+        out = own.permute(0, 2, 3, 1).reshape(batch, cout, length * stride)
+        return out.add_(c.bias[:, None]) if c.bias is not None else out
 
 
 class SnakeBeta(nn.Module):
@@ -83,7 +102,9 @@ class SnakeBeta(nn.Module):
     def forward(self, x):
         alpha = torch.exp(self.alpha.unsqueeze(0).unsqueeze(-1))
         beta = torch.exp(self.beta.unsqueeze(0).unsqueeze(-1))
-        return x + (1.0 / (beta + self.no_div_by_zero)) * torch.pow(torch.sin(x * alpha), 2)
+        # float32 inside whatever x is in (the conversions are no-ops for float32): in bfloat16 it overflows
+        h = x.float()
+        return (h + (1.0 / (beta + self.no_div_by_zero)) * torch.pow(torch.sin(h * alpha), 2)).to(x.dtype)
 
 
 class ConvNeXt(nn.Module):
@@ -135,6 +156,27 @@ def fold_padding(speech_model, on: bool = True) -> int:
     convs = [m for m in speech_model.modules() if isinstance(m, CausalConv) and m.stride == 1 and m.padding]
     for conv in convs:
         conv.padding_in_conv = on
+    return len(convs)
+
+
+def transposed_as_matmul(speech_model, on: bool = True) -> int:
+    """Run each causal transposed convolution whose kernel is twice its stride (every one in the released
+    decoder) as a GEMM and an overlap-add (CausalTransposedConv._matmul_forward); returns how many changed."""
+    convs = [m for m in speech_model.modules() if isinstance(m, CausalTransposedConv)
+             and m.conv.kernel_size[0] == 2 * m.conv.stride[0]]
+    for conv in convs:
+        conv.as_matmul = on
+    return len(convs)
+
+
+def decoder_precision(speech_model, dtype) -> int:
+    """The waveform stack (from the first causal convolution after the upsampling to the last) in `dtype`:
+    its convolutions' weights and its activations, SnakeBeta computing in float32 inside; returns how many
+    convolutions changed. The quantizer, transformer and upsampling stay in float32, as does the output."""
+    convs = [m for m in speech_model.decoder.modules() if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d))]
+    for conv in convs:
+        conv.to(dtype)
+    speech_model.conv_dtype = dtype
     return len(convs)
 
 
@@ -251,6 +293,7 @@ class SpeechDecoder(nn.Module):
         self.upsample_total = int(np.prod(list(c["upsample_rates"]) + list(c["upsampling_ratios"])))
         self.groups = int(c["num_quantizers"])
         self.forms: tuple[int, int] | None = None  # fast_forms(): (activations fused, paddings folded)
+        self.conv_dtype = torch.float32  # of the waveform stack (decoder_precision)
         half = c["codebook_dim"] // 2
         self.quantizer = Quantizer(self.groups, c["codebook_size"], half, c["codebook_dim"])
         self.pre_conv = CausalConv(c["codebook_dim"], c["latent_dim"], 3)
@@ -270,9 +313,10 @@ class SpeechDecoder(nn.Module):
         for blocks in self.upsample:
             for block in blocks:
                 h = block(h)
+        h = h.to(self.conv_dtype)
         for block in self.decoder:
             h = block(h)
-        return h.clamp(min=-1, max=1)
+        return h.float().clamp(min=-1, max=1)
 
     def chunked(self, codes):
         """Upstream's chunked decode: 300 frames a call, 25 frames of left context, the context cut off."""

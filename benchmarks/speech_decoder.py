@@ -1,0 +1,176 @@
+"""The speech decoder (codes -> 24 kHz waveform) alone, in each of its forms, side by side in one process.
+
+    python benchmarks/speech_decoder.py --checkpoint /tmp/qwen3-tts-random-full      # GPU
+    python benchmarks/speech_decoder.py --tiny                                       # CPU smoke test
+
+Loads only speech_tokenizer/ of a checkpoint (the full-size decoder with random weights by default, as
+benchmarks/qwen_checkpoint.py writes it) through the fast path's loader, and decodes random codes in
+batches shaped as the fast path sends them (16 chunks of 25 + 300 frames on a large GPU, 4 on a 24 GB
+card, one paragraph alone). Each form starts from a fresh load; every form's samples are compared with
+the float32 form's (the largest sample difference and the signal-to-error ratio), and the median of
+--repeat calls is timed. Forms:
+
+    fp32          as the fast path decodes today: SnakeBeta fused, causal paddings folded into cuDNN
+    +matmul       the transposed convolutions as one GEMM and an overlap-add (speech.transposed_as_matmul)
+    bf16, fp16    the waveform stack's convolutions and activations in that dtype (speech.decoder_precision)
+
+--layers prints where one call's GPU time goes, layer by layer (CUDA events around each module).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO)]
+
+FORMS = ("fp32", "fp32+matmul", "bf16", "bf16+matmul", "fp16", "fp16+matmul")
+
+
+def load(folder: Path, device, form: str):
+    import torch
+
+    from nikola_tts.engines.qwen.fast import speech
+
+    model, _ = speech.load_speech_decoder(folder / "speech_tokenizer", device)
+    if device.type == "cuda":
+        speech.fast_forms(model)
+    dtype = form.split("+")[0]
+    if dtype != "fp32":
+        speech.decoder_precision(model, {"bf16": torch.bfloat16, "fp16": torch.float16}[dtype])
+    if "+matmul" in form:
+        speech.transposed_as_matmul(model)
+    return model
+
+
+def timed(fn, device, repeat: int) -> float:
+    import torch
+
+    fn()
+    times = []
+    for _ in range(repeat):
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        started = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def difference(reference, other) -> tuple[float, float]:
+    """(largest |sample difference|, signal-to-error ratio in dB) over all the waveforms."""
+    import numpy as np
+
+    worst = max(float(np.abs(a - b).max()) for a, b in zip(reference, other))
+    signal = sum(float(np.square(a.astype(np.float64)).sum()) for a in reference)
+    error = sum(float(np.square((a - b).astype(np.float64)).sum()) for a, b in zip(reference, other))
+    return worst, (10 * np.log10(signal / error) if error > 0 else float("inf"))
+
+
+def layer_times(model, call, device) -> list[tuple[str, float]]:
+    """Milliseconds of one call spent in each layer of the waveform stack and in the parts before it."""
+    import torch
+
+    named = [("quantizer", model.quantizer), ("pre_conv", model.pre_conv), ("pre_transformer", model.pre_transformer),
+             ("upsample", model.upsample)]
+    for i, block in enumerate(model.decoder):
+        inner = getattr(block, "block", None)
+        if inner is None:
+            named.append((f"decoder.{i} {type(block).__name__}", block))
+        else:
+            for j, layer in enumerate(inner):
+                shape = ""
+                conv = getattr(layer, "conv", None)
+                if conv is not None:
+                    shape = f" {conv.in_channels}->{conv.out_channels} k{conv.kernel_size[0]} s{conv.stride[0]}"
+                elif hasattr(layer, "conv1"):
+                    c = layer.conv1.conv
+                    shape = f" {c.in_channels} ch, dilation {c.dilation[0]}"
+                named.append((f"decoder.{i}.{j} {type(layer).__name__}{shape}", layer))
+    events, hooks = {}, []
+    for name, module in named:
+        def before(_m, _x, name=name):
+            events.setdefault(name, []).append([torch.cuda.Event(enable_timing=True),
+                                                torch.cuda.Event(enable_timing=True)])
+            events[name][-1][0].record()
+
+        def after(_m, _x, _y, name=name):
+            events[name][-1][1].record()
+        hooks += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
+    try:
+        call()
+        torch.cuda.synchronize(device)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return [(name, sum(a.elapsed_time(b) for a, b in events.get(name, []))) for name, _ in named]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", type=Path, default=Path("/tmp/qwen3-tts-random-full"))
+    parser.add_argument("--tiny", action="store_true", help="the tests' tiny checkpoint, on the CPU")
+    parser.add_argument("--forms", default=",".join(FORMS))
+    parser.add_argument("--shapes", default="16x325,4x325,1x300", help="chunks x frames (25 of them context)")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--layers", default="fp32,bf16+matmul", help="forms to time layer by layer (CUDA)")
+    args = parser.parse_args()
+
+    import torch
+
+    if args.tiny:
+        sys.path.insert(0, str(REPO / "tests" / "support"))
+        from tiny_qwen import build_tiny_checkpoint
+
+        folder, device = build_tiny_checkpoint(Path(tempfile.gettempdir()) / "qwen3-tts-tiny-random"), torch.device("cpu")
+    else:
+        folder, device = args.checkpoint, torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    print(f"# command: python benchmarks/speech_decoder.py {' '.join(sys.argv[1:])}")
+    print(f"# device: {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}, torch {torch.__version__}")
+    forms = [f.strip() for f in args.forms.split(",") if f.strip()]
+    shapes = [tuple(int(n) for n in s.split("x")) for s in args.shapes.split(",")]
+    g = torch.Generator().manual_seed(7)
+    inputs = {shape: [(torch.randint(0, 2048, (shape[1], 16), generator=g).to(device), 25 if shape[1] > 25 else 0)
+                      for _ in range(shape[0])] for shape in shapes}
+    reference, rows, layers = {}, [], {}
+    for form in forms:
+        model = load(folder, device, form)
+        for shape in shapes:
+            chunks = inputs[shape]
+            call = lambda: model.decode_chunks(chunks)  # noqa: E731
+            waves = call()
+            if form == forms[0]:
+                reference[shape] = waves
+            worst, snr = difference(reference[shape], waves)
+            seconds = timed(call, device, args.repeat)
+            audio = sum(len(w) for w in waves) / 24000
+            rows.append((form, shape, seconds, audio, worst, snr))
+            print(f"{form:14s} {shape[0]:3d} x {shape[1]:3d} frames {1000 * seconds:9.1f} ms  RTF {seconds / audio:.5f}  "
+                  f"max |diff| {worst:.1e}  signal to error {snr:6.1f} dB", flush=True)
+            if device.type == "cuda" and form in args.layers.split(",") and shape == shapes[0]:
+                layers[form] = layer_times(model, call, device)
+        del model
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+
+    print("\nform           chunks x frames      ms      RTF   against fp32   max |diff|   signal/error")
+    for form, shape, seconds, audio, worst, snr in rows:
+        base = next(r[2] for r in rows if r[0] == forms[0] and r[1] == shape)
+        print(f"{form:14s} {shape[0]:6d} x {shape[1]:3d} {1000 * seconds:9.1f} {seconds / audio:8.5f}   {base / seconds:8.2f}x"
+              f"   {worst:10.1e}   {snr:9.1f} dB")
+    for form, times in layers.items():
+        total = sum(ms for _, ms in times)
+        print(f"\nlayer by layer, {form}, {shapes[0][0]} x {shapes[0][1]} frames: {total:.1f} ms in the layers timed")
+        for name, ms in times:
+            print(f"  {ms:8.2f} ms  {name}")
+
+
+if __name__ == "__main__":
+    main()
