@@ -561,7 +561,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
@@ -711,7 +711,8 @@ def main() -> None:
             notes.append(occupancy("fast path"))
         for method, label, knobs in (("fast-wholedecode", "each segment decoded after its last frame",
                                       dict(stream_decode=False)),
-                                     ("fast-normalprio", "decoder stream at normal priority", dict(decode_priority=0))):
+                                     ("fast-normalprio", "decoder stream at normal priority", dict(decode_priority=0)),
+                                     ("fast-lazydecode", "decoder handed full batches only", dict(eager_decode=False))):
             if method in methods:
                 saved = {k: getattr(fast, k) for k in knobs}
                 for k, v in knobs.items():

@@ -7,6 +7,10 @@ after its last frame. That spreads the decoder's work over the whole run, and wh
 the last frame is the last chunk of the last segments. A chunk's samples are the same whether
 it is decoded early or with the rest of its segment (up to the float rounding of batch shapes).
 
+On CUDA a batch goes to the decoder once `batch` chunks wait, or, with `eager`, when a segment
+finishes and the decoder has nothing to do: chunks that wait for company while the decoder idles
+are decoded after the last frame instead, the tail a build waits for.
+
 The decoder runs in a worker thread on its own stream (of higher priority than generation's,
 so it keeps pace), and its kernels overlap the frame graphs, which leave most of the GPU idle
 at small batch sizes. The hand-over is ordered by an event recorded on the generating stream;
@@ -38,9 +42,11 @@ class Chunk:
 
 
 class Decoder:
-    def __init__(self, speaker, priority: int = -1):
+    def __init__(self, speaker, priority: int = -1, eager: bool = True):
         self.speaker = speaker
         self.batch = speaker.decode_batch
+        self.eager = eager
+        self.in_flight = 0  # batches handed to the worker and not decoded yet
         self.pending: list[Chunk] = []
         self.parts: dict[int, dict[int, np.ndarray]] = {}  # segment -> chunk number -> samples
         self.finished: dict[int, object] = {}  # segment -> its Sequence, once generated
@@ -71,6 +77,8 @@ class Decoder:
         """A finished segment (codes filled in): its remaining chunks, and its result once all are decoded."""
         while seq.chunks_sent * CHUNK < seq.frames:
             self._chunk(seq, seq.codes)
+        if self.eager and self.threaded and self.pending and self.in_flight == 0:
+            self._submit()
         with self.lock:
             self.finished[seq.index] = seq
         if seq.frames == 0:
@@ -109,6 +117,8 @@ class Decoder:
         event.record(torch.cuda.current_stream(self.speaker.device))
         for chunk in batch:
             chunk.codes.record_stream(self.cuda_stream)
+        with self.lock:
+            self.in_flight += 1
         self.jobs.put((batch, event))
 
     # -- the decoding thread's side -------------------------------------------------------------
@@ -120,7 +130,11 @@ class Decoder:
                     return
                 batch, event = job
                 self.cuda_stream.wait_event(event)
-                self._decode(batch)
+                try:
+                    self._decode(batch)
+                finally:
+                    with self.lock:
+                        self.in_flight -= 1
 
     def _stop(self) -> None:
         if self.threaded and self.thread.is_alive():

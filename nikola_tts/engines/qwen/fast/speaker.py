@@ -59,7 +59,7 @@ class FastSpeaker:
     def __init__(self, model: FastModel, seed: int = 0, instruct: str = "", sampling: dict | None = None,
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool = False, decode_priority: int = -1,
-                 gemv_rows: int = 4):
+                 gemv_rows: int = 4, eager_decode: bool = True):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -77,6 +77,7 @@ class FastSpeaker:
         # did not pay (corpus 9.5 s streamed, 9.1 s whole, same run: the decoder's throughput is the limit)
         self.stream_decode = stream_decode
         self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
+        self.eager_decode = eager_decode  # hand the decoder what waits whenever it idles (decode.py)
         # projections of up to this many rows through kernels.py's one-launch GEMV where it beats cuBLAS
         # (kernels.gemv_wins: the code predictor's 2048 -> 1024). On an H200 a frame of one slot took 5.07 ms
         # instead of 5.73, of two 6.51 instead of 7.04, of four the same (2026-12-05-h200-rtf-v10-narrow-gemv.log)
@@ -281,7 +282,7 @@ class FastSpeaker:
         graphs, sequences = self._plan(items, limits, max_batch, force_frames)
         self.stats = stats = _fresh_stats()
         stats["setup_s"] = time.perf_counter() - started
-        with Decoder(self, self.decode_priority) as decoder:
+        with Decoder(self, self.decode_priority, self.eager_decode) as decoder:
             try:
                 for seq in self._generate(graphs, sequences, decoder):
                     decoder.put(seq)
