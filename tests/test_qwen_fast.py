@@ -517,6 +517,48 @@ def test_paddings_folded_into_the_convolutions_give_the_same_samples(model):
         assert a.shape == b.shape and np.abs(a - b).max() <= 1e-6 * max(1.0, np.abs(a).max())
 
 
+def test_transposed_convolutions_as_a_matmul_give_the_same_samples(model):
+    """transposed_as_matmul runs each transposed convolution (kernel twice its stride) as one GEMM of every tap and
+    an overlap-add: the same sums, so the same samples up to float rounding, with and without the causal trim."""
+    from nikola_tts.engines.qwen.fast.speech import CausalTransposedConv, transposed_as_matmul
+
+    torch.manual_seed(8)
+    codes = [torch.randint(0, 2048, (n, 16)) for n in (61, 9)]
+    plain = model.speech.decode(codes)
+    try:
+        assert transposed_as_matmul(model.speech) == 4  # the four upsampling blocks' (the upsamplers' kernel is their stride)
+        matmul = model.speech.decode(codes)
+    finally:
+        transposed_as_matmul(model.speech, on=False)
+    for a, b in zip(plain, matmul):
+        assert a.shape == b.shape and np.abs(a - b).max() <= 1e-6 * max(1.0, np.abs(a).max())
+    conv = CausalTransposedConv(6, 4, 10, 5)
+    x = torch.randn(2, 6, 13)
+    expected = conv(x)
+    conv.as_matmul = True
+    assert torch.allclose(conv(x), expected, atol=1e-6) and conv(x).shape == (2, 4, 65)
+
+
+@pytest.mark.parametrize("dtype,least_db", [(torch.bfloat16, 35.0), (torch.float16, 50.0)])
+def test_the_waveform_stack_in_half_precision_stays_within_its_tolerance(tiny_model, dtype, least_db):
+    """decoder_precision puts the waveform stack's convolutions and activations in 16 bits, SnakeBeta computing in
+    float32 inside: the samples stay finite, in [-1, 1], and within `least_db` of float32's signal-to-error ratio
+    (the tiny decoder's random weights: bfloat16 about 41 dB, float16 about 58)."""
+    from nikola_tts.engines.qwen.fast.speech import decoder_precision
+
+    exact = load_model(tiny_model, "cpu", torch.float32).speech
+    half = load_model(tiny_model, "cpu", torch.float32).speech
+    assert decoder_precision(half, dtype) >= 10 and half.decoder[0].conv.weight.dtype == dtype
+    assert half.quantizer.first_out.weight.dtype == torch.float32  # the transformer's side stays float32
+    torch.manual_seed(9)
+    codes = [torch.randint(0, 2048, (n, 16)) for n in (80, 23)]
+    reference, got = exact.decode(codes), half.decode(codes)
+    signal = sum(float(np.square(a.astype(np.float64)).sum()) for a in reference)
+    error = sum(float(np.square((a - b).astype(np.float64)).sum()) for a, b in zip(reference, got))
+    assert all(b.dtype == np.float32 and np.isfinite(b).all() and np.abs(b).max() <= 1 for b in got)
+    assert 10 * np.log10(signal / error) >= least_db
+
+
 def test_the_decoders_preparation_goes_on_beside_the_run_and_only_its_first_use_waits(tiny_model, monkeypatch):
     """load_model(fast_decoder=True) prepares the speech decoder in a thread while the weights load, and returns
     without waiting for it: the speaker is set up (prompts, graphs and frames could start) while it goes on, and
