@@ -13,6 +13,7 @@ the float32 form's (the largest sample difference and the signal-to-error ratio)
     fp32          as the fast path decodes today: SnakeBeta fused, causal paddings folded into cuDNN
     +matmul       the transposed convolutions as one GEMM and an overlap-add (speech.transposed_as_matmul)
     bf16, fp16    the waveform stack's convolutions and activations in that dtype (speech.decoder_precision)
+    +tuned        cuDNN's autotuner on (torch.backends.cudnn.benchmark: each new shape tries every algorithm)
 
 --layers prints where one call's GPU time goes, layer by layer (CUDA events around each module).
 """
@@ -29,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]
 
-FORMS = ("fp32", "fp32+matmul", "bf16", "bf16+matmul", "fp16", "fp16+matmul")
+FORMS = ("fp32", "fp32+matmul", "bf16", "bf16+matmul", "fp16", "fp16+matmul", "bf16+matmul+tuned")
 
 
 def load(folder: Path, device, form: str):
@@ -141,35 +142,45 @@ def main() -> None:
                       for _ in range(shape[0])] for shape in shapes}
     reference, rows, layers = {}, [], {}
     for form in forms:
-        model = load(folder, device, form)
-        for shape in shapes:
-            chunks = inputs[shape]
-            call = lambda: model.decode_chunks(chunks)  # noqa: E731
-            waves = call()
-            if form == forms[0]:
-                reference[shape] = waves
-            worst, snr = difference(reference[shape], waves)
-            seconds = timed(call, device, args.repeat)
-            audio = sum(len(w) for w in waves) / 24000
-            rows.append((form, shape, seconds, audio, worst, snr))
-            print(f"{form:14s} {shape[0]:3d} x {shape[1]:3d} frames {1000 * seconds:9.1f} ms  RTF {seconds / audio:.5f}  "
-                  f"max |diff| {worst:.1e}  signal to error {snr:6.1f} dB", flush=True)
-            if device.type == "cuda" and form in args.layers.split(",") and shape == shapes[0]:
-                layers[form] = layer_times(model, call, device)
-        del model
+        torch.backends.cudnn.benchmark = "+tuned" in form
+        try:
+            model = load(folder, device, form)
+            measure(form, model, forms, shapes, inputs, reference, rows, layers, device, args)
+        except Exception as exc:  # noqa: BLE001 (one form that fails on this machine: say so, time the rest)
+            print(f"{form}: failed: {type(exc).__name__}: {exc}", flush=True)
+        model = None
         if device.type == "cuda":
             torch.cuda.empty_cache()
+    torch.backends.cudnn.benchmark = False
 
-    print("\nform           chunks x frames      ms      RTF   against fp32   max |diff|   signal/error")
+    print("\nform               chunks x frames      ms      RTF   against fp32   max |diff|   signal/error")
     for form, shape, seconds, audio, worst, snr in rows:
-        base = next(r[2] for r in rows if r[0] == forms[0] and r[1] == shape)
-        print(f"{form:14s} {shape[0]:6d} x {shape[1]:3d} {1000 * seconds:9.1f} {seconds / audio:8.5f}   {base / seconds:8.2f}x"
+        base = next((r[2] for r in rows if r[0] == forms[0] and r[1] == shape), float("nan"))
+        print(f"{form:18s} {shape[0]:6d} x {shape[1]:3d} {1000 * seconds:9.1f} {seconds / audio:8.5f}   {base / seconds:8.2f}x"
               f"   {worst:10.1e}   {snr:9.1f} dB")
     for form, times in layers.items():
         total = sum(ms for _, ms in times)
         print(f"\nlayer by layer, {form}, {shapes[0][0]} x {shapes[0][1]} frames: {total:.1f} ms in the layers timed")
         for name, ms in times:
             print(f"  {ms:8.2f} ms  {name}")
+
+
+def measure(form, model, forms, shapes, inputs, reference, rows, layers, device, args) -> None:
+    """Time one form at every shape (rows), against the first form's samples (reference)."""
+    for shape in shapes:
+        chunks = inputs[shape]
+        call = lambda: model.decode_chunks(chunks)  # noqa: E731
+        waves = call()
+        if form == forms[0]:
+            reference[shape] = waves
+        worst, snr = difference(reference[shape], waves)
+        seconds = timed(call, device, args.repeat)
+        audio = sum(len(w) for w in waves) / 24000
+        rows.append((form, shape, seconds, audio, worst, snr))
+        print(f"{form:14s} {shape[0]:3d} x {shape[1]:3d} frames {1000 * seconds:9.1f} ms  RTF {seconds / audio:.5f}  "
+              f"max |diff| {worst:.1e}  signal to error {snr:6.1f} dB", flush=True)
+        if device.type == "cuda" and form in args.layers.split(",") and shape == shapes[0]:
+            layers[form] = layer_times(model, call, device)
 
 
 if __name__ == "__main__":

@@ -107,6 +107,14 @@ def test_the_new_token_kernel_serves_a_batch_of_one(kernels, rand, monkeypatch):
     assert relative(out, ref) < TOLERANCE and relative(caches[0], caches[2]) < TOLERANCE
 
 
+@pytest.mark.parametrize("stride,bias", [(3, True), (8, False)])
+def test_the_overlap_add_kernel_interleaves_each_frames_taps_with_the_previous_frames(kernels, rand, stride, bias):
+    from nikola_tts.engines.qwen.fast.speech import overlap_add
+
+    taps, b = rand(2, 2, stride, 5, 37), rand(5) if bias else None
+    assert relative(kernels.overlap_add(taps, b), overlap_add(taps.clone(), b)) < TOLERANCE
+
+
 def test_the_swiglu_kernel_is_silu_of_the_gate_times_the_up(kernels, rand):
     fused, plain = kernels.TritonOps(), TorchOps()
     gate_up = rand(3, 1, 2 * 96)

@@ -117,6 +117,38 @@ def snake_activation(x: torch.Tensor, alpha: torch.Tensor, inv_beta: torch.Tenso
 
 
 @triton.jit
+def _overlap_add_kernel(taps_ptr, bias_ptr, out_ptr, channels, length, STRIDE: tl.constexpr, HAS_BIAS: tl.constexpr,
+                        BLOCK: tl.constexpr):
+    """One (batch, channel) row of a transposed convolution's output from its taps (speech.py's
+    CausalTransposedConv._matmul_forward): sample m * STRIDE + j = tap j of frame m + tap STRIDE + j of frame m - 1."""
+    row = tl.program_id(0).to(tl.int64)  # batch * channels + channel
+    b = row // channels
+    channel = row % channels
+    t = tl.program_id(1) * BLOCK + tl.arange(0, BLOCK)
+    mask = t < length * STRIDE
+    m = t // STRIDE
+    j = t % STRIDE
+    plane = channels * length  # taps (B, 2, STRIDE, channels, length)
+    at = channel * length + m
+    x = tl.load(taps_ptr + (b * 2 * STRIDE + j) * plane + at, mask=mask).to(tl.float32)
+    x += tl.load(taps_ptr + ((b * 2 + 1) * STRIDE + j) * plane + at - 1, mask=mask & (m > 0), other=0.0).to(tl.float32)
+    if HAS_BIAS:
+        x += tl.load(bias_ptr + channel).to(tl.float32)
+    tl.store(out_ptr + row * length * STRIDE + t, x, mask=mask)
+
+
+def overlap_add(taps: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """taps (B, 2, stride, channels, L), contiguous -> (B, channels, L * stride): the overlap-add, in one pass."""
+    batch, _, stride, channels, length = taps.shape
+    out = torch.empty((batch, channels, length * stride), device=taps.device, dtype=taps.dtype)
+    block = 1024
+    _overlap_add_kernel[(batch * channels, triton.cdiv(length * stride, block))](
+        taps, taps if bias is None else bias, out, channels, length, STRIDE=stride, HAS_BIAS=bias is not None,
+        BLOCK=block)
+    return out
+
+
+@triton.jit
 def _mix(x):
     """lowbias32 on int64 lanes holding 32-bit values (products wrap mod 2**64; the mask keeps the low 32 bits)."""
     x = x ^ (x >> 16)

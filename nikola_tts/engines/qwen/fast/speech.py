@@ -62,10 +62,10 @@ class CausalTransposedConv(nn.Module):
         super().__init__()
         self.conv = nn.ConvTranspose1d(cin, cout, kernel, stride=stride)
         self.trim = int(kernel - stride)
-        self.as_matmul = False  # transposed_as_matmul(): one GEMM and an overlap-add instead of cuDNN's dgrad
+        self.overlap_add = None  # transposed_as_matmul(): one GEMM and this overlap-add instead of cuDNN's dgrad
 
     def forward(self, x):
-        if self.as_matmul:
+        if self.overlap_add is not None:
             return self._matmul_forward(x)
         x = self.conv(x)
         # A view, not a copy: what reads it next (SnakeBeta, and the residual add) takes rows of unit
@@ -82,11 +82,17 @@ class CausalTransposedConv(nn.Module):
         cin, cout, kernel = c.weight.shape
         batch, _, length = x.shape
         taps = torch.matmul(c.weight.permute(2, 1, 0).reshape(kernel * cout, cin), x)  # (B, taps x cout, L)
-        taps = taps.view(batch, 2, stride, cout, length)
-        own = taps[:, 0]
-        own[..., 1:] += taps[:, 1, ..., :-1]
-        out = own.permute(0, 2, 3, 1).reshape(batch, cout, length * stride)
-        return out.add_(c.bias[:, None]) if c.bias is not None else out
+        return self.overlap_add(taps.view(batch, 2, stride, cout, length), c.bias)
+
+
+def overlap_add(taps, bias):
+    """taps (B, 2, stride, channels, L) -> (B, channels, L * stride): sample m * stride + j is tap j of frame m plus
+    tap stride + j of frame m - 1, plus the bias (kernels.overlap_add does it in one pass on CUDA)."""
+    batch, _, stride, channels, length = taps.shape
+    own = taps[:, 0]
+    own[..., 1:] += taps[:, 1, ..., :-1]
+    out = own.permute(0, 2, 3, 1).reshape(batch, channels, length * stride)
+    return out.add_(bias[:, None]) if bias is not None else out
 
 
 class SnakeBeta(nn.Module):
@@ -164,8 +170,15 @@ def transposed_as_matmul(speech_model, on: bool = True) -> int:
     decoder) as a GEMM and an overlap-add (CausalTransposedConv._matmul_forward); returns how many changed."""
     convs = [m for m in speech_model.modules() if isinstance(m, CausalTransposedConv)
              and m.conv.kernel_size[0] == 2 * m.conv.stride[0]]
+    add = None
+    if on:
+        add = overlap_add
+        if next(speech_model.parameters()).device.type == "cuda":
+            from nikola_tts.engines.qwen.fast import kernels
+
+            add = kernels.overlap_add
     for conv in convs:
-        conv.as_matmul = on
+        conv.overlap_add = add
     return len(convs)
 
 
