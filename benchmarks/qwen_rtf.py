@@ -421,6 +421,40 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
     return lines
 
 
+DECODER_FORMS = ("matmul", "bf16+matmul", "fp16+matmul")  # benchmarks/speech_decoder.py times them alone
+
+
+def decoder_form_rows(fast, texts, frames, passage, slots, clock, notes, occupancy) -> list["Row"]:
+    """The corpus and the passage with the speech decoder in each of DECODER_FORMS (speech.transposed_as_matmul,
+    speech.decoder_precision), then the decoder as it was: its float32 weights are put back after each form."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast.speech import decoder_precision, transposed_as_matmul
+
+    speech = fast.model.speech
+    saved = {name: tensor.clone() for name, tensor in speech.state_dict().items()}
+    rows = []
+    for form in DECODER_FORMS:
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(form.split("+")[0])
+        if dtype is not None:
+            decoder_precision(speech, dtype)
+        transposed_as_matmul(speech, "matmul" in form)
+        try:
+            for label, chosen in (("corpus", range(len(texts))), ("passage", passage)):
+                wall, peak = timed_run(fast, [texts[i] for i in chosen], [frames[i] for i in chosen], slots, clock)
+                rows.append(Row(f"nikola-tts fast path, decoder {form}, {label}", f"{len(chosen)}",
+                                sum(frames[i] for i in chosen) / FRAMES_PER_SECOND, wall, peak))
+                print(rows[-1].line(), flush=True)
+                if label == "corpus":
+                    notes.append(occupancy(f"fast path (decoder {form})"))
+                    print(notes[-1], flush=True)
+        finally:
+            transposed_as_matmul(speech, on=False)
+            decoder_precision(speech, torch.float32)
+            speech.load_state_dict(saved)
+    return rows
+
+
 def decode_first_calls(speaker, device, batches=(1, 4)) -> list[str]:
     """A decoder call at a shape not seen before against the same call again: what the first sight
     of a new length costs (cuDNN execution plans, kernels loaded on first use). A run meets a new
@@ -561,7 +595,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-decoder-forms, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     args = parser.parse_args()
@@ -724,6 +758,8 @@ def main() -> None:
                 print(rows[-1].line(), flush=True)
                 notes.append(occupancy(f"fast path ({label})"))
                 print(notes[-1], flush=True)
+        if "fast-decoder-forms" in methods:
+            rows.extend(decoder_form_rows(fast, texts, frames, passage, slots, clock, notes, occupancy))
         if "fast-torchops" in methods:
             plain_ops = FastSpeaker(fast_model, seed=0, use_kernels=False)
             plain_ops.prepare([_item(t) for t in texts], slots, frames)
