@@ -417,29 +417,33 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
             lines.append(f"decode {batch:2d} x {frames} frames, {label}: {1000 * seconds:8.1f} ms, "
                          f"{1000 * seconds / (batch * frames):.4f} ms per frame")
             print(lines[-1], flush=True)
-    fold_padding(speech, on=bool(speaker.decoder_forms[1]))  # as the speaker had it
+    fold_padding(speech, on=bool(speaker.decoder_forms.folded))  # as the speaker had it
     return lines
 
 
-DECODER_FORMS = ("matmul", "bf16+matmul", "fp16+matmul")  # benchmarks/speech_decoder.py times them alone
+DECODER_FORMS = ("fp32", "fp16+matmul")  # beside the fast path's own (fast_forms); speech_decoder.py times them alone
 
 
 def decoder_form_rows(fast, texts, frames, passage, slots, clock, notes, occupancy) -> list["Row"]:
-    """The corpus and the passage with the speech decoder in each of DECODER_FORMS (speech.transposed_as_matmul,
-    speech.decoder_precision), then the decoder as it was: its float32 weights are put back after each form."""
+    """The corpus and the passage with the speech decoder in each of DECODER_FORMS (from the checkpoint's float32
+    weights: speech.decoder_precision, speech.transposed_as_matmul), then in the fast path's own forms again."""
     import torch
 
-    from nikola_tts.engines.qwen.fast.speech import decoder_precision, transposed_as_matmul
+    from nikola_tts.engines.qwen.fast.speech import decoder_precision, load_speech_decoder, transposed_as_matmul
 
     speech = fast.model.speech
-    saved = {name: tensor.clone() for name, tensor in speech.state_dict().items()}
+    own = fast.decoder_forms
+    own_state = {name: tensor.clone() for name, tensor in speech.state_dict().items()}
+    exact = load_speech_decoder(fast.model.folder / "speech_tokenizer", fast.device)[0].state_dict()
     rows = []
-    for form in DECODER_FORMS:
-        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(form.split("+")[0])
-        if dtype is not None:
-            decoder_precision(speech, dtype)
-        transposed_as_matmul(speech, "matmul" in form)
-        try:
+    try:
+        for form in DECODER_FORMS:
+            decoder_precision(speech, torch.float32)
+            speech.load_state_dict(exact)
+            dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(form.split("+")[0])
+            if dtype is not None:
+                decoder_precision(speech, dtype)
+            transposed_as_matmul(speech, "matmul" in form)
             for label, chosen in (("corpus", range(len(texts))), ("passage", passage)):
                 wall, peak = timed_run(fast, [texts[i] for i in chosen], [frames[i] for i in chosen], slots, clock)
                 rows.append(Row(f"nikola-tts fast path, decoder {form}, {label}", f"{len(chosen)}",
@@ -448,10 +452,10 @@ def decoder_form_rows(fast, texts, frames, passage, slots, clock, notes, occupan
                 if label == "corpus":
                     notes.append(occupancy(f"fast path (decoder {form})"))
                     print(notes[-1], flush=True)
-        finally:
-            transposed_as_matmul(speech, on=False)
-            decoder_precision(speech, torch.float32)
-            speech.load_state_dict(saved)
+    finally:
+        decoder_precision(speech, own.dtype)
+        speech.load_state_dict(own_state)
+        transposed_as_matmul(speech, own.matmuls > 0)
     return rows
 
 
@@ -713,8 +717,7 @@ def main() -> None:
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
                      f"{setup:.1f} s of which CUDA-graph capture {fast.capture_seconds:.1f} s (outside every row)")
         print(notes[-1], flush=True)
-        notes.append("speech decoder: {} SnakeBeta activations fused, {} causal paddings folded into cuDNN"
-                     .format(*fast.decoder_forms))
+        notes.append(f"speech decoder: {fast.decoder_forms.describe()}")
         print(notes[-1], flush=True)
 
         def occupancy(label):
@@ -725,7 +728,7 @@ def main() -> None:
                     f"(second stream); last frame at {stats['generate_s']:.1f} s, then "
                     f"{stats['decode_tail_s']:.1f} s decoding what was left")
 
-        if "fast-unfused" in methods and fast.decoder_forms[0]:
+        if "fast-unfused" in methods and fast.decoder_forms.fused:
             from nikola_tts.engines.qwen.fast import snake
             from nikola_tts.engines.qwen.fast.speech import fold_padding
 
@@ -739,11 +742,12 @@ def main() -> None:
             print(rows[-1].line(), flush=True)
             notes.append(occupancy("fast path (decoder unfused)"))
         if "fast" in methods:
+            timed_run(fast, texts, frames, slots, clock)  # untimed: every row after it meets warmed prefill shapes
             wall, peak = timed_run(fast, texts, frames, slots, clock)
             rows.append(Row(f"nikola-tts fast path, {fast.slot_count} slots", f"{len(texts)}", audio, wall, peak))
             print(rows[-1].line(), flush=True)
             notes.append(occupancy("fast path"))
-        for method, label, knobs in (("fast-wholedecode", "each segment decoded after its last frame",
+        for method, label, knobs in (("fast-wholedecode", "segments decoded whole, after their last frame",
                                       dict(stream_decode=False)),
                                      ("fast-normalprio", "decoder stream at normal priority", dict(decode_priority=0)),
                                      ("fast-lazydecode", "decoder handed full batches only", dict(eager_decode=False))):
@@ -752,12 +756,17 @@ def main() -> None:
                 for k, v in knobs.items():
                     setattr(fast, k, v)
                 wall, peak = timed_run(fast, texts, frames, slots, clock)
-                for k, v in saved.items():
-                    setattr(fast, k, v)
                 rows.append(Row(f"nikola-tts fast path, {label}", f"{len(texts)}", audio, wall, peak))
                 print(rows[-1].line(), flush=True)
                 notes.append(occupancy(f"fast path ({label})"))
                 print(notes[-1], flush=True)
+                if "fast-passage" in methods:
+                    wall, peak = timed_run(fast, [texts[i] for i in passage], [frames[i] for i in passage], slots, clock)
+                    rows.append(Row(f"nikola-tts fast path, {label}, the passage", f"{len(passage)}",
+                                    sum(frames[i] for i in passage) / FRAMES_PER_SECOND, wall, peak))
+                    print(rows[-1].line(), flush=True)
+                for k, v in saved.items():
+                    setattr(fast, k, v)
         if "fast-decoder-forms" in methods:
             rows.extend(decoder_form_rows(fast, texts, frames, passage, slots, clock, notes, occupancy))
         if "fast-torchops" in methods:

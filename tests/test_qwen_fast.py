@@ -566,20 +566,21 @@ def test_the_decoders_preparation_goes_on_beside_the_run_and_only_its_first_use_
     from nikola_tts.engines.qwen.fast import model as fast_model
 
     gate, prepare = threading.Event(), fast_model.prepare
-    monkeypatch.setattr(fast_model, "prepare", lambda speech: (gate.wait(30), prepare(speech)))
+    monkeypatch.setattr(fast_model, "prepare", lambda speech, dtype: (gate.wait(30), prepare(speech, dtype)))
     prepared = load_model(tiny_model, "cpu", torch.float32, fast_decoder=True)
     speaker = FastSpeaker(prepared, use_kernels=True)  # as on CUDA, where it would fuse the forms itself if asked
     assert prepared.decoder.forms is None  # still being prepared: neither the load nor the speaker waited
     gate.set()
-    fused, folded = speaker.decoder_forms  # the first use: it waits
-    assert fused == 0 and folded >= 10 and prepared.speech.forms == (fused, folded)
+    forms = speaker.decoder_forms  # the first use: it waits
+    assert forms.fused == 0 and forms.folded >= 10 and prepared.speech.forms == forms
+    assert forms.matmuls == 0 and forms.dtype == torch.float32  # bfloat16 on CUDA alone
     assert load_model(tiny_model, "cpu", torch.float32).speech.forms is None  # not asked: nothing changed
 
 
 def test_a_decoder_preparation_that_failed_is_raised_at_the_decoders_first_use(tiny_model, monkeypatch):
     from nikola_tts.engines.qwen.fast import model as fast_model
 
-    def broken(speech):
+    def broken(speech, dtype):
         raise RuntimeError("no kernel image is available for execution on the device")
 
     monkeypatch.setattr(fast_model, "prepare", broken)

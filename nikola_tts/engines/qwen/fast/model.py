@@ -4,7 +4,8 @@
     tokenizer   the text tokenizer (text.py)
     weights     talker, code predictor and text projection, straight to the device in the run's
                 dtype, regrouped (weights.py)
-    speech      the speech decoder, float32 (speech.py)
+    speech      the speech decoder, float32, its waveform stack in bfloat16 once prepared in a bfloat16
+                run on CUDA (speech.py)
 
 `load_model` reports how long each part took, so the engine can log where a cold start goes.
 """
@@ -67,7 +68,7 @@ def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
         started = time.perf_counter()
         speech, rate = load_speech_decoder(folder / "speech_tokenizer", device)
         seconds["speech decoder"] = _synced(device, started)
-        beside = (Background(functools.partial(_prepare_on, device, speech), name="qwen-decoder-prepare")
+        beside = (Background(functools.partial(_prepare_on, device, speech, dtype), name="qwen-decoder-prepare")
                   if fast_decoder else None)
         started = time.perf_counter()
         weights = load_weights(Tensors(folder, device), config, dtype)
@@ -76,10 +77,10 @@ def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
                      sample_rate=rate, device=device, seconds=seconds, preparing=beside)
 
 
-def _prepare_on(device: torch.device, speech: SpeechDecoder) -> None:
+def _prepare_on(device: torch.device, speech: SpeechDecoder, dtype: torch.dtype) -> None:
     on_device = torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
     with torch.no_grad(), on_device:  # Triton launches on the thread's current device
-        prepare(speech)
+        prepare(speech, dtype)
         if device.type == "cuda":  # its first decode done before the decoder's stream takes the decoder
             torch.cuda.current_stream(device).synchronize()
 

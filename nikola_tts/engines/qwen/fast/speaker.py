@@ -34,7 +34,7 @@ from nikola_tts.engines.qwen.fast.ops import TorchOps, kernels_fit
 from nikola_tts.engines.qwen.fast.scheduler import Plan, Scheduler
 from nikola_tts.engines.qwen.fast.sequence import Sequence
 from nikola_tts.engines.qwen.fast.slots import Slots, bytes_per_slot, cache_length
-from nikola_tts.engines.qwen.fast.speech import fast_forms
+from nikola_tts.engines.qwen.fast.speech import NO_FORMS, DecoderForms, fast_forms
 from nikola_tts.engines.qwen.memory import is_out_of_memory, release_memory
 from nikola_tts.engines.qwen.seeded import row_key, sampling_settings
 from nikola_tts.engines.qwen.segments import Item, checked_audio, first_words
@@ -58,7 +58,7 @@ class FastPathFailed(Exception):
 class FastSpeaker:
     def __init__(self, model: FastModel, seed: int = 0, instruct: str = "", sampling: dict | None = None,
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
-                 fuse_decoder: bool = True, stream_decode: bool = False, decode_priority: int = -1,
+                 fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True):
         self.model = model
         self.device = model.device
@@ -71,11 +71,12 @@ class FastSpeaker:
         self.use_kernels = kernels_fit(self.device) if use_kernels is None else use_kernels
         self.decode_batch = decode_batch_for(torch.cuda.mem_get_info(self.device)[1]) if self.device.type == "cuda" else 16
         if self.use_kernels and fuse_decoder and model.preparing is None:  # else load_model's thread does it
-            fast_forms(model.speech)
+            fast_forms(model.speech, model.dtype)
         self.check_every = check_every
-        # decode a running segment's complete chunks as they appear (decode.py); off by default: on the H200 it
-        # did not pay (corpus 9.5 s streamed, 9.1 s whole, same run: the decoder's throughput is the limit)
-        self.stream_decode = stream_decode
+        # decode a running segment's complete chunks as they appear (decode.py), on CUDA, where the decoder has a
+        # thread and a stream of its own. Whole segments only, a new post's 36 segments on an H100 left 1.5 s of
+        # decoding after the last frame: most of them end in the run's last second, each with all its chunks
+        self.stream_decode = self.device.type == "cuda" if stream_decode is None else stream_decode
         self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
         self.eager_decode = eager_decode  # hand the decoder what waits whenever it idles (decode.py)
         # projections of up to this many rows through kernels.py's one-launch GEMV where it beats cuBLAS
@@ -89,9 +90,9 @@ class FastSpeaker:
         self._memory_cap = MAX_SLOTS  # the slots free memory allowed at the last setup
 
     @property
-    def decoder_forms(self) -> tuple[int, int]:
-        """(SnakeBeta activations fused, causal paddings folded) in the speech decoder (speech.fast_forms)."""
-        return self.model.speech.forms or (0, 0)
+    def decoder_forms(self) -> DecoderForms:
+        """What speech.fast_forms changed in the speech decoder."""
+        return self.model.speech.forms or NO_FORMS
 
     @property
     def capture_seconds(self) -> float:

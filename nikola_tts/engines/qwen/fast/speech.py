@@ -12,15 +12,17 @@ length), so the samples match upstream's (tests/test_qwen_fast.py holds them to 
     -> causal conv -> 4 x (SnakeBeta, transposed conv, 3 residual units) -> SnakeBeta -> conv
     -> clamp to [-1, 1]
 
-It stays in float32: its SnakeBeta activations overflow in bfloat16 (vllm-project/vllm-omni#1663).
-On CUDA each activation runs as one fused kernel (snake.py), and the causal convolutions pad
-inside cuDNN instead of copying their input (fold_padding).
+It loads in float32. Its SnakeBeta activations compute in float32 whatever their input: in bfloat16
+they overflow (vllm-project/vllm-omni#1663). On CUDA each activation runs as one fused kernel
+(snake.py), the causal convolutions pad inside cuDNN instead of copying their input (fold_padding),
+and in a bfloat16 run the waveform stack runs in bfloat16 (fast_forms).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -305,7 +307,7 @@ class SpeechDecoder(nn.Module):
         c = config
         self.upsample_total = int(np.prod(list(c["upsample_rates"]) + list(c["upsampling_ratios"])))
         self.groups = int(c["num_quantizers"])
-        self.forms: tuple[int, int] | None = None  # fast_forms(): (activations fused, paddings folded)
+        self.forms: DecoderForms | None = None  # what fast_forms() changed
         self.conv_dtype = torch.float32  # of the waveform stack (decoder_precision)
         half = c["codebook_dim"] // 2
         self.quantizer = Quantizer(self.groups, c["codebook_size"], half, c["codebook_dim"])
@@ -369,22 +371,46 @@ class SpeechDecoder(nn.Module):
 WARM_UP_FRAMES = 50  # 4 s of audio: every convolution runs, in a few milliseconds
 
 
-def fast_forms(speech_model) -> tuple[int, int]:
-    """The decoder's fast forms on CUDA: its SnakeBeta activations as one Triton kernel each (snake.fuse) and
-    its causal paddings folded into cuDNN (fold_padding, 8-9% off the decoder on an H200); returns how many of
-    each. Once per model: a second call returns the first one's counts."""
+@dataclass(frozen=True)
+class DecoderForms:
+    """What fast_forms changed in a speech decoder."""
+
+    fused: int  # SnakeBeta activations, one Triton kernel each (snake.fuse)
+    folded: int  # causal paddings folded into cuDNN (fold_padding)
+    matmuls: int  # transposed convolutions as a GEMM and an overlap-add (transposed_as_matmul)
+    dtype: torch.dtype  # of the waveform stack (decoder_precision)
+
+    def describe(self) -> str:
+        return (f"{self.fused} SnakeBeta activations fused, {self.folded} causal paddings folded into cuDNN, "
+                f"{self.matmuls} transposed convolutions as matmuls, waveform stack in {str(self.dtype)[6:]}")
+
+
+NO_FORMS = DecoderForms(0, 0, 0, torch.float32)
+
+
+def fast_forms(speech_model, dtype=torch.float32) -> DecoderForms:
+    """The decoder's fast forms: its causal paddings folded into cuDNN (fold_padding, 8-9% off the decoder on an
+    H200), and on CUDA its SnakeBeta activations as one Triton kernel each (snake.fuse); where the run is in
+    bfloat16 (`dtype`, the talker's: a GPU with bfloat16 arithmetic), the waveform stack in bfloat16 too, with its
+    transposed convolutions as matmuls, as vLLM-Omni runs this decoder (H100, 16 chunks of 325 frames: 357.5 ->
+    222.1 ms, 1.61x, samples 47 dB above their difference from float32's; benchmarks/speech_decoder.py). Once per
+    model: a second call returns what the first one did."""
     if speech_model.forms is None:
         from nikola_tts.engines.qwen.fast import snake
 
-        speech_model.forms = (snake.fuse(speech_model), fold_padding(speech_model))
+        fused, folded, matmuls = snake.fuse(speech_model), fold_padding(speech_model), 0
+        if dtype == torch.bfloat16 and next(speech_model.parameters()).device.type == "cuda":
+            decoder_precision(speech_model, torch.bfloat16)
+            matmuls = transposed_as_matmul(speech_model)
+        speech_model.forms = DecoderForms(fused, folded, matmuls, speech_model.conv_dtype)
     return speech_model.forms
 
 
-def prepare(speech_model) -> None:
+def prepare(speech_model, dtype=torch.float32) -> None:
     """What a fresh process would otherwise pay at its first decode, after its last frame: the fast forms, and
     one short decode (cuDNN's start and the convolutions' kernels, loaded on first use). load_model runs it
     while the weights are read."""
-    fast_forms(speech_model)
+    fast_forms(speech_model, dtype)
     device = next(speech_model.parameters()).device
     with torch.inference_mode():
         speech_model.decode_chunks([(torch.zeros(WARM_UP_FRAMES, speech_model.groups, dtype=torch.long,
