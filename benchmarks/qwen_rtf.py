@@ -421,11 +421,8 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
     return lines
 
 
-DECODER_FORMS = ("fp32", "fp16+matmul")  # beside the fast path's own (fast_forms); speech_decoder.py times them alone
-
-
-def decoder_form_rows(fast, texts, frames, passage, slots, clock, notes, occupancy) -> list["Row"]:
-    """The corpus and the passage with the speech decoder in each of DECODER_FORMS (from the checkpoint's float32
+def decoder_form_rows(fast, forms, texts, frames, passage, slots, clock, notes, occupancy) -> list["Row"]:
+    """The corpus and the passage with the speech decoder in each of `forms` (from the checkpoint's float32
     weights: speech.decoder_precision, speech.transposed_as_matmul), then in the fast path's own forms again."""
     import torch
 
@@ -437,7 +434,7 @@ def decoder_form_rows(fast, texts, frames, passage, slots, clock, notes, occupan
     exact = load_speech_decoder(fast.model.folder / "speech_tokenizer", fast.device)[0].state_dict()
     rows = []
     try:
-        for form in DECODER_FORMS:
+        for form in forms:
             decoder_precision(speech, torch.float32)
             speech.load_state_dict(exact)
             dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(form.split("+")[0])
@@ -602,6 +599,9 @@ def main() -> None:
                              "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-decoder-forms, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
+    parser.add_argument("--decoder-forms", default="fp32,fp16+matmul",
+                        help="fast-decoder-forms: the speech decoder's forms to run beside the fast path's own "
+                             "(fp32, bf16, fp16, each with +matmul or not)")
     args = parser.parse_args()
     cps = args.chars_per_second or (200.0 if args.tiny else 16.0)
     max_segments = args.max_segments or (24 if args.tiny else None)
@@ -768,7 +768,8 @@ def main() -> None:
                 for k, v in saved.items():
                     setattr(fast, k, v)
         if "fast-decoder-forms" in methods:
-            rows.extend(decoder_form_rows(fast, texts, frames, passage, slots, clock, notes, occupancy))
+            rows.extend(decoder_form_rows(fast, args.decoder_forms.split(","), texts, frames, passage, slots, clock,
+                                          notes, occupancy))
         if "fast-torchops" in methods:
             plain_ops = FastSpeaker(fast_model, seed=0, use_kernels=False)
             plain_ops.prepare([_item(t) for t in texts], slots, frames)
