@@ -1,7 +1,8 @@
-"""The speech decoder's SnakeBeta activations as one Triton kernel each, in float32.
+"""The speech decoder's SnakeBeta activations as one Triton kernel each, computing in float32.
 
-The decoder (codes -> 24 kHz waveform) stays in float32: in bfloat16 its SnakeBeta
-activations overflow to NaN (vllm-project/vllm-omni#1663). Torch runs `x + 1/(exp(b) + eps) *
+In bfloat16 the SnakeBeta activations overflow to NaN (vllm-project/vllm-omni#1663), so they compute in
+float32 whatever the decoder's waveform stack is in (float32, or bfloat16 in a bfloat16 run: speech.py),
+reading and writing that dtype. Torch runs `x + 1/(exp(b) + eps) *
 sin(x * exp(a))^2` as five passes over tensors of up to 96 channels x 1,920 samples per frame,
 about a third of the decoder's GPU time (540 -> 363 ms of kernel time for 16 segments of 300
 frames on an H100). The kernel reads x once and writes once, with the same float32 operations in
@@ -10,7 +11,7 @@ computes them on every call), so the samples are identical.
 
 `fuse(speech_model)` swaps the activations' forward for the kernel after checking it against
 torch's on a sample; anything unexpected (no Triton, a failed compile, a mismatch, a tensor that
-is not float32 on CUDA with unit stride along time) keeps torch's forward.
+is not float32, bfloat16 or float16 on CUDA with unit stride along time) keeps torch's forward.
 """
 
 from __future__ import annotations
