@@ -8,6 +8,7 @@ is written to the cache folder's failed_segments.json, where publishing finds th
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -216,13 +217,17 @@ def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport,
              + (f" (not {note})" if note else ""))
     progress = Progress(len(jobs), sum(len(j.text) for j in jobs), len(remaining), log)
 
+    def write(job: SynthesisJob, result) -> None:
+        """In one of the storing pool's threads, beside the others."""
+        if not isinstance(result, Exception):
+            store.store(job.key, result)
+
     def settle(job: SynthesisJob, result) -> None:
-        """In the storing thread, in the order the engine gave them."""
+        """In the settling thread, once its audio is written, in the order the engine gave them."""
         done = 0
         if isinstance(result, Exception):
             report.failed[job.key] = one_line(result)
         else:
-            store.store(job.key, result)
             report.segments += 1
             report.audio_seconds += result.seconds
         for owner in job.owners:
@@ -232,7 +237,7 @@ def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport,
         if settled:
             settled(job)
 
-    storing = _Storing(settle)
+    storing = _Storing(write, settle)
     try:
         for batch in _batches(groups, engine):
             requests = [Request(j.text, j.voice, j.language) for j in batch]
@@ -246,41 +251,66 @@ def _speak(groups, engine: Engine, store: SegmentStore, report: PassReport,
 
 
 class _Storing:
-    """Segments stored in a thread of their own, in order, while the engine makes the next ones: a FLAC
-    encode and write is tens of milliseconds of CPU per segment (libsndfile leaves the GIL), which a GPU
-    pass otherwise spends with its decoder waiting for the caller. A failure to store stops the pass at
-    the next segment handed over, and close() raises it."""
+    """Segments stored while the engine makes the next ones: a FLAC encode and write is tens of milliseconds
+    of CPU per segment (libsndfile leaves the GIL), which a GPU pass otherwise spends with its decoder waiting
+    for the caller. They are written by a few threads at once, where the machine has the cores (a GPU's
+    segments arrive faster than one thread encodes them: in a scratch build on an H100, 1.5 s of the decoding
+    after the last frame was the caller waiting for this queue), and settled in one thread, in the order the
+    engine gave them. A failure to store stops the pass at the next segment handed over, and close() raises it."""
 
     DEPTH = 32  # segments waiting at most (a backlog's audio is not all held in memory)
 
-    def __init__(self, settle: Callable):
+    def __init__(self, write: Callable, settle: Callable, writers: int | None = None):
         import queue
         import threading
+        from concurrent.futures import ThreadPoolExecutor
 
-        self.settle = settle
+        self.write, self.settle = write, settle
+        self.pool = ThreadPoolExecutor(writers or storing_threads(), thread_name_prefix="tts-store")
         self.queue: queue.Queue = queue.Queue(self.DEPTH)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="tts-store", daemon=True)
+        self.stopped = threading.Event()  # a write failed: the writes not begun yet are not made
+        self.thread = threading.Thread(target=self._run, name="tts-settle", daemon=True)
         self.thread.start()
 
     def put(self, job: SynthesisJob, result) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put((job, result))
+        self.queue.put((job, result, self.pool.submit(self._write, job, result)))
+
+    def _write(self, job: SynthesisJob, result) -> None:
+        if self.stopped.is_set():
+            return
+        try:
+            self.write(job, result)
+        except BaseException:
+            self.stopped.set()
+            raise
 
     def _run(self) -> None:
         while (item := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.settle(*item)
-                except BaseException as exc:  # noqa: BLE001 (raised in the pass's own thread)
+            job, result, written = item
+            try:
+                written.result()
+                if self.error is None:
+                    self.settle(job, result)
+            except BaseException as exc:  # noqa: BLE001 (raised in the pass's own thread)
+                if self.error is None:
                     self.error = exc
 
     def close(self) -> None:
         self.queue.put(None)
         self.thread.join()
+        self.pool.shutdown(wait=True)
         if self.error is not None:
             raise self.error
+
+
+def storing_threads(cpus: int | None = None) -> int:
+    """Threads that write segments: one a core beside the engine's own, four at most (a segment takes
+    about 10 ms of a core; four keep ahead of a GPU), so that a machine of two cores keeps one."""
+    cpus = cpus or os.cpu_count() or 1
+    return max(1, min(4, cpus - 1))
 
 
 def _voice_groups(jobs, engine) -> tuple[list, list]:

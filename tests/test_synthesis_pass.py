@@ -1,7 +1,7 @@
-"""One synthesis pass (nikola_tts/synthesis.py) with the real espeak-ng engine: segments are stored in a thread
-of their own while the engine makes the next, in the order it gives them, and a post is reported done only
-once its last segment is in the store. A segment that cannot be stored stops the pass, and what was stored
-before it stays."""
+"""One synthesis pass (nikola_tts/synthesis.py) with the real espeak-ng engine: segments are stored while the
+engine makes the next, by a few threads at once where the machine has the cores, and settled in the order the
+engine gave them; a post is reported done only once its last segment is in the store. A segment that cannot be
+stored stops the pass, and what was stored before it stays."""
 
 from __future__ import annotations
 
@@ -53,4 +53,24 @@ def test_a_segment_that_cannot_be_stored_stops_the_pass_keeping_those_before_it(
     with pytest.raises(OSError):
         synthesize(todo, espeak, store, Settings(), settled=lambda job: settled.append(job.key))
     assert settled == [todo[3].key] and store.has(todo[3].key)  # the longest, spoken first, stays
-    assert not any(store.has(job.key) for job in todo[:3])  # the failure and nothing after it
+    assert not store.has(todo[1].key)  # (segments after it may have been written beside it: they are whole)
+
+
+def test_segments_written_by_several_threads_are_settled_in_the_order_the_engine_gave_them(espeak, tmp_path,
+                                                                                          monkeypatch):
+    from nikola_tts import synthesis
+
+    monkeypatch.setattr(synthesis, "storing_threads", lambda: 3)
+    store = SegmentStore(tmp_path / "segments")
+    todo = jobs(espeak.identity("en-us", "en"))
+    seen = []
+    report = synthesize(todo, espeak, store, Settings(), settled=lambda job: seen.append((job.key, store.has(job.key))))
+    spoken = [job.key for job in sorted(todo, key=lambda job: -len(job.text))]  # a pass speaks the longest first
+    assert seen == [(key, True) for key in spoken] and report.segments == len(TEXTS)
+
+
+@pytest.mark.parametrize("cpus,threads", [(1, 1), (2, 1), (4, 3), (16, 4)])
+def test_a_machine_keeps_a_core_for_the_engine_beside_the_threads_that_store_segments(cpus, threads):
+    from nikola_tts.synthesis import storing_threads
+
+    assert storing_threads(cpus) == threads
