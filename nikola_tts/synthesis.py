@@ -256,7 +256,8 @@ class _Storing:
     for the caller. They are written by a few threads at once, where the machine has the cores (a GPU's
     segments arrive faster than one thread encodes them: in a scratch build on an H100, 1.5 s of the decoding
     after the last frame was the caller's time with the segments, this queue's waits included; one thread here
-    stores 170 corpus-length segments in 1.8 s), and settled in one thread, in the order the engine gave them. A failure to store stops the pass at the next segment handed over, and close() raises it."""
+    stores 170 corpus-length segments in 1.8 s), and settled in one thread, in the order the engine gave them.
+    A failure to store stops the pass at the next segment handed over, and close() raises it."""
 
     DEPTH = 32  # segments waiting at most (a backlog's audio is not all held in memory)
 
