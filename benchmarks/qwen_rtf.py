@@ -420,10 +420,12 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
 
 def decoder_form_rows(fast, forms, texts, frames, passage, slots, clock, notes, occupancy) -> list["Row"]:
     """The corpus and the passage with the speech decoder in each of `forms` (from the checkpoint's float32
-    weights: speech.decoder_precision, speech.transposed_as_matmul), then in the fast path's own forms again."""
+    weights: speech.decoder_precision, speech.transposed_as_matmul, and with "+units" waveform.fuse_units), then in
+    the fast path's own forms again."""
     import torch
 
     from nikola_tts.engines.qwen.fast.speech import decoder_precision, load_speech_decoder, transposed_as_matmul
+    from nikola_tts.engines.qwen.fast.waveform import fuse_units
 
     speech = fast.model.speech
     own = fast.decoder_forms
@@ -438,6 +440,9 @@ def decoder_form_rows(fast, forms, texts, frames, passage, slots, clock, notes, 
             if dtype is not None:
                 decoder_precision(speech, dtype)
             transposed_as_matmul(speech, "matmul" in form)
+            speech.waveform = None
+            if "+units" in form and not fuse_units(speech):
+                raise RuntimeError(f"decoder form {form}: the fused residual units failed their check")
             for label, chosen in (("corpus", range(len(texts))), ("passage", passage)):
                 wall, peak = timed_run(fast, [texts[i] for i in chosen], [frames[i] for i in chosen], slots, clock)
                 rows.append(Row(f"nikola-tts fast path, decoder {form}, {label}", f"{len(chosen)}",
@@ -450,6 +455,9 @@ def decoder_form_rows(fast, forms, texts, frames, passage, slots, clock, notes, 
         decoder_precision(speech, own.dtype)
         speech.load_state_dict(own_state)
         transposed_as_matmul(speech, own.matmuls > 0)
+        speech.waveform = None
+        if own.units:
+            fuse_units(speech)
     return rows
 
 

@@ -14,6 +14,11 @@ the float32 form's (the largest sample difference and the signal-to-error ratio)
     +matmul       the transposed convolutions as one GEMM and an overlap-add (speech.transposed_as_matmul)
     bf16, fp16    the waveform stack's convolutions and activations in that dtype (speech.decoder_precision)
     +tuned        cuDNN's autotuner on (torch.backends.cudnn.benchmark: each new shape tries every algorithm)
+    +units        each residual unit's end as one Triton kernel (waveform.fuse_units; half precision on CUDA)
+
+--unit-tiles times each block's residual unit alone at the shapes a 16 x 325 decode gives it: its 7-tap
+convolution (cuDNN, in the modules' layout and channels-last), and its end, as the modules run it and as
+kernels.unit_mix runs it in each tile listed.
 
 --layers prints where one call's GPU time goes, layer by layer (CUDA events around each module).
 """
@@ -30,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]
 
-FORMS = ("fp32", "fp32+matmul", "bf16", "bf16+matmul", "fp16", "fp16+matmul", "bf16+matmul+tuned")
+FORMS = ("fp32", "bf16+matmul", "bf16+matmul+units", "fp16+matmul+units")
 
 
 def load(folder: Path, device, form: str):
@@ -46,6 +51,11 @@ def load(folder: Path, device, form: str):
         speech.decoder_precision(model, {"bf16": torch.bfloat16, "fp16": torch.float16}[dtype])
     if "+matmul" in form:
         speech.transposed_as_matmul(model)
+    if "+units" in form:
+        from nikola_tts.engines.qwen.fast.waveform import fuse_units
+
+        if not fuse_units(model):
+            raise RuntimeError("the fused residual units failed their check (see the warning above)")
     return model
 
 
@@ -105,13 +115,76 @@ def layer_times(model, call, device) -> list[tuple[str, float]]:
         def after(_m, _x, _y, name=name):
             events[name][-1][1].record()
         hooks += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
+    whole = [torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)]
     try:
+        whole[0].record()
         call()
+        whole[1].record()
         torch.cuda.synchronize(device)
     finally:
         for hook in hooks:
             hook.remove()
-    return [(name, sum(a.elapsed_time(b) for a, b in events.get(name, []))) for name, _ in named]
+    times = [(name, sum(a.elapsed_time(b) for a, b in events.get(name, []))) for name, _ in named]
+    # fused residual units run outside any module, and so does what the call does between its layers
+    return times + [("(outside the modules above: fused units and activations, copies)",
+                     whole[0].elapsed_time(whole[1]) - sum(ms for _, ms in times))]
+
+
+def unit_tile_rows(model, tiles, chunks: int, frames: int, device, repeat: int) -> list[str]:
+    """Each block's residual unit (dilation 3) alone at the shape a chunks x frames decode gives it: the 7-tap
+    convolution as cuDNN runs it (the modules' NCL layout, and as a 2-D convolution in channels-last memory, cuDNN's
+    NHWC kernels), then the unit's end as the modules run it (activation, 1-wide convolution, residual add, and the
+    next unit's activation) against kernels.unit_mix in each tile."""
+    import torch
+    import torch.nn.functional as F
+
+    from nikola_tts.engines.qwen.fast import kernels
+    from nikola_tts.engines.qwen.fast.snake import constants
+
+    lines = []
+    rate = frames * model.upsample_total
+    for block in model.decoder[1:-2]:
+        unit = block.block[2 + 1]
+        conv, mix = unit.conv1.conv, unit.conv2.conv
+        channels, length, dtype = conv.in_channels, rate // _rate_after(model, block), conv.weight.dtype
+        x = torch.randn(chunks, channels, length, device=device).to(dtype)
+        pad = (conv.kernel_size[0] - 1) * conv.dilation[0]
+
+        def row(name, fn, base=None):
+            seconds = timed(fn, device, repeat)
+            against = f"  {base / seconds:5.2f}x the modules" if base else ""
+            lines.append(f"{channels:4d} ch x {length:7d}, {name:40s} {1000 * seconds:8.2f} ms{against}")
+            print(lines[-1], flush=True)
+            return seconds
+
+        row("7 taps, cuDNN conv1d (the modules')", lambda: F.conv1d(x, conv.weight, conv.bias, 1, pad, conv.dilation))
+        x2d = x[:, :, None, :].contiguous(memory_format=torch.channels_last)
+        w2d = conv.weight[:, :, None, :].contiguous(memory_format=torch.channels_last)
+        row("7 taps, cuDNN conv2d channels-last", lambda: F.conv2d(x2d, w2d, conv.bias, 1, (0, pad), (1, conv.dilation[0])))
+        base = row("unit end, the modules", lambda: unit.act1(mix(unit.act2(x)) + x))
+        weight, act_in, act_out = mix.weight.detach()[..., 0].contiguous(), constants(unit.act2), constants(unit.act1)
+        for tile in tiles:
+            tile = tile or kernels.unit_blocks(channels)
+            try:
+                row(f"unit end, unit_mix {_tile(tile)}",
+                    lambda: kernels.unit_mix(x, weight, mix.bias, act_in, act_out, x, keep=True, blocks=tile), base)
+            except Exception as exc:  # noqa: BLE001 (a tile too large for this GPU's shared memory)
+                lines.append(f"{channels:4d} ch x {length:7d}, unit end, unit_mix {_tile(tile)}: failed: "
+                             f"{type(exc).__name__}")
+    return lines
+
+
+def _rate_after(model, block) -> int:
+    """How many times fewer samples the stack has after `block` than at its end."""
+    blocks = list(model.decoder[1:-2])
+    rest = 1
+    for later in blocks[blocks.index(block) + 1:]:
+        rest *= int(later.block[1].conv.stride[0])
+    return rest
+
+
+def _tile(tile) -> str:
+    return f"{tile.co}.{tile.ci}.{tile.t}.{tile.warps}.{tile.stages}"
 
 
 def main() -> None:
@@ -121,7 +194,11 @@ def main() -> None:
     parser.add_argument("--forms", default=",".join(FORMS))
     parser.add_argument("--shapes", default="16x325,4x325,1x300", help="chunks x frames (25 of them context)")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--layers", default="fp32,bf16+matmul", help="forms to time layer by layer (CUDA)")
+    parser.add_argument("--layers", default="fp32,bf16+matmul,bf16+matmul+units",
+                        help="forms to time layer by layer (CUDA)")
+    parser.add_argument("--unit-tiles", default="",
+                        help="CUDA: unit_mix tiles to time alone, 'co.ci.t.warps.stages,...' "
+                             "('default': kernels.unit_blocks' choice for each width), in a bf16+matmul decoder")
     args = parser.parse_args()
 
     import torch
@@ -152,6 +229,15 @@ def main() -> None:
         if device.type == "cuda":
             torch.cuda.empty_cache()
     torch.backends.cudnn.benchmark = False
+    tile_lines = []
+    if args.unit_tiles and device.type == "cuda":
+        from nikola_tts.engines.qwen.fast.kernels import UnitBlocks
+
+        tiles = [None if t == "default" else UnitBlocks(*(int(n) for n in t.split(".")))
+                 for t in args.unit_tiles.split(",") if t.strip()]
+        chunks, frames = shapes[0]
+        print(f"\nresidual units alone, {chunks} x {frames} frames", flush=True)
+        tile_lines = unit_tile_rows(load(folder, device, "bf16+matmul"), tiles, chunks, frames, device, args.repeat)
 
     print("\nform               chunks x frames      ms      RTF   against fp32   max |diff|   signal/error")
     for form, shape, seconds, audio, worst, snr in rows:
@@ -163,6 +249,9 @@ def main() -> None:
         print(f"\nlayer by layer, {form}, {shapes[0][0]} x {shapes[0][1]} frames: {total:.1f} ms in the layers timed")
         for name, ms in times:
             print(f"  {ms:8.2f} ms  {name}")
+    if tile_lines:
+        print(f"\nresidual units alone, {shapes[0][0]} x {shapes[0][1]} frames (tile: co.ci.t.warps.stages)")
+        print("\n".join(tile_lines))
 
 
 def measure(form, model, forms, shapes, inputs, reference, rows, layers, device, args) -> None:

@@ -539,6 +539,49 @@ def test_transposed_convolutions_as_a_matmul_give_the_same_samples(model):
     assert torch.allclose(conv(x), expected, atol=1e-6) and conv(x).shape == (2, 4, 65)
 
 
+@pytest.mark.parametrize("max_width,fused_units", [(384, 12), (8, 9)])
+def test_the_fused_residual_units_give_the_modules_samples(model, monkeypatch, max_width, fused_units):
+    """waveform.fuse_units runs each residual unit's end (activation, 1-wide convolution, residual add, the next
+    activation) as one Triton kernel (here in Triton's interpreter, in float32): the same samples as the modules,
+    up to float rounding. Blocks wider than MAX_WIDTH run as modules (the tiny decoder's widths: 16, 8, 4, 2)."""
+    pytest.importorskip("triton")
+    from nikola_tts.engines.qwen.fast import kernels, waveform
+    from nikola_tts.engines.qwen.fast.waveform import fuse_units
+
+    monkeypatch.setattr(waveform, "MAX_WIDTH", max_width)
+
+    # one tile a row: the interpreter's time goes by the programs it runs
+    monkeypatch.setattr(kernels, "unit_blocks", lambda channels: kernels.UnitBlocks(16, 16, 2048, 4, 1))
+    torch.manual_seed(10)
+    codes = [torch.randint(0, 2048, (n, 16)) for n in (3, 2)]
+    plain = model.speech.decode(codes)
+    try:
+        assert fuse_units(model.speech) == fused_units  # three units a block
+        fused = model.speech.decode(codes)
+    finally:
+        model.speech.waveform = None
+    for a, b in zip(plain, fused):
+        assert a.shape == b.shape and np.abs(a - b).max() <= 1e-5 * max(1.0, np.abs(a).max())
+
+
+def test_fused_residual_units_that_differ_are_not_used(model, monkeypatch, caplog):
+    """A kernel that mixes the channels wrong fails fuse_units' check: the modules' path stays, with a warning."""
+    pytest.importorskip("triton")
+    from nikola_tts.engines.qwen.fast import kernels
+    from nikola_tts.engines.qwen.fast.waveform import fuse_units
+
+    monkeypatch.setattr(kernels, "unit_blocks", lambda channels: kernels.UnitBlocks(16, 16, 2048, 4, 1))
+    right = kernels.unit_mix
+
+    def wrong(h, weight, *args, **kwargs):
+        return right(h, weight.t().contiguous(), *args, **kwargs)  # the weight transposed
+
+    monkeypatch.setattr(kernels, "unit_mix", wrong)
+    with caplog.at_level(logging.WARNING, logger="tts"):
+        assert fuse_units(model.speech) == 0
+    assert model.speech.waveform is None and "fused residual units differ" in caplog.text
+
+
 @pytest.mark.parametrize("dtype,least_db", [(torch.bfloat16, 35.0), (torch.float16, 50.0)])
 def test_the_waveform_stack_in_half_precision_stays_within_its_tolerance(tiny_model, dtype, least_db):
     """decoder_precision puts the waveform stack's convolutions and activations in 16 bits, SnakeBeta computing in

@@ -115,6 +115,33 @@ def test_the_overlap_add_kernel_interleaves_each_frames_taps_with_the_previous_f
     assert relative(kernels.overlap_add(taps, b), overlap_add(taps.clone(), b)) < TOLERANCE
 
 
+def test_the_activation_kernel_is_snakebeta_along_each_channel(kernels, rand):
+    x = rand(2, 5, 40)[..., 3:]
+    alpha, inv_beta = rand(5).abs() + 0.5, rand(5).abs()
+    s = torch.sin(x * alpha[:, None])
+    assert relative(kernels.snake_activation(x, alpha, inv_beta), x + inv_beta[:, None] * (s * s)) < TOLERANCE
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_the_unit_end_kernel_is_activation_pointwise_convolution_residual_then_the_next_activation(kernels, rand, keep):
+    """kernels.unit_mix: y = bias + w @ SnakeBeta_in(h) + residual, kept if asked, and SnakeBeta_out(y) always; h a
+    strided view (as a causal convolution's output is), channels past one tile, samples past the last."""
+    channels, length = 20, 37
+    h = rand(2, channels, length + 5)[..., 3:-2]
+    weight, bias, res = rand(channels, channels), rand(channels), rand(2, channels, length)
+    act_in, act_out = (rand(channels).abs() + 0.5, rand(channels).abs()), (rand(channels).abs() + 0.5, rand(channels).abs())
+
+    def snake(x, alpha, inv_beta):
+        s = torch.sin(x * alpha[:, None])
+        return x + inv_beta[:, None] * (s * s)
+
+    kept, snaked = kernels.unit_mix(h, weight, bias, act_in, act_out, res, keep=keep,
+                                    blocks=kernels.UnitBlocks(co=16, ci=16, t=16, warps=4, stages=1))
+    expected = torch.einsum("oc,bcl->bol", weight, snake(h, *act_in)) + bias[:, None] + res
+    assert relative(snaked, snake(expected, *act_out)) < TOLERANCE
+    assert (kept is None) != keep and (not keep or relative(kept, expected) < TOLERANCE)
+
+
 def test_the_swiglu_kernel_is_silu_of_the_gate_times_the_up(kernels, rand):
     fused, plain = kernels.TritonOps(), TorchOps()
     gate_up = rand(3, 1, 2 * 96)

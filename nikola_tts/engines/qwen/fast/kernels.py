@@ -9,6 +9,9 @@ as on the CPU.
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 import torch
 import triton
 import triton.language as tl
@@ -19,6 +22,7 @@ try:
     from triton.language.extra import libdevice  # CUDA's accurate sinf, the one torch.sin uses
 except ImportError:  # older Triton
     libdevice = tl.math
+INTERPRETED = os.environ.get("TRITON_INTERPRET") == "1"  # the tests, on the CPU: no libdevice there
 
 
 @triton.jit
@@ -93,7 +97,7 @@ def _silu_mul_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
 
 @triton.jit
 def _snake_kernel(x_ptr, alpha_ptr, inv_beta_ptr, out_ptr, channels, length, x_batch_stride, x_channel_stride,
-                  BLOCK: tl.constexpr):
+                  BLOCK: tl.constexpr, LIBDEVICE: tl.constexpr):
     """x + inv_beta * sin(x * alpha)^2 along one (batch, channel) row of the speech decoder, in float32 (stored
     in x's dtype)."""
     row = tl.program_id(0).to(tl.int64)  # batch * channels + channel; 64-bit: big batches pass 2**31 elements
@@ -102,7 +106,10 @@ def _snake_kernel(x_ptr, alpha_ptr, inv_beta_ptr, out_ptr, channels, length, x_b
     channel = row % channels
     x = tl.load(x_ptr + (row // channels) * x_batch_stride + channel * x_channel_stride + offsets,
                 mask=mask).to(tl.float32)
-    s = libdevice.sin(x * tl.load(alpha_ptr + channel))
+    if LIBDEVICE:
+        s = libdevice.sin(x * tl.load(alpha_ptr + channel))
+    else:
+        s = tl.sin(x * tl.load(alpha_ptr + channel))
     tl.store(out_ptr + row * length + offsets, x + tl.load(inv_beta_ptr + channel) * (s * s), mask=mask)
 
 
@@ -112,8 +119,87 @@ def snake_activation(x: torch.Tensor, alpha: torch.Tensor, inv_beta: torch.Tenso
     out = torch.empty((batch, channels, length), device=x.device, dtype=x.dtype)
     block = 1024
     _snake_kernel[(batch * channels, triton.cdiv(length, block))](x, alpha, inv_beta, out, channels, length,
-                                                                x.stride(0), x.stride(1), BLOCK=block)
+                                                                x.stride(0), x.stride(1), BLOCK=block,
+                                                                LIBDEVICE=not INTERPRETED)
     return out
+
+
+@triton.jit
+def _unit_mix_kernel(h_ptr, w_ptr, bias_ptr, res_ptr, keep_ptr, snaked_ptr, in_alpha_ptr, in_inv_beta_ptr, alpha_ptr,
+                     inv_beta_ptr, channels, length, h_sb, h_sc, r_sb, r_sc, KEEP: tl.constexpr,
+                     BLOCK_CO: tl.constexpr, BLOCK_CI: tl.constexpr, BLOCK_T: tl.constexpr, LIBDEVICE: tl.constexpr):
+    """The end of a residual unit (speech.py), for BLOCK_CO channels x BLOCK_T samples: y = bias + w @ SnakeBeta(h)
+    + residual, the 1-wide convolution's GEMM with the activation before it in its prologue (in_alpha, in_inv_beta)
+    and the residual add in its epilogue. Stored: y (KEEP) and SnakeBeta(y) with (alpha, inv_beta), the activation
+    that y goes to next, both from float32 sums."""
+    b = tl.program_id(2).to(tl.int64)
+    t = tl.program_id(0) * BLOCK_T + tl.arange(0, BLOCK_T)
+    co = tl.program_id(1) * BLOCK_CO + tl.arange(0, BLOCK_CO)
+    co_ok = co < channels
+    t_ok = t < length
+    acc = tl.zeros([BLOCK_CO, BLOCK_T], tl.float32)
+    for start in range(0, channels, BLOCK_CI):
+        ci = start + tl.arange(0, BLOCK_CI)
+        ci_ok = ci < channels
+        h = tl.load(h_ptr + b * h_sb + ci[:, None] * h_sc + t[None, :], mask=ci_ok[:, None] & t_ok[None, :],
+                    other=0.0)
+        angle = h.to(tl.float32) * tl.load(in_alpha_ptr + ci, mask=ci_ok, other=0.0)[:, None]
+        if LIBDEVICE:
+            s = libdevice.sin(angle)
+        else:
+            s = tl.sin(angle)
+        h = (h.to(tl.float32) + tl.load(in_inv_beta_ptr + ci, mask=ci_ok, other=0.0)[:, None] * (s * s)).to(h.dtype)
+        w = tl.load(w_ptr + co[:, None] * channels + ci[None, :], mask=co_ok[:, None] & ci_ok[None, :], other=0.0)
+        acc = tl.dot(w, h, acc)
+    ok = co_ok[:, None] & t_ok[None, :]
+    acc += tl.load(bias_ptr + co, mask=co_ok, other=0.0).to(tl.float32)[:, None]
+    acc += tl.load(res_ptr + b * r_sb + co[:, None] * r_sc + t[None, :], mask=ok, other=0.0).to(tl.float32)
+    at = (b * channels + co[:, None]) * length + t[None, :]
+    if KEEP:
+        tl.store(keep_ptr + at, acc.to(keep_ptr.dtype.element_ty), mask=ok)
+    angle = acc * tl.load(alpha_ptr + co, mask=co_ok, other=0.0)[:, None]
+    if LIBDEVICE:
+        s = libdevice.sin(angle)
+    else:
+        s = tl.sin(angle)
+    snaked = acc + tl.load(inv_beta_ptr + co, mask=co_ok, other=0.0)[:, None] * (s * s)
+    tl.store(snaked_ptr + at, snaked.to(snaked_ptr.dtype.element_ty), mask=ok)
+
+
+@dataclass(frozen=True)
+class UnitBlocks:
+    """_unit_mix_kernel's tile and launch: output channels x input channels per GEMM step x samples."""
+
+    co: int
+    ci: int
+    t: int
+    warps: int
+    stages: int
+
+
+def unit_blocks(channels: int) -> UnitBlocks:
+    """The tile for a residual unit of `channels` channels (96 to 768 in the released decoder): on an H100 the
+    fastest of nine at 96, 192 and 384 channels (`speech_decoder.py --unit-tiles`, session 13: 1.68x, 1.23x and
+    1.14x the modules' unit end)."""
+    return UnitBlocks(co=128, ci=32, t=64, warps=8, stages=3)
+
+
+def unit_mix(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, act_in: tuple, act_out: tuple,
+             residual: torch.Tensor, keep: bool = False,
+             blocks: UnitBlocks | None = None) -> tuple[torch.Tensor | None, torch.Tensor]:
+    """h and residual (B, C, L) with unit stride in time, weight (C, C) contiguous in h's dtype, act_in and act_out
+    SnakeBeta constants (snake.constants) -> (y = bias + weight @ SnakeBeta_in(h) + residual if `keep`, else None;
+    SnakeBeta_out(y)), new (B, C, L) tensors in h's dtype."""
+    batch, channels, length = h.shape
+    blocks = blocks or unit_blocks(channels)
+    snaked = torch.empty((batch, channels, length), device=h.device, dtype=h.dtype)
+    kept = torch.empty_like(snaked) if keep else None
+    grid = (triton.cdiv(length, blocks.t), triton.cdiv(channels, blocks.co), batch)
+    _unit_mix_kernel[grid](h, weight, bias, residual, kept if keep else snaked, snaked, *act_in, *act_out, channels,
+                           length, h.stride(0), h.stride(1), residual.stride(0), residual.stride(1), KEEP=keep,
+                           BLOCK_CO=blocks.co, BLOCK_CI=blocks.ci, BLOCK_T=blocks.t, LIBDEVICE=not INTERPRETED,
+                           num_warps=blocks.warps, num_stages=blocks.stages)
+    return kept, snaked
 
 
 @triton.jit
@@ -305,6 +391,20 @@ def _attend_new_kernel(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr,
              mask=g_ok[:, None])
 
 
+@dataclass(frozen=True)
+class AttendTile:
+    """_attend_new_kernel's launch: positions per step of its loop, warps, pipeline stages."""
+
+    t: int = 64
+    warps: int = 4
+    stages: int = 3
+
+
+def attend_tile(batch: int, capacity: int) -> AttendTile:
+    """The launch for `batch` rows over caches of `capacity` positions (benchmarks/attention_step.py times others)."""
+    return AttendTile()
+
+
 class TritonOps(TorchOps):
     name = "triton"
 
@@ -409,11 +509,13 @@ class TritonOps(TorchOps):
         cos, sin = cos.contiguous(), sin.contiguous()
         out = torch.empty(batch, 1, heads * dim, device=q.device, dtype=q.dtype)
         groups = heads // kv_heads
+        tile = attend_tile(batch, k_cache.shape[2])
         _attend_new_kernel[(batch, kv_heads)](q, k, v, row_stride, q_norm, k_norm, cos, sin,
                                               0 if cos.shape[0] == 1 else dim, k_cache, v_cache, positions.contiguous(),
                                               out, k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
                                               out.stride(0), eps, scale, G=groups,
-                                              BLOCK_G=max(16, triton.next_power_of_2(groups)), D=dim, BLOCK_T=64)
+                                              BLOCK_G=max(16, triton.next_power_of_2(groups)), D=dim, BLOCK_T=tile.t,
+                                              num_warps=tile.warps, num_stages=tile.stages)
         return out
 
     def silu_mul(self, gate_up):

@@ -309,6 +309,7 @@ class SpeechDecoder(nn.Module):
         self.groups = int(c["num_quantizers"])
         self.forms: DecoderForms | None = None  # what fast_forms() changed
         self.conv_dtype = torch.float32  # of the waveform stack (decoder_precision)
+        self.waveform = None  # waveform.FusedWaveform: the stack with its residual units' ends fused (fast_forms)
         half = c["codebook_dim"] // 2
         self.quantizer = Quantizer(self.groups, c["codebook_size"], half, c["codebook_dim"])
         self.pre_conv = CausalConv(c["codebook_dim"], c["latent_dim"], 3)
@@ -329,8 +330,11 @@ class SpeechDecoder(nn.Module):
             for block in blocks:
                 h = block(h)
         h = h.to(self.conv_dtype)
-        for block in self.decoder:
-            h = block(h)
+        if self.waveform is not None:
+            h = self.waveform(h)
+        else:
+            for block in self.decoder:
+                h = block(h)
         return h.float().clamp(min=-1, max=1)
 
     def chunked(self, codes):
@@ -379,30 +383,37 @@ class DecoderForms:
     folded: int  # causal paddings folded into cuDNN (fold_padding)
     matmuls: int  # transposed convolutions as a GEMM and an overlap-add (transposed_as_matmul)
     dtype: torch.dtype  # of the waveform stack (decoder_precision)
+    units: int = 0  # residual units whose end is one Triton kernel (waveform.fuse_units)
 
     def describe(self) -> str:
         return (f"{self.fused} SnakeBeta activations fused, {self.folded} causal paddings folded into cuDNN, "
-                f"{self.matmuls} transposed convolutions as matmuls, waveform stack in {str(self.dtype).removeprefix('torch.')}")
+                f"{self.matmuls} transposed convolutions as matmuls, {self.units} residual units' ends fused, "
+                f"waveform stack in {str(self.dtype).removeprefix('torch.')}")
 
 
 NO_FORMS = DecoderForms(0, 0, 0, torch.float32)
 
 
-def fast_forms(speech_model, dtype=torch.float32) -> DecoderForms:
+def fast_forms(speech_model, dtype=torch.float32, units: bool = True) -> DecoderForms:
     """The decoder's fast forms: its causal paddings folded into cuDNN (fold_padding, 8-9% off the decoder on an
     H200), and on CUDA its SnakeBeta activations as one Triton kernel each (snake.fuse); where the run is in
     bfloat16 (`dtype`, the talker's: a GPU with bfloat16 arithmetic), the waveform stack in bfloat16 too, with its
     transposed convolutions as matmuls, as vLLM-Omni runs this decoder (H100, 16 chunks of 325 frames: 357.5 ->
-    222.1 ms, 1.61x, samples 47 dB above their difference from float32's; benchmarks/speech_decoder.py). Once per
-    model: a second call returns what the first one did."""
+    222.1 ms, 1.61x, samples 47 dB above their difference from float32's; benchmarks/speech_decoder.py), and each
+    residual unit's end (activation, 1-wide convolution, residual add, the next activation) as one Triton kernel
+    (waveform.py; `units` False leaves them to torch). Once per model: a second call returns what the first did."""
     if speech_model.forms is None:
         from nikola_tts.engines.qwen.fast import snake
 
-        fused, folded, matmuls = snake.fuse(speech_model), fold_padding(speech_model), 0
+        fused, folded, matmuls, fused_units = snake.fuse(speech_model), fold_padding(speech_model), 0, 0
         if dtype == torch.bfloat16 and next(speech_model.parameters()).device.type == "cuda":
             decoder_precision(speech_model, torch.bfloat16)
             matmuls = transposed_as_matmul(speech_model)
-        speech_model.forms = DecoderForms(fused, folded, matmuls, speech_model.conv_dtype)
+            if units:
+                from nikola_tts.engines.qwen.fast.waveform import fuse_units
+
+                fused_units = fuse_units(speech_model)
+        speech_model.forms = DecoderForms(fused, folded, matmuls, speech_model.conv_dtype, fused_units)
     return speech_model.forms
 
 
