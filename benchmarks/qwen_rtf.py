@@ -420,7 +420,7 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
 
 def decoder_form_rows(fast, forms, texts, frames, passage, slots, clock, notes, occupancy) -> list["Row"]:
     """The corpus and the passage with the speech decoder in each of `forms` (from the checkpoint's float32
-    weights: speech.decoder_precision, speech.transposed_as_matmul, with "+units" or "+rows" waveform.fuse_units), then in
+    weights: speech.decoder_precision, speech.transposed_as_matmul, with "+units" waveform.fuse_units), then in
     the fast path's own forms again."""
     import torch
 
@@ -441,7 +441,7 @@ def decoder_form_rows(fast, forms, texts, frames, passage, slots, clock, notes, 
                 decoder_precision(speech, dtype)
             transposed_as_matmul(speech, "matmul" in form)
             speech.waveform = None
-            if ("+units" in form or "+rows" in form) and not fuse_units(speech, rows="+rows" in form):
+            if "+units" in form and not fuse_units(speech):
                 raise RuntimeError(f"decoder form {form}: the fused residual units failed their check")
             for label, chosen in (("corpus", range(len(texts))), ("passage", passage)):
                 wall, peak = timed_run(fast, [texts[i] for i in chosen], [frames[i] for i in chosen], slots, clock)

@@ -15,8 +15,6 @@ the float32 form's (the largest sample difference and the signal-to-error ratio)
     bf16, fp16    the waveform stack's convolutions and activations in that dtype (speech.decoder_precision)
     +tuned        cuDNN's autotuner on (torch.backends.cudnn.benchmark: each new shape tries every algorithm)
     +units        each residual unit's end as one Triton kernel (waveform.fuse_units; half precision on CUDA)
-    +rows         the whole waveform stack time-major (channels-last): cuDNN's NHWC convolutions, each unit's
-                  end as one Triton kernel (waveform.ChannelsLastWaveform)
 
 --unit-tiles times each block's residual unit alone at the shapes a 16 x 325 decode gives it: its 7-tap
 convolution (cuDNN, in the modules' layout and channels-last), and its end, as the modules run it and as
@@ -37,7 +35,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO)]
 
-FORMS = ("fp32", "bf16+matmul", "bf16+matmul+units", "bf16+rows")
+FORMS = ("fp32", "bf16+matmul", "bf16+matmul+units")
 
 
 def load(folder: Path, device, form: str):
@@ -53,10 +51,10 @@ def load(folder: Path, device, form: str):
         speech.decoder_precision(model, {"bf16": torch.bfloat16, "fp16": torch.float16}[dtype])
     if "+matmul" in form:
         speech.transposed_as_matmul(model)
-    if "+units" in form or "+rows" in form:
+    if "+units" in form:
         from nikola_tts.engines.qwen.fast.waveform import fuse_units
 
-        if not fuse_units(model, rows="+rows" in form):
+        if not fuse_units(model):
             raise RuntimeError("the fused residual units failed their check (see the warning above)")
     return model
 
@@ -165,23 +163,17 @@ def unit_tile_rows(model, tiles, chunks: int, frames: int, device, repeat: int) 
         row("7 taps, cuDNN conv2d channels-last", lambda: F.conv2d(x2d, w2d, conv.bias, 1, (0, pad), (1, conv.dilation[0])))
         base = row("unit end, the modules", lambda: unit.act1(mix(unit.act2(x)) + x))
         weight, act_in, act_out = mix.weight.detach()[..., 0].contiguous(), constants(unit.act2), constants(unit.act1)
-        rows = x.transpose(1, 2).contiguous()  # time-major, as waveform.ChannelsLastWaveform holds it
-        padded = kernels._padded(chunks, pad, length, channels, rows)
-        w2d_rows = conv.weight.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
-        row("7 taps, cuDNN conv2d, time-major padded",
-            lambda: F.conv2d(padded.permute(0, 2, 1).unsqueeze(2), w2d_rows, conv.bias, 1, 0, (1, conv.dilation[0])))
-        weight_t = weight.t().contiguous()
-        for name, fn in (("unit_mix", lambda tile: kernels.unit_mix(x, weight, mix.bias, act_in, act_out, x, keep=True,
-                                                                    blocks=tile)),
-                         ("mix_rows", lambda tile: kernels.mix_rows(rows, weight_t, mix.bias, act_in, act_out, rows,
-                                                                    pad, keep=True, blocks=tile))):
-            for tile in tiles:
-                tile = tile or (kernels.unit_blocks if name == "unit_mix" else kernels.rows_blocks)(channels)
-                try:
-                    row(f"unit end, {name} {_tile(tile)}", lambda: fn(tile), base)
-                except Exception as exc:  # noqa: BLE001 (a tile too large for this GPU's shared memory)
-                    lines.append(f"{channels:4d} ch x {length:7d}, unit end, {name} {_tile(tile)}: failed: "
-                                 f"{type(exc).__name__}")
+        inner = F.conv1d(x, conv.weight, conv.bias, 1, pad, conv.dilation)[..., :length]  # as the unit gives it
+        row("unit end, unit_mix on the 7-tap output", lambda: kernels.unit_mix(inner, weight, mix.bias, act_in, act_out,
+                                                                               x, keep=True), base)
+        for tile in tiles:
+            tile = tile or kernels.unit_blocks(channels)
+            try:
+                row(f"unit end, unit_mix {_tile(tile)}",
+                    lambda: kernels.unit_mix(x, weight, mix.bias, act_in, act_out, x, keep=True, blocks=tile), base)
+            except Exception as exc:  # noqa: BLE001 (a tile too large for this GPU's shared memory)
+                lines.append(f"{channels:4d} ch x {length:7d}, unit end, unit_mix {_tile(tile)}: failed: "
+                             f"{type(exc).__name__}")
     return lines
 
 

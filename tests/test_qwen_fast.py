@@ -539,12 +539,11 @@ def test_transposed_convolutions_as_a_matmul_give_the_same_samples(model):
     assert torch.allclose(conv(x), expected, atol=1e-6) and conv(x).shape == (2, 4, 65)
 
 
-@pytest.mark.parametrize("rows,max_width,fused_units", [(False, 384, 12), (False, 8, 9), (True, 384, 12)])
-def test_the_fused_residual_units_give_the_modules_samples(model, monkeypatch, rows, max_width, fused_units):
+@pytest.mark.parametrize("max_width,fused_units", [(384, 12), (8, 9)])
+def test_the_fused_residual_units_give_the_modules_samples(model, monkeypatch, max_width, fused_units):
     """waveform.fuse_units runs each residual unit's end (activation, 1-wide convolution, residual add, the next
     activation) as one Triton kernel (here in Triton's interpreter, in float32): the same samples as the modules,
-    up to float rounding. Blocks wider than MAX_WIDTH run as modules (the tiny decoder's widths: 16, 8, 4, 2). Time-major
-    (`rows`): the whole stack channels-last, its convolutions cuDNN's 2-D ones (here the CPU's)."""
+    up to float rounding. Blocks wider than MAX_WIDTH run as modules (the tiny decoder's widths: 16, 8, 4, 2)."""
     pytest.importorskip("triton")
     from nikola_tts.engines.qwen.fast import kernels, waveform
     from nikola_tts.engines.qwen.fast.waveform import fuse_units
@@ -557,7 +556,7 @@ def test_the_fused_residual_units_give_the_modules_samples(model, monkeypatch, r
     codes = [torch.randint(0, 2048, (n, 16)) for n in (3, 2)]
     plain = model.speech.decode(codes)
     try:
-        assert fuse_units(model.speech, rows=rows) == fused_units  # three units a block
+        assert fuse_units(model.speech) == fused_units  # three units a block
         fused = model.speech.decode(codes)
     finally:
         model.speech.waveform = None

@@ -145,38 +145,6 @@ def snake(x, alpha, inv_beta, channel_axis=1):
     return x + inv_beta.view(shape) * (s * s)
 
 
-def test_the_time_major_activation_kernel_writes_after_zeroed_padding_rows(kernels, rand):
-    x, alpha, inv_beta = rand(2, 37, 20), rand(20).abs() + 0.5, rand(20).abs()
-    out = kernels.snake_rows(x, alpha, inv_beta, pad=6)
-    assert out.shape == (2, 43, 20) and torch.equal(out[:, :6], torch.zeros(2, 6, 20))
-    assert relative(out[:, 6:], snake(x, alpha, inv_beta, channel_axis=2)) < TOLERANCE
-
-
-def test_the_time_major_overlap_add_kernel_gives_the_transposed_convolution_and_its_activation(kernels, rand):
-    """kernels.overlap_rows on a time-major GEMM's taps: the causal transposed convolution's samples (as speech.py's
-    overlap_add gives them, channels first) and SnakeBeta of them after `pad` zero rows."""
-    from nikola_tts.engines.qwen.fast.speech import overlap_add
-
-    taps, bias, act = rand(2, 13, 2, 3, 20), rand(20), (rand(20).abs() + 0.5, rand(20).abs())
-    x, snaked = kernels.overlap_rows(taps, bias, act, pad=4)
-    expected = overlap_add(taps.permute(0, 2, 3, 4, 1).contiguous(), bias).transpose(1, 2)  # (B, 2, S, C, L) in
-    assert relative(x, expected) < TOLERANCE and torch.equal(snaked[:, :4], torch.zeros(2, 4, 20))
-    assert relative(snaked[:, 4:], snake(expected, *act, channel_axis=2)) < TOLERANCE
-
-
-@pytest.mark.parametrize("keep", [True, False])
-def test_the_time_major_unit_end_kernel_is_unit_mix_on_rows(kernels, rand, keep):
-    channels, length = 20, 37
-    h, res, weight, bias = rand(2, length, channels), rand(2, length, channels), rand(channels, channels), rand(channels)
-    act_in, act_out = (rand(channels).abs() + 0.5, rand(channels).abs()), (rand(channels).abs() + 0.5, rand(channels).abs())
-    kept, snaked = kernels.mix_rows(h, weight.t().contiguous(), bias, act_in, act_out, res, pad=5, keep=keep,
-                                    blocks=kernels.UnitBlocks(co=16, ci=16, t=16, warps=4, stages=1))
-    expected = snake(h, *act_in, channel_axis=2) @ weight.t() + bias + res
-    assert relative(snaked[:, 5:], snake(expected, *act_out, channel_axis=2)) < TOLERANCE
-    assert torch.equal(snaked[:, :5], torch.zeros(2, 5, channels))
-    assert (kept is None) != keep and (not keep or relative(kept, expected) < TOLERANCE)
-
-
 def test_the_swiglu_kernel_is_silu_of_the_gate_times_the_up(kernels, rand):
     fused, plain = kernels.TritonOps(), TorchOps()
     gate_up = rand(3, 1, 2 * 96)

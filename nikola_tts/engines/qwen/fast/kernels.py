@@ -179,9 +179,9 @@ class UnitBlocks:
 
 def unit_blocks(channels: int) -> UnitBlocks:
     """The tile for a residual unit of `channels` channels (96 to 768 in the released decoder): on an H100 the
-    fastest of nine at 96, 192 and 384 channels (`speech_decoder.py --unit-tiles`, session 13: 1.68x, 1.23x and
-    1.14x the modules' unit end)."""
-    return UnitBlocks(co=128, ci=32, t=64, warps=8, stages=3)
+    fastest of eight at 96, 192 and 384 channels (`speech_decoder.py --unit-tiles`, session 13: 1.77x, 1.33x and
+    1.17x the modules' unit end, alone)."""
+    return UnitBlocks(co=128, ci=32, t=32, warps=4, stages=3)
 
 
 def unit_mix(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, act_in: tuple, act_out: tuple,
@@ -200,149 +200,6 @@ def unit_mix(h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, act_in: 
                            BLOCK_CO=blocks.co, BLOCK_CI=blocks.ci, BLOCK_T=blocks.t, LIBDEVICE=not INTERPRETED,
                            num_warps=blocks.warps, num_stages=blocks.stages)
     return kept, snaked
-
-
-@triton.jit
-def _snake_of(x, alpha, inv_beta, LIBDEVICE: tl.constexpr):
-    """SnakeBeta of a float32 tile, the constants broadcast along its channel axis by the caller."""
-    if LIBDEVICE:
-        s = libdevice.sin(x * alpha)
-    else:
-        s = tl.sin(x * alpha)
-    return x + inv_beta * (s * s)
-
-
-@triton.jit
-def _snake_rows_kernel(x_ptr, alpha_ptr, inv_beta_ptr, out_ptr, channels, length, pad, BLOCK_T: tl.constexpr,
-                       BLOCK_C: tl.constexpr, LIBDEVICE: tl.constexpr):
-    """SnakeBeta over a time-major (B, L, C) tensor into rows pad.. of a (B, pad + L, C) one."""
-    b = tl.program_id(2).to(tl.int64)
-    t = tl.program_id(0) * BLOCK_T + tl.arange(0, BLOCK_T)
-    c = tl.program_id(1) * BLOCK_C + tl.arange(0, BLOCK_C)
-    c_ok = c < channels
-    ok = (t < length)[:, None] & c_ok[None, :]
-    x = tl.load(x_ptr + (b * length + t[:, None]) * channels + c[None, :], mask=ok, other=0.0).to(tl.float32)
-    y = _snake_of(x, tl.load(alpha_ptr + c, mask=c_ok, other=0.0)[None, :],
-                  tl.load(inv_beta_ptr + c, mask=c_ok, other=0.0)[None, :], LIBDEVICE)
-    tl.store(out_ptr + (b * (pad + length) + pad + t[:, None]) * channels + c[None, :],
-             y.to(out_ptr.dtype.element_ty), mask=ok)
-
-
-@triton.jit
-def _overlap_rows_kernel(taps_ptr, bias_ptr, x_ptr, snaked_ptr, alpha_ptr, inv_beta_ptr, channels, frames, pad,
-                         STRIDE: tl.constexpr, BLOCK_T: tl.constexpr, BLOCK_C: tl.constexpr,
-                         LIBDEVICE: tl.constexpr):
-    """A transposed convolution's time-major output from its taps (B, frames, 2, STRIDE, C): row m * STRIDE + j is
-    tap j of frame m + tap STRIDE + j of frame m - 1, plus the bias. Stored: it, and SnakeBeta of it into rows
-    pad.. of a (B, pad + frames * STRIDE, C) tensor."""
-    b = tl.program_id(2).to(tl.int64)
-    r = tl.program_id(0) * BLOCK_T + tl.arange(0, BLOCK_T)
-    c = tl.program_id(1) * BLOCK_C + tl.arange(0, BLOCK_C)
-    c_ok = c < channels
-    length = frames * STRIDE
-    ok = (r < length)[:, None] & c_ok[None, :]
-    m = r // STRIDE
-    j = r % STRIDE
-    own = (((b * frames + m) * 2) * STRIDE + j) * channels
-    x = tl.load(taps_ptr + own[:, None] + c[None, :], mask=ok, other=0.0).to(tl.float32)
-    before = (((b * frames + m - 1) * 2 + 1) * STRIDE + j) * channels
-    x += tl.load(taps_ptr + before[:, None] + c[None, :], mask=ok & (m > 0)[:, None], other=0.0).to(tl.float32)
-    x += tl.load(bias_ptr + c, mask=c_ok, other=0.0).to(tl.float32)[None, :]
-    tl.store(x_ptr + (b * length + r[:, None]) * channels + c[None, :], x.to(x_ptr.dtype.element_ty), mask=ok)
-    y = _snake_of(x, tl.load(alpha_ptr + c, mask=c_ok, other=0.0)[None, :],
-                  tl.load(inv_beta_ptr + c, mask=c_ok, other=0.0)[None, :], LIBDEVICE)
-    tl.store(snaked_ptr + (b * (pad + length) + pad + r[:, None]) * channels + c[None, :],
-             y.to(snaked_ptr.dtype.element_ty), mask=ok)
-
-
-@triton.jit
-def _mix_rows_kernel(h_ptr, wt_ptr, bias_ptr, res_ptr, keep_ptr, snaked_ptr, in_alpha_ptr, in_inv_beta_ptr,
-                     alpha_ptr, inv_beta_ptr, channels, length, pad, KEEP: tl.constexpr, BLOCK_T: tl.constexpr,
-                     BLOCK_CO: tl.constexpr, BLOCK_CI: tl.constexpr, LIBDEVICE: tl.constexpr):
-    """_unit_mix_kernel on time-major (B, L, C) tensors (wt: the 1-wide convolution's weight transposed, (in, out)):
-    y = bias + SnakeBeta_in(h) @ wt + residual; stored: y (KEEP), and SnakeBeta(y) into rows pad.. of a
-    (B, pad + L, C) tensor."""
-    b = tl.program_id(2).to(tl.int64)
-    t = tl.program_id(0) * BLOCK_T + tl.arange(0, BLOCK_T)
-    co = tl.program_id(1) * BLOCK_CO + tl.arange(0, BLOCK_CO)
-    co_ok = co < channels
-    t_ok = t < length
-    rows = (b * length + t) * channels
-    acc = tl.zeros([BLOCK_T, BLOCK_CO], tl.float32)
-    for start in range(0, channels, BLOCK_CI):
-        ci = start + tl.arange(0, BLOCK_CI)
-        ci_ok = ci < channels
-        h = tl.load(h_ptr + rows[:, None] + ci[None, :], mask=t_ok[:, None] & ci_ok[None, :], other=0.0)
-        snaked_in = _snake_of(h.to(tl.float32), tl.load(in_alpha_ptr + ci, mask=ci_ok, other=0.0)[None, :],
-                              tl.load(in_inv_beta_ptr + ci, mask=ci_ok, other=0.0)[None, :], LIBDEVICE)
-        w = tl.load(wt_ptr + ci[:, None] * channels + co[None, :], mask=ci_ok[:, None] & co_ok[None, :], other=0.0)
-        acc = tl.dot(snaked_in.to(h.dtype), w, acc)
-    ok = t_ok[:, None] & co_ok[None, :]
-    acc += tl.load(bias_ptr + co, mask=co_ok, other=0.0).to(tl.float32)[None, :]
-    acc += tl.load(res_ptr + rows[:, None] + co[None, :], mask=ok, other=0.0).to(tl.float32)
-    if KEEP:
-        tl.store(keep_ptr + rows[:, None] + co[None, :], acc.to(keep_ptr.dtype.element_ty), mask=ok)
-    y = _snake_of(acc, tl.load(alpha_ptr + co, mask=co_ok, other=0.0)[None, :],
-                  tl.load(inv_beta_ptr + co, mask=co_ok, other=0.0)[None, :], LIBDEVICE)
-    tl.store(snaked_ptr + ((b * (pad + length) + pad + t) * channels)[:, None] + co[None, :],
-             y.to(snaked_ptr.dtype.element_ty), mask=ok)
-
-
-def _padded(batch: int, pad: int, length: int, channels: int, like: torch.Tensor) -> torch.Tensor:
-    """(batch, pad + length, channels) with its first pad rows zero: a causal convolution's input, padded."""
-    out = torch.empty((batch, pad + length, channels), device=like.device, dtype=like.dtype)
-    if pad:
-        out[:, :pad].zero_()
-    return out
-
-
-def _rows_blocks(channels: int) -> tuple[int, int]:
-    block_c = min(128, triton.next_power_of_2(channels))
-    return max(16, 4096 // block_c), block_c
-
-
-def snake_rows(x: torch.Tensor, alpha: torch.Tensor, inv_beta: torch.Tensor, pad: int = 0) -> torch.Tensor:
-    """SnakeBeta of a time-major (B, L, C) contiguous tensor -> (B, pad + L, C), the first pad rows zero."""
-    batch, length, channels = x.shape
-    out = _padded(batch, pad, length, channels, x)
-    block_t, block_c = _rows_blocks(channels)
-    _snake_rows_kernel[(triton.cdiv(length, block_t), triton.cdiv(channels, block_c), batch)](
-        x, alpha, inv_beta, out, channels, length, pad, BLOCK_T=block_t, BLOCK_C=block_c, LIBDEVICE=not INTERPRETED)
-    return out
-
-
-def overlap_rows(taps: torch.Tensor, bias: torch.Tensor, act: tuple, pad: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """taps (B, frames, 2, stride, C) contiguous -> (the transposed convolution's output (B, frames * stride, C);
-    SnakeBeta(act) of it, (B, pad + frames * stride, C), the first pad rows zero)."""
-    batch, frames, _, stride, channels = taps.shape
-    x = torch.empty((batch, frames * stride, channels), device=taps.device, dtype=taps.dtype)
-    snaked = _padded(batch, pad, frames * stride, channels, taps)
-    block_t, block_c = _rows_blocks(channels)
-    _overlap_rows_kernel[(triton.cdiv(frames * stride, block_t), triton.cdiv(channels, block_c), batch)](
-        taps, bias, x, snaked, *act, channels, frames, pad, STRIDE=stride, BLOCK_T=block_t, BLOCK_C=block_c,
-        LIBDEVICE=not INTERPRETED)
-    return x, snaked
-
-
-def mix_rows(h: torch.Tensor, weight_t: torch.Tensor, bias: torch.Tensor, act_in: tuple, act_out: tuple,
-             residual: torch.Tensor, pad: int, keep: bool = False,
-             blocks: UnitBlocks | None = None) -> tuple[torch.Tensor | None, torch.Tensor]:
-    """unit_mix on time-major (B, L, C) contiguous tensors, weight_t (in, out) contiguous -> (y if `keep`, else None;
-    SnakeBeta_out(y) as (B, pad + L, C), the first pad rows zero)."""
-    batch, length, channels = h.shape
-    blocks = blocks or rows_blocks(channels)
-    snaked = _padded(batch, pad, length, channels, h)
-    kept = torch.empty_like(h) if keep else None
-    grid = (triton.cdiv(length, blocks.t), triton.cdiv(channels, blocks.co), batch)
-    _mix_rows_kernel[grid](h, weight_t, bias, residual, kept if keep else snaked, snaked, *act_in, *act_out,
-                           channels, length, pad, KEEP=keep, BLOCK_T=blocks.t, BLOCK_CO=blocks.co, BLOCK_CI=blocks.ci,
-                           LIBDEVICE=not INTERPRETED, num_warps=blocks.warps, num_stages=blocks.stages)
-    return kept, snaked
-
-
-def rows_blocks(channels: int) -> UnitBlocks:
-    """mix_rows' tile for a unit of `channels` channels."""
-    return UnitBlocks(co=min(128, max(16, triton.next_power_of_2(channels))), ci=32, t=64, warps=4, stages=3)
 
 
 @triton.jit

@@ -77,102 +77,6 @@ class FusedWaveform:
         return self.last(snaked)
 
 
-@dataclass(frozen=True)
-class _Conv:
-    """A causal convolution run as cuDNN's 2-D convolution over channels-last memory (its NHWC kernels)."""
-
-    weight: torch.Tensor  # (out, in, 1, taps), channels-last
-    bias: torch.Tensor
-    dilation: int
-
-    @property
-    def pad(self) -> int:
-        return (self.weight.shape[-1] - 1) * self.dilation
-
-    def __call__(self, padded: torch.Tensor) -> torch.Tensor:
-        """padded (B, pad + L, C_in), time-major, its first `pad` rows zero -> (B, L, C_out), time-major."""
-        import torch.nn.functional as F
-
-        out = F.conv2d(padded.permute(0, 2, 1).unsqueeze(2), self.weight, self.bias, 1, 0, (1, self.dilation))
-        out = out.squeeze(2).permute(0, 2, 1)
-        return out if out.is_contiguous() else out.contiguous()
-
-    @classmethod
-    def of(cls, module) -> "_Conv":
-        c = module.conv
-        return cls(c.weight.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last), c.bias.detach(),
-                   int(c.dilation[0]))
-
-
-@dataclass(frozen=True)
-class _RowUnit:
-    conv: _Conv  # the 7-tap convolution
-    act: tuple[torch.Tensor, torch.Tensor]  # the activation after it
-    weight_t: torch.Tensor  # the 1-wide convolution's weight, transposed: (in, out)
-    bias: torch.Tensor
-    then: tuple[torch.Tensor, torch.Tensor]  # the activation that the unit's output goes to next
-    then_pad: int  # rows of zeros that what comes next needs before that activation's output
-
-
-@dataclass(frozen=True)
-class _RowBlock:
-    weight: torch.Tensor  # the transposed convolution's, (in, taps x out) with taps (2, stride)
-    bias: torch.Tensor
-    stride: int
-    start: tuple[torch.Tensor, torch.Tensor]  # the first unit's first activation
-    units: list
-
-
-class ChannelsLastWaveform:
-    """speech_model.decoder's forward in time-major memory ((B, L, C), channels contiguous): its causal convolutions
-    as cuDNN's NHWC 2-D convolutions over inputs padded by the kernel that writes them, its transposed convolutions
-    as one GEMM and an overlap-add (with the first unit's activation), each residual unit's end as kernels.mix_rows."""
-
-    def __init__(self, speech_model):
-        from nikola_tts.engines.qwen.fast.snake import constants
-
-        decoder = speech_model.decoder  # [CausalConv, DecoderBlock x N, SnakeBeta, CausalConv]
-        self.first, self.last = _Conv.of(decoder[0]), _Conv.of(decoder[-1])
-        blocks = list(decoder[1:-2])
-        self.entry = constants(blocks[0].block[0])
-        exits = [(constants(b.block[0]), 0) for b in blocks[1:]] + [(constants(decoder[-2]), self.last.pad)]
-        self.blocks = []
-        for block, (exit_, exit_pad) in zip(blocks, exits):
-            modules = list(block.block[2:])
-            convs = [_Conv.of(u.conv1) for u in modules]
-            units = [_RowUnit(convs[i], constants(u.act2), u.conv2.conv.weight.detach()[..., 0].t().contiguous(),
-                              u.conv2.conv.bias.detach(),
-                              constants(modules[i + 1].act1) if i + 1 < len(modules) else exit_,
-                              convs[i + 1].pad if i + 1 < len(modules) else exit_pad)
-                     for i, u in enumerate(modules)]
-            up = block.block[1].conv
-            cin, cout, taps = up.weight.shape
-            self.blocks.append(_RowBlock(up.weight.detach().permute(0, 2, 1).reshape(cin, taps * cout).contiguous(),
-                                         up.bias.detach(), int(up.stride[0]), constants(modules[0].act1), units))
-
-    @property
-    def count(self) -> int:
-        return sum(len(block.units) for block in self.blocks)
-
-    def __call__(self, h: torch.Tensor) -> torch.Tensor:
-        from nikola_tts.engines.qwen.fast import kernels
-
-        batch, channels, length = h.shape
-        padded = kernels._padded(batch, self.first.pad, length, channels, h)
-        padded[:, self.first.pad:].copy_(h.transpose(1, 2))
-        snaked = kernels.snake_rows(self.first(padded), *self.entry)
-        for block in self.blocks:
-            frames = snaked.shape[1]
-            taps = torch.matmul(snaked, block.weight)  # (B, frames, 2 x stride x out)
-            out = block.bias.shape[0]
-            x, snaked = kernels.overlap_rows(taps.view(batch, frames, 2, block.stride, out), block.bias, block.start,
-                                             block.units[0].conv.pad)
-            for i, unit in enumerate(block.units):
-                x, snaked = kernels.mix_rows(unit.conv(snaked), unit.weight_t, unit.bias, unit.act, unit.then,
-                                             residual=x, pad=unit.then_pad, keep=i + 1 < len(block.units))
-        return self.last(snaked).transpose(1, 2)
-
-
 def _width(block) -> int:
     return int(block.block[2].conv1.conv.in_channels)
 
@@ -181,14 +85,14 @@ def _unit_time(x: torch.Tensor) -> torch.Tensor:
     return x if x.stride(-1) == 1 else x.contiguous()
 
 
-def fuse_units(speech_model, rows: bool = False) -> int:
+def fuse_units(speech_model) -> int:
     """Give speech_model a FusedWaveform (speech_model.waveform) after checking it against the modules' own
     path on a sample; returns how many residual units it fuses (0, and nothing changed, where the check fails:
     no Triton, a failed compile, a difference past MAX_REL_ERROR)."""
     speech_model.waveform = None
     dtype = speech_model.conv_dtype
     try:
-        fused = ChannelsLastWaveform(speech_model) if rows else FusedWaveform(speech_model)
+        fused = FusedWaveform(speech_model)
         error = _check(speech_model, fused, dtype)
     except Exception as exc:  # noqa: BLE001 (an optimisation: the modules' path still works)
         log.warning(f"Qwen3-TTS: the fused residual units are not usable here ({type(exc).__name__}: {exc}); "
