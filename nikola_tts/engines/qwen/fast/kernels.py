@@ -180,7 +180,7 @@ class UnitBlocks:
 def unit_blocks(channels: int) -> UnitBlocks:
     """The tile for a residual unit of `channels` channels (96 to 768 in the released decoder): on an H100 the
     fastest of eight at 96, 192 and 384 channels (`speech_decoder.py --unit-tiles`, session 13: 1.77x, 1.33x and
-    1.17x the modules' unit end, alone)."""
+    1.17x the modules' unit end, on contiguous input)."""
     return UnitBlocks(co=128, ci=32, t=32, warps=4, stages=3)
 
 
