@@ -364,6 +364,17 @@ def test_a_server_that_hangs_on_speech_times_out_each_try_and_the_retries_are_bo
         assert f"no answer within {allowed:g} s, though the server answers" in str(result)
 
 
+def test_an_answer_to_a_request_sent_before_a_server_went_down_does_not_bring_it_back():
+    """A server killed mid-pass may still deliver what it had begun: that says nothing about it now."""
+    from nikola_tts.engines.remote.endpoints import Endpoint
+
+    endpoint = Endpoint.parse("http://127.0.0.1:9/v1", slots=2)
+    sent_before = time.monotonic()
+    assert endpoint.down(30)
+    assert not endpoint.answered(sent_before) and not endpoint.alive(time.monotonic())
+    assert endpoint.answered(time.monotonic()) and endpoint.alive(time.monotonic())
+
+
 def test_a_long_paragraph_may_take_longer_than_a_short_one():
     short, long = "Yes.", "word " * 200
     assert lengths.timeout(short, 120) == pytest.approx(120, abs=1)

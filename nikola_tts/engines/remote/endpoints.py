@@ -32,6 +32,7 @@ class Endpoint:
     headers: dict[str, str] = field(default_factory=dict)  # sent with every request (the API key)
     in_flight: int = 0
     dead_until: float = 0.0  # monotonic time until which it is left alone
+    down_at: float = 0.0  # monotonic time it was last marked down
     reported: bool = False  # its failure has been logged; the next success logs the recovery
     idle: queue.LifoQueue = field(default_factory=queue.LifoQueue)  # kept-alive connections
 
@@ -54,14 +55,17 @@ class Endpoint:
 
     def down(self, seconds: float) -> bool:
         """Leave it alone for a while; True the first time since it last answered (the time to say so)."""
-        self.dead_until = time.monotonic() + seconds
+        self.down_at = time.monotonic()
+        self.dead_until = self.down_at + seconds
         self.close()
         first, self.reported = not self.reported, True
         return first
 
-    def answered(self) -> bool:
-        """It answered; True if it had been reported down (the time to say it is back)."""
-        if not self.reported:
+    def answered(self, sent_at: float) -> bool:
+        """It answered a request sent at `sent_at` (monotonic); True if it had been reported down (the time to say
+        it is back). An answer to a request sent before it was marked down says nothing about it now (a server
+        killed mid-pass may finish what it had begun): it stays down."""
+        if not self.reported or sent_at < self.down_at:
             return False
         self.reported = False
         self.dead_until = 0.0

@@ -308,7 +308,7 @@ class RemoteEngine(Engine):
         encoded = [json.dumps(b).encode("utf-8") for b in bodies]
         deadlines = [lengths.timeout(r.text, self.timeout) for r in requests]
         pending = deque(_Try(i) for i in range(len(requests)))
-        running = {}  # future -> (its try, the endpoint it went to)
+        running = {}  # future -> (its try, the endpoint it went to, when it was sent)
         last_error: dict[int, str] = {}
         while pending or running:
             now = time.monotonic()
@@ -325,7 +325,8 @@ class RemoteEngine(Engine):
                     continue
                 endpoint.in_flight += 1
                 i = attempt.index
-                running[self._pool.submit(self._speak, endpoint, encoded[i], deadlines[i])] = (attempt, endpoint)
+                future = self._pool.submit(self._speak, endpoint, encoded[i], deadlines[i])
+                running[future] = (attempt, endpoint, time.monotonic())
             pending = waiting
             if not running:
                 if pending:  # everything waits out a backoff
@@ -335,7 +336,7 @@ class RemoteEngine(Engine):
             done, _ = wait(list(running), timeout=None if soonest is None else max(0.01, soonest - now),
                            return_when=FIRST_COMPLETED)
             for future in done:
-                attempt, endpoint = running.pop(future)
+                attempt, endpoint, sent_at = running.pop(future)
                 index = attempt.index
                 endpoint.in_flight -= 1
                 try:
@@ -356,7 +357,7 @@ class RemoteEngine(Engine):
                 except Exception as exc:  # audio that does not decode, or anything unforeseen
                     last_error[index] = f"{endpoint.url}: {exc}"
                 else:
-                    if endpoint.answered():
+                    if endpoint.answered(sent_at):
                         log.info(f"remote speech server {endpoint.url} answers again")
                     self._warn_if_cut(requests[index], audio, bodies[index], endpoint.url)
                     yield index, audio
