@@ -564,6 +564,15 @@ def test_the_fused_residual_units_give_the_modules_samples(model, monkeypatch, m
         assert a.shape == b.shape and np.abs(a - b).max() <= 1e-5 * max(1.0, np.abs(a).max())
 
 
+def test_a_decoder_with_no_units_narrow_enough_is_left_as_it_is(model, monkeypatch, caplog):
+    from nikola_tts.engines.qwen.fast import waveform
+
+    monkeypatch.setattr(waveform, "MAX_WIDTH", 1)  # the tiny decoder's narrowest units have 2 channels
+    with caplog.at_level(logging.WARNING, logger="tts"):
+        assert waveform.fuse_units(model.speech) == 0
+    assert model.speech.waveform is None and not caplog.records
+
+
 def test_fused_residual_units_that_differ_are_not_used(model, monkeypatch, caplog):
     """A kernel that mixes the channels wrong fails fuse_units' check: the modules' path stays, with a warning."""
     pytest.importorskip("triton")

@@ -394,14 +394,14 @@ class DecoderForms:
 NO_FORMS = DecoderForms(0, 0, 0, torch.float32)
 
 
-def fast_forms(speech_model, dtype=torch.float32, units: bool = True) -> DecoderForms:
+def fast_forms(speech_model, dtype=torch.float32) -> DecoderForms:
     """The decoder's fast forms: its causal paddings folded into cuDNN (fold_padding, 8-9% off the decoder on an
     H200), and on CUDA its SnakeBeta activations as one Triton kernel each (snake.fuse); where the run is in
     bfloat16 (`dtype`, the talker's: a GPU with bfloat16 arithmetic), the waveform stack in bfloat16 too, with its
     transposed convolutions as matmuls, as vLLM-Omni runs this decoder (H100, 16 chunks of 325 frames: 357.5 ->
     222.1 ms, 1.61x, samples 47 dB above their difference from float32's; benchmarks/speech_decoder.py), and each
-    residual unit's end (activation, 1-wide convolution, residual add, the next activation) as one Triton kernel
-    (waveform.py; `units` False leaves them to torch). Once per model: a second call returns what the first did."""
+    narrow residual unit's end (activation, 1-wide convolution, residual add, the next activation) as one Triton
+    kernel (waveform.py). Once per model: a second call returns what the first did."""
     if speech_model.forms is None:
         from nikola_tts.engines.qwen.fast import snake
 
@@ -409,10 +409,9 @@ def fast_forms(speech_model, dtype=torch.float32, units: bool = True) -> Decoder
         if dtype == torch.bfloat16 and next(speech_model.parameters()).device.type == "cuda":
             decoder_precision(speech_model, torch.bfloat16)
             matmuls = transposed_as_matmul(speech_model)
-            if units:
-                from nikola_tts.engines.qwen.fast.waveform import fuse_units
+            from nikola_tts.engines.qwen.fast.waveform import fuse_units
 
-                fused_units = fuse_units(speech_model)
+            fused_units = fuse_units(speech_model)
         speech_model.forms = DecoderForms(fused, folded, matmuls, speech_model.conv_dtype, fused_units)
     return speech_model.forms
 

@@ -6,9 +6,10 @@ convolution -> + the unit's input. As torch modules that is five kernels and ele
 every width: `benchmarks/speech_decoder.py --unit-tiles`), and what follows it is one kernel: the activation in
 the 1-wide convolution's prologue, the residual add in its epilogue, and there too the activation that the
 unit's output goes to next (the next unit's first, or after a block's last unit the next block's, and then the
-sum itself is not written). So a unit's first activation is a kernel of its own in a block's first unit only. Units wider than MAX_WIDTH
-stay torch modules (there the kernel was not faster). On an H100 the decoder took 214.7 ms for 16 chunks of 325
-frames with the units up to 384 channels fused, against 220.5 ms as modules (`speech_decoder.py`, session 13).
+sum itself is not written). So a unit's first activation is a kernel of its own in a block's first unit only.
+Units wider than MAX_WIDTH stay torch modules (there the kernel was not faster). On an H100 the decoder took
+214.7 ms for 16 chunks of 325 frames with the units up to 384 channels fused, against 220.5 ms as modules
+(`speech_decoder.py`, session 13).
 Sums are in float32 and rounded once, to the stack's dtype; the activations compute in float32 as snake.py's do.
 """
 
@@ -95,6 +96,8 @@ def fuse_units(speech_model) -> int:
     no Triton, a failed compile, a difference past MAX_REL_ERROR)."""
     speech_model.waveform = None
     dtype = speech_model.conv_dtype
+    if not any(_width(block) <= MAX_WIDTH for block in speech_model.decoder[1:-2]):
+        return 0  # a decoder without units this narrow: nothing to fuse
     try:
         fused = FusedWaveform(speech_model)
         error = _check(speech_model, fused, dtype)
