@@ -96,6 +96,17 @@ def _silu_mul_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
 
 
 @triton.jit
+def _snakebeta(x, alpha, inv_beta, LIBDEVICE: tl.constexpr):
+    """x + inv_beta * sin(x * alpha)^2 in float32, as torch orders it (libdevice's sinf, torch's; the interpreter
+    has only tl.sin)."""
+    if LIBDEVICE:
+        s = libdevice.sin(x * alpha)
+    else:
+        s = tl.sin(x * alpha)
+    return x + inv_beta * (s * s)
+
+
+@triton.jit
 def _snake_kernel(x_ptr, alpha_ptr, inv_beta_ptr, out_ptr, channels, length, x_batch_stride, x_channel_stride,
                   BLOCK: tl.constexpr, LIBDEVICE: tl.constexpr):
     """x + inv_beta * sin(x * alpha)^2 along one (batch, channel) row of the speech decoder, in float32 (stored
@@ -106,11 +117,8 @@ def _snake_kernel(x_ptr, alpha_ptr, inv_beta_ptr, out_ptr, channels, length, x_b
     channel = row % channels
     x = tl.load(x_ptr + (row // channels) * x_batch_stride + channel * x_channel_stride + offsets,
                 mask=mask).to(tl.float32)
-    if LIBDEVICE:
-        s = libdevice.sin(x * tl.load(alpha_ptr + channel))
-    else:
-        s = tl.sin(x * tl.load(alpha_ptr + channel))
-    tl.store(out_ptr + row * length + offsets, x + tl.load(inv_beta_ptr + channel) * (s * s), mask=mask)
+    tl.store(out_ptr + row * length + offsets,
+             _snakebeta(x, tl.load(alpha_ptr + channel), tl.load(inv_beta_ptr + channel), LIBDEVICE), mask=mask)
 
 
 def snake_activation(x: torch.Tensor, alpha: torch.Tensor, inv_beta: torch.Tensor) -> torch.Tensor:
@@ -143,12 +151,8 @@ def _unit_mix_kernel(h_ptr, w_ptr, bias_ptr, res_ptr, keep_ptr, snaked_ptr, in_a
         ci_ok = ci < channels
         h = tl.load(h_ptr + b * h_sb + ci[:, None] * h_sc + t[None, :], mask=ci_ok[:, None] & t_ok[None, :],
                     other=0.0)
-        angle = h.to(tl.float32) * tl.load(in_alpha_ptr + ci, mask=ci_ok, other=0.0)[:, None]
-        if LIBDEVICE:
-            s = libdevice.sin(angle)
-        else:
-            s = tl.sin(angle)
-        h = (h.to(tl.float32) + tl.load(in_inv_beta_ptr + ci, mask=ci_ok, other=0.0)[:, None] * (s * s)).to(h.dtype)
+        h = _snakebeta(h.to(tl.float32), tl.load(in_alpha_ptr + ci, mask=ci_ok, other=0.0)[:, None],
+                       tl.load(in_inv_beta_ptr + ci, mask=ci_ok, other=0.0)[:, None], LIBDEVICE).to(h.dtype)
         w = tl.load(w_ptr + co[:, None] * channels + ci[None, :], mask=co_ok[:, None] & ci_ok[None, :], other=0.0)
         acc = tl.dot(w, h, acc)
     ok = co_ok[:, None] & t_ok[None, :]
@@ -157,12 +161,8 @@ def _unit_mix_kernel(h_ptr, w_ptr, bias_ptr, res_ptr, keep_ptr, snaked_ptr, in_a
     at = (b * channels + co[:, None]) * length + t[None, :]
     if KEEP:
         tl.store(keep_ptr + at, acc.to(keep_ptr.dtype.element_ty), mask=ok)
-    angle = acc * tl.load(alpha_ptr + co, mask=co_ok, other=0.0)[:, None]
-    if LIBDEVICE:
-        s = libdevice.sin(angle)
-    else:
-        s = tl.sin(angle)
-    snaked = acc + tl.load(inv_beta_ptr + co, mask=co_ok, other=0.0)[:, None] * (s * s)
+    snaked = _snakebeta(acc, tl.load(alpha_ptr + co, mask=co_ok, other=0.0)[:, None],
+                        tl.load(inv_beta_ptr + co, mask=co_ok, other=0.0)[:, None], LIBDEVICE)
     tl.store(snaked_ptr + at, snaked.to(snaked_ptr.dtype.element_ty), mask=ok)
 
 
@@ -400,9 +400,7 @@ class AttendTile:
     stages: int = 3
 
 
-def attend_tile(batch: int, capacity: int) -> AttendTile:
-    """The launch for `batch` rows over caches of `capacity` positions (benchmarks/attention_step.py times others)."""
-    return AttendTile()
+ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py times others: none won by 2%)
 
 
 class TritonOps(TorchOps):
@@ -509,7 +507,7 @@ class TritonOps(TorchOps):
         cos, sin = cos.contiguous(), sin.contiguous()
         out = torch.empty(batch, 1, heads * dim, device=q.device, dtype=q.dtype)
         groups = heads // kv_heads
-        tile = attend_tile(batch, k_cache.shape[2])
+        tile = ATTEND_TILE
         _attend_new_kernel[(batch, kv_heads)](q, k, v, row_stride, q_norm, k_norm, cos, sin,
                                               0 if cos.shape[0] == 1 else dim, k_cache, v_cache, positions.contiguous(),
                                               out, k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
