@@ -155,21 +155,31 @@ def build(site: Path, label: str, way: str, out: Path, env: dict) -> Build:
     return result
 
 
-def make_site(root: Path, model: Path, way: str, corpus: Path, posts, fixed_cps: float,
-              loudness: float | None = None) -> Path:
+@dataclass(frozen=True)
+class Knobs:
+    """What every benchmark site sets beside its way of narrating."""
+
+    fixed_cps: float  # TTS_ENGINE_OPTIONS["fixed_cps"]: characters per second of audio (0: EOS)
+    loudness: float | None = None  # TTS_LOUDNESS (None: the plugin's default)
+    max_chars: int | None = None  # TTS_ENGINE_OPTIONS["max_chars"] (None: the engine's)
+
+
+def make_site(root: Path, model: Path, way: str, corpus: Path, posts, knobs: Knobs) -> Path:
     (root / "posts").mkdir(parents=True)
-    set_way(root, model, way, fixed_cps, loudness)
+    set_way(root, model, way, knobs)
     for name in posts:
         shutil.copy2(corpus / name, root / "posts" / name)
     return root
 
 
-def set_way(site: Path, model: Path, way: str, fixed_cps: float, loudness: float | None = None) -> None:
+def set_way(site: Path, model: Path, way: str, knobs: Knobs) -> None:
     settings = dict(WAYS[way])
-    options = {"fixed_cps": fixed_cps}
+    options = {"fixed_cps": knobs.fixed_cps}
+    if knobs.max_chars:
+        options["max_chars"] = knobs.max_chars
     if "warm" in settings:
         options["warm"] = settings.pop("warm")
-    (site / "conf.py").write_text(site_conf(model, settings["fast"], options, loudness), encoding="utf-8")
+    (site / "conf.py").write_text(site_conf(model, settings["fast"], options, knobs.loudness), encoding="utf-8")
 
 
 def site_conf(model: Path, fast, options: dict, loudness: float | None = None) -> str:
@@ -263,12 +273,15 @@ def main() -> None:
                              "about -18 LUFS, which the limiter cannot lift to -16: their MP3s then search for a gain "
                              "on every build that moves the measurement, where a real voice takes one encode; a "
                              "target they reach, such as -20, measures the MP3s a real voice costs")
+    parser.add_argument("--max-chars", type=int, default=None,
+                        help="the sites' TTS_ENGINE_OPTIONS['max_chars'] (default: the engine's)")
     parser.add_argument("--out", type=Path, default=Path(os.environ.get("OUT", "/tmp")) / "qwen-build")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env.pop("NIKOLA_MONO", None)
     model = checkpoint_for(args, env)
+    knobs = Knobs(args.fixed_cps, args.loudness, args.max_chars)
     ways = [w.strip() for w in args.engines.split(",") if w.strip()]
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     command = " ".join([Path(sys.argv[0]).name] + sys.argv[1:])
@@ -294,7 +307,7 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="qwen-build-"))
     print(HEADER, flush=True)
-    base = make_site(root / "fast", model, "fast", args.corpus, POSTS, args.fixed_cps, args.loudness)
+    base = make_site(root / "fast", model, "fast", args.corpus, POSTS, knobs)
     if "scratch" in scenarios:
         run(base, "(c) scratch: 3 posts", "fast")
     else:  # the cache still has to be filled once
@@ -311,7 +324,7 @@ def main() -> None:
         run(base, "(b) one new 15-min post", "fast")
     if "warm" in ways:
         site = snapshot(before_edit, root / "warm")
-        set_way(site, model, "warm", args.fixed_cps, args.loudness)
+        set_way(site, model, "warm", knobs)
         edit_paragraph(site, 0)
         run(site, "(a) edit, starts the warm process", "warm")
         edit_paragraph(site, 1)
@@ -324,17 +337,16 @@ def main() -> None:
         plain_scenarios = [s.strip() for s in args.plain_scenarios.split(",")]
         if "edit" in plain_scenarios:
             site = snapshot(before_edit, root / "plain-edit")
-            set_way(site, model, "plain", args.fixed_cps, args.loudness)
+            set_way(site, model, "plain", knobs)
             edit_paragraph(site, 0)
             run(site, "(a) one paragraph edited", "plain")
         if "new" in plain_scenarios and before_new is not None:
             site = snapshot(before_new, root / "plain-new")
-            set_way(site, model, "plain", args.fixed_cps, args.loudness)
+            set_way(site, model, "plain", knobs)
             add_new_post(site, args.corpus)
             run(site, "(b) one new 15-min post", "plain")
         if "scratch" in plain_scenarios:
-            site = make_site(root / "plain-scratch", model, "plain", args.corpus, POSTS, args.fixed_cps,
-                             args.loudness)
+            site = make_site(root / "plain-scratch", model, "plain", args.corpus, POSTS, knobs)
             run(site, "(c) scratch: 3 posts", "plain")
     summary(f"python benchmarks/{command}", rows)
     shutil.rmtree(root, ignore_errors=True)

@@ -56,6 +56,18 @@ SAMPLING = dict(do_sample=True, top_k=50, top_p=1.0, temperature=0.9, repetition
 
 
 # -- the text ---------------------------------------------------------------------------------
+def decoder_calls(calls) -> str:
+    """The speech decoder's calls in a run: how many, how many chunk lengths, and how much of what they decoded was
+    padding (each call pads its chunks to its longest)."""
+    if not calls:
+        return ""
+    padded = sum(rows * longest for rows, longest, _ in calls)
+    useful = sum(frames for _, _, frames in calls)
+    shapes = len({(rows, longest) for rows, longest, _ in calls})
+    return (f"; {len(calls)} decoder calls of {useful / sum(rows for rows, _, _ in calls):.0f} frames a chunk on "
+            f"average, {shapes} shapes, {1 - useful / max(1, padded):.0%} of their frames padding")
+
+
 def corpus_segments(folder: Path, max_chars: int) -> tuple[list[str], int]:
     """Segments of every post in folder (as the plugin extracts them) and of the Jevons passage."""
     from nikola_tts.text.extract import extract_blocks
@@ -593,6 +605,8 @@ def main() -> None:
     parser.add_argument("--subset", type=int, default=4, help="segments for the one-at-a-time upstream run")
     parser.add_argument("--list-size", type=int, default=64, help="texts per upstream call")
     parser.add_argument("--batch", type=int, default=None, help="engine batch size (default: from free memory)")
+    parser.add_argument("--max-chars", type=int, default=None,
+                        help="the longest segment, as TTS_ENGINE_OPTIONS['max_chars'] sets it (default: the engine's)")
     parser.add_argument("--repeat", type=int, default=1, help="the corpus this many times over (a longer backlog)")
     parser.add_argument("--card-gib", type=float, default=None,
                         help="behave as on a card with this much memory (e.g. 24 for a 4090 or P40): the rest is "
@@ -633,7 +647,8 @@ def main() -> None:
     ballast = emulate_card(args.card_gib, args.device) if args.card_gib else 0
     placement = devices.place(args.device, devices.gather_facts(), args.dtype)
     dtype = devices.torch_dtype(placement.dtype)
-    texts, passage_segments = corpus_segments(args.corpus, QwenEngine.max_chars)
+    max_chars = args.max_chars or QwenEngine.max_chars
+    texts, passage_segments = corpus_segments(args.corpus, max_chars)
     if not texts:
         sys.exit(f"qwen_rtf: no posts in {args.corpus}")
     started = time.perf_counter()
@@ -654,7 +669,7 @@ def main() -> None:
     frames = [frames_for(t, cps) for t in texts]
     audio = sum(frames) / FRAMES_PER_SECOND
     speaker = Speaker(tts, seed=0)
-    batch = args.batch or auto_batch_size(tts, QwenEngine.max_chars)
+    batch = args.batch or auto_batch_size(tts, max_chars)
     device = torch.device(placement.device)
     clock = Clock(device, ballast)
 
@@ -668,7 +683,7 @@ def main() -> None:
     print(f"model: {model_line}, {params:.2f} B parameters; checkpoint ready in {written_s:.1f} s, loaded by "
           f"upstream's loader in {build_s:.1f} s")
     print(f"text: {len(texts)} segments ({passage_segments} of them the Jevons passage) from {args.corpus}, "
-          f"{sum(map(len, texts)):,} characters; forced to {cps:g} characters per audio second = "
+          f"{sum(map(len, texts)):,} characters (segments of up to {max_chars}); forced to {cps:g} characters per audio second = "
           f"{sum(frames):,} frames = {audio:.0f} s of audio", flush=True)
 
     # warm-up: kernels, allocator, first-call costs stay out of every row
@@ -731,7 +746,7 @@ def main() -> None:
                     f"stepped ({useful / max(1, stats['frames_stepped']):.0%}); {stats['steps']} frame steps, "
                     f"{stats['prefill_s']:.1f} s launching prefills, {stats['decode_s']:.1f} s decoding "
                     f"(second stream); last frame at {stats['generate_s']:.1f} s, then "
-                    f"{stats['decode_tail_s']:.1f} s decoding what was left")
+                    f"{stats['decode_tail_s']:.1f} s decoding what was left{decoder_calls(stats.get('decode_calls'))}")
 
         if "fast-unfused" in methods and fast.decoder_forms.fused:
             from nikola_tts.engines.qwen.fast import snake

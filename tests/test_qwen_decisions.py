@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from nikola_tts.engines import EngineOptions, create_engine
-from nikola_tts.engines.qwen import batching, source as sources
+from nikola_tts.engines.qwen import QwenEngine, batching, source as sources
 from nikola_tts.engines.qwen.device import (DeviceFacts, choose_attention, choose_device, choose_dtype,
                                             normalize_dtype, place)
 from nikola_tts.engines.languages import is_supported, qwen_language
@@ -288,3 +288,12 @@ def test_sampling_options_are_checked_when_the_engine_is_made():
             qwen(extra=bad)
     with pytest.raises(TTSError, match="TTS_SEED is 'x': use a whole number"):
         qwen(extra={"seed": "x"})
+
+
+def test_max_chars_sets_the_longest_piece_read_in_one_call():
+    assert qwen().max_chars == QwenEngine.max_chars
+    assert qwen(extra={"max_chars": 250}).max_chars == 250
+    for bad in (10, 2.5, "300", True, 5000):
+        with pytest.raises(TTSError, match=r"TTS_ENGINE_OPTIONS\['max_chars'\] is .*: use a whole number of "
+                                           r"characters from 20 to 2000"):
+            qwen(extra={"max_chars": bad})

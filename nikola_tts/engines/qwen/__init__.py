@@ -76,6 +76,7 @@ class QwenEngine(Engine):
             raise TTSError(f"TTS_ENGINE_OPTIONS['warm'] is {warm!r}: use the seconds a warm narration process "
                            "stays up after the last build (e.g. 900), or 0 for none")
         self.warm_seconds = float(warm)
+        self.max_chars = _max_chars(extra.get("max_chars", type(self).max_chars))
         self.fixed_cps = float(extra.get("fixed_cps") or 0)  # benchmarks: fixed segment lengths
         self._warm = None  # warm.WarmClient: narrating through a warm process
         from nikola_tts.engines.qwen.fast import parse_fast
@@ -372,6 +373,19 @@ class _Loaded:
     model: object  # a fast.model.FastModel, or qwen_tts's Qwen3TTSModel for the plain path
     how: str  # where the load's time went, for the log
     speaker: object = None  # the fast path's fast.speaker.FastSpeaker, made with the load
+
+
+MAX_CHARS_RANGE = (20, 2000)
+
+
+def _max_chars(value) -> int:
+    """TTS_ENGINE_OPTIONS["max_chars"]: the longest text of one model call (a paragraph past it is read in pieces
+    cut at sentence ends, PAUSE_WITHIN_BLOCK apart)."""
+    low, high = MAX_CHARS_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise TTSError(f"TTS_ENGINE_OPTIONS['max_chars'] is {value!r}: use a whole number of characters from {low} "
+                       f"to {high} (the longest text read in one piece; default {QwenEngine.max_chars})")
+    return value
 
 
 def _sampling_overrides(extra: dict) -> dict:

@@ -53,6 +53,7 @@ class Decoder:
         self.finished: dict[int, object] = {}  # segment -> its Sequence, once generated
         self.failed: set[int] = set()
         self.seconds = 0.0  # spent decoding (in the worker thread, overlapping generation on CUDA)
+        self.calls: list[tuple[int, int, int]] = []  # each decoder call's (chunks, frames decoded a chunk, frames)
         self.results: queue.Queue = queue.Queue()
         self.lock = threading.Lock()
         self.threaded = speaker.device.type == "cuda"
@@ -156,6 +157,8 @@ class Decoder:
             self.results.put((batch[0].index, SynthesisError(f"Qwen3-TTS could not decode a segment: {exc}")))
             return
         self.seconds += time.perf_counter() - started
+        lengths = [int(c.codes.shape[0]) for c in batch]
+        self.calls.append((len(lengths), max(lengths), sum(lengths)))
         with self.lock:
             for chunk, wave in zip(batch, waves):
                 self.parts.setdefault(chunk.index, {})[chunk.number] = wave

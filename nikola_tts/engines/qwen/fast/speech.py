@@ -348,10 +348,12 @@ class SpeechDecoder(nn.Module):
         return torch.cat(waves, dim=-1)
 
     @torch.inference_mode()
-    def decode_chunks(self, chunks: list) -> list[np.ndarray]:
-        """(codes (context + frames, groups), context) pieces of chunked() -> each piece's samples, one batch."""
+    def decode_chunks(self, chunks: list, length: int = 0) -> list[np.ndarray]:
+        """(codes (context + frames, groups), context) pieces of chunked() -> each piece's samples, one batch, its
+        rows padded to `length` frames or to the longest piece's. The decoder is causal: padding at the end
+        changes no sample before it."""
         device = next(self.parameters()).device
-        longest = max(int(codes.shape[0]) for codes, _ in chunks)
+        longest = max([length] + [int(codes.shape[0]) for codes, _ in chunks])
         batch = torch.zeros(len(chunks), longest, self.groups, dtype=torch.long, device=device)
         for row, (codes, _) in enumerate(chunks):
             batch[row, :codes.shape[0]] = codes.to(device)
