@@ -615,7 +615,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-decoder-forms, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     parser.add_argument("--decoder-forms", default="fp32,fp16+matmul",
@@ -770,7 +770,9 @@ def main() -> None:
         for method, label, knobs in (("fast-wholedecode", "segments decoded whole, after their last frame",
                                       dict(stream_decode=False)),
                                      ("fast-normalprio", "decoder stream at normal priority", dict(decode_priority=0)),
-                                     ("fast-lazydecode", "decoder handed full batches only", dict(eager_decode=False))):
+                                     ("fast-lazydecode", "decoder waits for a full call", dict(eager_decode=False)),
+                                     ("fast-anylength", "decoder calls at their longest chunk's length",
+                                      dict(decode_length_step=1))):
             if method in methods:
                 saved = {k: getattr(fast, k) for k in knobs}
                 for k, v in knobs.items():

@@ -222,6 +222,25 @@ def test_streamed_decoding_hands_over_chunks_as_they_appear_with_upstreams_sampl
     assert audio.seconds == 610 / 12.5 and within_one_step(audio, expected)
 
 
+def test_a_decoder_call_takes_the_oldest_waiting_chunks_that_fit_its_budget_of_frames(engine, model):
+    fast = FastSpeaker(model, seed=engine.seed, sampling=engine.sampling)
+    fast.decode_batch = 1  # a call's budget: one whole chunk with its context, 325 frames
+    limits = [100, 100, 100, 100]
+    ours = dict(fast.speak(items(TEXTS[:4]), 4, limits, force_frames=True))
+    # each call pads its chunks to 128 frames (a multiple of 32): two fit in 325, a third would not
+    assert fast.stats["decode_calls"] == [(2, 128, 200), (2, 128, 200)]
+    plain = dict(engine._speaker.speak(items(TEXTS[:4]), 4, limits, force_frames=True))
+    assert all(within_one_step(audio, plain[index]) for index, audio in ours.items())
+
+
+@pytest.mark.parametrize("frames, decoded", [(1, 32), (32, 32), (33, 64), (300, 320), (321, 325), (325, 325)])
+def test_a_decoder_call_pads_its_frames_to_a_multiple_of_32_and_never_past_a_whole_chunk(frames, decoded):
+    from nikola_tts.engines.qwen.fast.decode import padded_length
+
+    assert padded_length(frames) == decoded
+    assert padded_length(frames, step=1) == frames
+
+
 # -- the engine loop ----------------------------------------------------------------------------------------
 def test_the_scheduler_refills_in_groups_then_packs_the_tail_for_smaller_graphs():
     from nikola_tts.engines.qwen.fast.scheduler import Scheduler

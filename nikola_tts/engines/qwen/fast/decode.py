@@ -7,17 +7,16 @@ after its last frame. That spreads the decoder's work over the whole run, and wh
 the last frame is the last chunk of the last segments. A chunk's samples are the same whether
 it is decoded early or with the rest of its segment (up to the float rounding of batch shapes).
 
-On CUDA a batch goes to the decoder once `batch` chunks wait, or, with `eager`, when a segment
-finishes and the decoder has nothing to do: chunks that wait for company while the decoder idles
-are decoded after the last frame instead, the tail a build waits for. (Alone, on an H100, it changed
-no build's tail measurably: without streamed chunks most chunks came with the run's last segments.)
-
-The decoder runs in a worker thread on its own stream (of higher priority than generation's,
-so it keeps pace), and its kernels overlap the frame graphs, which leave most of the GPU idle
-at small batch sizes. The hand-over is ordered by an event recorded on the generating stream;
-`record_stream` keeps the allocator from reusing the codes' memory early. Off CUDA, chunks are
-decoded in place. A batch that fails is decoded one chunk at a time, so one bad segment fails
-alone.
+On CUDA the decoder runs in a worker thread on its own stream (of higher priority than
+generation's, so it keeps pace), and its kernels overlap the frame graphs, which leave most of the
+GPU idle at small batch sizes. Chunks wait in one queue; the worker, whenever it is free, takes
+what waits, oldest first, up to a call's budget of frames (`decode_batch` whole chunks' worth). So
+it never idles while a chunk waits (with `eager`; without, it waits for a full budget until the
+run ends), and while it is busy the queue grows into its next, larger call: short segments
+(a paragraph read in pieces) make calls of many chunks, not many calls of few. Each chunk's
+hand-over is ordered by an event recorded on the generating stream; `record_stream` keeps the
+allocator from reusing the codes' memory early. Off CUDA, chunks are decoded in place, a budget
+at a time. A call that fails is decoded one chunk at a time, so one bad segment fails alone.
 """
 
 from __future__ import annotations
@@ -33,6 +32,19 @@ import torch
 from nikola_tts.engines.qwen.fast.speech import CHUNK, LEFT_CONTEXT
 from nikola_tts.errors import SynthesisError
 
+# A decoder call pads its chunks to a multiple of this many frames: each new (chunks, frames) shape costs its first
+# call 10-45 ms more than the next (cuDNN's execution plans, on an H200: qwen_rtf.py decode-first-calls), and a run
+# of short segments met 25 shapes in 26 calls (H100, segments of up to 200 characters, session 14)
+LENGTH_STEP = 32
+
+
+def padded_length(frames: int, step: int = LENGTH_STEP) -> int:
+    """The length a call whose longest chunk has `frames` frames decodes: the next multiple of step, but never past
+    a whole chunk with its context (the longest a chunk gets)."""
+    if step <= 1 or frames >= CHUNK + LEFT_CONTEXT:
+        return frames
+    return min(-(-frames // step) * step, CHUNK + LEFT_CONTEXT)
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -40,15 +52,20 @@ class Chunk:
     number: int  # which of its chunks
     codes: torch.Tensor  # (context + frames, 16), on the device
     context: int  # leading frames that are context only
+    ready: torch.cuda.Event | None = None  # recorded on the generating stream once codes are written
+
+    @property
+    def length(self) -> int:
+        return int(self.codes.shape[0])
 
 
 class Decoder:
     def __init__(self, speaker, priority: int = -1, eager: bool = True):
         self.speaker = speaker
-        self.batch = speaker.decode_batch
+        self.budget = speaker.decode_batch * (CHUNK + LEFT_CONTEXT)  # frames a call decodes, padding included
+        self.length_step = speaker.decode_length_step
         self.eager = eager
-        self.in_flight = 0  # batches handed to the worker and not decoded yet
-        self.pending: list[Chunk] = []
+        self.pending: list[Chunk] = []  # oldest first; on CUDA shared with the worker, under self.lock
         self.parts: dict[int, dict[int, np.ndarray]] = {}  # segment -> chunk number -> samples
         self.finished: dict[int, object] = {}  # segment -> its Sequence, once generated
         self.failed: set[int] = set()
@@ -56,10 +73,11 @@ class Decoder:
         self.calls: list[tuple[int, int, int]] = []  # each decoder call's (chunks, frames decoded a chunk, frames)
         self.results: queue.Queue = queue.Queue()
         self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)  # chunks came, or the run ended
+        self.ending = False
         self.threaded = speaker.device.type == "cuda"
         if self.threaded:
             self.cuda_stream = torch.cuda.Stream(speaker.device, priority=priority)
-            self.jobs: queue.Queue = queue.Queue()
             self.thread = threading.Thread(target=self._work, name="qwen-decode", daemon=True)
             self.thread.start()
 
@@ -79,8 +97,6 @@ class Decoder:
         """A finished segment (codes filled in): its remaining chunks, and its result once all are decoded."""
         while seq.chunks_sent * CHUNK < seq.frames:
             self._chunk(seq, seq.codes)
-        if self.eager and self.threaded and self.pending and self.in_flight == 0:
-            self._submit()
         with self.lock:
             self.finished[seq.index] = seq
         if seq.frames == 0:
@@ -95,9 +111,9 @@ class Decoder:
                 return
 
     def drain(self):
-        if self.pending:
-            self._submit()
         self._stop()
+        while self.pending:  # off CUDA: what is left, a call at a time
+            self._decode(self._take())
         yield from self.ready()
 
     def _chunk(self, seq, codes: torch.Tensor) -> None:
@@ -105,48 +121,59 @@ class Decoder:
         start = number * CHUNK
         context = LEFT_CONTEXT if start - LEFT_CONTEXT > 0 else start
         end = min(start + CHUNK, seq.frames)
-        self.pending.append(Chunk(seq.index, number, codes[start - context:end].clone(), context))
+        codes = codes[start - context:end].clone()
         seq.chunks_sent += 1
-        if len(self.pending) >= self.batch:
-            self._submit()
-
-    def _submit(self) -> None:
-        batch, self.pending = self.pending, []
         if not self.threaded:
-            self._decode(batch)
+            self.pending.append(Chunk(seq.index, number, codes, context))
+            if self._frames_waiting() >= self.budget:
+                self._decode(self._take())
             return
         event = torch.cuda.Event()
         event.record(torch.cuda.current_stream(self.speaker.device))
-        for chunk in batch:
-            chunk.codes.record_stream(self.cuda_stream)
-        with self.lock:
-            self.in_flight += 1
-        self.jobs.put((batch, event))
+        codes.record_stream(self.cuda_stream)
+        with self.changed:
+            self.pending.append(Chunk(seq.index, number, codes, context, event))
+            self.changed.notify()
+
+    def _frames_waiting(self) -> int:
+        return sum(chunk.length for chunk in self.pending)
+
+    def _take(self) -> list[Chunk]:
+        """The oldest waiting chunks that fit one call's budget (at least one), out of the queue."""
+        longest, count = 0, 0
+        for chunk in self.pending:
+            longest = max(longest, chunk.length)
+            if count and (count + 1) * padded_length(longest, self.length_step) > self.budget:
+                break
+            count += 1
+        batch, self.pending = self.pending[:count], self.pending[count:]
+        return batch
 
     # -- the decoding thread's side -------------------------------------------------------------
     def _work(self) -> None:
         with torch.cuda.stream(self.cuda_stream):
             while True:
-                job = self.jobs.get()
-                if job is None:
-                    return
-                batch, event = job
-                self.cuda_stream.wait_event(event)
-                try:
-                    self._decode(batch)
-                finally:
-                    with self.lock:
-                        self.in_flight -= 1
+                with self.changed:
+                    while not (self.ending or (self.pending and (self.eager or self._frames_waiting() >= self.budget))):
+                        self.changed.wait()
+                    if not self.pending:
+                        return  # the run ended and everything is decoded
+                    batch = self._take()
+                self.cuda_stream.wait_event(batch[-1].ready)  # recorded last of them, on one stream
+                self._decode(batch)
 
     def _stop(self) -> None:
+        with self.changed:
+            self.ending = True
+            self.changed.notify()
         if self.threaded and self.thread.is_alive():
-            self.jobs.put(None)
             self.thread.join()
 
     def _decode(self, batch: list[Chunk]) -> None:
         started = time.perf_counter()
+        length = padded_length(max(chunk.length for chunk in batch), self.length_step)
         try:
-            waves = self.speaker.model.speech.decode_chunks([(c.codes, c.context) for c in batch])
+            waves = self.speaker.model.speech.decode_chunks([(c.codes, c.context) for c in batch], length)
         except Exception as exc:  # noqa: BLE001
             if len(batch) > 1:
                 for chunk in batch:
@@ -157,8 +184,7 @@ class Decoder:
             self.results.put((batch[0].index, SynthesisError(f"Qwen3-TTS could not decode a segment: {exc}")))
             return
         self.seconds += time.perf_counter() - started
-        lengths = [int(c.codes.shape[0]) for c in batch]
-        self.calls.append((len(lengths), max(lengths), sum(lengths)))
+        self.calls.append((len(batch), length, sum(chunk.length for chunk in batch)))
         with self.lock:
             for chunk, wave in zip(batch, waves):
                 self.parts.setdefault(chunk.index, {})[chunk.number] = wave

@@ -26,7 +26,7 @@ import torch
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.qwen import batching
 from nikola_tts.engines.qwen.fast import prompt as prompts
-from nikola_tts.engines.qwen.fast.decode import Decoder
+from nikola_tts.engines.qwen.fast.decode import LENGTH_STEP, Decoder
 from nikola_tts.engines.qwen.fast.forward import NewSegment, Rules, Stepper
 from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
 from nikola_tts.engines.qwen.fast.model import FastModel
@@ -79,7 +79,8 @@ class FastSpeaker:
         # with the bfloat16 decoder, a new post's decoding after the last frame 1.5 -> 1.0 s
         self.stream_decode = self.device.type == "cuda" if stream_decode is None else stream_decode
         self.decode_priority = decode_priority  # of the decoder's CUDA stream (lower = higher priority)
-        self.eager_decode = eager_decode  # hand the decoder what waits whenever it idles (decode.py)
+        self.eager_decode = eager_decode  # the decoder takes what waits whenever it is free (decode.py)
+        self.decode_length_step = LENGTH_STEP  # a decoder call's frames, rounded up to a multiple of it
         # projections of up to this many rows through kernels.py's one-launch GEMV where it beats cuBLAS
         # (kernels.gemv_wins: the code predictor's 2048 -> 1024). On an H200 a frame of one slot took 5.07 ms
         # instead of 5.73, of two 6.51 instead of 7.04, of four the same (2026-12-05-h200-rtf-v10-narrow-gemv.log)
