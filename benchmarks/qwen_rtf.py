@@ -56,16 +56,22 @@ SAMPLING = dict(do_sample=True, top_k=50, top_p=1.0, temperature=0.9, repetition
 
 
 # -- the text ---------------------------------------------------------------------------------
-def decoder_calls(calls) -> str:
-    """The speech decoder's calls in a run: how many, how many chunk lengths, and how much of what they decoded was
-    padding (each call pads its chunks to its longest)."""
+def decoder_calls(stats: dict) -> str:
+    """The speech decoder's calls in a run: how many, how many shapes, how much of what they decoded was padding
+    (each call pads its chunks to one length), and those after the last frame: how many frames, at what rate."""
+    calls = stats.get("decode_calls")
     if not calls:
         return ""
-    padded = sum(rows * longest for rows, longest, _ in calls)
-    useful = sum(frames for _, _, frames in calls)
-    shapes = len({(rows, longest) for rows, longest, _ in calls})
-    return (f"; {len(calls)} decoder calls of {useful / sum(rows for rows, _, _ in calls):.0f} frames a chunk on "
-            f"average, {shapes} shapes, {1 - useful / max(1, padded):.0%} of their frames padding")
+    padded = sum(call.chunks * call.length for call in calls)
+    useful = sum(call.frames for call in calls)
+    shapes = len({(call.chunks, call.length) for call in calls})
+    tail = [call for call in calls if call.started + call.seconds > stats["generated_at"]]
+    tail_padded = sum(call.chunks * call.length for call in tail)
+    tail_busy = sum(call.seconds for call in tail)
+    return (f"; {len(calls)} decoder calls of {useful / sum(call.chunks for call in calls):.0f} frames a chunk on "
+            f"average, {shapes} shapes, {1 - useful / max(1, padded):.0%} of their frames padding; after the last "
+            f"frame {len(tail)} calls ended, {tail_padded} frames in {tail_busy:.2f} s of calls "
+            f"({1e3 * tail_busy / max(1, tail_padded):.3f} ms a frame)")
 
 
 def corpus_segments(folder: Path, max_chars: int) -> tuple[list[str], int]:
@@ -746,7 +752,7 @@ def main() -> None:
                     f"stepped ({useful / max(1, stats['frames_stepped']):.0%}); {stats['steps']} frame steps, "
                     f"{stats['prefill_s']:.1f} s launching prefills, {stats['decode_s']:.1f} s decoding "
                     f"(second stream); last frame at {stats['generate_s']:.1f} s, then "
-                    f"{stats['decode_tail_s']:.1f} s decoding what was left{decoder_calls(stats.get('decode_calls'))}")
+                    f"{stats['decode_tail_s']:.1f} s decoding what was left{decoder_calls(stats)}")
 
         if "fast-unfused" in methods and fast.decoder_forms.fused:
             from nikola_tts.engines.qwen.fast import snake

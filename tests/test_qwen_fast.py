@@ -222,19 +222,21 @@ def test_streamed_decoding_hands_over_chunks_as_they_appear_with_upstreams_sampl
     assert audio.seconds == 610 / 12.5 and within_one_step(audio, expected)
 
 
-def test_a_decoder_call_takes_the_oldest_waiting_chunks_that_fit_its_budget_of_frames(engine, model):
+def test_a_decoder_call_takes_the_longest_waiting_chunks_that_fit_its_budget_of_frames(engine, model):
     fast = FastSpeaker(model, seed=engine.seed, sampling=engine.sampling)
     fast.decode_batch = 1  # a call's budget: one whole chunk with its context, 325 frames
-    limits = [100, 100, 100, 100]
+    limits = [150, 40, 150, 40]
     ours = dict(fast.speak(items(TEXTS[:4]), 4, limits, force_frames=True))
-    # each call pads its chunks to 128 frames (a multiple of 32): two fit in 325, a third would not
-    assert fast.stats["decode_calls"] == [(2, 128, 200), (2, 128, 200)]
+    # the short ones finish first and wait; with the long ones 380 frames wait, and a call takes the two longest
+    # (each padded to 160 frames, a multiple of 16: a third would pass 325), then the short ones at 48
+    calls = [(call.chunks, call.length, call.frames) for call in fast.stats["decode_calls"]]
+    assert calls == [(2, 160, 300), (2, 48, 80)]
     plain = dict(engine._speaker.speak(items(TEXTS[:4]), 4, limits, force_frames=True))
     assert all(within_one_step(audio, plain[index]) for index, audio in ours.items())
 
 
-@pytest.mark.parametrize("frames, decoded", [(1, 32), (32, 32), (33, 64), (300, 320), (321, 325), (325, 325)])
-def test_a_decoder_call_pads_its_frames_to_a_multiple_of_32_and_never_past_a_whole_chunk(frames, decoded):
+@pytest.mark.parametrize("frames, decoded", [(1, 16), (16, 16), (17, 32), (300, 304), (321, 325), (325, 325)])
+def test_a_decoder_call_pads_its_frames_to_a_multiple_of_16_and_never_past_a_whole_chunk(frames, decoded):
     from nikola_tts.engines.qwen.fast.decode import padded_length
 
     assert padded_length(frames) == decoded

@@ -10,13 +10,14 @@ it is decoded early or with the rest of its segment (up to the float rounding of
 On CUDA the decoder runs in a worker thread on its own stream (of higher priority than
 generation's, so it keeps pace), and its kernels overlap the frame graphs, which leave most of the
 GPU idle at small batch sizes. Chunks wait in one queue; the worker, whenever it is free, takes
-what waits, oldest first, up to a call's budget of frames (`decode_batch` whole chunks' worth). So
-it never idles while a chunk waits (with `eager`; without, it waits for a full budget until the
-run ends), and while it is busy the queue grows into its next, larger call: short segments
-(a paragraph read in pieces) make calls of many chunks, not many calls of few. Each chunk's
-hand-over is ordered by an event recorded on the generating stream; `record_stream` keeps the
-allocator from reusing the codes' memory early. Off CUDA, chunks are decoded in place, a budget
-at a time. A call that fails is decoded one chunk at a time, so one bad segment fails alone.
+the longest that wait, as many as a call's budget of frames holds (`decode_batch` whole chunks'
+worth): chunks of like lengths together, so a call pads little. So it never idles while a chunk
+waits (with `eager`; without, it waits for a full budget until the run ends), and while it is busy
+the queue grows into its next, larger call: short segments (a paragraph read in pieces) make
+calls of many chunks, not many calls of few. Each chunk's hand-over is ordered by an event
+recorded on the generating stream; `record_stream` keeps the allocator from reusing the codes'
+memory early. Off CUDA, chunks are decoded in place, a budget at a time. A call that fails is
+decoded one chunk at a time, so one bad segment fails alone.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from nikola_tts.errors import SynthesisError
 
 # A decoder call pads its chunks to a multiple of this many frames: each new (chunks, frames) shape costs its first
 # call 10-45 ms more than the next (cuDNN's execution plans, on an H200: qwen_rtf.py decode-first-calls), and a run
-# of short segments met 25 shapes in 26 calls (H100, segments of up to 200 characters, session 14)
-LENGTH_STEP = 32
+# of short segments met 25 shapes in 26 calls (H100, segments of up to 200 characters, session 14). Padding is work
+# too: half a step a chunk on average, 7% of a 117-frame chunk at 16
+LENGTH_STEP = 16
 
 
 def padded_length(frames: int, step: int = LENGTH_STEP) -> int:
@@ -44,6 +46,17 @@ def padded_length(frames: int, step: int = LENGTH_STEP) -> int:
     if step <= 1 or frames >= CHUNK + LEFT_CONTEXT:
         return frames
     return min(-(-frames // step) * step, CHUNK + LEFT_CONTEXT)
+
+
+@dataclass(frozen=True)
+class DecodeCall:
+    """One speech-decoder call of a run, for its summary."""
+
+    chunks: int
+    length: int  # frames each chunk was decoded at (its padding included)
+    frames: int  # the chunks' own frames (context included)
+    started: float  # time.perf_counter() at its start
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -65,12 +78,12 @@ class Decoder:
         self.budget = speaker.decode_batch * (CHUNK + LEFT_CONTEXT)  # frames a call decodes, padding included
         self.length_step = speaker.decode_length_step
         self.eager = eager
-        self.pending: list[Chunk] = []  # oldest first; on CUDA shared with the worker, under self.lock
+        self.pending: list[Chunk] = []  # in the order they came; on CUDA shared with the worker, under self.lock
         self.parts: dict[int, dict[int, np.ndarray]] = {}  # segment -> chunk number -> samples
         self.finished: dict[int, object] = {}  # segment -> its Sequence, once generated
         self.failed: set[int] = set()
         self.seconds = 0.0  # spent decoding (in the worker thread, overlapping generation on CUDA)
-        self.calls: list[tuple[int, int, int]] = []  # each decoder call's (chunks, frames decoded a chunk, frames)
+        self.calls: list[DecodeCall] = []
         self.results: queue.Queue = queue.Queue()
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)  # chunks came, or the run ended
@@ -139,14 +152,14 @@ class Decoder:
         return sum(chunk.length for chunk in self.pending)
 
     def _take(self) -> list[Chunk]:
-        """The oldest waiting chunks that fit one call's budget (at least one), out of the queue."""
-        longest, count = 0, 0
-        for chunk in self.pending:
-            longest = max(longest, chunk.length)
-            if count and (count + 1) * padded_length(longest, self.length_step) > self.budget:
-                break
-            count += 1
-        batch, self.pending = self.pending[:count], self.pending[count:]
+        """The longest waiting chunks that fit one call's budget (at least one), out of the queue: chunks of like
+        lengths together, so a call pads little (the run's last chunks are decoded in the same calls in any order)."""
+        waiting = sorted(self.pending, key=lambda chunk: -chunk.length)  # stable: the oldest first among equals
+        length = padded_length(waiting[0].length, self.length_step)
+        count = max(1, min(len(waiting), self.budget // length))
+        batch = waiting[:count]
+        taken = {id(chunk) for chunk in batch}
+        self.pending = [chunk for chunk in self.pending if id(chunk) not in taken]
         return batch
 
     # -- the decoding thread's side -------------------------------------------------------------
@@ -159,7 +172,8 @@ class Decoder:
                     if not self.pending:
                         return  # the run ended and everything is decoded
                     batch = self._take()
-                self.cuda_stream.wait_event(batch[-1].ready)  # recorded last of them, on one stream
+                for chunk in batch:
+                    self.cuda_stream.wait_event(chunk.ready)
                 self._decode(batch)
 
     def _stop(self) -> None:
@@ -183,8 +197,9 @@ class Decoder:
                 self.failed.add(batch[0].index)
             self.results.put((batch[0].index, SynthesisError(f"Qwen3-TTS could not decode a segment: {exc}")))
             return
-        self.seconds += time.perf_counter() - started
-        self.calls.append((len(batch), length, sum(chunk.length for chunk in batch)))
+        seconds = time.perf_counter() - started
+        self.seconds += seconds
+        self.calls.append(DecodeCall(len(batch), length, sum(chunk.length for chunk in batch), started, seconds))
         with self.lock:
             for chunk, wave in zip(batch, waves):
                 self.parts.setdefault(chunk.index, {})[chunk.number] = wave
