@@ -56,7 +56,13 @@ INSTALL_HINT = "see the Qwen3-TTS install steps in nikola-tts's README"
 
 class QwenEngine(Engine):
     name = "qwen"
-    max_chars = 600  # about 40 s of speech: whole paragraphs, short enough to batch well
+    # At most about 16 s of speech a model call: a longer paragraph is read in pieces of whole sentences,
+    # PAUSE_WITHIN_BLOCK apart (text/segment.py), as Piper reads every paragraph sentence by sentence. The pieces are
+    # narrated side by side, so a paragraph takes the time of its longest piece, and an edit re-narrates the piece it
+    # touched. H100, same call, against whole paragraphs of up to 600 characters: the corpus 5.9 -> 4.1 s, the passage
+    # 2.6 -> 1.1 s (2026-12-06-h100-rtf-v20-*.log); at 200, a warm-process edit 4.97 -> 3.57 s
+    # (2026-12-06-h100-build-v13-*.log). TTS_ENGINE_OPTIONS["max_chars"] sets it (600 reads most paragraphs whole).
+    max_chars = 250
     realtime_factor_guess = 1.0
     takes_instructions = True  # a request's own instruction replaces TTS_INSTRUCT for it (1.7B models)
 
