@@ -722,7 +722,7 @@ def main() -> None:
         release_memory(device)
     passage = list(range(len(texts) - passage_segments, len(texts)))
     by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    paragraph = by_length[len(by_length) // 2]  # the median paragraph, for batch 1
+    paragraph = by_length[len(by_length) // 2]  # the median segment (a paragraph, or a piece of a long one), for batch 1
     if any(m.startswith("fast") for m in methods):
         from nikola_tts.engines.qwen.fast.model import load_model
         from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
@@ -840,7 +840,7 @@ def main() -> None:
             print(rows[-1].line(), flush=True)
         if "fast-b1" in methods:
             wall, peak = timed_run(fast, [texts[paragraph]], [frames[paragraph]], 1, clock)
-            rows.append(Row("nikola-tts fast path, batch 1, one paragraph", "1",
+            rows.append(Row("nikola-tts fast path, batch 1, the median segment", "1",
                             frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)
         if {"cublas-b1", "cublas-passage"} & set(methods) and fast.use_kernels:
@@ -851,7 +851,7 @@ def main() -> None:
             list(cublas.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
             rows.extend(variant_rows(cublas, "fast path, cuBLAS for every projection", methods, texts, frames, clock, [
                 ("cublas-passage", "the passage's paragraphs", passage, slots),
-                ("cublas-b1", "batch 1, one paragraph", [paragraph], 1)]))
+                ("cublas-b1", "batch 1, the median segment", [paragraph], 1)]))
             if "fast-steps" in methods:
                 for b, ms in frame_times(cublas):
                     notes.append(f"frame step with cuBLAS for every projection, {b:4d} slots: {ms:7.2f} ms")
@@ -891,7 +891,7 @@ def main() -> None:
             rows.extend(variant_rows(fast, "fast path, float32, torch ops (P40's path)", methods, texts, frames, clock, [
                 ("fp32", "all paragraphs", list(range(len(texts))), slots),
                 ("fp32-passage", "the passage's paragraphs", passage, slots),
-                ("fp32-b1", "batch 1, one paragraph", [paragraph], 1)]))
+                ("fp32-b1", "batch 1, the median segment", [paragraph], 1)]))
             if "fp32-agreement" in methods:
                 import dataclasses
 
@@ -920,7 +920,7 @@ def main() -> None:
         else:
             if "faster-b1" in methods:
                 wall, peak, setup = faster.faster_one_at_a_time(tts, [texts[paragraph]], [frames[paragraph]], clock)
-                rows.append(Row("faster-qwen3-tts 0.3.2, batch 1, one paragraph", "1",
+                rows.append(Row("faster-qwen3-tts 0.3.2, batch 1, the median segment", "1",
                                 frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
                 notes.append(f"faster-qwen3-tts batch-1 setup (graph capture, outside the row): {setup:.1f} s")
                 print(rows[-1].line(), flush=True)
@@ -947,7 +947,7 @@ def main() -> None:
         print(rows[-1].line(), flush=True)
     if "upstream-b1" in methods:
         wall, peak = upstream_one_at_a_time(tts, [texts[paragraph]], [frames[paragraph]], clock)
-        rows.append(Row("upstream, batch 1, one paragraph", "1", frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
+        rows.append(Row("upstream, batch 1, the median segment", "1", frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
         print(rows[-1].line(), flush=True)
     print()
     for note in notes:
