@@ -331,6 +331,29 @@ def test_a_long_narrations_first_mp3_is_encoded_once_on_target_from_the_windows_
     assert loudness(tmp_path / "post.mp3")[0] == pytest.approx(-16.0, abs=LOUDNESS_TOLERANCE)
 
 
+def test_a_long_narration_measured_in_pieces_side_by_side_reads_as_one_pass_does(speech, monkeypatch):
+    """The gain search measures long PCM in pieces, one ffmpeg a core, their blocks gated together."""
+    from nikola_tts.audio import mp3
+
+    audio = Audio(b"".join(a.samples for a in speech * 4), speech[0].sample_rate)  # about 100 s
+    monkeypatch.setattr(mp3.os, "cpu_count", lambda: 8)
+    assert len(mp3._pieces(audio, 8)) == int(audio.seconds // mp3.PIECE_SECONDS) > 1
+    one_pass = mp3._loudness(mp3._normalized(audio, 6.0), audio)
+    assert mp3._integrated_loudness(audio, 6.0) == pytest.approx(one_pass, abs=mp3.LIMITER_PRECISION)
+
+
+def test_the_encoders_loss_measured_in_pieces_side_by_side_is_what_one_pass_measures(tmp_path, speech, monkeypatch):
+    from nikola_tts.audio import mp3
+
+    audio = Audio(b"".join(a.samples for a in speech * 4), speech[0].sample_rate)
+    monkeypatch.setattr(mp3.os, "cpu_count", lambda: 1)
+    one_pass = mp3._encoder_loss(audio, 6.0, "64k", str(tmp_path / "one.mp3"))
+    monkeypatch.setattr(mp3.os, "cpu_count", lambda: 8)
+    in_pieces = mp3._encoder_loss(audio, 6.0, "64k", str(tmp_path / "pieces.mp3"))
+    assert one_pass > 0.2  # lame's low-pass takes something from espeak-ng's bright voice
+    assert in_pieces == pytest.approx(one_pass, abs=mp3.LIMITER_PRECISION)
+
+
 def test_each_parts_frames_are_counted_as_ffprobe_counts_them(tmp_path):
     narration = Narration(tmp_path)
     narration.assemble()

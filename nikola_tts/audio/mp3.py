@@ -45,6 +45,10 @@ EXCERPT_SECONDS = 60.0  # what the encoder's loss is measured on
 # (ebur128's precision) of the whole on the three corpus posts, at a third of the time a pass takes.
 PROBE_WINDOW = 5.0
 PROBE_EVERY = 20.0
+# Measured in pieces of at least this long, side by side (_integrated_loudness): the blocks across a cut are not
+# measured, as across a part's seam (assemble.MEASURED_PART_SECONDS), which moves the whole by hundredths of a LU.
+PIECE_SECONDS = 20.0
+MAX_PIECES = 16
 LIMITER_PRECISION = 0.1  # LU: how close the PCM through the limiter gets to where it is aimed (ebur128 prints tenths)
 MAX_GAIN_STEPS = 6
 # The most the limiter may take off the loudest peak. Past it a target is out of reach: loudness
@@ -223,8 +227,21 @@ def _encoder_loss(audio: Audio, gain_db: float, bitrate: str, path: str) -> floa
     if audio.seconds > 1.5 * EXCERPT_SECONDS:
         middle, half = len(audio.samples) // 4 * 2, int(EXCERPT_SECONDS / 2 * rate) * 2
         audio = Audio(audio.samples[middle - half:middle + half], rate)
-    _run(_encoder(audio, gain_db, path, bitrate), audio)
-    loss = _integrated_loudness(audio, gain_db) - file_loudness(path)
+    pieces = _pieces(audio, min(os.cpu_count() or 1, MAX_PIECES))
+    if len(pieces) == 1:
+        _run(_encoder(audio, gain_db, path, bitrate), audio)
+        loss = _integrated_loudness(audio, gain_db) - file_loudness(path)
+    else:  # encoded and measured in pieces side by side, as _integrated_loudness measures
+        def blocks(numbered: tuple[int, Audio]) -> tuple[list[float], tuple[float, ...]]:
+            number, piece = numbered
+            piece_path = f"{path}.{number}.mp3"
+            _run(_encoder(piece, gain_db, piece_path, bitrate), piece)
+            return _blocks(_normalized(piece, gain_db), piece), frames_and_blocks(piece_path)[1]
+
+        with ThreadPoolExecutor(max_workers=len(pieces)) as pool:
+            measured = list(pool.map(blocks, enumerate(pieces)))
+        loss = (gated_loudness(b for pcm, _ in measured for b in pcm)
+                - gated_loudness(b for _, encoded in measured for b in encoded))
     return loss if math.isfinite(loss) and abs(loss) < 3 else 0.0  # a silent excerpt tells nothing
 
 
@@ -302,8 +319,29 @@ def _normalized(audio: Audio, gain_db: float | None, true_peaks: bool = False):
 
 
 def _integrated_loudness(audio: Audio, gain_db: float | None = None) -> float:
-    """EBU R128 integrated loudness in LUFS (gated, so pauses do not count) of `audio` as normalized."""
-    return _loudness(_normalized(audio, gain_db), audio)
+    """EBU R128 integrated loudness in LUFS (gated, so pauses do not count) of `audio` as normalized. A long one
+    is measured in pieces of at least PIECE_SECONDS side by side, one ffmpeg a core, and their gating blocks gated
+    together: the gain search's steps are one after another, and on many cores each is then a fraction of a pass."""
+    pieces = _pieces(audio, min(os.cpu_count() or 1, MAX_PIECES))
+    if len(pieces) == 1:
+        return _loudness(_normalized(audio, gain_db), audio)
+    with ThreadPoolExecutor(max_workers=len(pieces)) as pool:  # each thread waits on its own ffmpeg
+        blocks = list(pool.map(lambda piece: _blocks(_normalized(piece, gain_db), piece), pieces))
+    return gated_loudness(b for piece in blocks for b in piece)
+
+
+def _pieces(audio: Audio, count: int) -> list[Audio]:
+    """audio cut into at most `count` pieces of equal length, none shorter than PIECE_SECONDS."""
+    count = max(1, min(count, int(audio.seconds // PIECE_SECONDS)))
+    size = len(audio.samples) // 2 // count * 2
+    return [Audio(audio.samples[i * size:(i + 1) * size if i + 1 < count else None], audio.sample_rate)
+            for i in range(count)]
+
+
+def _blocks(stream, audio: Audio) -> list[float]:
+    """The gating blocks (as frames_and_blocks reads them) of `audio` through `stream`."""
+    stream = stream.filter("ebur128", framelog="info").output("-", format="null").global_args("-hide_banner", "-nostats")
+    return [m for m in map(float, _MOMENTARY.findall(_run(stream, audio))) if m > SILENT_LUFS]
 
 
 def file_loudness(path: str | os.PathLike) -> float:
