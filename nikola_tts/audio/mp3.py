@@ -49,6 +49,9 @@ PROBE_EVERY = 20.0
 # measured, as across a part's seam (assemble.MEASURED_PART_SECONDS), which moves the whole by hundredths of a LU.
 PIECE_SECONDS = 20.0
 MAX_PIECES = 16
+# On fewer cores, one pass: the search already runs two ffmpegs at once there, and pieces gained nothing (on 2 cores
+# the first gain took 1.62 s in pieces against 1.57 s; on 16, 0.43 s against 1.15 s: benchmarks/gain_search.py)
+MIN_CORES_FOR_PIECES = 4
 LIMITER_PRECISION = 0.1  # LU: how close the PCM through the limiter gets to where it is aimed (ebur128 prints tenths)
 MAX_GAIN_STEPS = 6
 # The most the limiter may take off the loudest peak. Past it a target is out of reach: loudness
@@ -227,7 +230,7 @@ def _encoder_loss(audio: Audio, gain_db: float, bitrate: str, path: str) -> floa
     if audio.seconds > 1.5 * EXCERPT_SECONDS:
         middle, half = len(audio.samples) // 4 * 2, int(EXCERPT_SECONDS / 2 * rate) * 2
         audio = Audio(audio.samples[middle - half:middle + half], rate)
-    pieces = _pieces(audio, min(os.cpu_count() or 1, MAX_PIECES))
+    pieces = _pieces(audio, _piece_count())
     if len(pieces) == 1:
         _run(_encoder(audio, gain_db, path, bitrate), audio)
         loss = _integrated_loudness(audio, gain_db) - file_loudness(path)
@@ -322,12 +325,17 @@ def _integrated_loudness(audio: Audio, gain_db: float | None = None) -> float:
     """EBU R128 integrated loudness in LUFS (gated, so pauses do not count) of `audio` as normalized. A long one
     is measured in pieces of at least PIECE_SECONDS side by side, one ffmpeg a core, and their gating blocks gated
     together: the gain search's steps are one after another, and on many cores each is then a fraction of a pass."""
-    pieces = _pieces(audio, min(os.cpu_count() or 1, MAX_PIECES))
+    pieces = _pieces(audio, _piece_count())
     if len(pieces) == 1:
         return _loudness(_normalized(audio, gain_db), audio)
     with ThreadPoolExecutor(max_workers=len(pieces)) as pool:  # each thread waits on its own ffmpeg
         blocks = list(pool.map(lambda piece: _blocks(_normalized(piece, gain_db), piece), pieces))
     return gated_loudness(b for piece in blocks for b in piece)
+
+
+def _piece_count() -> int:
+    cores = os.cpu_count() or 1
+    return min(cores, MAX_PIECES) if cores >= MIN_CORES_FOR_PIECES else 1
 
 
 def _pieces(audio: Audio, count: int) -> list[Audio]:
