@@ -94,7 +94,8 @@ def main() -> None:
         from publish_edit import package_of
 
         folder = Path(tempfile.mkdtemp(prefix="gain-search-before-")) / "tree"
-        trees.insert(0, (f"before ({args.before})", str(package_of(args.before, folder, paths=("nikola_tts",)))))
+        before = package_of(args.before, folder, paths=("nikola_tts",))
+        trees.insert(0, (f"before ({args.before})", str(before)))
     print(f"command: python3 benchmarks/{' '.join([Path(sys.argv[0]).name] + sys.argv[1:])}")
     print(f"{audio.seconds:.0f} s of narration at {audio.sample_rate} Hz, {os.cpu_count()} cores, median of {args.runs}")
     print("\n| tree | first_gain | runs | gain (dB) |\n| --- | --- | --- | --- |")

@@ -348,7 +348,8 @@ def _pieces(audio: Audio, count: int) -> list[Audio]:
 
 def _blocks(stream, audio: Audio) -> list[float]:
     """The gating blocks (as frames_and_blocks reads them) of `audio` through `stream`."""
-    stream = stream.filter("ebur128", framelog="info").output("-", format="null").global_args("-hide_banner", "-nostats")
+    stream = (stream.filter("ebur128", framelog="info").output("-", format="null")
+              .global_args("-hide_banner", "-nostats"))
     return [m for m in map(float, _MOMENTARY.findall(_run(stream, audio))) if m > SILENT_LUFS]
 
 

@@ -296,8 +296,9 @@ class FastSpeaker:
                 raise
             generated = time.perf_counter()
             yield from _handed(decoder.drain(), stats)
-        stats.update(decode_s=decoder.seconds, decode_calls=list(decoder.calls), generated_at=generated, generate_s=generated - started,
-                     decode_tail_s=time.perf_counter() - generated, capture_s=graphs.capture_seconds)
+        stats.update(decode_s=decoder.seconds, decode_calls=list(decoder.calls), generated_at=generated,
+                     generate_s=generated - started, decode_tail_s=time.perf_counter() - generated,
+                     capture_s=graphs.capture_seconds)
         log.info(f"Qwen3-TTS fast path: {len(items)} segments, {sum(seq.frames for seq in sequences)} frames in "
                  f"{time.perf_counter() - started:.1f} s: prompts and slots {stats['setup_s']:.1f} s, graphs captured "
                  f"{graphs.capture_seconds:.1f} s (sizes {sorted(graphs.graphs) or 'none'}), last frame at "
