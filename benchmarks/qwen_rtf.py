@@ -56,24 +56,6 @@ SAMPLING = dict(do_sample=True, top_k=50, top_p=1.0, temperature=0.9, repetition
 
 
 # -- the text ---------------------------------------------------------------------------------
-def decoder_calls(stats: dict) -> str:
-    """The speech decoder's calls in a run: how many, how many shapes, how much of what they decoded was padding
-    (each call pads its chunks to one length), and those after the last frame: how many frames, at what rate."""
-    calls = stats.get("decode_calls")
-    if not calls:
-        return ""
-    padded = sum(call.chunks * call.length for call in calls)
-    useful = sum(call.frames for call in calls)
-    shapes = len({(call.chunks, call.length) for call in calls})
-    tail = [call for call in calls if call.started + call.seconds > stats["generated_at"]]
-    tail_padded = sum(call.chunks * call.length for call in tail)
-    tail_busy = sum(call.seconds for call in tail)
-    return (f"; {len(calls)} decoder calls of {useful / sum(call.chunks for call in calls):.0f} frames a chunk on "
-            f"average, {shapes} shapes, {1 - useful / max(1, padded):.0%} of their frames padding; after the last "
-            f"frame {len(tail)} calls ended, {tail_padded} frames in {tail_busy:.2f} s of calls "
-            f"({1e3 * tail_busy / max(1, tail_padded):.3f} ms a frame)")
-
-
 def corpus_segments(folder: Path, max_chars: int) -> tuple[list[str], int]:
     """Segments of every post in folder (as the plugin extracts them) and of the Jevons passage."""
     from nikola_tts.text.extract import extract_blocks
@@ -434,6 +416,24 @@ def decode_variants(speaker, device, shapes=((16, 300), (4, 300), (16, 464)), re
             print(lines[-1], flush=True)
     fold_padding(speech, on=bool(speaker.decoder_forms.folded))  # as the speaker had it
     return lines
+
+
+def decoder_calls(stats: dict) -> str:
+    """The speech decoder's calls in a run: how many, how many shapes, how much of what they decoded was padding
+    (each call pads its chunks to one length), and those after the last frame: how many frames, at what rate."""
+    calls = stats.get("decode_calls")
+    if not calls:
+        return ""
+    padded = sum(call.chunks * call.length for call in calls)
+    useful = sum(call.frames for call in calls)
+    shapes = len({(call.chunks, call.length) for call in calls})
+    tail = [call for call in calls if call.started + call.seconds > stats["generated_at"]]
+    tail_padded = sum(call.chunks * call.length for call in tail)
+    tail_busy = sum(call.seconds for call in tail)
+    return (f"; {len(calls)} decoder calls of {useful / sum(call.chunks for call in calls):.0f} frames a chunk on "
+            f"average, {shapes} shapes, {1 - useful / max(1, padded):.0%} of their frames padding; after the last "
+            f"frame {len(tail)} calls ended, {tail_padded} frames in {tail_busy:.2f} s of calls "
+            f"({1e3 * tail_busy / max(1, tail_padded):.3f} ms a frame)")
 
 
 def decoder_form_rows(fast, forms, texts, frames, passage, slots, clock, notes, occupancy) -> list["Row"]:

@@ -348,9 +348,7 @@ def _pieces(audio: Audio, count: int) -> list[Audio]:
 
 def _blocks(stream, audio: Audio) -> list[float]:
     """The gating blocks (as frames_and_blocks reads them) of `audio` through `stream`."""
-    stream = (stream.filter("ebur128", framelog="info").output("-", format="null")
-              .global_args("-hide_banner", "-nostats"))
-    return [m for m in map(float, _MOMENTARY.findall(_run(stream, audio))) if m > SILENT_LUFS]
+    return [m for m in map(float, _MOMENTARY.findall(_ebur128(stream, audio, "info"))) if m > SILENT_LUFS]
 
 
 def file_loudness(path: str | os.PathLike) -> float:
@@ -393,11 +391,18 @@ def gated_loudness(blocks) -> float:
 
 
 def _loudness(stream, audio: Audio | None) -> float:
-    stream = stream.filter("ebur128", framelog="verbose").output("-", format="null").global_args("-hide_banner", "-nostats")
-    found = _INTEGRATED.findall(_run(stream, audio))
+    found = _INTEGRATED.findall(_ebur128(stream, audio, "verbose"))
     if not found:
         raise TTSError("ffmpeg did not report the loudness of the narration (ebur128 filter missing?)")
     return float(found[-1])
+
+
+def _ebur128(stream, audio: Audio | None, framelog: str) -> str:
+    """ffmpeg's log of `stream` measured by ebur128, its per-block lines at log level `framelog` (printed at "info",
+    left out at "verbose"; the summary with the integrated loudness always)."""
+    stream = (stream.filter("ebur128", framelog=framelog).output("-", format="null")
+              .global_args("-hide_banner", "-nostats"))
+    return _run(stream, audio)
 
 
 def _run(stream, audio: Audio | None) -> str:

@@ -82,8 +82,7 @@ class Decoder:
         self.parts: dict[int, dict[int, np.ndarray]] = {}  # segment -> chunk number -> samples
         self.finished: dict[int, object] = {}  # segment -> its Sequence, once generated
         self.failed: set[int] = set()
-        self.seconds = 0.0  # spent decoding (in the worker thread, overlapping generation on CUDA)
-        self.calls: list[DecodeCall] = []
+        self.calls: list[DecodeCall] = []  # the calls that decoded (a failed one is retried a chunk at a time)
         self.results: queue.Queue = queue.Queue()
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)  # chunks came, or the run ended
@@ -93,6 +92,11 @@ class Decoder:
             self.cuda_stream = torch.cuda.Stream(speaker.device, priority=priority)
             self.thread = threading.Thread(target=self._work, name="qwen-decode", daemon=True)
             self.thread.start()
+
+    @property
+    def seconds(self) -> float:
+        """Spent decoding (in the worker thread, overlapping generation on CUDA)."""
+        return sum(call.seconds for call in self.calls)
 
     def __enter__(self):
         return self
@@ -197,9 +201,8 @@ class Decoder:
                 self.failed.add(batch[0].index)
             self.results.put((batch[0].index, SynthesisError(f"Qwen3-TTS could not decode a segment: {exc}")))
             return
-        seconds = time.perf_counter() - started
-        self.seconds += seconds
-        self.calls.append(DecodeCall(len(batch), length, sum(chunk.length for chunk in batch), started, seconds))
+        self.calls.append(DecodeCall(len(batch), length, sum(chunk.length for chunk in batch), started,
+                                     time.perf_counter() - started))
         with self.lock:
             for chunk, wave in zip(batch, waves):
                 self.parts.setdefault(chunk.index, {})[chunk.number] = wave
