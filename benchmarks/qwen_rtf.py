@@ -216,6 +216,36 @@ def variant_rows(speaker, prefix: str, methods, texts, frames, clock, sets) -> l
     return rows
 
 
+SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <prefix>-b1, -passage, -steps, -profile
+    # every projection through cuBLAS: without the Triton GEMV on the narrow shapes (kernels.gemv_wins)
+    ("cublas", "cuBLAS for every projection", dict(gemv_rows=0)),
+    # the GEMV reading rows in steps of 256-512, as before session 15 (kernels.gemv_blocks)
+    ("narrow", "GEMV in steps of 256-512", dict(gemv_whole_rows=False)),
+)
+
+
+def speaker_variant(fast, name, label, knobs, methods, texts, frames, passage, paragraph, slots, clock,
+                    notes) -> list["Row"]:
+    """A second FastSpeaker on the same model with other knobs: its rows, frame steps and profile at one slot."""
+    from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
+
+    other = FastSpeaker(fast.model, seed=0, **knobs)
+    other.prepare([_item(t) for t in texts], slots, frames)
+    list(other.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
+    rows = variant_rows(other, f"nikola-tts fast path, {label}", methods, texts, frames, clock, [
+        (f"{name}-passage", "the passage's paragraphs", passage, slots),
+        (f"{name}-b1", "batch 1, the median segment", [paragraph], 1)])
+    if f"{name}-steps" in methods:
+        for b, ms in frame_times(other):
+            notes.append(f"frame step, {label}, {b:4d} slots: {ms:7.2f} ms")
+            print(notes[-1], flush=True)
+    if f"{name}-profile" in methods:
+        notes.extend(f"{label}: {line}" for line in kernel_profile(other, 1, top=16))
+        print("\n".join(notes[-17:]), flush=True)
+    other.release()
+    return rows
+
+
 def timed_run(speaker, texts, frames, batch, clock) -> tuple[float, float]:
     """One speak() call of the engine's Speaker or the fast path's over all texts, longest first as the
     plugin hands them over, every text forced to its frames; (wall seconds, peak GiB)."""
@@ -843,21 +873,12 @@ def main() -> None:
             rows.append(Row("nikola-tts fast path, batch 1, the median segment", "1",
                             frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)
-        if {"cublas-b1", "cublas-passage"} & set(methods) and fast.use_kernels:
-            # the same rows with every projection through cuBLAS: without the Triton GEMV on the narrow shapes
-            # (kernels.gemv_wins) of up to FastSpeaker.gemv_rows rows
-            cublas = FastSpeaker(fast.model, seed=0, gemv_rows=0)
-            cublas.prepare([_item(t) for t in texts], slots, frames)
-            list(cublas.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
-            rows.extend(variant_rows(cublas, "fast path, cuBLAS for every projection", methods, texts, frames, clock, [
-                ("cublas-passage", "the passage's paragraphs", passage, slots),
-                ("cublas-b1", "batch 1, the median segment", [paragraph], 1)]))
-            if "fast-steps" in methods:
-                for b, ms in frame_times(cublas):
-                    notes.append(f"frame step with cuBLAS for every projection, {b:4d} slots: {ms:7.2f} ms")
-                    print(notes[-1], flush=True)
-            del cublas
-            release_memory(device)
+        for name, label, knobs in SPEAKER_VARIANTS:
+            wanted = [m for m in methods if m.startswith(name + "-")]
+            if wanted and fast.use_kernels and device.type == "cuda":
+                rows.extend(speaker_variant(fast, name, label, knobs, methods, texts, frames, passage, paragraph,
+                                            slots, clock, notes))
+                release_memory(device)
         if "fast-steps" in methods and device.type == "cuda":
             for b, ms in frame_times(fast):
                 notes.append(f"frame step, {b:4d} slots: {ms:7.2f} ms ({ms / b:6.3f} ms per slot-frame)")

@@ -151,10 +151,20 @@ def test_the_swiglu_kernel_is_silu_of_the_gate_times_the_up(kernels, rand):
     assert relative(fused.silu_mul(gate_up), plain.silu_mul(gate_up)) < TOLERANCE
 
 
-@pytest.mark.parametrize("rows,k,n,bias", [(1, 2048, 1024, False), (2, 512, 96, True), (3, 300, 70, False)])
-def test_the_gemv_kernel_is_the_projection(kernels, rand, rows, k, n, bias):
+@pytest.mark.parametrize("rows,k,n,bias", [(1, 2048, 1024, False), (2, 512, 96, True), (3, 300, 70, False),
+                                           (1, 9000, 40, False)])
+@pytest.mark.parametrize("whole_rows", [True, False])
+def test_the_gemv_kernel_is_the_projection(kernels, rand, rows, k, n, bias, whole_rows):
     x, weight, b = rand(rows, 1, k), rand(n, k), rand(n) if bias else None
-    assert relative(kernels.TritonOps().gemv(x, weight, b), TorchOps().linear(x, weight, b)) < TOLERANCE
+    fused = kernels.TritonOps(whole_rows=whole_rows)
+    assert relative(fused.gemv(x, weight, b), TorchOps().linear(x, weight, b)) < TOLERANCE
+
+
+def test_the_gemv_reads_a_code_predictor_row_in_one_step_and_wider_rows_in_several(kernels):
+    for n, k in ((1024, 2048), (1024, 3072), (4096, 1024)):  # o and projection, down, qkv
+        block_n, block_k, _ = kernels.gemv_blocks(1, n, k)
+        assert block_k >= k and block_n * block_k <= 128 * 128
+    assert kernels.gemv_blocks(1, 40, 9000)[1] < 9000
 
 
 def test_the_gemv_takes_only_the_narrow_projections_of_few_rows(kernels):
