@@ -313,8 +313,8 @@ def gemv_blocks(rows: int, n: int, k: int, sms: int = 132, whole_rows: bool = Tr
     """(BLOCK_N, BLOCK_K, warps): enough programs to fill the GPU twice over, at most 128 float32
     products per thread at once (no register spills). whole_rows: each step reads as much of a row as that
     allows (all of it, for the code predictor's shapes), so a program's loads are all in flight at once rather
-    than one 256-512 wide step after another; at one slot the GEMVs' kernel time fell from 1.00 to 0.64 ms a
-    frame, H100 (2026-12-06-h100-rtf-v23-gemv-whole-rows.log)."""
+    than one 256-512 wide step after another; at one slot the GEMVs' kernel time fell from 1.00 to 0.66 ms a
+    frame, H100 (2026-12-06-h100-rtf-v26-gemv-whole-rows.log)."""
     block_m = triton.next_power_of_2(rows)
     block_k = 512 if k >= 2048 else 256
     block_n = 32
