@@ -221,6 +221,10 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("cublas", "cuBLAS for every projection", dict(gemv_rows=0)),
     # the GEMV reading rows in steps of 256-512, as before session 15 (kernels.gemv_blocks)
     ("narrow", "GEMV in steps of 256-512", dict(gemv_whole_rows=False)),
+    # a norm or SwiGLU and the projection after it in one launch, at up to 1 or 2 rows (kernels.TritonOps)
+    ("fused1", "norm or SwiGLU fused into the projection, 1 row", dict(fused_rows=1)),
+    ("fused2", "norm or SwiGLU fused into the projection, 1-2 rows", dict(fused_rows=2)),
+    ("fused0", "norm and SwiGLU launched alone", dict(fused_rows=0)),
 )
 
 
@@ -614,6 +618,15 @@ def kernel_check(device, dtype) -> list[str]:
         xs, ws, bs = rand(rows, 1, k), rand(n, k), rand(n) if bias else None
         out.append(f"kernel gemv {rows}x{k}->{n}{' +bias' if bias else ''} rel err "
                    f"{rel(small.gemv(xs, ws, bs), plain.linear(xs, ws, bs)):.2e}")
+    joined = TritonOps(fused_rows=2)
+    for rows, k, n in ((1, 1024, 4096), (2, 1024, 6144), (1, 2048, 3072)):
+        xs, ds, nw, ws = rand(rows, 1, k), rand(rows, 1, k), rand(k), rand(n, k)
+        a, b = joined.add_norm_linear(xs, ds, nw, 1e-6, ws), plain.add_norm_linear(xs, ds, nw, 1e-6, ws)
+        out.append(f"kernel norm+gemv {rows}x{k}->{n} fused {joined._fused_blocks(xs, k, ws) is not None}: rel err "
+                   f"sum {rel(a[0], b[0]):.2e}, out {rel(a[1], b[1]):.2e}")
+    gu, wd = rand(1, 1, 2 * 3072), rand(1024, 3072)
+    out.append(f"kernel swiglu+gemv 1x3072->1024 fused {joined._fused_blocks(gu, 3072, wd) is not None}: rel err "
+               f"{rel(joined.silu_mul_linear(gu, wd), plain.silu_mul_linear(gu, wd)):.2e}")
     return out
 
 

@@ -167,6 +167,35 @@ def test_the_gemv_reads_a_code_predictor_row_in_one_step_and_wider_rows_in_sever
     assert kernels.gemv_blocks(1, 40, 9000)[1] < 9000
 
 
+@pytest.mark.parametrize("with_delta", [True, False])
+@pytest.mark.parametrize("rows", [1, 2])
+def test_the_fused_norm_and_projection_is_the_residual_add_the_norm_then_the_projection(kernels, rand, with_delta,
+                                                                                        rows):
+    x, delta, norm_weight, weight = rand(rows, 1, 96), rand(rows, 1, 96) if with_delta else None, rand(96), rand(40, 96)
+    fused = kernels.TritonOps(fused_rows=2)
+    assert fused._fused_blocks(x, 96, weight) is not None
+    total, out = fused.add_norm_linear(x, delta, norm_weight, 1e-6, weight)
+    expected_total, expected = TorchOps().add_norm_linear(x, delta, norm_weight, 1e-6, weight)
+    assert relative(total, expected_total) < TOLERANCE and relative(out, expected) < TOLERANCE
+
+
+def test_the_fused_swiglu_and_projection_is_the_down_projection_of_silu_gate_times_up(kernels, rand):
+    gate_up, weight = rand(1, 1, 2 * 96), rand(40, 96)
+    fused = kernels.TritonOps(fused_rows=1)
+    assert fused._fused_blocks(gate_up, 96, weight) is not None
+    assert relative(fused.silu_mul_linear(gate_up, weight), TorchOps().silu_mul_linear(gate_up, weight)) < TOLERANCE
+
+
+def test_the_fused_projections_serve_only_few_rows_small_weights_and_rows_of_one_step(kernels, rand):
+    fused = kernels.TritonOps(fused_rows=1, fused_bytes=40 * 96 * 4)
+    assert fused._fused_blocks(rand(1, 1, 96), 96, rand(40, 96)) is not None
+    assert fused._fused_blocks(rand(2, 1, 96), 96, rand(40, 96)) is None  # two rows
+    assert fused._fused_blocks(rand(1, 1, 96), 96, rand(41, 96)) is None  # a larger weight
+    wide = kernels.TritonOps(fused_rows=1, fused_bytes=1 << 30)
+    assert wide._fused_blocks(rand(1, 1, 20000), 20000, rand(8, 20000)) is None  # a row of several steps
+    assert kernels.TritonOps()._fused_blocks(rand(1, 1, 96), 96, rand(40, 96)) is None  # off by default
+
+
 def test_the_gemv_takes_only_the_narrow_projections_of_few_rows(kernels):
     assert kernels.gemv_wins(1024, 2048)  # the code predictor's o and projection
     assert not kernels.gemv_wins(2048, 2048) and not kernels.gemv_wins(4096, 1024)  # the talker's, a qkv

@@ -301,6 +301,42 @@ def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, M, N, K, HAS_BIAS: tl.constexpr, BL
     tl.store(y_ptr + m[:, None] * N + n[None, :], acc.to(y_ptr.dtype.element_ty), mask=m_ok[:, None] & n_ok[None, :])
 
 
+@triton.jit
+def _fused_gemv_kernel(x_ptr, d_ptr, nw_ptr, w_ptr, sum_ptr, y_ptr, M, N, K, eps, INPUT: tl.constexpr,
+                       HAS_DELTA: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
+    """A projection of the few rows m < M and BLOCK_N outputs n whose input is made in the same launch, for rows
+    that fit one step (BLOCK_K >= K), rounded as ops.TorchOps rounds: INPUT 1, RMSNorm(x (+ delta)) (the first
+    program also stores x + delta: the residual stream); INPUT 2, SwiGLU of x's two halves (x is 2K wide). Every
+    program makes the whole input row again (a few KB, from L2), which costs less than a launch of its own; its
+    weights are asked for first, since they depend on nothing."""
+    pid = tl.program_id(0)
+    n = pid * BLOCK_N + tl.arange(0, BLOCK_N)
+    m = tl.arange(0, BLOCK_M)
+    k = tl.arange(0, BLOCK_K)
+    n_ok, m_ok, k_ok = n < N, m < M, k < K
+    w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
+    mk = m_ok[:, None] & k_ok[None, :]
+    if INPUT == 1:
+        at = m[:, None] * K + k[None, :]
+        x = tl.load(x_ptr + at, mask=mk, other=0.0)
+        if HAS_DELTA:
+            x = (x.to(tl.float32) + tl.load(d_ptr + at, mask=mk, other=0.0).to(tl.float32)).to(x.dtype)
+            if pid == 0:
+                tl.store(sum_ptr + at, x, mask=mk)
+        xf = x.to(tl.float32)
+        rstd = 1.0 / tl.sqrt(tl.sum(xf * xf, axis=1) / K + eps)
+        h = (xf * rstd[:, None]).to(x.dtype).to(tl.float32)
+        h = (tl.load(nw_ptr + k, mask=k_ok, other=0.0).to(tl.float32)[None, :] * h).to(x.dtype).to(tl.float32)
+    else:
+        at = m[:, None] * 2 * K + k[None, :]
+        g = tl.load(x_ptr + at, mask=mk, other=0.0).to(tl.float32)
+        u = tl.load(x_ptr + at + K, mask=mk, other=0.0)
+        silu = (g / (1.0 + tl.exp(-g))).to(u.dtype).to(tl.float32)
+        h = (silu * u.to(tl.float32)).to(u.dtype).to(tl.float32)
+    acc = tl.sum(h[:, None, :] * w.to(tl.float32)[None, :, :], axis=2)
+    tl.store(y_ptr + m[:, None] * N + n[None, :], acc.to(y_ptr.dtype.element_ty), mask=m_ok[:, None] & n_ok[None, :])
+
+
 def gemv_wins(n: int, k: int) -> bool:
     """The shapes where the one-launch GEMV beat cuBLAS at 1 to 4 rows on an H200: narrow outputs from inputs at
     least twice as wide (the code predictor's 2048 -> 1024 `o` and projection, 12.6 -> 5.3 us at one row), which
@@ -408,12 +444,19 @@ class AttendTile:
 ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py times others: none won by 2%)
 
 
+FUSED_BYTES = 13 << 20  # the code predictor's projections (gate_up is 12.6 MB) and both stacks' heads
+
+
 class TritonOps(TorchOps):
     name = "triton"
 
-    def __init__(self, gemv_rows: int = 0, whole_rows: bool = True):
+    def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
+                 fused_bytes: int = FUSED_BYTES):
         self.gemv_rows = gemv_rows  # projections of up to this many rows and of a gemv_wins shape: _gemv_kernel
         self.whole_rows = whole_rows  # gemv_blocks's
+        # a norm or SwiGLU and the projection after it in one launch (_fused_gemv_kernel), for up to this many rows
+        # and weights of up to fused_bytes
+        self.fused_rows, self.fused_bytes = fused_rows, fused_bytes
         self._sms = 0
 
     def linear(self, x, weight, bias=None):
@@ -423,12 +466,55 @@ class TritonOps(TorchOps):
             return super().linear(x, weight, bias)
         return self.gemv(x, weight, bias)
 
+    def _sm_count(self, x) -> int:
+        if not self._sms:
+            self._sms = torch.cuda.get_device_properties(x.device).multi_processor_count if x.is_cuda else 132
+        return self._sms
+
+    def _fused_blocks(self, x, k: int, weight):
+        """gemv_blocks for _fused_gemv_kernel, or None where it does not serve: too many rows, too large a
+        weight, a row that does not fit one step."""
+        rows = x.numel() // x.shape[-1]
+        if (rows > self.fused_rows or weight.numel() * weight.element_size() > self.fused_bytes
+                or x.dtype != weight.dtype or not weight.is_contiguous() or weight.shape[1] != k):
+            return None
+        blocks = gemv_blocks(rows, weight.shape[0], k, self._sm_count(x))
+        return blocks if blocks[1] >= k else None
+
+    def add_norm_linear(self, x, delta, norm_weight, eps, weight):
+        k = x.shape[-1]
+        blocks = self._fused_blocks(x, k, weight)
+        if blocks is None:
+            return super().add_norm_linear(x, delta, norm_weight, eps, weight)
+        x = x.contiguous()
+        total = torch.empty_like(x) if delta is not None else x
+        out = self._fused(x, delta.contiguous() if delta is not None else x, norm_weight, weight, total, 1, k, blocks,
+                          eps, delta is not None)
+        return total, out
+
+    def silu_mul_linear(self, gate_up, weight):
+        k = gate_up.shape[-1] // 2
+        blocks = self._fused_blocks(gate_up, k, weight)
+        if blocks is None:
+            return super().silu_mul_linear(gate_up, weight)
+        gate_up = gate_up.contiguous()
+        return self._fused(gate_up, gate_up, weight, weight, gate_up, 2, k, blocks, 0.0, False)
+
+    def _fused(self, x, delta, norm_weight, weight, total, mode: int, k: int, blocks, eps: float, has_delta: bool):
+        rows, n = x.numel() // x.shape[-1], weight.shape[0]
+        out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)
+        block_n, block_k, warps = blocks
+        _fused_gemv_kernel[(triton.cdiv(n, block_n),)](x, delta, norm_weight, weight, total, out, rows, n, k, eps,
+                                                       INPUT=mode, HAS_DELTA=has_delta,
+                                                       BLOCK_M=triton.next_power_of_2(rows), BLOCK_N=block_n,
+                                                       BLOCK_K=block_k, num_warps=warps)
+        return out
+
     def gemv(self, x, weight, bias=None):
         """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape."""
         k = x.shape[-1]
         rows = x.numel() // k
-        if not self._sms:
-            self._sms = torch.cuda.get_device_properties(x.device).multi_processor_count if x.is_cuda else 132
+        self._sm_count(x)
         n = weight.shape[0]
         x = x.contiguous()
         out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)

@@ -59,7 +59,7 @@ class FastSpeaker:
     def __init__(self, model: FastModel, seed: int = 0, instruct: str = "", sampling: dict | None = None,
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
-                 gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True):
+                 gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 0):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -86,6 +86,7 @@ class FastSpeaker:
         # instead of 5.73, of two 6.51 instead of 7.04, of four the same (2026-12-05-h200-rtf-v10-narrow-gemv.log)
         self.gemv_rows = gemv_rows
         self.gemv_whole_rows = gemv_whole_rows  # kernels.gemv_blocks's whole_rows (False: the steps of before)
+        self.fused_rows = fused_rows  # kernels.TritonOps's: a norm or SwiGLU and its projection in one launch
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
@@ -153,7 +154,7 @@ class FastSpeaker:
             return TorchOps()
         from nikola_tts.engines.qwen.fast.kernels import TritonOps
 
-        return TritonOps(self.gemv_rows, self.gemv_whole_rows)
+        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows)
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
