@@ -221,7 +221,8 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("cublas", "cuBLAS for every projection", dict(gemv_rows=0)),
     # the GEMV reading rows in steps of 256-512, as before session 15 (kernels.gemv_blocks)
     ("narrow", "GEMV in steps of 256-512", dict(gemv_whole_rows=False)),
-    # a norm or SwiGLU and the projection after it in one launch, at up to 1 or 2 rows (kernels.TritonOps)
+    # a norm or SwiGLU and the projection after it in one launch (kernels.TritonOps): at 1 row (the default), 1-2,
+    # or never (as before session 15)
     ("fused1", "norm or SwiGLU fused into the projection, 1 row", dict(fused_rows=1)),
     ("fused2", "norm or SwiGLU fused into the projection, 1-2 rows", dict(fused_rows=2)),
     ("fused0", "norm and SwiGLU launched alone", dict(fused_rows=0)),

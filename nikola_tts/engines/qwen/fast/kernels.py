@@ -455,7 +455,7 @@ class TritonOps(TorchOps):
         self.gemv_rows = gemv_rows  # projections of up to this many rows and of a gemv_wins shape: _gemv_kernel
         self.whole_rows = whole_rows  # gemv_blocks's
         # a norm or SwiGLU and the projection after it in one launch (_fused_gemv_kernel), for up to this many rows
-        # and weights of up to fused_bytes
+        # and weights of up to fused_bytes (FastSpeaker's fused_rows: 1)
         self.fused_rows, self.fused_bytes = fused_rows, fused_bytes
         self._sms = 0
 

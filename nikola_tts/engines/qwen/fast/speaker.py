@@ -59,7 +59,7 @@ class FastSpeaker:
     def __init__(self, model: FastModel, seed: int = 0, instruct: str = "", sampling: dict | None = None,
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
-                 gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 0):
+                 gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -86,7 +86,11 @@ class FastSpeaker:
         # instead of 5.73, of two 6.51 instead of 7.04, of four the same (2026-12-05-h200-rtf-v10-narrow-gemv.log)
         self.gemv_rows = gemv_rows
         self.gemv_whole_rows = gemv_whole_rows  # kernels.gemv_blocks's whole_rows (False: the steps of before)
-        self.fused_rows = fused_rows  # kernels.TritonOps's: a norm or SwiGLU and its projection in one launch
+        # a norm or SwiGLU and the projection after it in one launch, for up to this many rows (kernels.TritonOps):
+        # the code predictor's qkv, gate_up, down and heads. H100, same process: a frame of one slot 4.75 -> 4.41 ms
+        # (1,048 -> 823 kernels), batch-1 RTF 0.0717 -> 0.0638; at two rows 4.90 -> 4.83 ms, no more than noise
+        # (2026-12-06-h100-rtf-v28-fused-norm-swiglu.log)
+        self.fused_rows = fused_rows
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
