@@ -549,3 +549,12 @@ def test_a_voice_written_with_capitals_is_narrated_once_more_after_the_upgrade(t
     laptop.set_conf(f'TTS_ENGINE = "remote"\nTTS_REMOTE_URLS = [{gpu.url!r}]\nTTS_VOICE = {{"en": "en-us", "nl": "nl"}}\n')
     laptop.build()
     assert len(gpu.site.synthesized()) == before + 3  # and 'EN-US' -> 'en-us' re-narrates nothing
+
+
+def test_max_chars_is_checked_when_the_engine_is_made():
+    assert remote(["http://127.0.0.1:9"]).max_chars == RemoteEngine.max_chars
+    assert remote(["http://127.0.0.1:9"], max_chars=3000).max_chars == 3000
+    for bad in (10, 2.5, "300", True, 5000):
+        with pytest.raises(TTSError, match=r"TTS_ENGINE_OPTIONS\['max_chars'\] is .*: use a whole number of "
+                                           r"characters from 20 to 4096"):
+            remote(["http://127.0.0.1:9"], max_chars=bad)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from nikola_tts.audio.pcm import Audio
+from nikola_tts.errors import TTSError
 from nikola_tts.text.blocks import PHONEMES_CLOSE, PHONEMES_OPEN
+from nikola_tts.text.segment import MIN_MAX_CHARS
 
 _LEXICON_PHONEMES = re.compile(f"{PHONEMES_OPEN}(.*?){PHONEMES_CLOSE}")
 
@@ -25,6 +27,18 @@ class EngineOptions:
     speed: float = 1.0
     batch_size: int | None = None
     extra: dict | None = None
+
+
+def max_chars_option(extra: dict | None, default: int, high: int) -> int:
+    """TTS_ENGINE_OPTIONS["max_chars"] (the longest text of one request; a paragraph past it is read in pieces cut
+    at sentence ends), checked when the engine is made: a whole number from MIN_MAX_CHARS to high."""
+    value = (extra or {}).get("max_chars")
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not MIN_MAX_CHARS <= value <= high:
+        raise TTSError(f"TTS_ENGINE_OPTIONS['max_chars'] is {value!r}: use a whole number of characters from "
+                       f"{MIN_MAX_CHARS} to {high} (the longest text read in one piece; default {default})")
+    return value
 
 
 @dataclass(frozen=True)

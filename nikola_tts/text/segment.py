@@ -110,11 +110,14 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece, _ in _split_at(_SENTENCE_END, text, sentences=True)] if text else []
 
 
+MIN_MAX_CHARS = 20  # the shortest piece limit: a few words, so a long paragraph is never read word by word
+
+
 def split_into_segments(blocks: list[Block], max_chars: int, title: str | None = None) -> list[Segment]:
     """One Segment per block, or several where a block is longer than max_chars: split at sentence
     ends, then at , ; : then between words, and only as a last resort inside a word."""
-    if max_chars < 20:
-        raise ValueError(f"max_chars must be at least 20, got {max_chars}")
+    if max_chars < MIN_MAX_CHARS:
+        raise ValueError(f"max_chars must be at least {MIN_MAX_CHARS}, got {max_chars}")
     title = tidy(title or "")
     numbered: list[tuple[int | None, Block]] = [(None, Block("title", title))] if title else []
     numbered += list(enumerate(blocks))

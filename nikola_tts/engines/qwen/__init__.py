@@ -35,7 +35,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from nikola_tts.engines.base import Engine
+from nikola_tts.engines.base import Engine, max_chars_option
 from nikola_tts.engines.qwen import batching, source as sources
 from nikola_tts.engines.qwen.background import Background
 from nikola_tts.engines.languages import is_supported, qwen_language
@@ -82,7 +82,7 @@ class QwenEngine(Engine):
             raise TTSError(f"TTS_ENGINE_OPTIONS['warm'] is {warm!r}: use the seconds a warm narration process "
                            "stays up after the last build (e.g. 900), or 0 for none")
         self.warm_seconds = float(warm)
-        self.max_chars = _max_chars(extra.get("max_chars", type(self).max_chars))
+        self.max_chars = max_chars_option(extra, type(self).max_chars, MAX_CHARS)
         self.fixed_cps = float(extra.get("fixed_cps") or 0)  # benchmarks: fixed segment lengths
         self._warm = None  # warm.WarmClient: narrating through a warm process
         from nikola_tts.engines.qwen.fast import parse_fast
@@ -381,17 +381,7 @@ class _Loaded:
     speaker: object = None  # the fast path's fast.speaker.FastSpeaker, made with the load
 
 
-MAX_CHARS_RANGE = (20, 2000)
-
-
-def _max_chars(value) -> int:
-    """TTS_ENGINE_OPTIONS["max_chars"]: the longest text of one model call (a paragraph past it is read in pieces
-    cut at sentence ends, PAUSE_WITHIN_BLOCK apart)."""
-    low, high = MAX_CHARS_RANGE
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise TTSError(f"TTS_ENGINE_OPTIONS['max_chars'] is {value!r}: use a whole number of characters from {low} "
-                       f"to {high} (the longest text read in one piece; default {QwenEngine.max_chars})")
-    return value
+MAX_CHARS = 2000  # the longest max_chars a site may set: about two minutes of speech in one model call
 
 
 def _sampling_overrides(extra: dict) -> dict:

@@ -19,7 +19,7 @@ from typing import Iterator, Sequence
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.audio.wav import WavError
 from nikola_tts.engines import languages
-from nikola_tts.engines.base import Engine, Request
+from nikola_tts.engines.base import Engine, Request, max_chars_option
 from nikola_tts.engines.remote import lengths
 from nikola_tts.engines.remote.endpoints import Endpoint
 from nikola_tts.engines.remote.failures import NoAnswer, Rejected, SlowAnswer, error_message, rejection
@@ -55,6 +55,9 @@ class _Try:
     failed_on: Endpoint | None = None  # where the last try failed
 
 
+MAX_CHARS = 4096  # the longest text `nikola tts serve` takes in one request (its serve_max_input_chars)
+
+
 class RemoteEngine(Engine):
     name = "remote"
     max_chars = 1000
@@ -76,8 +79,7 @@ class RemoteEngine(Engine):
         self.task_type = extra.get("task_type")
         self.request_fields = dict(extra.get("request") or {})  # more fields for every request body
         self.pcm_rate = int(extra.get("sample_rate", DEFAULT_PCM_RATE))
-        if extra.get("max_chars"):
-            self.max_chars = int(extra["max_chars"])
+        self.max_chars = max_chars_option(extra, type(self).max_chars, MAX_CHARS)
         self.flavor: Flavor | None = None  # what the servers are, decided by load()
         self._endpoints: list[Endpoint] = []
         self._pool: ThreadPoolExecutor | None = None
