@@ -17,7 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from sites import BuiltSite
+from nikola_tts.audio.join import join_timed
 from nikola_tts.audio.pcm import Audio
+from nikola_tts.engines.espeak import EspeakEngine
+from nikola_tts.text.blocks import Block
+from nikola_tts.text.segment import PAUSE_WITHIN_BLOCK, split_into_segments
 from serve_process import START_TIMEOUT, ServeProcess, needs_serve
 
 pytestmark = needs_serve
@@ -192,6 +196,23 @@ def test_concurrent_requests_are_batched_and_each_gets_its_own_audio(server):
     # Each answer is its own text's audio: the same request alone gives the same bytes.
     for text, (_, _, data) in list(zip(texts, answers))[:3]:
         assert speak(server.base, {"input": text, "response_format": "wav"})[2] == data
+
+
+def test_an_input_longer_than_the_engines_max_chars_is_read_in_pieces_joined_as_a_build_joins_them(server):
+    """espeak-ng takes 1,500 characters a call: 1,900 are two pieces cut at a sentence end, each read as if it
+    came alone, with the quarter-second pause a build leaves between the pieces of one paragraph."""
+    text = " ".join(f"Sentence {n} says a little more about the long paragraph and why it goes on." for n in range(24))
+    assert 1500 < len(text) < 4096
+    pieces = split_into_segments([Block("paragraph", text)], EspeakEngine.max_chars)
+    assert len(pieces) == 2 and pieces[0].text.endswith(".")
+    before = json.loads(call(server.base, "GET", "/health")[2])
+    status, _, data = speak(server.base, {"input": text, "response_format": "wav"})
+    after = json.loads(call(server.base, "GET", "/health")[2])
+    assert status == 200
+    assert (after["requests"] - before["requests"], after["pieces"] - before["pieces"]) == (1, 2)
+    alone = [Audio.from_wav_bytes(speak(server.base, {"input": p.text, "response_format": "wav"})[2]) for p in pieces]
+    expected = join_timed([(alone[0], PAUSE_WITHIN_BLOCK), (alone[1], 0.0)], lead_in=False).audio
+    assert Audio.from_wav_bytes(data) == expected
 
 
 def test_an_engine_that_takes_instructions_gets_each_requests_own(tmp_path, servers):

@@ -10,7 +10,8 @@
 The request fields are those of vLLM-Omni's OpenAICreateSpeechRequest (request.py), so the
 remote engine and OpenAI's clients talk to it as to vLLM-Omni. Every refusal is OpenAI-shaped
 JSON, {"error": {"message", "type", "param", "code"}}, with a 4xx status for the client's
-mistakes and a 5xx for a generation that failed (worth another try).
+mistakes and a 5xx for a generation that failed (worth another try). An input longer than the
+engine's max_chars is read as a build reads such a paragraph: in pieces, side by side.
 
 The handlers are plain functions; what they share lives on app.state: the engine, the config,
 the batcher, whether ffmpeg is here, and the voices already checked.
@@ -31,12 +32,16 @@ from starlette.requests import Request as HTTPRequest
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from nikola_tts.audio.join import join_timed
+from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.base import Engine, Request
 from nikola_tts.errors import TTSError, one_line
 from nikola_tts.serve import formats
 from nikola_tts.serve.batcher import Batcher, Busy
 from nikola_tts.serve.config import ServeConfig
 from nikola_tts.serve.request import ApiError, SpeechRequest
+from nikola_tts.text.blocks import Block
+from nikola_tts.text.segment import split_into_segments
 
 
 def create_app(engine: Engine, config: ServeConfig) -> Starlette:
@@ -72,7 +77,7 @@ async def speech(http: HTTPRequest) -> Response:
         raise ApiError(400, str(exc), "invalid_voice", "voice") from None
     await _check_voice(state, voice, asked.language)
     try:
-        audio = await state.batcher.speak(Request(asked.text, voice, asked.language, asked.instructions))
+        audio = await _spoken(state, asked, voice)
     except Busy as exc:
         raise ApiError(503, f"the server is busy ({exc}); try again shortly", "server_busy",
                        kind="server_error", headers={"Retry-After": "1"}) from None
@@ -86,6 +91,18 @@ async def speech(http: HTTPRequest) -> Response:
         raise ApiError(500, str(exc), "encoding_failed", kind="server_error") from None
     return Response(body, media_type=formats.MEDIA_TYPES[asked.response_format],
                     headers={"X-Sample-Rate": str(audio.sample_rate)})
+
+
+async def _spoken(state: State, asked: SpeechRequest, voice: str) -> Audio:
+    """The input as a build reads a paragraph: whole where it fits the engine's max_chars, else in pieces cut at
+    sentence ends (the segmenter's), read side by side and joined with the pause a build leaves between them."""
+    engine = state.engine
+    if len(asked.text) <= engine.max_chars:
+        return await state.batcher.speak(Request(asked.text, voice, asked.language, asked.instructions))
+    pieces = split_into_segments([Block("paragraph", asked.text)], engine.max_chars)
+    audios = await state.batcher.speak_all([Request(p.text, voice, asked.language, asked.instructions)
+                                            for p in pieces])
+    return join_timed([(audio, piece.pause_after) for audio, piece in zip(audios, pieces)], lead_in=False).audio
 
 
 async def models(http: HTTPRequest) -> Response:

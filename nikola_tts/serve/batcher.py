@@ -3,7 +3,8 @@
 Requests wait in a bounded queue. The batch loop takes the first one, waits a few
 milliseconds for more (up to engine.batch_size), calls engine.synthesize once on a thread of
 its own, and answers each request as its audio arrives. While a batch speaks, new requests
-queue up and form the next one, so a busy server batches by itself.
+queue up and form the next one, so a busy server batches by itself. A long input's pieces
+(speak_all) enter the queue together, so they are read side by side, like a build's.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Batcher:
         self.wait_seconds = max(0.0, float(wait_seconds))
         self.max_queue = max(1, int(max_queue))
         self.requests = 0
+        self.pieces = 0  # engine requests: a long input is several
         self.batches = 0
         self.largest_batch = 0
         self._queue: asyncio.Queue | None = None
@@ -34,8 +36,8 @@ class Batcher:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tts-engine")  # one engine call at a time
 
     def stats(self) -> dict:
-        return {"requests": self.requests, "batches": self.batches, "largest_batch": self.largest_batch,
-                "queued": self._queue.qsize() if self._queue else 0}
+        return {"requests": self.requests, "pieces": self.pieces, "batches": self.batches,
+                "largest_batch": self.largest_batch, "queued": self._queue.qsize() if self._queue else 0}
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -50,14 +52,25 @@ class Batcher:
         self._thread.shutdown(wait=True)
 
     async def speak(self, request: Request) -> Audio:
+        return (await self.speak_all([request]))[0]
+
+    async def speak_all(self, pieces: list[Request]) -> list[Audio]:
+        """One client request's pieces, queued together; their audio in order, or the first piece's error."""
         if self._queue is None or self._task is None:
             raise Busy("the server is not running")
         if self._queue.qsize() >= self.max_queue:
             raise Busy(f"{self._queue.qsize()} requests are waiting")
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in pieces]
         self.requests += 1
-        self._queue.put_nowait((request, future))
-        return await future
+        self.pieces += len(pieces)
+        for piece, future in zip(pieces, futures):
+            self._queue.put_nowait((piece, future))
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        failed = next((r for r in results if isinstance(r, BaseException)), None)
+        if failed is not None:
+            raise failed
+        return results
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
