@@ -444,7 +444,7 @@ class AttendTile:
 ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py times others: none won by 2%)
 
 
-FUSED_BYTES = 13 << 20  # the code predictor's projections (gate_up is 12.6 MB) and both stacks' heads
+FUSED_BYTES = 13 << 20  # the code predictor's projections and heads (its gate_up is 12.6 MB); the talker's are larger
 
 
 class TritonOps(TorchOps):
