@@ -226,6 +226,8 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("fused1", "norm or SwiGLU fused into the projection, 1 row", dict(fused_rows=1)),
     ("fused2", "norm or SwiGLU fused into the projection, 1-2 rows", dict(fused_rows=2)),
     ("fused0", "norm and SwiGLU launched alone", dict(fused_rows=0)),
+    # ...and the talker's qkv (16.8 MB) fused too, at one row
+    ("fused17", "norm or SwiGLU fused into the projection, 1 row, to 17 MB", dict(fused_bytes=17 << 20)),
 )
 
 
@@ -619,8 +621,8 @@ def kernel_check(device, dtype) -> list[str]:
         xs, ws, bs = rand(rows, 1, k), rand(n, k), rand(n) if bias else None
         out.append(f"kernel gemv {rows}x{k}->{n}{' +bias' if bias else ''} rel err "
                    f"{rel(small.gemv(xs, ws, bs), plain.linear(xs, ws, bs)):.2e}")
-    joined = TritonOps(fused_rows=2)
-    for rows, k, n in ((1, 1024, 4096), (2, 1024, 6144), (1, 2048, 3072)):
+    joined = TritonOps(fused_rows=2, fused_bytes=1 << 30)  # every shape that fits one step
+    for rows, k, n in ((1, 1024, 4096), (2, 1024, 6144), (1, 2048, 3072), (1, 2048, 4096)):
         xs, ds, nw, ws = rand(rows, 1, k), rand(rows, 1, k), rand(k), rand(n, k)
         a, b = joined.add_norm_linear(xs, ds, nw, 1e-6, ws), plain.add_norm_linear(xs, ds, nw, 1e-6, ws)
         out.append(f"kernel norm+gemv {rows}x{k}->{n} fused {joined._fused_blocks(xs, k, ws) is not None}: rel err "

@@ -59,7 +59,8 @@ class FastSpeaker:
     def __init__(self, model: FastModel, seed: int = 0, instruct: str = "", sampling: dict | None = None,
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
-                 gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1):
+                 gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
+                 fused_bytes: int | None = None):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -91,6 +92,7 @@ class FastSpeaker:
         # (1,048 -> 823 kernels), batch-1 RTF 0.0717 -> 0.0638; at two rows 4.90 -> 4.83 ms, no more than noise
         # (2026-12-06-h100-rtf-v28-fused-norm-swiglu.log)
         self.fused_rows = fused_rows
+        self.fused_bytes = fused_bytes  # and for weights of up to this many bytes (None: kernels.FUSED_BYTES)
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
@@ -158,7 +160,8 @@ class FastSpeaker:
             return TorchOps()
         from nikola_tts.engines.qwen.fast.kernels import TritonOps
 
-        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows)
+        knobs = {} if self.fused_bytes is None else dict(fused_bytes=self.fused_bytes)
+        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, **knobs)
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
