@@ -444,7 +444,10 @@ class AttendTile:
 ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py times others: none won by 2%)
 
 
-FUSED_BYTES = 13 << 20  # the code predictor's projections and heads (its gate_up is 12.6 MB); the talker's are larger
+# the code predictor's projections and heads (its gate_up is 12.6 MB) and the talker's qkv (16.8 MB): with the talker's
+# qkv, a one-slot frame took 4.34 ms against 4.40 (795 kernels against 823), H100, same process
+# (2026-12-06-h100-rtf-v30-fused-talker-qkv.log); the talker's gate_up and down are larger
+FUSED_BYTES = 17 << 20
 
 
 class TritonOps(TorchOps):

@@ -88,7 +88,8 @@ class FastSpeaker:
         self.gemv_rows = gemv_rows
         self.gemv_whole_rows = gemv_whole_rows  # kernels.gemv_blocks's whole_rows (False: the steps of before)
         # a norm or SwiGLU and the projection after it in one launch, for up to this many rows (kernels.TritonOps):
-        # the code predictor's qkv, gate_up, down and heads. H100, same process: a frame of one slot 4.75 -> 4.41 ms
+        # the code predictor's qkv, gate_up, down and heads, the talker's qkv (kernels.FUSED_BYTES). H100, same
+        # process, before the talker's qkv joined: a frame of one slot 4.75 -> 4.41 ms
         # (1,048 -> 823 kernels), batch-1 RTF 0.0717 -> 0.0638; at two rows 4.90 -> 4.83 ms, no more than noise
         # (2026-12-06-h100-rtf-v28-fused-norm-swiglu.log)
         self.fused_rows = fused_rows
