@@ -25,6 +25,7 @@ from nikola_tts.engines.remote.endpoints import Endpoint
 from nikola_tts.engines.remote.failures import NoAnswer, Rejected, SlowAnswer, error_message, rejection
 from nikola_tts.engines.remote.flavors import FLAVORS, OPENAI, SETTING_VALUES, Flavor, by_owner
 from nikola_tts.errors import SynthesisError, TTSError
+from nikola_tts.settings import Settings
 
 log = logging.getLogger("tts")
 
@@ -55,7 +56,7 @@ class _Try:
     failed_on: Endpoint | None = None  # where the last try failed
 
 
-MAX_CHARS = 4096  # the longest text `nikola tts serve` takes in one request (its serve_max_input_chars)
+MAX_CHARS = Settings.serve_max_input_chars  # the longest text `nikola tts serve` takes in one request, by default
 
 
 class RemoteEngine(Engine):

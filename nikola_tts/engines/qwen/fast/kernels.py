@@ -517,11 +517,10 @@ class TritonOps(TorchOps):
         """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape."""
         k = x.shape[-1]
         rows = x.numel() // k
-        self._sm_count(x)
         n = weight.shape[0]
         x = x.contiguous()
         out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)
-        block_n, block_k, warps = gemv_blocks(rows, n, k, self._sms, self.whole_rows)
+        block_n, block_k, warps = gemv_blocks(rows, n, k, self._sm_count(x), self.whole_rows)
         _gemv_kernel[(triton.cdiv(n, block_n),)](x, weight, bias if bias is not None else weight, out, rows, n, k,
                                                  HAS_BIAS=bias is not None, BLOCK_M=triton.next_power_of_2(rows),
                                                  BLOCK_N=block_n, BLOCK_K=block_k, num_warps=warps)
