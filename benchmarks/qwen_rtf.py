@@ -228,6 +228,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("fused0", "norm and SwiGLU launched alone", dict(fused_rows=0)),
     # ...without the talker's qkv (16.8 MB), as at dcd98f7
     ("fused13", "norm or SwiGLU fused into the projection, 1 row, to 13 MB", dict(fused_bytes=13 << 20)),
+    # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py), or not
+    ("onelaunch", "the code predictor's step in one launch at one slot", dict(one_launch_predictor=True)),
+    ("layered", "the code predictor's step layer by layer", dict(one_launch_predictor=False)),
 )
 
 
@@ -633,6 +636,58 @@ def kernel_check(device, dtype) -> list[str]:
     return out
 
 
+def one_launch_check(weights) -> list[str]:
+    """persistent.py's one-launch step on the model's code predictor against its launch per phase (the same
+    arithmetic: equal scores) and against the layers run one by one (torch's ops), on random inputs and caches."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast import persistent
+    from nikola_tts.engines.qwen.fast.layers import attend_new, finish_layer
+    from nikola_tts.engines.qwen.fast.ops import TorchOps
+
+    p, heads = weights.predictor, weights.residual_heads
+    g = torch.Generator(device=weights.device).manual_seed(2)
+
+    def rand(*shape):
+        return torch.randn(*shape, device=weights.device, generator=g).to(weights.dtype)
+
+    caches = [rand(len(p.layers), 1, p.kv_heads, weights.groups + 1, p.head_dim) for _ in range(2)]
+    out = []
+    for step in (1, 7, 14):
+        position = step + 1
+        x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
+        results = []
+        for launch in (True, False):
+            mine = [c.clone() for c in caches]
+            runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch)
+            runner.new_frame()
+            scores = runner.step(x, step, position)
+            try:
+                runner.check()
+            except RuntimeError as exc:
+                out.append(f"kernel one-launch predictor step {step}: {exc}")
+            results.append((scores, mine))
+        plain, delta, h = TorchOps(), None, x
+        ref = [c.clone() for c in caches]
+        cos, sin = p.cos[position][None, None], p.sin[position][None, None]
+        for i, layer in enumerate(p.layers):
+            h, attn = attend_new(plain, p, layer, h, delta, cos, sin, ref[0][i, :1, :, :position + 1],
+                                 ref[1][i, :1, :, :position + 1], torch.tensor([position], device=x.device),
+                                 torch.zeros(1, 1, 1, 1, dtype=torch.bool, device=x.device))
+            h, delta = finish_layer(plain, p, layer, h, attn)
+        expected = plain.add_norm_linear(h[:, -1], delta[:, -1], p.norm, p.eps, heads[step])[1]
+        (one, one_caches), (phased, phased_caches) = results
+
+        def rel(a, b):
+            return float((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30))
+
+        out.append(f"kernel one-launch predictor step {step}: the launch per phase's scores and caches "
+                   f"{torch.equal(one, phased) and all(torch.equal(a, b) for a, b in zip(one_caches, phased_caches))}; "
+                   f"against the layers: scores rel err {rel(one, expected):.2e}, k {rel(one_caches[0], ref[0]):.2e}, "
+                   f"v {rel(one_caches[1], ref[1]):.2e}")
+    return out
+
+
 def spread(count: int, total: int) -> list[int]:
     """count indices spread evenly over range(total) (over the lengths, once sorted)."""
     if count >= total:
@@ -783,7 +838,7 @@ def main() -> None:
         setup = fast.prepare([_item(t) for t in texts], slots, frames)
         list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
         if "fast-kernels" in methods and device.type == "cuda":
-            checked = kernel_check(device, dtype)
+            checked = kernel_check(device, dtype) + one_launch_check(fast_model.weights)
             notes.extend(checked)
             print("\n".join(checked), flush=True)
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "

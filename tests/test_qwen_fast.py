@@ -28,6 +28,7 @@ import torch  # noqa: E402
 from nikola_tts.engines import Request  # noqa: E402
 from nikola_tts.engines.qwen.fast import fast_path_decision, parse_fast  # noqa: E402
 from nikola_tts.engines.qwen.fast.model import load_model  # noqa: E402
+from nikola_tts.engines.qwen.fast.ops import TorchOps
 from nikola_tts.engines.qwen.fast.speaker import FastSpeaker  # noqa: E402
 from nikola_tts.engines.qwen.segments import Item  # noqa: E402
 from nikola_tts.errors import TTSError  # noqa: E402
@@ -140,6 +141,19 @@ def test_greedy_codes_equal_upstream_generation_of_each_segment_alone_in_float32
         ours = fast.generate_codes(items([text]), [limit])[0]
         assert ours.shape == (limit, 16)
         assert torch.equal(ours, expected)
+
+
+def test_a_frame_of_one_slot_with_the_one_launch_predictor_gets_the_layer_by_layer_codes(model, monkeypatch):
+    """At one slot, the code predictor's steps after the first run as one kernel each (persistent.py; here launched
+    phase by phase in Triton's interpreter, the other ops torch's): the codes of the layers run one by one, frame
+    after frame (its key/value cache is the one the next step reads)."""
+    pytest.importorskip("triton")
+    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False, one_launch_predictor=True)
+    monkeypatch.setattr(fused, "_ops", TorchOps)  # the interpreter's time on the other ops would tell nothing more
+    expected = FastSpeaker(model, sampling=GREEDY).generate_codes(items(TEXTS[1:3]), [4, 3], max_batch=1)
+    assert all(torch.equal(a, b) for a, b in zip(fused.generate_codes(items(TEXTS[1:3]), [4, 3], max_batch=1),
+                                                  expected))
+    assert fused._setup[1].stepper.one_slot is not None
 
 
 @pytest.mark.parametrize("sampling", [GREEDY, {}], ids=["greedy", "sampled"])

@@ -221,3 +221,75 @@ def test_the_sampling_kernel_draws_the_codes_torch_draws(kernels, rand):
                 assert torch.equal(got, plain.sample(scores, keys, counters, 0.9, top_k, None)), (rows, counters, top_k)
                 draws += 1
     assert draws == 12
+
+
+def _predictor(rand, layers=2, hidden=48, heads=4, kv_heads=2, dim=16, intermediate=40, vocab=50, steps=3):
+    """A random code predictor as weights.py lays one out (each kind of tensor one stack, layers its views):
+    widths that are not powers of two, so every mask of the kernel is used; and its 15 heads' stand-in."""
+    from nikola_tts.engines.qwen.fast.weights import Layer, Stack
+
+    shapes = dict(qkv=((heads + 2 * kv_heads) * dim, hidden), o=(hidden, heads * dim), q_norm=(dim,), k_norm=(dim,),
+                  gate_up=(2 * intermediate, hidden), down=(hidden, intermediate), input_norm=(hidden,),
+                  post_norm=(hidden,))
+    stacked = {name: rand(layers, *shape) / (shape[-1] ** 0.5 if len(shape) == 2 else 1)
+               for name, shape in shapes.items()}
+    angles = torch.arange(17.0)[:, None] * rand(dim // 2).abs()[None, :]
+    angles = torch.cat([angles, angles], dim=-1)
+    stack = Stack(layers=[Layer(**{name: t[i] for name, t in stacked.items()}) for i in range(layers)],
+                  norm=rand(hidden), eps=1e-6, heads=heads, kv_heads=kv_heads, head_dim=dim, cos=angles.cos(),
+                  sin=angles.sin())
+    return stack, rand(steps, vocab, hidden) / hidden ** 0.5
+
+
+@pytest.mark.parametrize("programs", [1, 3, 7], ids=["one program", "three", "more programs than some phases use"])
+def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the_head(kernels, rand, programs):
+    """One code-predictor step at one slot, launched phase by phase (the interpreter runs programs one after
+    another, so the barrier's launch needs a GPU: qwen_rtf.py's fast-kernels checks it there): the scores of the
+    layers and head that forward.py runs, and each layer's key and value in the caches at the step's position."""
+    from nikola_tts.engines.qwen.fast import persistent
+    from nikola_tts.engines.qwen.fast.layers import attend_new, finish_layer
+
+    stack, heads = _predictor(rand)
+    caches = [rand(2, 2, stack.kv_heads, 17, 16) for _ in range(2)]  # (layers, slots, kv heads, positions, dim)
+    expected_caches = [c.clone() for c in caches]
+    assert persistent.fits(stack, heads)
+    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False)
+    plain = TorchOps()
+    for step, position in ((1, 2), (2, 9)):
+        x = rand(1, 1, 48)
+        runner.new_frame()
+        got = runner.step(x, step, position)
+        delta, h = None, x
+        cos, sin = stack.cos[position][None, None], stack.sin[position][None, None]
+        for i, layer in enumerate(stack.layers):
+            h, attn = attend_new(plain, stack, layer, h, delta, cos, sin, expected_caches[0][i, :1, :, :position + 1],
+                                 expected_caches[1][i, :1, :, :position + 1], torch.tensor([position]),
+                                 torch.zeros(1, 1, 1, 1, dtype=torch.bool))
+            h, delta = finish_layer(plain, stack, layer, h, attn)
+        expected = plain.add_norm_linear(h[:, -1], delta[:, -1], stack.norm, stack.eps, heads[step])[1]
+        assert got.shape == (1, 50) and relative(got, expected) < TOLERANCE, step
+        assert all(relative(c, e) < TOLERANCE for c, e in zip(caches, expected_caches))  # projected: sums reordered
+
+
+def test_the_persistent_predictor_shares_each_projection_out_in_chunks_of_bounded_size(kernels):
+    from nikola_tts.engines.qwen.fast.persistent import MAX_TILE, share
+
+    for n, k in ((4096, 1024), (1024, 2048), (6144, 1024), (1024, 3072), (2048, 1024)):  # the 1.7B predictor's
+        s = share(n, k, 132)
+        assert s.rows * 132 >= n and s.rows % s.chunk == 0 and s.chunk * triton_next_power_of_2(k) <= MAX_TILE
+        assert (s.rows - s.chunk) * 132 < n  # no program gets a whole chunk more than it needs
+    assert share(50, 48, 7).rows * 7 >= 50
+
+
+def test_the_persistent_predictor_serves_only_stacked_layers(kernels, rand):
+    from nikola_tts.engines.qwen.fast import persistent
+
+    stack, heads = _predictor(rand)
+    assert persistent.fits(stack, heads)
+    apart = type(stack)(**{**stack.__dict__, "layers": [type(layer)(**{**layer.__dict__, "qkv": layer.qkv.clone()})
+                                                        for layer in stack.layers]})
+    assert not persistent.fits(apart, heads)  # layers that are not views of one tensor
+
+
+def triton_next_power_of_2(n: int) -> int:
+    return 1 << (n - 1).bit_length()

@@ -45,9 +45,11 @@ class NewSegment:
 
 
 class Stepper:
-    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None):
+    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None, one_slot=None):
         self.w, self.s, self.rules = w, slots, rules
         self.ops = ops or TorchOps()
+        # the code predictor's steps 1-14 for a frame of one slot, one launch each (persistent.PersistentPredictor)
+        self.one_slot = one_slot
         self.eos = w.config.eos
         self.suppressed = suppressed_mask(int(w.codec_head.shape[0]), self.eos, w.device)
         self.positions = torch.arange(slots.length, device=w.device)
@@ -136,30 +138,19 @@ class Stepper:
 
     def _residual_codes(self, b: int):
         """The code predictor's pass for slots [0, b): (the frame's 16 codes, their 16 embeddings)."""
-        w, s, p, ops = self.w, self.s, self.w.predictor, self.ops
+        w, s, ops = self.w, self.s, self.ops
         code0, frame, keys = s.code0[:b], s.frame[:b], s.keys[:b]
         first = F.embedding(code0, w.codec_embedding)
         codes, embeds = [code0], [first]
         x = self._project(torch.stack([s.hidden[:b], first], dim=1))
-        scale = p.head_dim ** -0.5
+        one_slot = self.one_slot if b == 1 else None
+        if one_slot is not None:
+            one_slot.new_frame()
         for j in range(w.groups - 1):
-            start = 0 if j == 0 else j + 1
-            end = j + 2
-            cos, sin = p.cos[start:end][None], p.sin[start:end][None]
-            delta = None
-            for i, layer in enumerate(p.layers):
-                if j == 0:  # two queries (the talker's output and the first code), causal
-                    x, q, k, v = qkv(ops, p, layer, x, delta, cos, sin)
-                    s.pk[i, :b, :, start:end] = k
-                    s.pv[i, :b, :, start:end] = v
-                    attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.first_two, scale)
-                else:
-                    # this code's key and value at position j + 1, then its query over positions 0..j + 1
-                    x, attn = attend_new(ops, p, layer, x, delta, cos, sin, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end],
-                                         self.predictor_last[start][:b], self.no_mask)
-                x, delta = finish_layer(ops, p, layer, x, attn)
-            # the last position alone, final-normed, through this code's head
-            scores = ops.add_norm_linear(x[:, -1], delta[:, -1], p.norm, p.eps, w.residual_heads[j])[1].float()
+            if j > 0 and one_slot is not None:
+                scores = one_slot.step(x, j, j + 1).float()
+            else:
+                scores = self._predictor_layers(b, j, x)
             code = self.rules.predictor.pick(scores, keys, (PREDICTOR_STREAM, frame, j), ops)
             embed = F.embedding(code, w.residual_embeddings[j])
             codes.append(code)
@@ -167,6 +158,33 @@ class Stepper:
             if j < w.groups - 2:
                 x = self._project(embed[:, None])
         return codes, embeds
+
+    def _predictor_layers(self, b: int, j: int, x):
+        """Step j of the code predictor for slots [0, b), layer by layer -> float32 scores of code j + 1."""
+        w, s, p, ops = self.w, self.s, self.w.predictor, self.ops
+        scale = p.head_dim ** -0.5
+        start = 0 if j == 0 else j + 1
+        end = j + 2
+        cos, sin = p.cos[start:end][None], p.sin[start:end][None]
+        delta = None
+        for i, layer in enumerate(p.layers):
+            if j == 0:  # two queries (the talker's output and the first code), causal
+                x, q, k, v = qkv(ops, p, layer, x, delta, cos, sin)
+                s.pk[i, :b, :, start:end] = k
+                s.pv[i, :b, :, start:end] = v
+                attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.first_two, scale)
+            else:
+                # this code's key and value at position j + 1, then its query over positions 0..j + 1
+                x, attn = attend_new(ops, p, layer, x, delta, cos, sin, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end],
+                                     self.predictor_last[start][:b], self.no_mask)
+            x, delta = finish_layer(ops, p, layer, x, attn)
+        # the last position alone, final-normed, through this code's head
+        return ops.add_norm_linear(x[:, -1], delta[:, -1], p.norm, p.eps, w.residual_heads[j])[1].float()
+
+    def check(self) -> None:
+        """Raise if the frames since the last check went wrong on the device (persistent.py's barriers)."""
+        if self.one_slot is not None:
+            self.one_slot.check()
 
     def _project(self, x):
         if self.w.projection is None:

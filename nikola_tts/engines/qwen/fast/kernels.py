@@ -42,15 +42,16 @@ def _norm_kernel(x_ptr, d_ptr, w_ptr, sum_ptr, out_ptr, n, eps, HAS_DELTA: tl.co
 
 
 @triton.jit
-def _normed_rotated(x_ptr, w_ptr, cos_ptr, sin_ptr, rows, D: tl.constexpr, eps):
+def _normed_rotated(x_ptr, w_ptr, cos_ptr, sin_ptr, rows, D: tl.constexpr, eps, CACHE: tl.constexpr):
     """Rows of heads at x_ptr + rows[:, None] (each D wide), RMS-normed and rotated (TorchOps.heads, rounded to the
-    model's dtype where it rounds), in that dtype: element d's partner is d +- D / 2, taken minus below the half."""
+    model's dtype where it rounds), in that dtype: element d's partner is d +- D / 2, taken minus below the half.
+    CACHE: tl.load's cache_modifier for x (".cg" where another program of the same launch wrote it)."""
     d = tl.arange(0, D)
     half: tl.constexpr = D // 2
     partner = (d + half) % D
     dtype = x_ptr.dtype.element_ty
-    x = tl.load(x_ptr + rows[:, None] + d[None, :]).to(tl.float32)
-    xp = tl.load(x_ptr + rows[:, None] + partner[None, :]).to(tl.float32)
+    x = tl.load(x_ptr + rows[:, None] + d[None, :], cache_modifier=CACHE).to(tl.float32)
+    xp = tl.load(x_ptr + rows[:, None] + partner[None, :], cache_modifier=CACHE).to(tl.float32)
     rstd = 1.0 / tl.sqrt(tl.sum(x * x, axis=1) / D + eps)
     y = (tl.load(w_ptr + d).to(tl.float32)[None, :] * (x * rstd[:, None]).to(dtype).to(tl.float32)).to(dtype)
     yp = (tl.load(w_ptr + partner).to(tl.float32)[None, :] * (xp * rstd[:, None]).to(dtype).to(tl.float32)).to(dtype)
@@ -73,7 +74,8 @@ def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, pos_ptr, v_ptr, v_out
     one = tl.arange(0, 1)
     d = tl.arange(0, D)
     trig = b * cos_batch_stride + s * D
-    y = _normed_rotated(x_ptr + token * x_row_stride + head * D, w_ptr, cos_ptr + trig, sin_ptr + trig, one, D, eps)
+    y = _normed_rotated(x_ptr + token * x_row_stride + head * D, w_ptr, cos_ptr + trig, sin_ptr + trig, one, D, eps,
+                        "")
     t = s
     if AT_POSITIONS:
         t = tl.load(pos_ptr + b) + s
@@ -417,7 +419,7 @@ def _attend_new_kernel(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr,
     d = tl.arange(0, D)
     one = tl.arange(0, 1)
     trig = b * cos_batch_stride
-    key = _normed_rotated(k_ptr + b * row_stride + kv * D, kw_ptr, cos_ptr + trig, sin_ptr + trig, one, D, eps)
+    key = _normed_rotated(k_ptr + b * row_stride + kv * D, kw_ptr, cos_ptr + trig, sin_ptr + trig, one, D, eps, "")
     cache = b * c_sb + kv * c_sh + pos * c_st
     tl.store(kc_ptr + cache + one[:, None] + d[None, :], key)
     tl.store(vc_ptr + cache + d, tl.load(v_ptr + b * row_stride + kv * D + d))
@@ -425,7 +427,7 @@ def _attend_new_kernel(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr,
     g = tl.arange(0, BLOCK_G)
     g_ok = g < G
     heads = tl.where(g_ok, kv * G + g, kv * G)  # rows past G read head kv * G again, and are never stored
-    q = _normed_rotated(q_ptr + b * row_stride, qw_ptr, cos_ptr + trig, sin_ptr + trig, heads * D, D, eps)
+    q = _normed_rotated(q_ptr + b * row_stride, qw_ptr, cos_ptr + trig, sin_ptr + trig, heads * D, D, eps, "")
     out = _attend_over(q, kc_ptr + b * c_sb + kv * c_sh, vc_ptr + b * c_sb + kv * c_sh, c_st, c_st, pos + 1,
                        scale, BLOCK_G, D, BLOCK_T)
     tl.store(out_ptr + b * o_sb + (kv * G + g)[:, None] * D + d[None, :], out.to(out_ptr.dtype.element_ty),

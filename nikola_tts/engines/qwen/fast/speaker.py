@@ -60,7 +60,7 @@ class FastSpeaker:
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
-                 fused_bytes: int | None = None):
+                 fused_bytes: int | None = None, one_launch_predictor: bool = False):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -94,6 +94,8 @@ class FastSpeaker:
         # (2026-12-06-h100-rtf-v28-fused-norm-swiglu.log)
         self.fused_rows = fused_rows
         self.fused_bytes = fused_bytes  # and for weights of up to this many bytes (None: kernels.FUSED_BYTES)
+        # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py)
+        self.one_launch_predictor = one_launch_predictor
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
@@ -135,7 +137,8 @@ class FastSpeaker:
         while True:
             try:
                 slots = Slots(weights, count, length, max_frames)
-                graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops()), self.use_graphs)
+                graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops(), self._one_slot(slots)),
+                                     self.use_graphs)
                 break
             except Exception as exc:
                 if not is_out_of_memory(exc) or count == 1:
@@ -163,6 +166,17 @@ class FastSpeaker:
 
         knobs = {} if self.fused_bytes is None else dict(fused_bytes=self.fused_bytes)
         return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, **knobs)
+
+    def _one_slot(self, slots: Slots):
+        """persistent.PersistentPredictor for frames of one slot, where it is asked for and serves."""
+        weights = self.model.weights
+        if not (self.use_kernels and self.one_launch_predictor):
+            return None
+        from nikola_tts.engines.qwen.fast import persistent
+
+        if not persistent.fits(weights.predictor, weights.residual_heads):
+            return None
+        return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv)
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
@@ -226,6 +240,7 @@ class FastSpeaker:
             started, captured = time.perf_counter(), graphs.capture_seconds
             self._carry_out(plan, graphs, stats)
             active = slots.active[:plan.size].tolist()  # the one host sync of a stretch
+            graphs.stepper.check()
             if plan.frames and not plan.prefills and graphs.capture_seconds == captured:  # frames alone
                 stats["step_s"].append((time.perf_counter() - started) / plan.frames)
             frames = slots.frame[:plan.size].tolist()

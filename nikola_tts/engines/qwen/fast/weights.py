@@ -2,7 +2,8 @@
 
 Per layer, q/k/v become one matrix and gate/up another (one matrix product each instead of
 three and two), and the code predictor's 15 embeddings and 15 heads are stacked so that a frame
-can gather from them by index. Everything is read straight onto the device in the run's dtype
+can gather from them by index. Each kind of a layer's tensor is one tensor for all layers (the
+layers are views of it), so that one kernel can step from layer to layer (persistent.py). Everything is read straight onto the device in the run's dtype
 (checkpoint.Tensors), and each source tensor is dropped as soon as it has been regrouped. The
 rotary tables are precomputed in float32 the way upstream computes them per call (position x
 inverse frequency, cos/sin, then the model's dtype); every text position of the talker gets the
@@ -101,15 +102,21 @@ def _stack(tensors: Tensors, prefix: str, config: StackConfig, positions: int, d
     def get(name):
         return tensors.get(prefix + name, dtype)
 
-    layers = []
+    stacked: dict[str, torch.Tensor] = {}  # each kind of tensor, all layers in one: layers are views of it
     for i in range(config.layers):
         at = f"layers.{i}."
-        qkv = torch.cat([get(at + f"self_attn.{x}_proj.weight") for x in "qkv"], dim=0)
-        gate_up = torch.cat([get(at + f"mlp.{x}_proj.weight") for x in ("gate", "up")], dim=0)
-        layers.append(Layer(qkv=qkv, o=get(at + "self_attn.o_proj.weight"), q_norm=get(at + "self_attn.q_norm.weight"),
-                            k_norm=get(at + "self_attn.k_norm.weight"), gate_up=gate_up,
-                            down=get(at + "mlp.down_proj.weight"), input_norm=get(at + "input_layernorm.weight"),
-                            post_norm=get(at + "post_attention_layernorm.weight")))
+        parts = dict(qkv=torch.cat([get(at + f"self_attn.{x}_proj.weight") for x in "qkv"], dim=0),
+                     o=get(at + "self_attn.o_proj.weight"), q_norm=get(at + "self_attn.q_norm.weight"),
+                     k_norm=get(at + "self_attn.k_norm.weight"),
+                     gate_up=torch.cat([get(at + f"mlp.{x}_proj.weight") for x in ("gate", "up")], dim=0),
+                     down=get(at + "mlp.down_proj.weight"), input_norm=get(at + "input_layernorm.weight"),
+                     post_norm=get(at + "post_attention_layernorm.weight"))
+        for name, tensor in parts.items():
+            if name not in stacked:
+                stacked[name] = torch.empty((config.layers, *tensor.shape), device=tensor.device, dtype=tensor.dtype)
+            stacked[name][i].copy_(tensor)
+        del parts
+    layers = [Layer(**{name: tensor[i] for name, tensor in stacked.items()}) for i in range(config.layers)]
     cos, sin = rotary_table(inverse_frequencies(config, tensors.device), positions, dtype)
     return Stack(layers=layers, norm=get("norm.weight"), eps=config.eps, heads=config.heads, kv_heads=config.kv_heads,
                  head_dim=config.head_dim, cos=cos, sin=sin)

@@ -1,0 +1,323 @@
+"""The code predictor's step at one slot as one persistent Triton kernel.
+
+At one slot a frame's 15 code-predictor steps are chains of small projections (4-13 MB of weights
+each, five layers a step), each too small to reach the GPU's bandwidth alone; launched one by one
+they were about 30 kernels a step, and a step took some 170 us for 160 MB of weights. Here one
+program per SM runs a whole step: each phase (qkv, attention, o, gate_up, down for each layer,
+then the head) is shared out among the programs, a grid barrier (an atomic counter) stands
+between phases, and before it waits each program asks for its next phase's weights into L2, so
+the weights stream while the barrier settles. The arithmetic and its roundings are those of
+ops.TorchOps through kernels.TritonOps's fused kernels.
+
+Every program must be resident at once (one per SM, launched alone on its stream). Triton's
+interpreter runs programs one after another, where a barrier would wait forever: `by_phases`
+launches the same kernel once per phase instead, which is how the tests check its arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import triton
+import triton.language as tl
+
+from nikola_tts.engines.qwen.fast.kernels import INTERPRETED, _attend_over, _normed_rotated
+from nikola_tts.engines.qwen.fast.weights import Stack
+
+PHASES = 5  # a layer's: qkv, attention, o, gate_up, down
+_PHASES = tl.constexpr(PHASES)  # the same, for the kernel
+_SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
+_POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
+MAX_TILE = 16384  # weights a program multiplies at once (64 float32 products a thread at 8 warps: no spills)
+WARPS = 8
+
+
+@triton.jit
+def _sync(counter_ptr, failed_ptr, target, only):
+    """The grid barrier, when every phase runs in this launch (only < 0): wait until all programs have arrived
+    `target` times in all. Release and acquire at GPU scope order each program's stores before the others' loads.
+    A wait past SPIN_LIMIT polls (programs that never became resident: another stream's kernels held the SMs) sets
+    the failure flag, which the host reads, and poisons the counter, which lets every program through."""
+    if only < 0:
+        tl.debug_barrier()
+        tl.atomic_add(counter_ptr, 1, sem="release", scope="gpu")
+        seen = tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
+        polls = 0
+        while (seen < target) & (polls < _SPIN_LIMIT):
+            seen = tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
+            polls += 1
+        if seen < target:
+            tl.atomic_xchg(failed_ptr, 1)
+            tl.atomic_add(counter_ptr, _POISON)
+        tl.debug_barrier()
+
+
+@triton.jit
+def _prefetch(ptr, count, LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr):
+    """Ask for `count` elements from ptr into L2, one request per cache line of LINE elements."""
+    if PREFETCH:
+        if count > 0:
+            at = tl.minimum(tl.arange(0, LINES) * LINE, count - 1)
+            tl.inline_asm_elementwise("{ prefetch.global.L2 [$1]; mov.u32 $0, 0; }", "=r,l", [ptr + at],
+                                      dtype=tl.int32, is_pure=False, pack=1)
+
+
+@triton.jit
+def _rms(x, w_ptr, k, k_ok, K: tl.constexpr, eps):
+    """RMSNorm of a float32 row as TorchOps.norm rounds it (to the weight's dtype, the model's), in float32."""
+    dtype = w_ptr.dtype.element_ty
+    rstd = 1.0 / tl.sqrt(tl.sum(x * x, axis=0) / K + eps)
+    h = (x * rstd).to(dtype).to(tl.float32)
+    return (tl.load(w_ptr + k, mask=k_ok, other=0.0).to(tl.float32) * h).to(dtype).to(tl.float32)
+
+
+@triton.jit
+def _residual(a_ptr, b_ptr, k, k_ok):
+    """a + b, rounded to their dtype, in float32 (both written in this launch: read from L2)."""
+    a = tl.load(a_ptr + k, mask=k_ok, other=0.0, cache_modifier=".cg")
+    b = tl.load(b_ptr + k, mask=k_ok, other=0.0, cache_modifier=".cg")
+    return (a.to(tl.float32) + b.to(tl.float32)).to(a.dtype).to(tl.float32)
+
+
+@triton.jit
+def _project(h, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constexpr, ROWS: tl.constexpr,
+             CHUNK: tl.constexpr):
+    """out[n] = h . w[n, :] for this program's rows row0..row0 + ROWS (those below N), CHUNK rows at a time."""
+    k = tl.arange(0, BLOCK_K)
+    k_ok = k < K
+    for c in tl.static_range(0, ROWS, CHUNK):
+        n = row0 + c + tl.arange(0, CHUNK)
+        n_ok = n < N
+        w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
+        acc = tl.sum(h[None, :] * w.to(tl.float32), axis=1)
+        tl.store(out_ptr + n, acc.to(out_ptr.dtype.element_ty), mask=n_ok)
+
+
+@triton.jit
+def _predictor_step_kernel(
+        x_ptr, qkv_ptr, o_ptr, gate_up_ptr, down_ptr, input_norm_ptr, post_norm_ptr, q_norm_ptr, k_norm_ptr,
+        norm_ptr, head_ptr, cos_ptr, sin_ptr, kc_ptr, vc_ptr, c_sl, c_sh, c_st,
+        res_a, res_b, qkv_out, attn_out, o_out, gate_up_out, down_out, scores_ptr, sync_ptr, failed_ptr,
+        position, only, eps, scale,
+        LAYERS: tl.constexpr, H: tl.constexpr, BLOCK_H: tl.constexpr, HEADS: tl.constexpr, KV: tl.constexpr,
+        D: tl.constexpr, I: tl.constexpr, BLOCK_I: tl.constexpr, V: tl.constexpr, BLOCK_QW: tl.constexpr,
+        BLOCK_G: tl.constexpr, BLOCK_T: tl.constexpr,
+        QKV_ROWS: tl.constexpr, QKV_CHUNK: tl.constexpr, O_ROWS: tl.constexpr, O_CHUNK: tl.constexpr,
+        GU_ROWS: tl.constexpr, GU_CHUNK: tl.constexpr, DOWN_ROWS: tl.constexpr, DOWN_CHUNK: tl.constexpr,
+        HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
+        LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr):
+    """One code-predictor step of one new token at `position`: x (H,) through every layer, its key and value into
+    the caches, then the final norm and this step's head -> scores (V,). Phase p of layer l is number l * 5 + p,
+    the head's is LAYERS * 5; only >= 0 runs that phase alone (a launch per phase), only < 0 all of them, with a
+    grid barrier after each. res_a/res_b hold the residual stream, alternately written by program 0."""
+    pid = tl.program_id(0)
+    nprog = tl.num_programs(0)
+    QW: tl.constexpr = HEADS * D
+    KW: tl.constexpr = KV * D
+    QKV_N: tl.constexpr = QW + 2 * KW
+    G: tl.constexpr = HEADS // KV
+    hk = tl.arange(0, BLOCK_H)
+    h_ok = hk < H
+    for layer in range(LAYERS):
+        base = layer * _PHASES
+        qkv_w = qkv_ptr + layer * QKV_N * H
+        o_w = o_ptr + layer * H * QW
+        gu_w = gate_up_ptr + layer * 2 * I * H
+        down_w = down_ptr + layer * H * I
+        # 1: the residual stream (plus the last layer's output), normed, through qkv
+        if (only < 0) | (only == base):
+            if layer == 0:
+                x = tl.load(x_ptr + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
+            else:
+                x = _residual(res_a, down_out, hk, h_ok)
+            if pid == 0:
+                tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
+            h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
+            _project(h, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
+            _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH)
+            _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
+                      PREFETCH)
+        _sync(sync_ptr, failed_ptr, (base + 1) * nprog, only)
+        # 2: a program per key/value head: its key and value into the caches, its query heads over them
+        if (only < 0) | (only == base + 1):
+            for kv in range(pid, KV, nprog):
+                d = tl.arange(0, D)
+                one = tl.arange(0, 1)
+                cache = layer * c_sl + kv * c_sh
+                key = _normed_rotated(qkv_out + QW + kv * D, k_norm_ptr + layer * D, cos_ptr, sin_ptr, one, D, eps,
+                                      ".cg")
+                tl.store(kc_ptr + cache + position * c_st + one[:, None] + d[None, :], key)
+                tl.store(vc_ptr + cache + position * c_st + d,
+                         tl.load(qkv_out + QW + KW + kv * D + d, cache_modifier=".cg"))
+                tl.debug_barrier()
+                g = tl.arange(0, BLOCK_G)
+                g_ok = g < G
+                heads = tl.where(g_ok, kv * G + g, kv * G)  # rows past G read head kv * G again, never stored
+                q = _normed_rotated(qkv_out, q_norm_ptr + layer * D, cos_ptr, sin_ptr, heads * D, D, eps, ".cg")
+                out = _attend_over(q, kc_ptr + cache, vc_ptr + cache, c_st, c_st, position + 1, scale, BLOCK_G, D,
+                                   BLOCK_T)
+                tl.store(attn_out + (kv * G + g)[:, None] * D + d[None, :], out.to(attn_out.dtype.element_ty),
+                         mask=g_ok[:, None])
+        _sync(sync_ptr, failed_ptr, (base + 2) * nprog, only)
+        # 3: the attention's output through o
+        if (only < 0) | (only == base + 2):
+            qa = tl.arange(0, BLOCK_QW)
+            qa_ok = qa < QW
+            h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
+            _project(h, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
+            _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
+                      PREFETCH)
+        _sync(sync_ptr, failed_ptr, (base + 3) * nprog, only)
+        # 4: the residual plus the attention, normed, through gate_up
+        if (only < 0) | (only == base + 3):
+            x = _residual(res_b, o_out, hk, h_ok)
+            if pid == 0:
+                tl.store(res_a + hk, x.to(res_a.dtype.element_ty), mask=h_ok)
+            h = _rms(x, post_norm_ptr + layer * H, hk, h_ok, H, eps)
+            _project(h, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
+            if layer + 1 < LAYERS:
+                _prefetch(qkv_w + QKV_N * H + pid * QKV_ROWS * H, tl.minimum(QKV_ROWS, QKV_N - pid * QKV_ROWS) * H,
+                          LINES, LINE, PREFETCH)
+            else:
+                _prefetch(head_ptr + pid * HEAD_ROWS * H, tl.minimum(HEAD_ROWS, V - pid * HEAD_ROWS) * H, LINES,
+                          LINE, PREFETCH)
+        _sync(sync_ptr, failed_ptr, (base + 4) * nprog, only)
+        # 5: SwiGLU through down: the layer's output
+        if (only < 0) | (only == base + 4):
+            ia = tl.arange(0, BLOCK_I)
+            i_ok = ia < I
+            gate = tl.load(gate_up_out + ia, mask=i_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
+            up = tl.load(gate_up_out + I + ia, mask=i_ok, other=0.0, cache_modifier=".cg")
+            silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
+            h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
+            _project(h, down_w, down_out, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
+        _sync(sync_ptr, failed_ptr, (base + 5) * nprog, only)
+    # the head: the residual plus the last layer's output, final-normed, through this step's head
+    if (only < 0) | (only == LAYERS * _PHASES):
+        x = _residual(res_a, down_out, hk, h_ok)
+        h = _rms(x, norm_ptr, hk, h_ok, H, eps)
+        _project(h, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
+
+
+@dataclass(frozen=True)
+class Share:
+    """A projection's rows per program, and how many of them it multiplies at once."""
+
+    rows: int
+    chunk: int
+
+
+def share(n: int, k: int, programs: int) -> Share:
+    """n output rows of inputs k wide over `programs` programs, in chunks of at most MAX_TILE weights."""
+    rows = triton.cdiv(n, programs)
+    chunk = min(triton.next_power_of_2(rows), max(1, MAX_TILE // triton.next_power_of_2(k)))
+    chunk = 1 << (chunk.bit_length() - 1)  # a power of two, not above the rows
+    return Share(triton.cdiv(rows, chunk) * chunk, chunk)
+
+
+def programs_for(device: torch.device) -> int:
+    """One program per SM (4 in Triton's interpreter)."""
+    return torch.cuda.get_device_properties(device).multi_processor_count if device.type == "cuda" else 4
+
+
+def _stacked(layers: list, name: str) -> torch.Tensor | None:
+    """The layers' `name` tensors as one (layers, ...) tensor when they are evenly spaced views of one
+    (weights.py makes them so), else None."""
+    first = getattr(layers[0], name)
+    step = first.numel() * first.element_size()
+    if not first.is_contiguous() or any(getattr(layer, name).data_ptr() != first.data_ptr() + i * step
+                                        or not getattr(layer, name).is_contiguous()
+                                        for i, layer in enumerate(layers)):
+        return None
+    return first
+
+
+def fits(stack: Stack, heads: torch.Tensor) -> bool:
+    """Whether the kernel serves this code predictor: its layers stacked, power-of-two heads, one dtype."""
+    names = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")
+    d = stack.head_dim
+    return (all(_stacked(stack.layers, name) is not None for name in names) and d >= 16 and d & (d - 1) == 0
+            and stack.heads % stack.kv_heads == 0 and heads.is_contiguous()
+            and len({getattr(stack.layers[0], name).dtype for name in names} | {heads.dtype}) == 1)
+
+
+class PersistentPredictor:
+    """Steps 1-14 of the code predictor for slot 0 alone, a launch each (step 0 sees two tokens: the layers do it).
+
+    `new_frame()` before a frame's first step (it zeroes the barriers' counters), then `step()` for each step;
+    both are plain launches, captured with the rest of the frame. persistent=False launches each phase on its own
+    (Triton's interpreter, and the GPU check of the barrier's launch against it)."""
+
+    def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
+                 programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: bool = True):
+        programs = programs or programs_for(k_cache.device)
+        first = stack.layers[0]
+        self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
+        self.k_cache, self.v_cache = k_cache, v_cache  # (layers, slots, kv_heads, positions, head_dim)
+        self.programs, self.persistent = programs, persistent
+        self.prefetch = prefetch and persistent and not INTERPRETED
+        self.hidden = int(first.qkv.shape[1])
+        self.intermediate = int(first.gate_up.shape[0]) // 2
+        self.vocab = int(heads.shape[1])
+        q_width = stack.heads * stack.head_dim
+        qkv_rows = int(first.qkv.shape[0])
+        device, dtype = first.qkv.device, first.qkv.dtype
+
+        def scratch(n):
+            return torch.zeros(n, device=device, dtype=dtype)
+
+        self.res_a, self.res_b = scratch(self.hidden), scratch(self.hidden)
+        self.qkv_out, self.attn_out, self.o_out = scratch(qkv_rows), scratch(q_width), scratch(self.hidden)
+        self.gate_up_out, self.down_out = scratch(2 * self.intermediate), scratch(self.hidden)
+        self.counters = torch.zeros(int(heads.shape[0]) + 1, device=device, dtype=torch.int32)  # one per step
+        self.failed = torch.zeros(1, device=device, dtype=torch.int32)  # set by a barrier that gave up
+        self.shares = dict(qkv=share(qkv_rows, self.hidden, programs), o=share(self.hidden, q_width, programs),
+                           gate_up=share(2 * self.intermediate, self.hidden, programs),
+                           down=share(self.hidden, self.intermediate, programs),
+                           head=share(self.vocab, self.hidden, programs))
+        line = 128 // first.qkv.element_size()
+        widest = max(s.rows * k for s, k in ((self.shares["qkv"], self.hidden), (self.shares["o"], q_width),
+                                             (self.shares["gate_up"], self.hidden),
+                                             (self.shares["down"], self.intermediate),
+                                             (self.shares["head"], self.hidden)))
+        self.constants = dict(
+            LAYERS=len(stack.layers), H=self.hidden, BLOCK_H=triton.next_power_of_2(self.hidden), HEADS=stack.heads,
+            KV=stack.kv_heads, D=stack.head_dim, I=self.intermediate,
+            BLOCK_I=triton.next_power_of_2(self.intermediate), V=self.vocab, BLOCK_QW=triton.next_power_of_2(q_width),
+            BLOCK_G=max(16, triton.next_power_of_2(stack.groups)),
+            BLOCK_T=max(16, min(64, triton.next_power_of_2(int(k_cache.shape[3])))),
+            QKV_ROWS=self.shares["qkv"].rows, QKV_CHUNK=self.shares["qkv"].chunk, O_ROWS=self.shares["o"].rows,
+            O_CHUNK=self.shares["o"].chunk, GU_ROWS=self.shares["gate_up"].rows,
+            GU_CHUNK=self.shares["gate_up"].chunk, DOWN_ROWS=self.shares["down"].rows,
+            DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
+            HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
+            PREFETCH=self.prefetch)
+        self.weights = [_stacked(stack.layers, name) for name in
+                        ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")]
+
+    def new_frame(self) -> None:
+        self.counters.zero_()
+
+    def check(self) -> None:
+        """Raise if a barrier gave up since the last check (the scores since are wrong: the run must not use
+        them). Reads a flag on the device: call where the host synchronizes anyway."""
+        if int(self.failed.item()):
+            self.failed.zero_()
+            raise RuntimeError("the code predictor's one-launch step waited too long at a grid barrier (another "
+                               "stream's kernels held the GPU's SMs)")
+
+    def step(self, x: torch.Tensor, step: int, position: int) -> torch.Tensor:
+        """x (1, 1, hidden), the step's input -> this step's scores (1, vocab) in the model's dtype; its keys and
+        values are in the caches at `position` after it."""
+        s = self.stack
+        scores = torch.empty(1, self.vocab, device=x.device, dtype=x.dtype)
+        args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos[position], s.sin[position],
+                self.k_cache, self.v_cache, self.k_cache.stride(0), self.k_cache.stride(2), self.k_cache.stride(3),
+                self.res_a, self.res_b, self.qkv_out, self.attn_out, self.o_out, self.gate_up_out, self.down_out,
+                scores, self.counters[step:], self.failed)
+        phases = [-1] if self.persistent else range(len(s.layers) * PHASES + 1)
+        for only in phases:
+            _predictor_step_kernel[(self.programs,)](*args, position, only, s.eps, s.head_dim ** -0.5,
+                                                     **self.constants, num_warps=WARPS)
+        return scores
