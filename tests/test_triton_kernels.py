@@ -242,18 +242,22 @@ def _predictor(rand, layers=2, hidden=48, heads=4, kv_heads=2, dim=16, intermedi
 
 
 @pytest.mark.parametrize("programs", [1, 3, 7], ids=["one program", "three", "more programs than some phases use"])
-def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the_head(kernels, rand, programs):
+@pytest.mark.parametrize("tile", [16384, 128], ids=["a chunk a projection", "several chunks"])
+def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the_head(kernels, rand, programs, tile,
+                                                                                    monkeypatch):
     """One code-predictor step at one slot, launched phase by phase (the interpreter runs programs one after
     another, so the barrier's launch needs a GPU: qwen_rtf.py's fast-kernels checks it there): the scores of the
     layers and head that forward.py runs, and each layer's key and value in the caches at the step's position."""
     from nikola_tts.engines.qwen.fast import persistent
     from nikola_tts.engines.qwen.fast.layers import attend_new, finish_layer
 
+    monkeypatch.setattr(persistent, "MAX_TILE", tile)
     stack, heads = _predictor(rand)
     caches = [rand(2, 2, stack.kv_heads, 17, 16) for _ in range(2)]  # (layers, slots, kv heads, positions, dim)
     expected_caches = [c.clone() for c in caches]
     assert persistent.fits(stack, heads)
     runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False)
+    assert (max(s.rows // s.chunk for s in runner.shares.values()) > 1) == (tile == 128)
     plain = TorchOps()
     for step, position in ((1, 2), (2, 9)):
         x = rand(1, 1, 48)

@@ -81,17 +81,26 @@ def _residual(a_ptr, b_ptr, k, k_ok):
 
 
 @triton.jit
-def _project(h, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constexpr, ROWS: tl.constexpr,
-             CHUNK: tl.constexpr):
-    """out[n] = h . w[n, :] for this program's rows row0..row0 + ROWS (those below N), CHUNK rows at a time."""
+def _chunk(w_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constexpr, CHUNK: tl.constexpr):
+    """Rows row0..row0 + CHUNK of w (those below N), BLOCK_K wide."""
+    n = row0 + tl.arange(0, CHUNK)
     k = tl.arange(0, BLOCK_K)
-    k_ok = k < K
+    return tl.load(w_ptr + n[:, None] * K + k[None, :], mask=(n < N)[:, None] & (k < K)[None, :], other=0.0)
+
+
+@triton.jit
+def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constexpr, ROWS: tl.constexpr,
+             CHUNK: tl.constexpr):
+    """out[n] = h . w[n, :] for this program's rows row0..row0 + ROWS (those below N), CHUNK rows at a time; w is
+    the first chunk, which the caller asked for before it made h (its norm waits on a barrier of the program's
+    threads, which no load crosses); each next chunk is asked for before the one in hand is summed."""
     for c in tl.static_range(0, ROWS, CHUNK):
+        held = w
+        if c + CHUNK < ROWS:
+            w = _chunk(w_ptr, row0 + c + CHUNK, N, K, BLOCK_K, CHUNK)
         n = row0 + c + tl.arange(0, CHUNK)
-        n_ok = n < N
-        w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
-        acc = tl.sum(h[None, :] * w.to(tl.float32), axis=1)
-        tl.store(out_ptr + n, acc.to(out_ptr.dtype.element_ty), mask=n_ok)
+        acc = tl.sum(h[None, :] * held.to(tl.float32), axis=1)
+        tl.store(out_ptr + n, acc.to(out_ptr.dtype.element_ty), mask=n < N)
 
 
 @triton.jit
@@ -127,6 +136,7 @@ def _predictor_step_kernel(
         down_w = down_ptr + layer * H * I
         # 1: the residual stream (plus the last layer's output), normed, through qkv
         if (only < 0) | (only == base):
+            w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_CHUNK)
             if layer == 0:
                 x = tl.load(x_ptr + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             else:
@@ -134,7 +144,7 @@ def _predictor_step_kernel(
             if pid == 0:
                 tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
             h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
-            _project(h, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
+            _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
             _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH)
             _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
                       PREFETCH)
@@ -162,20 +172,22 @@ def _predictor_step_kernel(
         _sync(sync_ptr, failed_ptr, (base + 2) * nprog, only)
         # 3: the attention's output through o
         if (only < 0) | (only == base + 2):
+            w = _chunk(o_w, pid * O_ROWS, H, QW, BLOCK_QW, O_CHUNK)
             qa = tl.arange(0, BLOCK_QW)
             qa_ok = qa < QW
             h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
-            _project(h, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
+            _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
             _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                       PREFETCH)
         _sync(sync_ptr, failed_ptr, (base + 3) * nprog, only)
         # 4: the residual plus the attention, normed, through gate_up
         if (only < 0) | (only == base + 3):
+            w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_CHUNK)
             x = _residual(res_b, o_out, hk, h_ok)
             if pid == 0:
                 tl.store(res_a + hk, x.to(res_a.dtype.element_ty), mask=h_ok)
             h = _rms(x, post_norm_ptr + layer * H, hk, h_ok, H, eps)
-            _project(h, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
+            _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
             if layer + 1 < LAYERS:
                 _prefetch(qkv_w + QKV_N * H + pid * QKV_ROWS * H, tl.minimum(QKV_ROWS, QKV_N - pid * QKV_ROWS) * H,
                           LINES, LINE, PREFETCH)
@@ -185,19 +197,21 @@ def _predictor_step_kernel(
         _sync(sync_ptr, failed_ptr, (base + 4) * nprog, only)
         # 5: SwiGLU through down: the layer's output
         if (only < 0) | (only == base + 4):
+            w = _chunk(down_w, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_CHUNK)
             ia = tl.arange(0, BLOCK_I)
             i_ok = ia < I
             gate = tl.load(gate_up_out + ia, mask=i_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             up = tl.load(gate_up_out + I + ia, mask=i_ok, other=0.0, cache_modifier=".cg")
             silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
             h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
-            _project(h, down_w, down_out, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
+            _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
         _sync(sync_ptr, failed_ptr, (base + 5) * nprog, only)
     # the head: the residual plus the last layer's output, final-normed, through this step's head
     if (only < 0) | (only == LAYERS * _PHASES):
+        w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_CHUNK)
         x = _residual(res_a, down_out, hk, h_ok)
         h = _rms(x, norm_ptr, hk, h_ok, H, eps)
-        _project(h, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
+        _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
 
 
 @dataclass(frozen=True)
