@@ -271,7 +271,7 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
                                  torch.zeros(1, 1, 1, 1, dtype=torch.bool))
             h, delta = finish_layer(plain, stack, layer, h, attn)
         expected = plain.add_norm_linear(h[:, -1], delta[:, -1], stack.norm, stack.eps, heads[step])[1]
-        assert got.shape == (1, 50) and relative(got, expected) < TOLERANCE, step
+        assert got.shape == (1, 50) and got.dtype == torch.float32 and relative(got, expected) < TOLERANCE, step
         assert all(relative(c, e) < TOLERANCE for c, e in zip(caches, expected_caches))  # projected: sums reordered
 
 

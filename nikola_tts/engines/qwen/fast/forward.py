@@ -148,7 +148,7 @@ class Stepper:
             one_slot.new_frame()
         for j in range(w.groups - 1):
             if j > 0 and one_slot is not None:
-                scores = one_slot.step(x, j, j + 1).float()
+                scores = one_slot.step(x, j, j + 1)
             else:
                 scores = self._predictor_layers(b, j, x)
             code = self.rules.predictor.pick(scores, keys, (PREDICTOR_STREAM, frame, j), ops)

@@ -91,7 +91,8 @@ def _chunk(w_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constexpr, CHUNK: tl.con
 @triton.jit
 def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constexpr, ROWS: tl.constexpr,
              CHUNK: tl.constexpr):
-    """out[n] = h . w[n, :] for this program's rows row0..row0 + ROWS (those below N), CHUNK rows at a time; w is
+    """out[n] = h . w[n, :] for this program's rows row0..row0 + ROWS (those below N), CHUNK rows at a time,
+    rounded to the weights' dtype (the model's) whatever out's is; w is
     the first chunk, which the caller asked for before it made h (its norm waits on a barrier of the program's
     threads, which no load crosses); each next chunk is asked for before the one in hand is summed."""
     for c in tl.static_range(0, ROWS, CHUNK):
@@ -100,7 +101,7 @@ def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constex
             w = _chunk(w_ptr, row0 + c + CHUNK, N, K, BLOCK_K, CHUNK)
         n = row0 + c + tl.arange(0, CHUNK)
         acc = tl.sum(h[None, :] * held.to(tl.float32), axis=1)
-        tl.store(out_ptr + n, acc.to(out_ptr.dtype.element_ty), mask=n < N)
+        tl.store(out_ptr + n, acc.to(w_ptr.dtype.element_ty).to(out_ptr.dtype.element_ty), mask=n < N)
 
 
 @triton.jit
@@ -322,10 +323,11 @@ class PersistentPredictor:
                                "stream's kernels held the GPU's SMs)")
 
     def step(self, x: torch.Tensor, step: int, position: int) -> torch.Tensor:
-        """x (1, 1, hidden), the step's input -> this step's scores (1, vocab) in the model's dtype; its keys and
-        values are in the caches at `position` after it."""
+        """x (1, 1, hidden), the step's input -> this step's scores (1, vocab), rounded to the model's dtype and
+        stored in float32 (what sampling takes: no conversion's launch); its keys and values are in the caches at
+        `position` after it."""
         s = self.stack
-        scores = torch.empty(1, self.vocab, device=x.device, dtype=x.dtype)
+        scores = torch.empty(1, self.vocab, device=x.device, dtype=torch.float32)
         args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos[position], s.sin[position],
                 self.k_cache, self.v_cache, self.k_cache.stride(0), self.k_cache.stride(2), self.k_cache.stride(3),
                 self.res_a, self.res_b, self.qkv_out, self.attn_out, self.o_out, self.gate_up_out, self.down_out,
