@@ -60,7 +60,7 @@ class FastSpeaker:
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
-                 fused_bytes: int | None = None, one_launch_predictor: bool = False):
+                 fused_bytes: int | None = None, one_launch_predictor: bool = False, one_launch_prefetch: bool = True):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -96,6 +96,7 @@ class FastSpeaker:
         self.fused_bytes = fused_bytes  # and for weights of up to this many bytes (None: kernels.FUSED_BYTES)
         # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py)
         self.one_launch_predictor = one_launch_predictor
+        self.one_launch_prefetch = one_launch_prefetch  # its weights asked into L2 a phase ahead (False: benchmarks)
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
@@ -176,7 +177,8 @@ class FastSpeaker:
 
         if not persistent.fits(weights.predictor, weights.residual_heads):
             return None
-        return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv)
+        return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv,
+                                              prefetch=self.one_launch_prefetch)
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
