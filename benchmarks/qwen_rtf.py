@@ -230,8 +230,10 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("fused13", "norm or SwiGLU fused into the projection, 1 row, to 13 MB", dict(fused_bytes=13 << 20)),
     # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py), or not
     ("onelaunch", "the code predictor's step in one launch at one slot", dict(one_launch_predictor=True)),
+    ("nearprefetch", "the code predictor's step in one launch at one slot, L2 prefetch a phase ahead",
+     dict(one_launch_predictor=True, one_launch_prefetch=1)),
     ("noprefetch", "the code predictor's step in one launch at one slot, no L2 prefetch",
-     dict(one_launch_predictor=True, one_launch_prefetch=False)),
+     dict(one_launch_predictor=True, one_launch_prefetch=0)),
     ("layered", "the code predictor's step layer by layer", dict(one_launch_predictor=False)),
 )
 

@@ -64,6 +64,19 @@ def _prefetch(ptr, count, LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.
 
 
 @triton.jit
+def _next_layer(qkv_w, head_ptr, layer, pid, LAYERS: tl.constexpr, H: tl.constexpr, QKV_N: tl.constexpr,
+                V: tl.constexpr, QKV_ROWS: tl.constexpr, HEAD_ROWS: tl.constexpr, LINES: tl.constexpr,
+                LINE: tl.constexpr, PREFETCH: tl.constexpr):
+    """Prefetch this program's share of the next layer's qkv, or after the last layer, of the head."""
+    if layer + 1 < LAYERS:
+        _prefetch(qkv_w + QKV_N * H + pid * QKV_ROWS * H, tl.minimum(QKV_ROWS, QKV_N - pid * QKV_ROWS) * H, LINES,
+                  LINE, PREFETCH)
+    else:
+        _prefetch(head_ptr + pid * HEAD_ROWS * H, tl.minimum(HEAD_ROWS, V - pid * HEAD_ROWS) * H, LINES, LINE,
+                  PREFETCH)
+
+
+@triton.jit
 def _rms(x, w_ptr, k, k_ok, K: tl.constexpr, eps):
     """RMSNorm of a float32 row as TorchOps.norm rounds it (to the weight's dtype, the model's), in float32."""
     dtype = w_ptr.dtype.element_ty
@@ -146,9 +159,14 @@ def _predictor_step_kernel(
                 tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
             h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
             _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
-            _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH)
+            # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now
+            _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH > 0)
             _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
-                      PREFETCH)
+                      PREFETCH > 0)
+            _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
+                      PREFETCH == 2)
+            _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
+                        PREFETCH == 2)
         _sync(sync_ptr, failed_ptr, (base + 1) * nprog, only)
         # 2: a program per key/value head: its key and value into the caches, its query heads over them
         if (only < 0) | (only == base + 1):
@@ -179,7 +197,7 @@ def _predictor_step_kernel(
             h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
             _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
-                      PREFETCH)
+                      PREFETCH == 1)
         _sync(sync_ptr, failed_ptr, (base + 3) * nprog, only)
         # 4: the residual plus the attention, normed, through gate_up
         if (only < 0) | (only == base + 3):
@@ -189,12 +207,8 @@ def _predictor_step_kernel(
                 tl.store(res_a + hk, x.to(res_a.dtype.element_ty), mask=h_ok)
             h = _rms(x, post_norm_ptr + layer * H, hk, h_ok, H, eps)
             _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
-            if layer + 1 < LAYERS:
-                _prefetch(qkv_w + QKV_N * H + pid * QKV_ROWS * H, tl.minimum(QKV_ROWS, QKV_N - pid * QKV_ROWS) * H,
-                          LINES, LINE, PREFETCH)
-            else:
-                _prefetch(head_ptr + pid * HEAD_ROWS * H, tl.minimum(HEAD_ROWS, V - pid * HEAD_ROWS) * H, LINES,
-                          LINE, PREFETCH)
+            _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
+                        PREFETCH == 1)
         _sync(sync_ptr, failed_ptr, (base + 4) * nprog, only)
         # 5: SwiGLU through down: the layer's output
         if (only < 0) | (only == base + 4):
@@ -265,13 +279,14 @@ class PersistentPredictor:
     (Triton's interpreter, and the GPU check of the barrier's launch against it)."""
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
-                 programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: bool = True):
+                 programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 2):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
         self.k_cache, self.v_cache = k_cache, v_cache  # (layers, slots, kv_heads, positions, head_dim)
         self.programs, self.persistent = programs, persistent
-        self.prefetch = prefetch and persistent and not INTERPRETED
+        # weights asked into L2 ahead of their phase: 1, a phase or two ahead; 2, a layer's at its start; 0, never
+        self.prefetch = prefetch if persistent and not INTERPRETED else 0
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])

@@ -60,7 +60,7 @@ class FastSpeaker:
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
-                 fused_bytes: int | None = None, one_launch_predictor: bool = False, one_launch_prefetch: bool = True):
+                 fused_bytes: int | None = None, one_launch_predictor: bool = False, one_launch_prefetch: int = 2):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -96,7 +96,7 @@ class FastSpeaker:
         self.fused_bytes = fused_bytes  # and for weights of up to this many bytes (None: kernels.FUSED_BYTES)
         # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py)
         self.one_launch_predictor = one_launch_predictor
-        self.one_launch_prefetch = one_launch_prefetch  # its weights asked into L2 a phase ahead (False: benchmarks)
+        self.one_launch_prefetch = one_launch_prefetch  # persistent.PersistentPredictor's prefetch (others: benchmarks)
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
