@@ -228,10 +228,11 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("fused0", "norm and SwiGLU launched alone", dict(fused_rows=0)),
     # ...without the talker's qkv (16.8 MB), as at dcd98f7
     ("fused13", "norm or SwiGLU fused into the projection, 1 row, to 13 MB", dict(fused_bytes=13 << 20)),
-    # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py), or not
+    # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py, the default),
+    # its L2 prefetch a phase or two ahead (the default), a whole layer at its start, or none; or layer by layer
     ("onelaunch", "the code predictor's step in one launch at one slot", dict(one_launch_predictor=True)),
-    ("nearprefetch", "the code predictor's step in one launch at one slot, L2 prefetch a phase ahead",
-     dict(one_launch_predictor=True, one_launch_prefetch=1)),
+    ("layerprefetch", "the code predictor's step in one launch at one slot, L2 prefetch a layer at its start",
+     dict(one_launch_predictor=True, one_launch_prefetch=2)),
     ("noprefetch", "the code predictor's step in one launch at one slot, no L2 prefetch",
      dict(one_launch_predictor=True, one_launch_prefetch=0)),
     ("layered", "the code predictor's step layer by layer", dict(one_launch_predictor=False)),

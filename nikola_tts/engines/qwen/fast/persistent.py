@@ -2,16 +2,19 @@
 
 At one slot a frame's 15 code-predictor steps are chains of small projections (4-13 MB of weights
 each, five layers a step), each too small to reach the GPU's bandwidth alone; launched one by one
-they were about 30 kernels a step, and a step took some 170 us for 160 MB of weights. Here one
-program per SM runs a whole step: each phase (qkv, attention, o, gate_up, down for each layer,
-then the head) is shared out among the programs, a grid barrier (an atomic counter) stands
-between phases, and before it waits each program asks for its next phase's weights into L2, so
-the weights stream while the barrier settles. The arithmetic and its roundings are those of
-ops.TorchOps through kernels.TritonOps's fused kernels.
+they are about 27 kernels a step. Here one program per SM runs a whole step: each phase (qkv,
+attention, o, gate_up, down for each layer, then the head) is shared out among the programs, a
+grid barrier (an atomic counter) stands between phases, and before it waits each program asks for
+its next phase's weights into L2. The arithmetic and its roundings are those of ops.TorchOps
+through kernels.TritonOps's fused kernels. On an H100 a frame of one slot took 4.05 ms instead of
+4.39 (2026-12-06-h100-rtf-v32-layer-prefetch.log); a step is about 125 us for its 160 MB, so it is
+still set by the phases' latency (26 barriers, each phase a chain of L2 reads) more than by bytes.
 
-Every program must be resident at once (one per SM, launched alone on its stream). Triton's
-interpreter runs programs one after another, where a barrier would wait forever: `by_phases`
-launches the same kernel once per phase instead, which is how the tests check its arithmetic.
+Every program must be resident at once (one per SM; another stream's kernels may delay some, and a
+barrier that waits too long gives up and sets a flag the host reads: `check()`). Triton's
+interpreter runs programs one after another, where a barrier would wait forever: with
+persistent=False the same kernel is launched once per phase instead, which is how the tests
+check its arithmetic.
 """
 
 from __future__ import annotations
@@ -279,13 +282,15 @@ class PersistentPredictor:
     (Triton's interpreter, and the GPU check of the barrier's launch against it)."""
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
-                 programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 2):
+                 programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
         self.k_cache, self.v_cache = k_cache, v_cache  # (layers, slots, kv_heads, positions, head_dim)
         self.programs, self.persistent = programs, persistent
-        # weights asked into L2 ahead of their phase: 1, a phase or two ahead; 2, a layer's at its start; 0, never
+        # weights asked into L2 ahead of their phase: 1, a phase or two ahead; 2, a layer's at its start; 0, never.
+        # H100, one slot, same process: 4.05 ms a frame with 1, 4.25 with 2 (2026-12-06-h100-rtf-v32-layer-prefetch.log);
+        # 4.09 with 1, 4.14 with 0 (*-v31-one-launch-predictor.log)
         self.prefetch = prefetch if persistent and not INTERPRETED else 0
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
