@@ -120,12 +120,12 @@ def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constex
         tl.store(out_ptr + n, acc.to(w_ptr.dtype.element_ty).to(out_ptr.dtype.element_ty), mask=n < N)
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["step", "position", "only"])
 def _predictor_step_kernel(
         x_ptr, qkv_ptr, o_ptr, gate_up_ptr, down_ptr, input_norm_ptr, post_norm_ptr, q_norm_ptr, k_norm_ptr,
         norm_ptr, head_ptr, cos_ptr, sin_ptr, kc_ptr, vc_ptr, c_sl, c_sh, c_st,
         res_a, res_b, qkv_out, attn_out, o_out, gate_up_out, down_out, scores_ptr, sync_ptr, failed_ptr,
-        position, only, eps, scale,
+        step, position, only, eps, scale,
         LAYERS: tl.constexpr, H: tl.constexpr, BLOCK_H: tl.constexpr, HEADS: tl.constexpr, KV: tl.constexpr,
         D: tl.constexpr, I: tl.constexpr, BLOCK_I: tl.constexpr, V: tl.constexpr, BLOCK_QW: tl.constexpr,
         BLOCK_G: tl.constexpr, BLOCK_T: tl.constexpr,
@@ -170,7 +170,7 @@ def _predictor_step_kernel(
                       PREFETCH == 2)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 2)
-        _sync(sync_ptr, failed_ptr, (base + 1) * nprog, only)
+        _sync(sync_ptr + step, failed_ptr, (base + 1) * nprog, only)
         # 2: a program per key/value head: its key and value into the caches, its query heads over them
         if (only < 0) | (only == base + 1):
             for kv in range(pid, KV, nprog):
@@ -191,7 +191,7 @@ def _predictor_step_kernel(
                                    BLOCK_T)
                 tl.store(attn_out + (kv * G + g)[:, None] * D + d[None, :], out.to(attn_out.dtype.element_ty),
                          mask=g_ok[:, None])
-        _sync(sync_ptr, failed_ptr, (base + 2) * nprog, only)
+        _sync(sync_ptr + step, failed_ptr, (base + 2) * nprog, only)
         # 3: the attention's output through o
         if (only < 0) | (only == base + 2):
             w = _chunk(o_w, pid * O_ROWS, H, QW, BLOCK_QW, O_CHUNK)
@@ -201,7 +201,7 @@ def _predictor_step_kernel(
             _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
             _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                       PREFETCH == 1)
-        _sync(sync_ptr, failed_ptr, (base + 3) * nprog, only)
+        _sync(sync_ptr + step, failed_ptr, (base + 3) * nprog, only)
         # 4: the residual plus the attention, normed, through gate_up
         if (only < 0) | (only == base + 3):
             w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_CHUNK)
@@ -212,7 +212,7 @@ def _predictor_step_kernel(
             _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 1)
-        _sync(sync_ptr, failed_ptr, (base + 4) * nprog, only)
+        _sync(sync_ptr + step, failed_ptr, (base + 4) * nprog, only)
         # 5: SwiGLU through down: the layer's output
         if (only < 0) | (only == base + 4):
             w = _chunk(down_w, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_CHUNK)
@@ -223,7 +223,7 @@ def _predictor_step_kernel(
             silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
             h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
             _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
-        _sync(sync_ptr, failed_ptr, (base + 5) * nprog, only)
+        _sync(sync_ptr + step, failed_ptr, (base + 5) * nprog, only)
     # the head: the residual plus the last layer's output, final-normed, through this step's head
     if (only < 0) | (only == LAYERS * _PHASES):
         w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_CHUNK)
@@ -351,9 +351,9 @@ class PersistentPredictor:
         args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos[position], s.sin[position],
                 self.k_cache, self.v_cache, self.k_cache.stride(0), self.k_cache.stride(2), self.k_cache.stride(3),
                 self.res_a, self.res_b, self.qkv_out, self.attn_out, self.o_out, self.gate_up_out, self.down_out,
-                scores, self.counters[step:], self.failed)
+                scores, self.counters, self.failed)
         phases = [-1] if self.persistent else range(len(s.layers) * PHASES + 1)
         for only in phases:
-            _predictor_step_kernel[(self.programs,)](*args, position, only, s.eps, s.head_dim ** -0.5,
+            _predictor_step_kernel[(self.programs,)](*args, step, position, only, s.eps, s.head_dim ** -0.5,
                                                      **self.constants, num_warps=WARPS)
         return scores
