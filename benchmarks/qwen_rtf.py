@@ -228,8 +228,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("fused0", "norm and SwiGLU launched alone", dict(fused_rows=0)),
     # ...without the talker's qkv (16.8 MB), as at dcd98f7
     ("fused13", "norm or SwiGLU fused into the projection, 1 row, to 13 MB", dict(fused_bytes=13 << 20)),
-    # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py, the default),
-    # its L2 prefetch a phase or two ahead (the default), a whole layer at its start, or none; or layer by layer
+    # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py; off by default),
+    # its L2 prefetch a phase or two ahead (its default), a whole layer at its start, or none; or layer by layer (the
+    # default)
     ("onelaunch", "the code predictor's step in one launch at one slot", dict(one_launch_predictor=True)),
     ("layerprefetch", "the code predictor's step in one launch at one slot, L2 prefetch a layer at its start",
      dict(one_launch_predictor=True, one_launch_prefetch=2)),

@@ -9,6 +9,8 @@ its next phase's weights into L2. The arithmetic and its roundings are those of 
 through kernels.TritonOps's fused kernels. On an H100 a frame of one slot took 4.05 ms instead of
 4.39 (2026-12-06-h100-rtf-v32-layer-prefetch.log); a step is about 125 us for its 160 MB, so it is
 still set by the phases' latency (26 barriers, each phase a chain of L2 reads) more than by bytes.
+Triton compiles it in about 7 s at its first launch on a machine (then from its disk cache), which
+is why FastSpeaker asks for it only where told to (`one_launch_predictor`).
 
 Every program must be resident at once (one per SM; another stream's kernels may delay some, and a
 barrier that waits too long gives up and sets a flag the host reads: `check()`). Triton's

@@ -60,7 +60,7 @@ class FastSpeaker:
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
-                 fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1):
+                 fused_bytes: int | None = None, one_launch_predictor: bool = False, one_launch_prefetch: int = 1):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -96,8 +96,9 @@ class FastSpeaker:
         self.fused_bytes = fused_bytes  # and for weights of up to this many bytes (None: kernels.FUSED_BYTES)
         # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py): 14
         # launches a frame for about 380. H100, same process: a frame of one slot 4.39 -> 4.05 ms, batch-1 RTF
-        # 0.0666 -> 0.0610 (2026-12-06-h100-rtf-v32-layer-prefetch.log); 4.36 -> 4.09 ms and 0.0763 -> 0.0622 in
-        # the call before (*-v31-one-launch-predictor.log)
+        # 0.0666 -> 0.0610 (2026-12-06-h100-rtf-v32-layer-prefetch.log). Off by default: Triton compiles it at its
+        # first launch on a machine, 7.3 s of a one-paragraph edit's graph capture (15.6-16.7 s against 5.6 for the
+        # whole build, *-build-v16-one-launch-compile.log, *-v17-one-variant.log), where it saves 37 ms of frames
         self.one_launch_predictor = one_launch_predictor
         self.one_launch_prefetch = one_launch_prefetch  # persistent.PersistentPredictor's prefetch (others: benchmarks)
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
