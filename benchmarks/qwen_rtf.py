@@ -648,7 +648,7 @@ def one_launch_check(weights) -> list[str]:
     import torch
 
     from nikola_tts.engines.qwen.fast import persistent
-    from nikola_tts.engines.qwen.fast.layers import attend_new, finish_layer
+    from nikola_tts.engines.qwen.fast.layers import new_token
     from nikola_tts.engines.qwen.fast.ops import TorchOps
 
     p, heads = weights.predictor, weights.residual_heads
@@ -673,14 +673,12 @@ def one_launch_check(weights) -> list[str]:
             except RuntimeError as exc:
                 out.append(f"kernel one-launch predictor step {step}: {exc}")
             results.append((scores, mine))
-        plain, delta, h = TorchOps(), None, x
+        plain = TorchOps()
         ref = [c.clone() for c in caches]
         cos, sin = p.cos[position][None, None], p.sin[position][None, None]
-        for i, layer in enumerate(p.layers):
-            h, attn = attend_new(plain, p, layer, h, delta, cos, sin, ref[0][i, :1, :, :position + 1],
-                                 ref[1][i, :1, :, :position + 1], torch.tensor([position], device=x.device),
-                                 torch.zeros(1, 1, 1, 1, dtype=torch.bool, device=x.device))
-            h, delta = finish_layer(plain, p, layer, h, attn)
+        h, delta = new_token(plain, p, x, cos, sin, ref[0][:, :1, :, :position + 1], ref[1][:, :1, :, :position + 1],
+                             torch.tensor([position], device=x.device),
+                             torch.zeros(1, 1, 1, 1, dtype=torch.bool, device=x.device))
         expected = plain.add_norm_linear(h[:, -1], delta[:, -1], p.norm, p.eps, heads[step])[1]
         (one, one_caches), (phased, phased_caches) = results
 

@@ -249,7 +249,7 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
     another, so the barrier's launch needs a GPU: qwen_rtf.py's fast-kernels checks it there): the scores of the
     layers and head that forward.py runs, and each layer's key and value in the caches at the step's position."""
     from nikola_tts.engines.qwen.fast import persistent
-    from nikola_tts.engines.qwen.fast.layers import attend_new, finish_layer
+    from nikola_tts.engines.qwen.fast.layers import new_token
 
     monkeypatch.setattr(persistent, "MAX_TILE", tile)
     stack, heads = _predictor(rand)
@@ -263,13 +263,10 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
         x = rand(1, 1, 48)
         runner.new_frame()
         got = runner.step(x, step, position)
-        delta, h = None, x
         cos, sin = stack.cos[position][None, None], stack.sin[position][None, None]
-        for i, layer in enumerate(stack.layers):
-            h, attn = attend_new(plain, stack, layer, h, delta, cos, sin, expected_caches[0][i, :1, :, :position + 1],
-                                 expected_caches[1][i, :1, :, :position + 1], torch.tensor([position]),
-                                 torch.zeros(1, 1, 1, 1, dtype=torch.bool))
-            h, delta = finish_layer(plain, stack, layer, h, attn)
+        h, delta = new_token(plain, stack, x, cos, sin, expected_caches[0][:, :1, :, :position + 1],
+                             expected_caches[1][:, :1, :, :position + 1], torch.tensor([position]),
+                             torch.zeros(1, 1, 1, 1, dtype=torch.bool))
         expected = plain.add_norm_linear(h[:, -1], delta[:, -1], stack.norm, stack.eps, heads[step])[1]
         assert got.shape == (1, 50) and got.dtype == torch.float32 and relative(got, expected) < TOLERANCE, step
         assert all(relative(c, e) < TOLERANCE for c, e in zip(caches, expected_caches))  # projected: sums reordered

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from nikola_tts.engines.qwen.fast.layers import attend_new, causal_prefill, finish_layer, grouped_attention, qkv
+from nikola_tts.engines.qwen.fast.layers import causal_prefill, finish_layer, grouped_attention, new_token, qkv
 from nikola_tts.engines.qwen.fast.ops import TorchOps
 from nikola_tts.engines.qwen.fast.choose import Choice, penalize, suppressed_mask
 from nikola_tts.engines.qwen.fast.slots import Slots
@@ -118,10 +118,7 @@ class Stepper:
         hidden_mask = (self.positions[None, :] > position[:, None])[:, None, None, :]
         rows = self.rows[:b]
         ops = self.ops
-        delta = None
-        for i, layer in enumerate(t.layers):
-            x, attn = attend_new(ops, t, layer, x, delta, cos, sin, s.k[i, :b], s.v[i, :b], position, hidden_mask)
-            x, delta = finish_layer(ops, t, layer, x, attn)
+        x, delta = new_token(ops, t, x, cos, sin, s.k[:, :b], s.v[:, :b], position, hidden_mask)
         hidden = ops.add_norm(x, delta, t.norm, t.eps)[1][:, 0]
         done = frame + 1
         code0 = self._first_code(hidden, done, s.seen[:b], s.eos_from[:b], s.keys[:b])
@@ -166,18 +163,17 @@ class Stepper:
         start = 0 if j == 0 else j + 1
         end = j + 2
         cos, sin = p.cos[start:end][None], p.sin[start:end][None]
-        delta = None
-        for i, layer in enumerate(p.layers):
-            if j == 0:  # two queries (the talker's output and the first code), causal
+        if j > 0:  # this code's key and value at position j + 1, then its query over positions 0..j + 1
+            x, delta = new_token(ops, p, x, cos, sin, s.pk[:, :b, :, :end], s.pv[:, :b, :, :end],
+                                 self.predictor_last[start][:b], self.no_mask)
+        else:  # two queries (the talker's output and the first code), causal
+            delta = None
+            for i, layer in enumerate(p.layers):
                 x, q, k, v = qkv(ops, p, layer, x, delta, cos, sin)
                 s.pk[i, :b, :, start:end] = k
                 s.pv[i, :b, :, start:end] = v
                 attn = grouped_attention(q, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end], self.first_two, scale)
-            else:
-                # this code's key and value at position j + 1, then its query over positions 0..j + 1
-                x, attn = attend_new(ops, p, layer, x, delta, cos, sin, s.pk[i, :b, :, :end], s.pv[i, :b, :, :end],
-                                     self.predictor_last[start][:b], self.no_mask)
-            x, delta = finish_layer(ops, p, layer, x, attn)
+                x, delta = finish_layer(ops, p, layer, x, attn)
         # the last position alone, final-normed, through this code's head
         return ops.add_norm_linear(x[:, -1], delta[:, -1], p.norm, p.eps, w.residual_heads[j])[1].float()
 

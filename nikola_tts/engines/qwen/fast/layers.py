@@ -42,6 +42,18 @@ def attend_new(ops, stack: Stack, layer: Layer, x: torch.Tensor, delta, cos, sin
                              stack.head_dim ** -0.5, hidden_mask)
 
 
+def new_token(ops, stack: Stack, x: torch.Tensor, cos, sin, k_caches, v_caches, positions: torch.Tensor,
+              hidden_mask=None):
+    """One new token per row through every layer (attend_new, finish_layer): layer i's keys and values go into
+    k_caches[i] and v_caches[i] (batch, kv_heads, length, dim) at positions[row]. Returns (x, the last layer's
+    output), for the final norm to add."""
+    delta = None
+    for i, layer in enumerate(stack.layers):
+        x, attn = attend_new(ops, stack, layer, x, delta, cos, sin, k_caches[i], v_caches[i], positions, hidden_mask)
+        x, delta = finish_layer(ops, stack, layer, x, attn)
+    return x, delta
+
+
 def grouped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hidden_mask: torch.Tensor | None,
                       scale: float) -> torch.Tensor:
     """q (batch, heads, seq, dim) over k, v (batch, kv_heads, length, dim) -> (batch, seq, heads * dim).

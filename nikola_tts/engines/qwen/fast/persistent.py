@@ -34,6 +34,7 @@ PHASES = 5  # a layer's: qkv, attention, o, gate_up, down
 _PHASES = tl.constexpr(PHASES)  # the same, for the kernel
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
+LAYER_TENSORS = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")  # the kernel's order
 MAX_TILE = 16384  # weights a program multiplies at once (64 float32 products a thread at 8 warps: no spills)
 WARPS = 8
 
@@ -269,7 +270,7 @@ def _stacked(layers: list, name: str) -> torch.Tensor | None:
 
 def fits(stack: Stack, heads: torch.Tensor) -> bool:
     """Whether the kernel serves this code predictor: its layers stacked, power-of-two heads, one dtype."""
-    names = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")
+    names = LAYER_TENSORS
     d = stack.head_dim
     return (all(_stacked(stack.layers, name) is not None for name in names) and d >= 16 and d & (d - 1) == 0
             and stack.heads % stack.kv_heads == 0 and heads.is_contiguous()
@@ -330,8 +331,7 @@ class PersistentPredictor:
             DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
             HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
             PREFETCH=self.prefetch)
-        self.weights = [_stacked(stack.layers, name) for name in
-                        ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")]
+        self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
 
     def new_frame(self) -> None:
         self.counters.zero_()
