@@ -38,6 +38,7 @@ import contextlib
 import os
 import platform
 import re
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -275,7 +276,25 @@ def timed_run(speaker, texts, frames, batch, clock) -> tuple[float, float]:
     failed = [r for r in results.values() if isinstance(r, Exception)]
     if failed:
         raise RuntimeError(f"{len(failed)} segments failed, e.g. {failed[0]}")
+    if getattr(speaker, "stats", None):
+        print(where_time_went(speaker.stats, wall), flush=True)
     return wall, peak
+
+
+def where_time_went(stats: dict, wall: float) -> str:
+    """A fast-path run's wall time by part, from FastSpeaker.stats: what a batch-1 run spends outside its frames."""
+    steps, setup, prefill = stats["steps"], stats["setup_s"], stats["prefill_s"]
+    framed = stats["generate_s"] - setup - prefill
+    median = statistics.median(stats["step_s"]) * 1e3 if stats["step_s"] else float("nan")
+    calls = stats["decode_calls"]
+    last = calls[-1] if calls else None
+    tail = (f", its last call {last.chunks} x {last.length} frames in {last.seconds * 1e3:.1f} ms,"
+            f" started {(last.started - stats['generated_at']) * 1e3:+.1f} ms after the last frame") if last else ""
+    return (f"  where the time went: {wall * 1e3:.1f} ms = prompts and slots {setup * 1e3:.1f}, prefills (host time) "
+            f"{prefill * 1e3:.1f}, {steps} frame steps and the host's stretches {framed * 1e3:.1f} (median step "
+            f"{median:.2f} ms, so {steps * median:.1f} ms of steps), after the last frame {stats['decode_tail_s'] * 1e3:.1f} "
+            f"(handing over {stats['handed_s'] * 1e3:.1f}); {len(calls)} decoder calls, {stats['decode_s'] * 1e3:.1f} ms"
+            f"{tail}; the rest {(wall - stats['generate_s'] - stats['decode_tail_s']) * 1e3:.1f}")
 
 
 def greedy_agreement(tts, fast_greedy, texts, frames) -> tuple[float, float, int]:
