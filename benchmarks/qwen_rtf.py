@@ -229,9 +229,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("fused0", "norm and SwiGLU launched alone", dict(fused_rows=0)),
     # ...without the talker's qkv (16.8 MB), as at dcd98f7
     ("fused13", "norm or SwiGLU fused into the projection, 1 row, to 13 MB", dict(fused_bytes=13 << 20)),
-    # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py; off by default),
-    # its L2 prefetch a phase or two ahead (its default), a whole layer at its start, or none; or layer by layer (the
-    # default)
+    # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py; the default
+    # since session 17, once compiled), its L2 prefetch a phase or two ahead (its default), a whole layer at its
+    # start, or none; or layer by layer (the default before)
     ("onelaunch", "the code predictor's step in one launch at one slot", dict(one_launch_predictor=True)),
     ("layerprefetch", "the code predictor's step in one launch at one slot, L2 prefetch a layer at its start",
      dict(one_launch_predictor=True, one_launch_prefetch=2)),
@@ -589,6 +589,71 @@ def decode_first_calls(speaker, device, batches=(1, 4)) -> list[str]:
     return lines
 
 
+def decode_one_segment(speaker, device, lengths=(128, 176, 325)) -> list[str]:
+    """The decoding after a batch-1 run's last frame: one segment of one chunk through the speech decoder. Its first
+    call at the length, then the median of five more; the host's time to launch it all (no sync) and the GPU's
+    kernel time (profiler): a call whose wall time is its launches' is bound by the host, not the GPU."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    speech = speaker.model.speech
+    g = torch.Generator(device=device).manual_seed(5)
+    lines = []
+    for frames in lengths:
+        codes = torch.randint(0, 2048, (frames, 16), device=device, generator=g)
+        walls = []
+        for _ in range(6):
+            torch.cuda.synchronize()
+            started = time.perf_counter()
+            speech.decode_chunks([(codes, 0)])
+            walls.append(time.perf_counter() - started)
+        batch = codes[None].transpose(1, 2).contiguous()
+        with torch.inference_mode():
+            torch.cuda.synchronize()
+            started = time.perf_counter()
+            speech(batch)
+            launched = time.perf_counter() - started
+            torch.cuda.synchronize()
+            synced = time.perf_counter() - started
+            with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                speech(batch)
+                torch.cuda.synchronize()
+        events = [e for e in prof.key_averages() if getattr(e, "self_device_time_total", 0)]
+        kernels = sum(e.count for e in events)
+        gpu = sum(e.self_device_time_total for e in events) / 1000
+        lines.append(f"decode 1 x {frames} frames: first call {walls[0] * 1e3:6.1f} ms, then {statistics.median(walls[1:]) * 1e3:6.1f}"
+                     f" ms; its forward launched in {launched * 1e3:6.1f} ms, done {synced * 1e3:6.1f} ms; {kernels} kernels,"
+                     f" {gpu:6.1f} ms of kernel time")
+        print(lines[-1], flush=True)
+    return lines
+
+
+def prefill_one_segment(speaker, texts) -> list[str]:
+    """A batch-1 run's prefill (the prompt through the talker, eager, and its first code), for segments whose prompt
+    lengths the process has not seen: its first call, then again; the host's time to launch it (no sync)."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast.forward import NewSegment
+
+    stepper = speaker._setup[1].stepper
+    lines = []
+    for text in texts:
+        prompt = speaker.prompts([_item(text)])[0]
+        walls, launches = [], []
+        for _ in range(3):
+            torch.cuda.synchronize()
+            started = time.perf_counter()
+            stepper.prefill([NewSegment(0, prompt.embeds, prompt.pad, 100, 0, True)])
+            launches.append(time.perf_counter() - started)
+            torch.cuda.synchronize()
+            walls.append(time.perf_counter() - started)
+        stepper.s.active.zero_()
+        lines.append(f"prefill of {int(prompt.embeds.shape[1])} prompt tokens: first call {walls[0] * 1e3:6.1f} ms, then "
+                     f"{walls[1] * 1e3:6.1f} and {walls[2] * 1e3:6.1f} ms, of which launching {launches[2] * 1e3:6.1f} ms")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def kernel_check(device, dtype) -> list[str]:
     """Each fused Triton kernel against the torch ops it replaces, on fresh random inputs: relative error."""
     import torch
@@ -678,6 +743,18 @@ def one_launch_check(weights) -> list[str]:
 
     caches = [rand(len(p.layers), 1, p.kv_heads, weights.groups + 1, p.head_dim) for _ in range(2)]
     out = []
+    # compiled ahead (as FastSpeaker does, in a thread), the run's first launch must find it compiled: milliseconds
+    started = time.perf_counter()
+    persistent.compile_ahead(p, heads)
+    ahead = time.perf_counter() - started
+    runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches])
+    runner.new_frame()
+    started = time.perf_counter()
+    runner.step(rand(1, 1, int(p.layers[0].qkv.shape[1])), 1, 2)
+    torch.cuda.synchronize()
+    out.append(f"kernel one-launch predictor compiled ahead in {ahead:.2f} s (from Triton's disk cache if it was "
+               f"there); the first launch on the run's own caches then took {(time.perf_counter() - started) * 1e3:.1f} ms")
+    print(out[-1], flush=True)
     for step in (1, 7, 14):
         position = step + 1
         x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
@@ -745,7 +822,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, decode-first-calls, decode-variants, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, prefill-b1, decode-b1, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     parser.add_argument("--decoder-forms", default="fp32,fp16+matmul",
@@ -981,6 +1058,11 @@ def main() -> None:
             for b in sorted({1, fast.slot_count}):
                 notes.extend(kernel_profile(fast, b))
                 print("\n".join(notes[-13:]), flush=True)
+        if "prefill-b1" in methods and device.type == "cuda":
+            odd = [t for t in texts if len(t) % 7 == 3][:3]  # lengths the runs before may not have met
+            notes.extend(prefill_one_segment(fast, odd))
+        if "decode-b1" in methods and device.type == "cuda":
+            notes.extend(decode_one_segment(fast, device))
         if "decode-first-calls" in methods and device.type == "cuda":
             notes.extend(decode_first_calls(fast, device))  # before decode-variants, which sees other shapes
         if "decode-variants" in methods and device.type == "cuda":

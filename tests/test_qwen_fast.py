@@ -156,6 +156,43 @@ def test_a_frame_of_one_slot_with_the_one_launch_predictor_gets_the_layer_by_lay
     assert fused._setup[1].stepper.one_slot is not None
 
 
+def test_a_barrier_that_gave_up_costs_the_one_launch_step_alone_and_the_run_loses_nothing(model, caplog):
+    """The flag a grid barrier sets when it waited too long (persistent.py), set here by hand: the run's frames
+    since the last check are not used; every segment is narrated again with the layers run one by one, still
+    with the fused kernels, and gets the audio it gets that way."""
+    pytest.importorskip("triton")
+    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False)
+    fused._ops = TorchOps  # the interpreter's time on the other ops would tell nothing more
+    fused.prepare(items(TEXTS[1:3]), 1, [4, 3])
+    fused._setup[1].stepper.one_slot.failed.fill_(1)
+    with caplog.at_level(logging.WARNING, logger="tts"):
+        spoken = dict(fused.speak(items(TEXTS[1:3]), 1, [4, 3]))
+    layered = dict(FastSpeaker(model, sampling=GREEDY, one_launch_predictor=False).speak(items(TEXTS[1:3]), 1, [4, 3]))
+    assert sorted(spoken) == [0, 1]
+    assert all(spoken[i].samples == layered[i].samples for i in spoken)
+    assert fused.use_kernels and not fused.one_launch_predictor and fused._setup[1].stepper.one_slot is None
+    assert any("grid barrier" in r.getMessage() and "layer by layer" in r.getMessage() for r in caplog.records)
+
+
+def test_a_setup_made_while_the_one_launch_step_compiles_takes_it_once_compiled(model):
+    """A warm process's setup outlives the compile it did not wait for: its next run steps one slot with the
+    kernel, its one-slot graph captured again."""
+    pytest.importorskip("triton")
+    from nikola_tts.engines.qwen.background import Background
+
+    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False)
+    fused._ops = TorchOps
+    compiled = threading.Event()
+    fused._compiling = Background(compiled.wait, name="a compile that takes its time")
+    fused.generate_codes(items(TEXTS[1:2]), [3], max_batch=1)
+    setup = fused._setup
+    assert setup[1].stepper.one_slot is None  # not compiled yet: layer by layer, not waiting
+    compiled.set()
+    fused._compiling.wait()
+    fused.generate_codes(items(TEXTS[1:2]), [3], max_batch=1)
+    assert fused._setup is setup and setup[1].stepper.one_slot is not None
+
+
 @pytest.mark.parametrize("sampling", [GREEDY, {}], ids=["greedy", "sampled"])
 def test_segments_streaming_through_two_slots_get_the_codes_they_get_alone(model, sampling):
     fast = FastSpeaker(model, sampling=sampling)

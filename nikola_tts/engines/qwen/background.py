@@ -8,16 +8,17 @@ import time
 
 
 class Background:
-    """call() in a daemon thread named `name` (or at once, with now=True); result() re-raises what it raised."""
+    """call() in a thread named `name` (or at once, with now=True); result() re-raises what it raised. A daemon
+    thread unless told otherwise: the process's exit waits for a thread that is not one."""
 
-    def __init__(self, call, now: bool = False, name: str = "qwen-background"):
+    def __init__(self, call, now: bool = False, name: str = "qwen-background", daemon: bool = True):
         self._value = self._error = None
         self.seconds = 0.0
         if now:
             self._run(call)
             self._thread = None
         else:
-            self._thread = threading.Thread(target=self._run, args=(call,), name=name, daemon=True)
+            self._thread = threading.Thread(target=self._run, args=(call,), name=name, daemon=daemon)
             self._thread.start()
 
     def _run(self, call):
@@ -27,6 +28,10 @@ class Background:
         except BaseException as exc:  # noqa: BLE001 (handed to whoever asks for the result)
             self._error = exc
         self.seconds = time.perf_counter() - started
+
+    @property
+    def done(self) -> bool:
+        return self._thread is None or not self._thread.is_alive()
 
     def wait(self) -> None:
         if self._thread is not None:

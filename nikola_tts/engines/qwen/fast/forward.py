@@ -22,6 +22,11 @@ from nikola_tts.engines.qwen.fast.weights import Weights
 from nikola_tts.engines.qwen.seeded import PREDICTOR_STREAM, TALKER_STREAM
 
 
+class OneSlotFailed(RuntimeError):
+    """The one-launch step of frames of one slot went wrong on the device (persistent.py): the frames since the
+    last check must not be used, and the layers can do them instead."""
+
+
 @dataclass(frozen=True)
 class Rules:
     talker: Choice

@@ -21,12 +21,14 @@ check its arithmetic.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
 import triton
 import triton.language as tl
 
+from nikola_tts.engines.qwen.fast.forward import OneSlotFailed
 from nikola_tts.engines.qwen.fast.kernels import INTERPRETED, _attend_over, _normed_rotated
 from nikola_tts.engines.qwen.fast.weights import Stack
 
@@ -341,13 +343,13 @@ class PersistentPredictor:
         them). Reads a flag on the device: call where the host synchronizes anyway."""
         if int(self.failed.item()):
             self.failed.zero_()
-            raise RuntimeError("the code predictor's one-launch step waited too long at a grid barrier (another "
+            raise OneSlotFailed("the code predictor's one-launch step waited too long at a grid barrier (another "
                                "stream's kernels held the GPU's SMs)")
 
-    def step(self, x: torch.Tensor, step: int, position: int) -> torch.Tensor:
+    def step(self, x: torch.Tensor, step: int, position: int, compile_only: bool = False) -> torch.Tensor:
         """x (1, 1, hidden), the step's input -> this step's scores (1, vocab), rounded to the model's dtype and
         stored in float32 (what sampling takes: no conversion's launch); its keys and values are in the caches at
-        `position` after it."""
+        `position` after it. compile_only: compile the kernel for these arguments, launch nothing (compile_ahead)."""
         s = self.stack
         scores = torch.empty(1, self.vocab, device=x.device, dtype=torch.float32)
         args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos[position], s.sin[position],
@@ -356,6 +358,22 @@ class PersistentPredictor:
                 scores, self.counters, self.failed)
         phases = [-1] if self.persistent else range(len(s.layers) * PHASES + 1)
         for only in phases:
-            _predictor_step_kernel[(self.programs,)](*args, step, position, only, s.eps, s.head_dim ** -0.5,
-                                                     **self.constants, num_warps=WARPS)
+            kernel = (functools.partial(_predictor_step_kernel.warmup, grid=(self.programs,)) if compile_only
+                      else _predictor_step_kernel[(self.programs,)])
+            kernel(*args, step, position, only, s.eps, s.head_dim ** -0.5, **self.constants, num_warps=WARPS)
         return scores
+
+
+def compile_ahead(stack: Stack, heads: torch.Tensor, prefetch: int = 1) -> None:
+    """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
+    thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
+    cache), which the first frame of one slot would otherwise wait for. The specialization is the run's: the
+    caches here are a one-slot stand-in, whose strides are multiples of 16 as every run's are."""
+    if INTERPRETED:
+        return
+    device = heads.device
+    cache = (len(stack.layers), 1, stack.kv_heads, 16, stack.head_dim)
+    runner = PersistentPredictor(stack, heads, torch.zeros(cache, device=device, dtype=heads.dtype),
+                                 torch.zeros(cache, device=device, dtype=heads.dtype), prefetch=prefetch)
+    with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
+        runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)

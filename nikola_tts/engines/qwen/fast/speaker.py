@@ -15,6 +15,7 @@ the plain one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import statistics
 import time
@@ -25,9 +26,10 @@ import torch
 
 from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.qwen import batching
+from nikola_tts.engines.qwen.background import Background
 from nikola_tts.engines.qwen.fast import prompt as prompts
 from nikola_tts.engines.qwen.fast.decode import LENGTH_STEP, Decoder
-from nikola_tts.engines.qwen.fast.forward import NewSegment, Rules, Stepper
+from nikola_tts.engines.qwen.fast.forward import NewSegment, OneSlotFailed, Rules, Stepper
 from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
 from nikola_tts.engines.qwen.fast.model import FastModel
 from nikola_tts.engines.qwen.fast.ops import TorchOps, kernels_fit
@@ -60,7 +62,7 @@ class FastSpeaker:
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
-                 fused_bytes: int | None = None, one_launch_predictor: bool = False, one_launch_prefetch: int = 1):
+                 fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -96,11 +98,14 @@ class FastSpeaker:
         self.fused_bytes = fused_bytes  # and for weights of up to this many bytes (None: kernels.FUSED_BYTES)
         # at one slot, each code-predictor step after the first as one persistent kernel (persistent.py): 14
         # launches a frame for about 380. H100, same process: a frame of one slot 4.39 -> 4.05 ms, batch-1 RTF
-        # 0.0666 -> 0.0610 (2026-12-06-h100-rtf-v32-layer-prefetch.log). Off by default: Triton compiles it at its
-        # first launch on a machine, 7.3 s of a one-paragraph edit's graph capture (15.6-16.7 s against 5.6 for the
-        # whole build, *-build-v16-one-launch-compile.log, *-v17-one-variant.log), where it saves 37 ms of frames
+        # 0.0666 -> 0.0610 (2026-12-06-h100-rtf-v32-layer-prefetch.log). Triton compiles it in about 7 s at its
+        # first launch on a machine: inside a one-paragraph edit's graph capture that made the build 15.6-16.7 s
+        # against 5.6 (*-build-v16-one-launch-compile.log, *-v17-one-variant.log). So it is compiled in a thread
+        # from the start (persistent.compile_ahead; from Triton's disk cache once it has been compiled on the
+        # machine), and a setup takes it only once that is done: until then frames of one slot go layer by layer
         self.one_launch_predictor = one_launch_predictor
         self.one_launch_prefetch = one_launch_prefetch  # persistent.PersistentPredictor's prefetch (others: benchmarks)
+        self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
         self.stats: dict = {}  # of the last run: frame steps, slot-frames stepped, prefill and decode seconds
@@ -134,6 +139,7 @@ class FastSpeaker:
             # Slots that memory capped last time are as many as a new setup would get: keep them.
             wanted = min(count, self._memory_cap)
             if slots.count >= wanted and slots.length >= length and slots.max_frames >= max_frames:
+                self._take_one_launch(graphs)
                 return graphs
             self.release()
         weights = self.model.weights
@@ -173,9 +179,9 @@ class FastSpeaker:
         return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, **knobs)
 
     def _one_slot(self, slots: Slots):
-        """persistent.PersistentPredictor for frames of one slot, where it is asked for and serves."""
+        """persistent.PersistentPredictor for frames of one slot, where it is asked for, serves and is compiled."""
         weights = self.model.weights
-        if not (self.use_kernels and self.one_launch_predictor):
+        if not (self.use_kernels and self.one_launch_predictor and self._one_launch_compiled()):
             return None
         from nikola_tts.engines.qwen.fast import persistent
 
@@ -183,6 +189,49 @@ class FastSpeaker:
             return None
         return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv,
                                               prefetch=self.one_launch_prefetch)
+
+    def _compile_one_launch(self) -> Background | None:
+        """The one-launch step compiled in a thread (not a daemon: an exit waits for it rather than cut a compile
+        short), where it will be used: on CUDA, with the fused kernels."""
+        weights = self.model.weights
+        if not (self.use_kernels and self.one_launch_predictor and self.device.type == "cuda"):
+            return None
+        from nikola_tts.engines.qwen.fast import persistent
+
+        if not persistent.fits(weights.predictor, weights.residual_heads):
+            return None
+        return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
+                                            self.one_launch_prefetch), name="qwen-one-launch-compile", daemon=False)
+
+    def _one_launch_compiled(self) -> bool:
+        """Whether the one-launch step is ready to launch without a compile (a failed compile turns it off)."""
+        compiling = self._compiling
+        if compiling is None:
+            return True
+        if not compiling.done:
+            return False
+        try:
+            compiling.result()
+        except Exception as exc:  # noqa: BLE001 (the layers do its work)
+            log.warning(f"Qwen3-TTS fast path: the code predictor's one-launch step did not compile "
+                        f"({one_line(exc)}); its steps go layer by layer")
+            self.one_launch_predictor = False
+            return False
+        return True
+
+    def _await_one_launch(self, stop: Callable[[], bool] | None = None) -> None:
+        """Wait for the one-launch step's compile, or until stop() says a build is waiting."""
+        while self._compiling is not None and not self._compiling.done and not (stop is not None and stop()):
+            time.sleep(0.05)
+
+    def _take_one_launch(self, graphs: FrameGraphs) -> None:
+        """A setup made before the one-launch step was compiled takes it once it is: its one-slot graph, if
+        captured, is captured again when next needed."""
+        stepper = graphs.stepper
+        if stepper.one_slot is None:
+            stepper.one_slot = self._one_slot(stepper.s)
+            if stepper.one_slot is not None:
+                graphs.graphs.pop(1, None)
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
@@ -206,6 +255,7 @@ class FastSpeaker:
         """Set up slots for a run like this one ahead of it, every graph size captured; returns seconds
         (for benchmarks that time the steady state: a build captures only what its run needs)."""
         started = time.perf_counter()
+        self._await_one_launch()
         graphs, _ = self._plan(items, limits, max_batch, False)
         return self._capture_all(graphs, started)
 
@@ -215,6 +265,7 @@ class FastSpeaker:
         up and captures nothing) instead of each setting up its own. stop() is asked before each size: a build
         waiting goes first, and a later prime() captures the sizes left."""
         started = time.perf_counter()
+        self._await_one_launch(stop)
         frames = batching.frame_limit(max_chars)
         length = cache_length(batching.prompt_tokens(max_chars, len(self.instruct)) + frames + 1)
         return self._capture_all(self._slots_for(count, length, frames), started, stop)
@@ -300,6 +351,17 @@ class FastSpeaker:
             for index, result in self._speak(items, limits, max_batch, force_frames):
                 finished.add(index)
                 yield index, self._checked(items[index], result, limits[index], force_frames)
+        except OneSlotFailed as exc:
+            self.release()
+            log.warning(f"Qwen3-TTS fast path: {one_line(exc)}; going on with the code predictor layer by layer")
+            self.one_launch_predictor = False
+            rest = [i for i in range(len(items)) if i not in finished]
+            try:
+                for j, result in self.speak([items[i] for i in rest], max_batch, [limits[i] for i in rest],
+                                            force_frames):
+                    yield rest[j], result
+            except FastPathFailed as failed:
+                raise FastPathFailed([rest[j] for j in failed.remaining], failed.cause) from failed.cause
         except Exception as exc:  # noqa: BLE001 (the engine narrates the rest with the plain path)
             self.release()
             if self.use_kernels and not finished and not is_out_of_memory(exc):
