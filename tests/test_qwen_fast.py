@@ -701,6 +701,28 @@ def test_the_decoders_preparation_goes_on_beside_the_run_and_only_its_first_use_
     assert load_model(tiny_model, "cpu", torch.float32).speech.forms is None  # not asked: nothing changed
 
 
+def test_the_decoders_preparation_runs_on_the_thread_every_decode_runs_on(tiny_model, monkeypatch):
+    """cuDNN keeps the execution plans it makes for each length per thread: the preparation's warm-up decode serves
+    the runs only on their thread, and one thread serves every run."""
+    from nikola_tts.engines.qwen.fast import model as fast_model
+
+    ran_on, prepare = [], fast_model.prepare
+    monkeypatch.setattr(fast_model, "prepare",
+                        lambda speech, dtype: (ran_on.append(threading.current_thread()), prepare(speech, dtype)))
+    prepared = load_model(tiny_model, "cpu", torch.float32, fast_decoder=True)
+    prepared.speech
+    assert ran_on == [prepared.decoding.submit(threading.current_thread).result()]
+    assert ran_on[0] is not threading.current_thread()
+
+
+def test_warming_the_decoders_lengths_stops_when_a_build_is_waiting(model):
+    from nikola_tts.engines.qwen.fast.speech import warm_lengths
+
+    asked = []
+    assert warm_lengths(model.speech, [16, 32, 48], stop=lambda: len(asked) > 1 or asked.append(1)) == 2
+    assert warm_lengths(model.speech, [16, 32]) == 2
+
+
 def test_a_decoder_preparation_that_failed_is_raised_at_the_decoders_first_use(tiny_model, monkeypatch):
     from nikola_tts.engines.qwen.fast import model as fast_model
 

@@ -7,9 +7,10 @@ after its last frame. That spreads the decoder's work over the whole run, and wh
 the last frame is the last chunk of the last segments. A chunk's samples are the same whether
 it is decoded early or with the rest of its segment (up to the float rounding of batch shapes).
 
-On CUDA the decoder runs in a worker thread on its own stream (of higher priority than
-generation's, so it keeps pace), and its kernels overlap the frame graphs, which leave most of the
-GPU idle at small batch sizes. Chunks wait in one queue; the worker, whenever it is free, takes
+On CUDA the decoder runs on its own stream (of higher priority than generation's, so it keeps
+pace) in the model's decoding thread (model.py: the same thread for every run, where cuDNN keeps
+the execution plans it made for each length), and its kernels overlap the frame graphs, which
+leave most of the GPU idle at small batch sizes. Chunks wait in one queue; the worker, whenever it is free, takes
 the longest that wait, as many as a call's budget of frames holds (`decode_batch` whole chunks'
 worth): chunks of like lengths together, so a call pads little. So it never idles while a chunk
 waits (with `eager`; without, it waits for a full budget until the run ends), and while it is busy
@@ -90,8 +91,7 @@ class Decoder:
         self.threaded = speaker.device.type == "cuda"
         if self.threaded:
             self.cuda_stream = torch.cuda.Stream(speaker.device, priority=priority)
-            self.thread = threading.Thread(target=self._work, name="qwen-decode", daemon=True)
-            self.thread.start()
+            self.job = speaker.model.decoding.submit(self._work)
 
     @property
     def seconds(self) -> float:
@@ -184,8 +184,8 @@ class Decoder:
         with self.changed:
             self.ending = True
             self.changed.notify()
-        if self.threaded and self.thread.is_alive():
-            self.thread.join()
+        if self.threaded:
+            self.job.result()
 
     def _decode(self, batch: list[Chunk]) -> None:
         started = time.perf_counter()

@@ -6,6 +6,9 @@
                 dtype, regrouped (weights.py)
     speech      the speech decoder, float32, its waveform stack in bfloat16 once prepared in a bfloat16
                 run on CUDA (speech.py)
+    decoding    on CUDA, the one thread every decode runs on, its preparation's included: cuDNN's
+                execution plans are made for each new length and kept per thread (PyTorch's plan
+                cache is thread-local), so a thread of its own per run made them again in every run
 
 `load_model` reports how long each part took, so the engine can log where a cold start goes.
 """
@@ -13,14 +16,13 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
-from nikola_tts.engines.qwen.background import Background
 from nikola_tts.engines.qwen.fast.checkpoint import ModelConfig, Tensors, read_config
 from nikola_tts.engines.qwen.fast.speech import SpeechDecoder, load_speech_decoder, prepare
 from nikola_tts.engines.qwen.fast.text import TextTokenizer
@@ -37,7 +39,8 @@ class FastModel:
     sample_rate: int
     device: torch.device
     seconds: dict = field(default_factory=dict)  # part -> seconds it took to load
-    preparing: Background | None = field(default=None, compare=False, repr=False)  # the decoder's (fast_decoder)
+    preparing: Future | None = field(default=None, compare=False, repr=False)  # the decoder's (fast_decoder)
+    decoding: ThreadPoolExecutor | None = field(default=None, compare=False, repr=False)  # one thread (CUDA)
 
     @property
     def dtype(self) -> torch.dtype:
@@ -68,13 +71,14 @@ def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
         started = time.perf_counter()
         speech, rate = load_speech_decoder(folder / "speech_tokenizer", device)
         seconds["speech decoder"] = _synced(device, started)
-        beside = (Background(functools.partial(_prepare_on, device, speech, dtype), name="qwen-decoder-prepare")
-                  if fast_decoder else None)
+        decoding = (ThreadPoolExecutor(1, thread_name_prefix="qwen-decode") if device.type == "cuda" or fast_decoder
+                    else None)
+        beside = decoding.submit(_prepare_on, device, speech, dtype) if fast_decoder else None
         started = time.perf_counter()
         weights = load_weights(Tensors(folder, device), config, dtype)
         seconds["weights"] = _synced(device, started)
     return FastModel(folder=folder, config=config, tokenizer=tokenizer, weights=weights, decoder=speech,
-                     sample_rate=rate, device=device, seconds=seconds, preparing=beside)
+                     sample_rate=rate, device=device, seconds=seconds, preparing=beside, decoding=decoding)
 
 
 def _prepare_on(device: torch.device, speech: SpeechDecoder, dtype: torch.dtype) -> None:

@@ -28,7 +28,7 @@ from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.qwen import batching
 from nikola_tts.engines.qwen.background import Background
 from nikola_tts.engines.qwen.fast import prompt as prompts
-from nikola_tts.engines.qwen.fast.decode import LENGTH_STEP, Decoder
+from nikola_tts.engines.qwen.fast.decode import LENGTH_STEP, Decoder, padded_length
 from nikola_tts.engines.qwen.fast.forward import NewSegment, OneSlotFailed, Rules, Stepper
 from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
 from nikola_tts.engines.qwen.fast.model import FastModel
@@ -36,7 +36,7 @@ from nikola_tts.engines.qwen.fast.ops import TorchOps, kernels_fit
 from nikola_tts.engines.qwen.fast.scheduler import Plan, Scheduler
 from nikola_tts.engines.qwen.fast.sequence import Sequence
 from nikola_tts.engines.qwen.fast.slots import Slots, bytes_per_slot, cache_length
-from nikola_tts.engines.qwen.fast.speech import NO_FORMS, DecoderForms, fast_forms
+from nikola_tts.engines.qwen.fast.speech import CHUNK, LEFT_CONTEXT, NO_FORMS, DecoderForms, fast_forms, warm_lengths
 from nikola_tts.engines.qwen.memory import is_out_of_memory, release_memory
 from nikola_tts.engines.qwen.seeded import row_key, sampling_settings
 from nikola_tts.engines.qwen.segments import Item, checked_audio, first_words
@@ -262,13 +262,24 @@ class FastSpeaker:
     def prime(self, count: int, max_chars: int, stop: Callable[[], bool] | None = None) -> float:
         """Slots for `count` segments of up to `max_chars` characters, every graph size captured; returns seconds.
         A warm process does this between builds, so that its builds reuse one setup (a run that fits in it sets
-        up and captures nothing) instead of each setting up its own. stop() is asked before each size: a build
-        waiting goes first, and a later prime() captures the sizes left."""
+        up and captures nothing) instead of each setting up its own; then the speech decoder's one-chunk lengths,
+        so that an edit's last decode finds cuDNN's plans made (_warm_decoder). stop() is asked before each size
+        and length: a build waiting goes first, and a later prime() does what is left."""
         started = time.perf_counter()
         self._await_one_launch(stop)
         frames = batching.frame_limit(max_chars)
         length = cache_length(batching.prompt_tokens(max_chars, len(self.instruct)) + frames + 1)
-        return self._capture_all(self._slots_for(count, length, frames), started, stop)
+        self._capture_all(self._slots_for(count, length, frames), started, stop)
+        self._warm_decoder(stop)
+        return time.perf_counter() - started
+
+    def _warm_decoder(self, stop: Callable[[], bool] | None = None) -> None:
+        """Every length a one-chunk decoder call can have, decoded once on the decoding thread (speech.warm_lengths),
+        so that an edit's decoding after its last frame finds cuDNN's plans made."""
+        if self.device.type != "cuda" or self.model.decoding is None:
+            return
+        lengths = sorted({padded_length(n, self.decode_length_step) for n in range(1, CHUNK + LEFT_CONTEXT + 1)})
+        self.model.decoding.submit(warm_lengths, self.model.speech, lengths, stop).result()
 
     def _capture_all(self, graphs: FrameGraphs, started: float, stop: Callable[[], bool] | None = None) -> float:
         for size in graphs.sizes if graphs.use_graphs else ():

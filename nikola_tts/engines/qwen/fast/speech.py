@@ -374,7 +374,7 @@ class SpeechDecoder(nn.Module):
         return [w[:int(c.shape[0]) * self.upsample_total].float().cpu().numpy() for w, c in zip(waves, codes)]
 
 
-WARM_UP_FRAMES = 50  # 4 s of audio: every convolution runs, in a few milliseconds
+WARM_UP_FRAMES = 48  # 4 s of audio: every convolution runs, in a few milliseconds, at a length runs meet (decode.py)
 
 
 @dataclass(frozen=True)
@@ -427,6 +427,22 @@ def prepare(speech_model, dtype=torch.float32) -> None:
     with torch.inference_mode():
         speech_model.decode_chunks([(torch.zeros(WARM_UP_FRAMES, speech_model.groups, dtype=torch.long,
                                                  device=device), 0)])
+
+
+@torch.inference_mode()
+def warm_lengths(speech_model, lengths, stop=None) -> int:
+    """One decode of one chunk at each of `lengths` frames, on the calling thread: cuDNN makes its execution plans
+    for a new length at its first call (about 40 ms more than the next, H100) and keeps them per thread, so the
+    decoding thread does this for the one-chunk calls a one-paragraph edit makes. stop() is asked before each
+    length; returns how many were decoded."""
+    device = next(speech_model.parameters()).device
+    done = 0
+    for length in lengths:
+        if stop is not None and stop():
+            break
+        speech_model.decode_chunks([(torch.zeros(length, speech_model.groups, dtype=torch.long, device=device), 0)])
+        done += 1
+    return done
 
 
 def load_speech_decoder(folder: Path, device) -> tuple[SpeechDecoder, int]:
