@@ -161,7 +161,7 @@ class FastSpeaker:
         self.slot_count = count
         how = "CUDA graphs captured as sizes are needed" if graphs.use_graphs else "no CUDA graphs"
         log.info(f"Qwen3-TTS fast path: {count} slots, caches of {length} positions, {graphs.stepper.ops.name} "
-                 f"kernels, {how}")
+                 f"kernels{self._one_launch_state(graphs)}, {how}")
         self._setup = (slots, graphs)
         return graphs
 
@@ -224,6 +224,14 @@ class FastSpeaker:
         while self._compiling is not None and not self._compiling.done and not (stop is not None and stop()):
             time.sleep(0.05)
 
+    def _one_launch_state(self, graphs: FrameGraphs) -> str:
+        """For the setup's log line: whether frames of one slot run the code predictor's one-launch step."""
+        if graphs.stepper.one_slot is not None:
+            return " (the code predictor's step in one launch at one slot)"
+        if self.use_kernels and self.one_launch_predictor and self._compiling is not None and not self._compiling.done:
+            return " (the code predictor's one-launch step still compiling: layer by layer until it is)"
+        return ""
+
     def _take_one_launch(self, graphs: FrameGraphs) -> None:
         """A setup made before the one-launch step was compiled takes it once it is: its one-slot graph, if
         captured, is captured again when next needed."""
@@ -232,6 +240,8 @@ class FastSpeaker:
             stepper.one_slot = self._one_slot(stepper.s)
             if stepper.one_slot is not None:
                 graphs.graphs.pop(1, None)
+                log.info("Qwen3-TTS fast path: the code predictor's one-launch step is compiled; frames of one slot "
+                         "take it from now on")
 
     def _fit(self, per_slot: int) -> int:
         if self.device.type != "cuda":
