@@ -637,7 +637,7 @@ def decode_one_segment(speaker, device, lengths=(128, 176, 325)) -> list[str]:
     return lines
 
 
-def prefill_one_segment(speaker, texts) -> list[str]:
+def prefill_one_segment(speaker, texts, label: str = "") -> list[str]:
     """A batch-1 run's prefill (the prompt through the talker, eager, and its first code), for segments whose prompt
     lengths the process has not seen: its first call, then again; the host's time to launch it (no sync)."""
     import torch
@@ -664,7 +664,7 @@ def prefill_one_segment(speaker, texts) -> list[str]:
                     lines.append(f"  first prefill, host: {e.self_cpu_time_total / 1000:8.2f} ms {e.count:5d}x  {e.key[:80]}")
                 print("\n".join(lines), flush=True)
         stepper.s.active.zero_()
-        lines.append(f"prefill of {int(prompt.embeds.shape[1])} prompt tokens: first call {walls[0] * 1e3:6.1f} ms, then "
+        lines.append(f"prefill{label} of {int(prompt.embeds.shape[1])} prompt tokens: first call {walls[0] * 1e3:6.1f} ms, then "
                      f"{walls[1] * 1e3:6.1f} and {walls[2] * 1e3:6.1f} ms, of which launching {launches[2] * 1e3:6.1f} ms")
         print(lines[-1], flush=True)
     return lines
@@ -1077,6 +1077,11 @@ def main() -> None:
         if "prefill-b1" in methods and device.type == "cuda":
             odd = [t for t in texts if len(t) % 7 == 3][:3]  # lengths the runs before may not have met
             notes.extend(prefill_one_segment(fast, odd))
+            from torch.nn.attention import SDPBackend, sdpa_kernel
+
+            with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION]):  # not cuDNN's attention
+                notes.extend(prefill_one_segment(fast, [t for t in texts if len(t) % 7 == 5][:3],
+                                                 " (attention: flash or memory-efficient only)"))
         if "decode-b1" in methods and device.type == "cuda":
             notes.extend(decode_one_segment(fast, device))
         if "decode-first-calls" in methods and device.type == "cuda":

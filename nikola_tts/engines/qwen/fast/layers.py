@@ -12,8 +12,14 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from nikola_tts.engines.qwen.fast.weights import Layer, Stack
+
+# The prefill's attention, anything but cuDNN's: it builds a graph for each new prompt length, and every segment
+# brings one. H100, a prompt length's first prefill: 57-95 ms with it, 14-33 ms without; later ones 13-15 ms
+# either way (benchmarks/results/2026-12-06-h100-rtf-v35-second-run.log, prefill-b1)
+PREFILL_ATTENTION = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]
 
 
 def project(ops, stack: Stack, layer: Layer, x: torch.Tensor, delta: torch.Tensor | None):
@@ -87,7 +93,9 @@ def causal_prefill(ops, stack: Stack, x: torch.Tensor, cos, sin, store, last: to
     for i, layer in enumerate(stack.layers):
         x, q, k, v = qkv(ops, stack, layer, x, delta, cos, sin)
         store(i, k, v)
-        attn = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=stack.head_dim ** -0.5, enable_gqa=True)
+        with sdpa_kernel(PREFILL_ATTENTION):
+            attn = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=stack.head_dim ** -0.5,
+                                                  enable_gqa=True)
         x, delta = finish_layer(ops, stack, layer, x, attn.transpose(1, 2).reshape(x.shape[0], x.shape[1], -1))
     h = ops.add_norm(x, delta, stack.norm, stack.eps)[1]
     return h[torch.arange(h.shape[0], device=h.device), last]
