@@ -40,7 +40,8 @@ class FastModel:
     device: torch.device
     seconds: dict = field(default_factory=dict)  # part -> seconds it took to load
     preparing: Future | None = field(default=None, compare=False, repr=False)  # the decoder's (fast_decoder)
-    decoding: ThreadPoolExecutor | None = field(default=None, compare=False, repr=False)  # one thread (CUDA)
+    # one thread: on CUDA, and wherever the decoder is prepared beside the load
+    decoding: ThreadPoolExecutor | None = field(default=None, compare=False, repr=False)
 
     @property
     def dtype(self) -> torch.dtype:

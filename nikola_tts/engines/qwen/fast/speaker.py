@@ -180,26 +180,30 @@ class FastSpeaker:
 
     def _one_slot(self, slots: Slots):
         """persistent.PersistentPredictor for frames of one slot, where it is asked for, serves and is compiled."""
-        weights = self.model.weights
-        if not (self.use_kernels and self.one_launch_predictor and self._one_launch_compiled()):
+        if not (self._one_launch_serves() and self._one_launch_compiled()):
             return None
         from nikola_tts.engines.qwen.fast import persistent
 
-        if not persistent.fits(weights.predictor, weights.residual_heads):
-            return None
+        weights = self.model.weights
         return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv,
                                               prefetch=self.one_launch_prefetch)
+
+    def _one_launch_serves(self) -> bool:
+        """Whether the one-launch step is asked for, with the fused kernels, and serves this code predictor."""
+        if not (self.use_kernels and self.one_launch_predictor):
+            return False
+        from nikola_tts.engines.qwen.fast import persistent
+
+        return persistent.fits(self.model.weights.predictor, self.model.weights.residual_heads)
 
     def _compile_one_launch(self) -> Background | None:
         """The one-launch step compiled in a thread (not a daemon: an exit waits for it rather than cut a compile
         short), where it will be used: on CUDA, with the fused kernels."""
-        weights = self.model.weights
-        if not (self.use_kernels and self.one_launch_predictor and self.device.type == "cuda"):
+        if self.device.type != "cuda" or not self._one_launch_serves():
             return None
         from nikola_tts.engines.qwen.fast import persistent
 
-        if not persistent.fits(weights.predictor, weights.residual_heads):
-            return None
+        weights = self.model.weights
         return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
                                             self.one_launch_prefetch), name="qwen-one-launch-compile", daemon=False)
 

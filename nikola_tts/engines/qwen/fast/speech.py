@@ -423,10 +423,7 @@ def prepare(speech_model, dtype=torch.float32) -> None:
     one short decode (cuDNN's start and the convolutions' kernels, loaded on first use). load_model runs it
     while the weights are read."""
     fast_forms(speech_model, dtype)
-    device = next(speech_model.parameters()).device
-    with torch.inference_mode():
-        speech_model.decode_chunks([(torch.zeros(WARM_UP_FRAMES, speech_model.groups, dtype=torch.long,
-                                                 device=device), 0)])
+    warm_lengths(speech_model, [WARM_UP_FRAMES])
 
 
 @torch.inference_mode()
