@@ -235,9 +235,20 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # start, or none; or layer by layer (the default before)
     ("onelaunch", "the code predictor's step in one launch at one slot", dict(one_launch_predictor=True)),
     ("layerprefetch", "the code predictor's step in one launch at one slot, L2 prefetch a layer at its start",
-     dict(one_launch_predictor=True, one_launch_prefetch=2)),
+     dict(one_launch_predictor=True, one_launch_tuning=dict(prefetch=2))),
     ("noprefetch", "the code predictor's step in one launch at one slot, no L2 prefetch",
-     dict(one_launch_predictor=True, one_launch_prefetch=0)),
+     dict(one_launch_predictor=True, one_launch_tuning=dict(prefetch=0))),
+    # its first chunk of each phase's weights loaded before the barrier in front of the phase (persistent.Tuning)
+    ("hoist", "the code predictor's step in one launch at one slot, first chunks hoisted",
+     dict(one_launch_predictor=True, one_launch_tuning=dict(hoist=True))),
+    ("hoistloads", "the code predictor's step in one launch at one slot, first chunks hoisted, barriers polled "
+     "with loads", dict(one_launch_predictor=True, one_launch_tuning=dict(hoist=True, poll_loads=True))),
+    # the talker's step at one slot in one launch too (the same kernel), its L2 prefetch a phase or two ahead for
+    # each phase (Tuning's prefetch 3) or none
+    ("talker", "the code predictor's and the talker's steps in one launch at one slot",
+     dict(one_launch_talker=dict(hoist=True, prefetch=3))),
+    ("talker0", "the code predictor's and the talker's steps in one launch at one slot, the talker's without L2 "
+     "prefetch", dict(one_launch_talker=dict(hoist=True, prefetch=0))),
     ("layered", "the code predictor's step layer by layer", dict(one_launch_predictor=False)),
 )
 
@@ -245,8 +256,11 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
 def speaker_variant(fast, name, label, knobs, methods, texts, frames, passage, paragraph, slots, clock,
                     notes) -> list["Row"]:
     """A second FastSpeaker on the same model with other knobs: its rows, frame steps and profile at one slot."""
+    from nikola_tts.engines.qwen.fast import persistent
     from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
 
+    knobs = {k: persistent.Tuning(**v) if k in ("one_launch_tuning", "one_launch_talker") else v
+             for k, v in knobs.items()}
     other = FastSpeaker(fast.model, seed=0, **knobs)
     other.prepare([_item(t) for t in texts], slots, frames)
     list(other.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
@@ -759,17 +773,27 @@ def one_launch_check(weights) -> list[str]:
 
     caches = [rand(len(p.layers), 1, p.kv_heads, weights.groups + 1, p.head_dim) for _ in range(2)]
     out = []
-    # compiled ahead (as FastSpeaker does, in a thread), the run's first launch must find it compiled: milliseconds
+
+    def specializations() -> int:  # the kernel's compiled specializations in this process (Triton 3.3+'s cache)
+        return len(persistent._step_kernel.device_caches[torch.cuda.current_device()][0])
+
+    # compiled ahead (as FastSpeaker does, in a thread), the run's first launch must find it compiled: milliseconds,
+    # and no specialization of its own
+    unused = persistent.Tuning(prefetch=2)  # a specialization nothing before has compiled in this process
+    before = specializations()
     started = time.perf_counter()
-    persistent.compile_ahead(p, heads)
+    persistent.compile_ahead(p, heads, weights.groups + 1, unused)
     ahead = time.perf_counter() - started
-    runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches])
+    compiled = specializations()
+    runner = persistent.OneLaunchStep(p, heads, *[c.clone() for c in caches], tuning=unused)
     runner.new_frame()
     started = time.perf_counter()
     runner.step(rand(1, 1, int(p.layers[0].qkv.shape[1])), 1, 2)
     torch.cuda.synchronize()
-    out.append(f"kernel one-launch predictor compiled ahead in {ahead:.2f} s (from Triton's disk cache if it was "
-               f"there); the first launch on the run's own caches then took {(time.perf_counter() - started) * 1e3:.1f} ms")
+    out.append(f"kernel one-launch predictor compiled ahead in {ahead:.2f} s ({compiled - before} new "
+               f"specializations; from Triton's disk cache if it was there); the first launch on the run's own caches "
+               f"then took {(time.perf_counter() - started) * 1e3:.1f} ms and added {specializations() - compiled} "
+               f"specializations (0: it is the one compiled ahead)")
     print(out[-1], flush=True)
     for step in (1, 7, 14):
         position = step + 1
@@ -777,7 +801,7 @@ def one_launch_check(weights) -> list[str]:
         results = []
         for launch in (True, False):
             mine = [c.clone() for c in caches]
-            runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch)
+            runner = persistent.OneLaunchStep(p, heads, *mine, persistent=launch)
             runner.new_frame()
             scores = runner.step(x, step, position)
             try:
@@ -801,6 +825,174 @@ def one_launch_check(weights) -> list[str]:
                    f"{torch.equal(one, phased) and all(torch.equal(a, b) for a, b in zip(one_caches, phased_caches))}; "
                    f"against the layers: scores rel err {rel(one, expected):.2e}, k {rel(one_caches[0], ref[0]):.2e}, "
                    f"v {rel(one_caches[1], ref[1]):.2e}")
+    return out
+
+
+ONE_LAUNCH_TUNINGS = (  # (label, persistent.Tuning's fields) for onelaunch-tunings; the first is the reference
+    ("default", {}),
+    ("first chunks hoisted", dict(hoist=True)),
+    ("hoisted, barriers polled with loads", dict(hoist=True, poll_loads=True)),
+    ("barriers polled with loads", dict(poll_loads=True)),
+    ("hoisted, no L2 prefetch", dict(hoist=True, prefetch=0)),
+    ("hoisted, 16 warps", dict(hoist=True, warps=16)),
+    ("hoisted, 4 warps, tiles of 8192", dict(hoist=True, warps=4, tile=8192)),
+)
+PHASE_NAMES = ("qkv", "attention", "o", "gate_up", "down")
+
+
+def one_launch_tunings(weights, tunings=ONE_LAUNCH_TUNINGS, repeats: int = 20) -> list[str]:
+    """persistent.py's one-launch step under each Tuning: a frame's 14 steps captured as one CUDA graph and
+    replayed (us a step), its scores against the first tuning's, its compile time; then where a step's time goes,
+    phase by phase, for the first three (phase_table)."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast import persistent
+
+    p, heads = weights.predictor, weights.residual_heads
+    g = torch.Generator(device=weights.device).manual_seed(3)
+
+    def rand(*shape):
+        return torch.randn(*shape, device=weights.device, generator=g).to(weights.dtype)
+
+    caches = [rand(len(p.layers), 1, p.kv_heads, weights.groups + 1, p.head_dim) for _ in range(2)]
+    x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
+    out, reference = [], None
+    for label, fields in tunings:
+        tuning = persistent.Tuning(**fields)
+        runner = persistent.OneLaunchStep(p, heads, *[c.clone() for c in caches], tuning=tuning)
+        started = time.perf_counter()
+        runner.new_frame()
+        runner.step(x, 1, 2)
+        torch.cuda.synchronize()
+        compiled = time.perf_counter() - started
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            runner.new_frame()
+            scores = [runner.step(x, j, j + 1) for j in range(1, int(heads.shape[0]))]
+        graph.replay()
+        torch.cuda.synchronize()
+        runner.check()
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(repeats):
+            graph.replay()
+        end.record()
+        torch.cuda.synchronize()
+        step_us = start.elapsed_time(end) * 1e3 / (repeats * len(scores))
+        last = torch.cat(scores)
+        reference = last if reference is None else reference
+        err = float((last - reference).norm() / reference.norm())
+        out.append(f"one-launch step, {label}: {step_us:6.1f} us a step ({step_us * len(scores) / 1e3:.3f} ms for "
+                   f"a frame's {len(scores)}), scores rel err {err:.1e} against the first, first launch "
+                   f"{compiled:.1f} s (compile)")
+        print(out[-1], flush=True)
+        del graph
+    for label, fields in tunings[:3]:
+        runner = persistent.OneLaunchStep(p, heads, *[c.clone() for c in caches],
+                                                tuning=persistent.Tuning(**fields), timed=True)
+        for _ in range(3):  # the last launch's stamps are read
+            runner.new_frame()
+            runner.step(x, 7, 8)
+        torch.cuda.synchronize()
+        out.extend(f"one-launch step, {label}: {line}" for line in phase_table(runner.times.cpu(), len(p.layers)))
+        print("\n".join(out[-8:]), flush=True)
+    return out
+
+
+def phase_table(times, layers: int) -> list[str]:
+    """From each program's stamps (persistent._stamp: a phase's start and its arrival at the barrier after it),
+    per kind of phase, the median over layers of: the median program's work, the slowest program's, the slowest
+    arrival after the median one, and the barrier's release after the last arrival (us)."""
+    import torch
+
+    starts, ends = times[:, 0::2].double(), times[:, 1::2].double()
+    phases = starts.shape[1]
+    kinds: dict[str, list[tuple[float, float, float, float]]] = {}
+    for phase in range(phases):
+        name = PHASE_NAMES[phase % len(PHASE_NAMES)] if phase < phases - 1 else "head"
+        work = ends[:, phase] - starts[:, phase]
+        last = float(ends[:, phase].max())
+        late = last - float(ends[:, phase].median())
+        release = float(starts[:, phase + 1].median()) - last if phase + 1 < phases else 0.0
+        kinds.setdefault(name, []).append((float(work.median()), float(work.max()), late, release))
+    span = float(ends[:, -1].max() - starts[:, 0].min()) / 1e3
+    lines = [f"a step's span {span:.1f} us over {phases} phases; per kind (median over layers), us: median "
+             f"program's work / slowest program's / last arrival after the median / barrier's release after it"]
+    for name, values in kinds.items():
+        cols = torch.tensor(values).median(dim=0).values / 1e3
+        lines.append(f"  {name:9s} x{len(values)}: {cols[0]:6.2f} / {cols[1]:6.2f} / {cols[2]:6.2f} / {cols[3]:6.2f}")
+    return lines
+
+
+def draw_warps(device, repeats: int = 200) -> list[str]:
+    """The draw kernel (kernels._draw_kernel) at one row, top-k 50, at the code predictor's and the talker's vocab,
+    by warps: us a draw (a CUDA graph of `repeats` draws), and whether the codes equal 4 warps'."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast.kernels import TritonOps
+
+    out = []
+    g = torch.Generator(device=device).manual_seed(4)
+    for vocab in (2048, 3072):
+        scores = torch.randn(1, vocab, device=device, generator=g)
+        keys = torch.tensor([12345], device=device)
+        codes = {}
+        for warps in (4, 1, 2, 8):
+            ops = TritonOps(draw_warps=warps)
+            codes[warps] = torch.cat([ops.sample(scores, keys, (7, j, 3), 0.9, 50, None) for j in range(64)])
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                for j in range(repeats):
+                    ops.sample(scores, keys, (7, j, 3), 0.9, 50, None)
+            graph.replay()
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            graph.replay()
+            end.record()
+            torch.cuda.synchronize()
+            out.append(f"draw, vocab {vocab}, top-k 50, {warps} warps: {start.elapsed_time(end) * 1e3 / repeats:5.1f} us, "
+                       f"codes equal 4 warps' {torch.equal(codes[warps], codes[4])}")
+            print(out[-1], flush=True)
+    return out
+
+
+def one_launch_talker_check(weights, tuning=dict(hoist=True, prefetch=3)) -> list[str]:
+    """persistent.py's one-launch step on the talker (its position read on the device, its final hidden state
+    kept) against its layers run one by one (torch's ops), on random inputs and caches."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast import persistent
+    from nikola_tts.engines.qwen.fast.layers import new_token
+    from nikola_tts.engines.qwen.fast.ops import TorchOps
+
+    t, head = weights.talker, weights.codec_head[None]
+    g = torch.Generator(device=weights.device).manual_seed(5)
+
+    def rand(*shape):
+        return torch.randn(*shape, device=weights.device, generator=g).to(weights.dtype)
+
+    def rel(a, b):
+        return float((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30))
+
+    out = []
+    for position in (37, 300):
+        caches = [rand(len(t.layers), 1, t.kv_heads, 320, t.head_dim) for _ in range(2)]
+        mine = [c.clone() for c in caches]
+        runner = persistent.OneLaunchStep(t, head, *mine, tuning=persistent.Tuning(**tuning), keep_hidden=True)
+        x = rand(1, 1, int(t.layers[0].qkv.shape[1]))
+        where = torch.tensor([position], device=weights.device)
+        runner.new_frame()
+        scores = runner.step(x, 0, where)
+        runner.check()
+        plain = TorchOps()
+        cos, sin = t.cos[where][:, None], t.sin[where][:, None]
+        mask = (torch.arange(320, device=x.device)[None, :] > where[:, None])[:, None, None, :]
+        h, delta = new_token(plain, t, x, cos, sin, caches[0], caches[1], where, mask)
+        hidden = plain.add_norm(h, delta, t.norm, t.eps)[1][:, 0]
+        expected = plain.linear(hidden, weights.codec_head).float()
+        out.append(f"kernel one-launch talker at position {position}: against the layers: scores rel err "
+                   f"{rel(scores, expected):.2e}, hidden {rel(runner.final[None], hidden):.2e}, k "
+                   f"{rel(mine[0], caches[0]):.2e}, v {rel(mine[1], caches[1]):.2e}")
     return out
 
 
@@ -838,7 +1030,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, prefill-b1, decode-b1, decode-first-calls, decode-variants, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, prefill-b1, decode-b1, onelaunch-tunings, draw-warps, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     parser.add_argument("--decoder-forms", default="fp32,fp16+matmul",
@@ -955,6 +1147,10 @@ def main() -> None:
         list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
         if "fast-kernels" in methods and device.type == "cuda":
             checked = kernel_check(device, dtype) + one_launch_check(fast_model.weights)
+            try:
+                checked += one_launch_talker_check(fast_model.weights)
+            except Exception as exc:  # noqa: BLE001 (the rows after it still tell)
+                checked.append(f"kernel one-launch talker failed: {exc!r}")
             notes.extend(checked)
             print("\n".join(checked), flush=True)
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
@@ -1084,6 +1280,10 @@ def main() -> None:
                                                  " (attention: flash or memory-efficient only)"))
         if "decode-b1" in methods and device.type == "cuda":
             notes.extend(decode_one_segment(fast, device))
+        if "onelaunch-tunings" in methods and device.type == "cuda":
+            notes.extend(one_launch_tunings(fast_model.weights))
+        if "draw-warps" in methods and device.type == "cuda":
+            notes.extend(draw_warps(device))
         if "decode-first-calls" in methods and device.type == "cuda":
             notes.extend(decode_first_calls(fast, device))  # before decode-variants, which sees other shapes
         if "decode-variants" in methods and device.type == "cuda":

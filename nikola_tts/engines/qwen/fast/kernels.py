@@ -450,13 +450,15 @@ ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py 
 # qkv, a one-slot frame took 4.34 ms against 4.40 (795 kernels against 823), H100, same process
 # (2026-12-06-h100-rtf-v30-fused-talker-qkv.log); the talker's gate_up and down are larger
 FUSED_BYTES = 17 << 20
+DRAW_WARPS = 4  # a row's draw (_draw_kernel): its top-k threshold is 32 block-wide sums in a row
 
 
 class TritonOps(TorchOps):
     name = "triton"
 
     def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
-                 fused_bytes: int = FUSED_BYTES):
+                 fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS):
+        self.draw_warps = draw_warps  # _draw_kernel's
         self.gemv_rows = gemv_rows  # projections of up to this many rows and of a gemv_wins shape: _gemv_kernel
         self.whole_rows = whole_rows  # gemv_blocks's
         # a norm or SwiGLU and the projection after it in one launch (_fused_gemv_kernel), for up to this many rows
@@ -631,5 +633,6 @@ class TritonOps(TorchOps):
         _draw_kernel[(rows,)](scores.float().contiguous(), keys.contiguous(), *tensors, codes, vocab, *scalars,
                               int(top_k or vocab), 1.0 / float(temperature), C0_ROWS=torch.is_tensor(counters[0]),
                               C1_ROWS=torch.is_tensor(counters[1]), C2_ROWS=torch.is_tensor(counters[2]),
-                              HAS_TOP_K=bool(top_k and top_k < vocab), BLOCK=triton.next_power_of_2(vocab))
+                              HAS_TOP_K=bool(top_k and top_k < vocab), BLOCK=triton.next_power_of_2(vocab),
+                              num_warps=self.draw_warps)
         return codes
