@@ -235,20 +235,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # start, or none; or layer by layer (the default before)
     ("onelaunch", "the code predictor's step in one launch at one slot", dict(one_launch_predictor=True)),
     ("layerprefetch", "the code predictor's step in one launch at one slot, L2 prefetch a layer at its start",
-     dict(one_launch_predictor=True, one_launch_tuning=dict(prefetch=2))),
+     dict(one_launch_predictor=True, one_launch_prefetch=2)),
     ("noprefetch", "the code predictor's step in one launch at one slot, no L2 prefetch",
-     dict(one_launch_predictor=True, one_launch_tuning=dict(prefetch=0))),
-    # its first chunk of each phase's weights loaded before the barrier in front of the phase (persistent.Tuning)
-    ("hoist", "the code predictor's step in one launch at one slot, first chunks hoisted",
-     dict(one_launch_predictor=True, one_launch_tuning=dict(hoist=True))),
-    ("hoistloads", "the code predictor's step in one launch at one slot, first chunks hoisted, barriers polled "
-     "with loads", dict(one_launch_predictor=True, one_launch_tuning=dict(hoist=True, poll_loads=True))),
-    # the talker's step at one slot in one launch too (the same kernel), its L2 prefetch a phase or two ahead for
-    # each phase (Tuning's prefetch 3) or none
-    ("talker", "the code predictor's and the talker's steps in one launch at one slot",
-     dict(one_launch_talker=dict(hoist=True, prefetch=3))),
-    ("talker0", "the code predictor's and the talker's steps in one launch at one slot, the talker's without L2 "
-     "prefetch", dict(one_launch_talker=dict(hoist=True, prefetch=0))),
+     dict(one_launch_predictor=True, one_launch_prefetch=0)),
     ("layered", "the code predictor's step layer by layer", dict(one_launch_predictor=False)),
 )
 
@@ -256,11 +245,8 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
 def speaker_variant(fast, name, label, knobs, methods, texts, frames, passage, paragraph, slots, clock,
                     notes) -> list["Row"]:
     """A second FastSpeaker on the same model with other knobs: its rows, frame steps and profile at one slot."""
-    from nikola_tts.engines.qwen.fast import persistent
     from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
 
-    knobs = {k: persistent.Tuning(**v) if k in ("one_launch_tuning", "one_launch_talker") else v
-             for k, v in knobs.items()}
     other = FastSpeaker(fast.model, seed=0, **knobs)
     other.prepare([_item(t) for t in texts], slots, frames)
     list(other.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
@@ -775,17 +761,17 @@ def one_launch_check(weights) -> list[str]:
     out = []
 
     def specializations() -> int:  # the kernel's compiled specializations in this process (Triton 3.3+'s cache)
-        return len(persistent._step_kernel.device_caches[torch.cuda.current_device()][0])
+        return len(persistent._predictor_step_kernel.device_caches[torch.cuda.current_device()][0])
 
     # compiled ahead (as FastSpeaker does, in a thread), the run's first launch must find it compiled: milliseconds,
     # and no specialization of its own
-    unused = persistent.Tuning(prefetch=2)  # a specialization nothing before has compiled in this process
+    unused = 2  # a prefetch, so a specialization, that nothing before has compiled in this process
     before = specializations()
     started = time.perf_counter()
     persistent.compile_ahead(p, heads, weights.groups + 1, unused)
     ahead = time.perf_counter() - started
     compiled = specializations()
-    runner = persistent.OneLaunchStep(p, heads, *[c.clone() for c in caches], tuning=unused)
+    runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], prefetch=unused)
     runner.new_frame()
     started = time.perf_counter()
     runner.step(rand(1, 1, int(p.layers[0].qkv.shape[1])), 1, 2)
@@ -801,7 +787,7 @@ def one_launch_check(weights) -> list[str]:
         results = []
         for launch in (True, False):
             mine = [c.clone() for c in caches]
-            runner = persistent.OneLaunchStep(p, heads, *mine, persistent=launch)
+            runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch)
             runner.new_frame()
             scores = runner.step(x, step, position)
             try:
@@ -828,22 +814,20 @@ def one_launch_check(weights) -> list[str]:
     return out
 
 
-ONE_LAUNCH_TUNINGS = (  # (label, persistent.Tuning's fields) for onelaunch-tunings; the first is the reference
-    ("default", {}),
-    ("first chunks hoisted", dict(hoist=True)),
-    ("hoisted, barriers polled with loads", dict(hoist=True, poll_loads=True)),
-    ("barriers polled with loads", dict(poll_loads=True)),
-    ("hoisted, no L2 prefetch", dict(hoist=True, prefetch=0)),
-    ("hoisted, 16 warps", dict(hoist=True, warps=16)),
-    ("hoisted, 4 warps, tiles of 8192", dict(hoist=True, warps=4, tile=8192)),
+ONE_LAUNCH_PREFETCHES = (  # (label, persistent.PersistentPredictor's prefetch) for onelaunch-phases; the first is
+    # the reference. Tried in session 18 and dropped, at 3bb4ca0 (2026-12-06-h100-rtf-v37-tunings.log): each phase's
+    # first chunk loaded before the barrier, barriers polled with loads, a prefetch a phase or two ahead each
+    ("L2 prefetch a phase or two ahead (the default)", 1),
+    ("no L2 prefetch", 0),
+    ("L2 prefetch a layer at its start", 2),
 )
 PHASE_NAMES = ("qkv", "attention", "o", "gate_up", "down")
 
 
-def one_launch_tunings(weights, tunings=ONE_LAUNCH_TUNINGS, repeats: int = 20) -> list[str]:
-    """persistent.py's one-launch step under each Tuning: a frame's 14 steps captured as one CUDA graph and
-    replayed (us a step), its scores against the first tuning's, its compile time; then where a step's time goes,
-    phase by phase, for the first three (phase_table)."""
+def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 20) -> list[str]:
+    """persistent.py's one-launch step under each prefetch: a frame's 14 steps captured as one CUDA graph and
+    replayed (us a step), its scores against the first's; then where a step's time goes, phase by phase, for the
+    first (phase_table)."""
     import torch
 
     from nikola_tts.engines.qwen.fast import persistent
@@ -857,14 +841,10 @@ def one_launch_tunings(weights, tunings=ONE_LAUNCH_TUNINGS, repeats: int = 20) -
     caches = [rand(len(p.layers), 1, p.kv_heads, weights.groups + 1, p.head_dim) for _ in range(2)]
     x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
     out, reference = [], None
-    for label, fields in tunings:
-        tuning = persistent.Tuning(**fields)
-        runner = persistent.OneLaunchStep(p, heads, *[c.clone() for c in caches], tuning=tuning)
-        started = time.perf_counter()
+    for label, prefetch in prefetches:
+        runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], prefetch=prefetch)
         runner.new_frame()
-        runner.step(x, 1, 2)
-        torch.cuda.synchronize()
-        compiled = time.perf_counter() - started
+        runner.step(x, 1, 2)  # compiled here if it was not
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             runner.new_frame()
@@ -881,21 +861,19 @@ def one_launch_tunings(weights, tunings=ONE_LAUNCH_TUNINGS, repeats: int = 20) -
         step_us = start.elapsed_time(end) * 1e3 / (repeats * len(scores))
         last = torch.cat(scores)
         reference = last if reference is None else reference
-        err = float((last - reference).norm() / reference.norm())
         out.append(f"one-launch step, {label}: {step_us:6.1f} us a step ({step_us * len(scores) / 1e3:.3f} ms for "
-                   f"a frame's {len(scores)}), scores rel err {err:.1e} against the first, first launch "
-                   f"{compiled:.1f} s (compile)")
+                   f"a frame's {len(scores)}), scores rel err {float((last - reference).norm() / reference.norm()):.1e} "
+                   f"against the first's")
         print(out[-1], flush=True)
         del graph
-    for label, fields in tunings[:3]:
-        runner = persistent.OneLaunchStep(p, heads, *[c.clone() for c in caches],
-                                                tuning=persistent.Tuning(**fields), timed=True)
-        for _ in range(3):  # the last launch's stamps are read
-            runner.new_frame()
-            runner.step(x, 7, 8)
-        torch.cuda.synchronize()
-        out.extend(f"one-launch step, {label}: {line}" for line in phase_table(runner.times.cpu(), len(p.layers)))
-        print("\n".join(out[-8:]), flush=True)
+    label, prefetch = prefetches[0]
+    runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], prefetch=prefetch, timed=True)
+    for _ in range(3):  # the last launch's stamps are read
+        runner.new_frame()
+        runner.step(x, 7, 8)
+    torch.cuda.synchronize()
+    out.extend(f"one-launch step, {label}: {line}" for line in phase_table(runner.times.cpu(), len(p.layers)))
+    print("\n".join(out[-8:]), flush=True)
     return out
 
 
@@ -926,7 +904,8 @@ def phase_table(times, layers: int) -> list[str]:
 
 def draw_warps(device, repeats: int = 200) -> list[str]:
     """The draw kernel (kernels._draw_kernel) at one row, top-k 50, at the code predictor's and the talker's vocab,
-    by warps: us a draw (a CUDA graph of `repeats` draws), and whether the codes equal 4 warps'."""
+    by warps (kernels.DRAW_WARPS first): us a draw (a CUDA graph of `repeats` draws), and whether the codes equal
+    the first's."""
     import torch
 
     from nikola_tts.engines.qwen.fast.kernels import TritonOps
@@ -937,9 +916,10 @@ def draw_warps(device, repeats: int = 200) -> list[str]:
         scores = torch.randn(1, vocab, device=device, generator=g)
         keys = torch.tensor([12345], device=device)
         codes = {}
-        for warps in (4, 1, 2, 8):
+        for warps in (8, 4, 16):
             ops = TritonOps(draw_warps=warps)
-            codes[warps] = torch.cat([ops.sample(scores, keys, (7, j, 3), 0.9, 50, None) for j in range(64)])
+            got = torch.cat([ops.sample(scores, keys, (7, j, 3), 0.9, 50, None) for j in range(64)])
+            first = codes.setdefault("first", got)
             graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(graph):
                 for j in range(repeats):
@@ -951,48 +931,8 @@ def draw_warps(device, repeats: int = 200) -> list[str]:
             end.record()
             torch.cuda.synchronize()
             out.append(f"draw, vocab {vocab}, top-k 50, {warps} warps: {start.elapsed_time(end) * 1e3 / repeats:5.1f} us, "
-                       f"codes equal 4 warps' {torch.equal(codes[warps], codes[4])}")
+                       f"codes equal the first's {torch.equal(got, first)}")
             print(out[-1], flush=True)
-    return out
-
-
-def one_launch_talker_check(weights, tuning=dict(hoist=True, prefetch=3)) -> list[str]:
-    """persistent.py's one-launch step on the talker (its position read on the device, its final hidden state
-    kept) against its layers run one by one (torch's ops), on random inputs and caches."""
-    import torch
-
-    from nikola_tts.engines.qwen.fast import persistent
-    from nikola_tts.engines.qwen.fast.layers import new_token
-    from nikola_tts.engines.qwen.fast.ops import TorchOps
-
-    t, head = weights.talker, weights.codec_head[None]
-    g = torch.Generator(device=weights.device).manual_seed(5)
-
-    def rand(*shape):
-        return torch.randn(*shape, device=weights.device, generator=g).to(weights.dtype)
-
-    def rel(a, b):
-        return float((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30))
-
-    out = []
-    for position in (37, 300):
-        caches = [rand(len(t.layers), 1, t.kv_heads, 320, t.head_dim) for _ in range(2)]
-        mine = [c.clone() for c in caches]
-        runner = persistent.OneLaunchStep(t, head, *mine, tuning=persistent.Tuning(**tuning), keep_hidden=True)
-        x = rand(1, 1, int(t.layers[0].qkv.shape[1]))
-        where = torch.tensor([position], device=weights.device)
-        runner.new_frame()
-        scores = runner.step(x, 0, where)
-        runner.check()
-        plain = TorchOps()
-        cos, sin = t.cos[where][:, None], t.sin[where][:, None]
-        mask = (torch.arange(320, device=x.device)[None, :] > where[:, None])[:, None, None, :]
-        h, delta = new_token(plain, t, x, cos, sin, caches[0], caches[1], where, mask)
-        hidden = plain.add_norm(h, delta, t.norm, t.eps)[1][:, 0]
-        expected = plain.linear(hidden, weights.codec_head).float()
-        out.append(f"kernel one-launch talker at position {position}: against the layers: scores rel err "
-                   f"{rel(scores, expected):.2e}, hidden {rel(runner.final[None], hidden):.2e}, k "
-                   f"{rel(mine[0], caches[0]):.2e}, v {rel(mine[1], caches[1]):.2e}")
     return out
 
 
@@ -1030,7 +970,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, prefill-b1, decode-b1, onelaunch-tunings, draw-warps, decode-first-calls, decode-variants, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, prefill-b1, decode-b1, onelaunch-phases, draw-warps, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     parser.add_argument("--decoder-forms", default="fp32,fp16+matmul",
@@ -1147,10 +1087,6 @@ def main() -> None:
         list(fast.speak([_item("Warming up.")], 1, limits=[4], force_frames=True))
         if "fast-kernels" in methods and device.type == "cuda":
             checked = kernel_check(device, dtype) + one_launch_check(fast_model.weights)
-            try:
-                checked += one_launch_talker_check(fast_model.weights)
-            except Exception as exc:  # noqa: BLE001 (the rows after it still tell)
-                checked.append(f"kernel one-launch talker failed: {exc!r}")
             notes.extend(checked)
             print("\n".join(checked), flush=True)
         notes.append(f"fast path ({fast._setup[1].stepper.ops.name} ops): {fast.slot_count} slots, cache {fast._setup[0].length} positions; setup "
@@ -1280,8 +1216,8 @@ def main() -> None:
                                                  " (attention: flash or memory-efficient only)"))
         if "decode-b1" in methods and device.type == "cuda":
             notes.extend(decode_one_segment(fast, device))
-        if "onelaunch-tunings" in methods and device.type == "cuda":
-            notes.extend(one_launch_tunings(fast_model.weights))
+        if "onelaunch-phases" in methods and device.type == "cuda":
+            notes.extend(one_launch_phases(fast_model.weights))
         if "draw-warps" in methods and device.type == "cuda":
             notes.extend(draw_warps(device))
         if "decode-first-calls" in methods and device.type == "cuda":

@@ -156,20 +156,6 @@ def test_a_frame_of_one_slot_with_the_one_launch_predictor_gets_the_layer_by_lay
     assert fused._setup[1].stepper.one_slot is not None
 
 
-def test_a_frame_of_one_slot_with_the_talker_in_one_launch_too_gets_the_layer_by_layer_codes(model, monkeypatch):
-    """The talker's step at one slot through the same one-launch kernel (its position read on the device, its
-    final hidden state kept for the code predictor): the codes of the layers run one by one."""
-    pytest.importorskip("triton")
-    from nikola_tts.engines.qwen.fast.persistent import Tuning
-
-    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False, one_launch_talker=Tuning())
-    monkeypatch.setattr(fused, "_ops", TorchOps)
-    expected = FastSpeaker(model, sampling=GREEDY).generate_codes(items(TEXTS[1:3]), [4, 3], max_batch=1)
-    assert all(torch.equal(a, b) for a, b in zip(fused.generate_codes(items(TEXTS[1:3]), [4, 3], max_batch=1),
-                                                  expected))
-    assert fused._setup[1].stepper.one_slot_talker is not None
-
-
 def test_a_barrier_that_gave_up_costs_the_one_launch_step_alone_and_the_run_loses_nothing(model, caplog):
     """The flag a grid barrier sets when it waited too long (persistent.py), set here by hand: the run's frames
     since the last check are not used; every segment is narrated again with the layers run one by one, still

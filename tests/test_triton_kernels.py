@@ -243,22 +243,20 @@ def _predictor(rand, layers=2, hidden=48, heads=4, kv_heads=2, dim=16, intermedi
 
 @pytest.mark.parametrize("programs", [1, 3, 7], ids=["one program", "three", "more programs than some phases use"])
 @pytest.mark.parametrize("tile", [16384, 128], ids=["a chunk a projection", "several chunks"])
-@pytest.mark.parametrize("hoist", [True, False], ids=["first chunks hoisted", "loaded in their phase"])
 def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the_head(kernels, rand, programs, tile,
-                                                                                    hoist):
+                                                                                    monkeypatch):
     """One code-predictor step at one slot, launched phase by phase (the interpreter runs programs one after
     another, so the barrier's launch needs a GPU: qwen_rtf.py's fast-kernels checks it there): the scores of the
-    layers and head that forward.py runs, and each layer's key and value in the caches at the step's position,
-    whichever way the weights are streamed (persistent.Tuning)."""
+    layers and head that forward.py runs, and each layer's key and value in the caches at the step's position."""
     from nikola_tts.engines.qwen.fast import persistent
     from nikola_tts.engines.qwen.fast.layers import new_token
 
+    monkeypatch.setattr(persistent, "MAX_TILE", tile)
     stack, heads = _predictor(rand)
     caches = [rand(2, 2, stack.kv_heads, 17, 16) for _ in range(2)]  # (layers, slots, kv heads, positions, dim)
     expected_caches = [c.clone() for c in caches]
     assert persistent.fits(stack, heads)
-    runner = persistent.OneLaunchStep(stack, heads, *caches, programs, persistent=False,
-                                            tuning=persistent.Tuning(hoist=hoist, tile=tile))
+    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False)
     assert (max(s.rows // s.chunk for s in runner.shares.values()) > 1) == (tile == 128)
     plain = TorchOps()
     for step, position in ((1, 2), (2, 9)):
@@ -286,17 +284,13 @@ def test_the_persistent_predictor_shares_each_projection_out_in_chunks_of_bounde
 
 def test_the_step_compiled_ahead_is_the_one_a_run_launches(kernels, rand):
     """compile_ahead's stand-in caches make the kernel's specialization of a run's: the code predictor's caches
-    (its steps + 2 positions) and any talker cache (cache_length rounds up to 64), whatever the slots."""
+    (its steps + 2 positions), whatever the slots."""
     from nikola_tts.engines.qwen.fast import persistent
-    from nikola_tts.engines.qwen.fast.slots import cache_length
 
     stack, heads = _predictor(rand, steps=15)  # 17 positions: a tile of 32, where 16 positions would take 16
     run = [rand(2, 3, stack.kv_heads, int(heads.shape[0]) + 2, 16) for _ in range(2)]  # Slots.pk, 3 slots
     assert (persistent.stand_in(stack, heads, int(heads.shape[0]) + 2).constants
-            == persistent.OneLaunchStep(stack, heads, *run).constants)
-    talker = [rand(2, 2, stack.kv_heads, cache_length(300), 16) for _ in range(2)]  # Slots.k
-    assert (persistent.stand_in(stack, heads, cache_length(1), keep_hidden=True).constants
-            == persistent.OneLaunchStep(stack, heads, *talker, keep_hidden=True).constants)
+            == persistent.PersistentPredictor(stack, heads, *run).constants)
 
 
 def test_the_persistent_predictor_serves_only_stacked_layers(kernels, rand):

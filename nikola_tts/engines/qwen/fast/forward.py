@@ -50,13 +50,11 @@ class NewSegment:
 
 
 class Stepper:
-    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None, one_slot=None, one_slot_talker=None):
+    def __init__(self, w: Weights, slots: Slots, rules: Rules, ops=None, one_slot=None):
         self.w, self.s, self.rules = w, slots, rules
         self.ops = ops or TorchOps()
-        # the code predictor's steps 1-14 for a frame of one slot, one launch each (persistent.OneLaunchStep)
+        # the code predictor's steps 1-14 for a frame of one slot, one launch each (persistent.PersistentPredictor)
         self.one_slot = one_slot
-        # the talker's step for a frame of one slot in one launch, its final hidden state kept (the same class)
-        self.one_slot_talker = one_slot_talker
         self.eos = w.config.eos
         self.suppressed = suppressed_mask(int(w.codec_head.shape[0]), self.eos, w.device)
         self.positions = torch.arange(slots.length, device=w.device)
@@ -67,8 +65,8 @@ class Stepper:
                                for j in range(w.groups + 1)]
 
     # -- the talker's logits -> a frame's first code -------------------------------------------
-    def _first_code(self, scores, frame_index, seen, eos_from, keys):
-        """The talker's float32 scores (its codec head's, rounded to the model's dtype) -> the frame's first code."""
+    def _first_code(self, hidden, frame_index, seen, eos_from, keys):
+        scores = self.ops.linear(hidden, self.w.codec_head).float()
         scores = penalize(scores, seen, self.rules.repetition_penalty)
         scores = scores.masked_fill(self.suppressed, float("-inf"))
         hold_eos = frame_index < eos_from
@@ -101,9 +99,8 @@ class Stepper:
         s.seen[slots] = False
         s.eos_from[slots] = torch.tensor([e.limit + 1 if e.forced else 2 for e in entries], device=w.device)
         s.keys[slots] = torch.tensor([e.key for e in entries], device=w.device)
-        code0 = self._first_code(self.ops.linear(hidden, w.codec_head).float(),
-                                 torch.zeros(len(entries), dtype=torch.long, device=w.device), s.seen[slots],
-                                 s.eos_from[slots], s.keys[slots])
+        code0 = self._first_code(hidden, torch.zeros(len(entries), dtype=torch.long, device=w.device),
+                                 s.seen[slots], s.eos_from[slots], s.keys[slots])
         s.hidden[slots] = hidden
         s.pad[slots] = torch.stack([e.pad.to(w.dtype) for e in entries])
         s.code0[slots] = code0
@@ -121,17 +118,15 @@ class Stepper:
         # the talker: the whole frame's embeddings (summed) -> the next frame's first code
         x = (torch.stack(embeds, dim=1).sum(1) + s.pad[:b])[:, None]
         position = (s.prompt[:b] + frame).clamp(max=s.length - 1)
+        t = w.talker
+        cos, sin = t.cos[position][:, None], t.sin[position][:, None]
+        hidden_mask = (self.positions[None, :] > position[:, None])[:, None, None, :]
         rows = self.rows[:b]
-        talker = self.one_slot_talker if b == 1 else None
-        if talker is not None:
-            talker.new_frame()
-            scores = talker.step(x, 0, position)
-            hidden = talker.final[None]
-        else:
-            hidden = self._talker_layers(b, x, position)
-            scores = self.ops.linear(hidden, w.codec_head).float()
+        ops = self.ops
+        x, delta = new_token(ops, t, x, cos, sin, s.k[:, :b], s.v[:, :b], position, hidden_mask)
+        hidden = ops.add_norm(x, delta, t.norm, t.eps)[1][:, 0]
         done = frame + 1
-        code0 = self._first_code(scores, done, s.seen[:b], s.eos_from[:b], s.keys[:b])
+        code0 = self._first_code(hidden, done, s.seen[:b], s.eos_from[:b], s.keys[:b])
         # bookkeeping, for live slots only
         slot_codes = torch.stack(codes, dim=1)
         at = frame.clamp(max=s.max_frames - 1)
@@ -142,14 +137,6 @@ class Stepper:
         s.code0[:b] = torch.where(active, code0, s.code0[:b])
         s.hidden[:b] = torch.where(active[:, None], hidden, s.hidden[:b])
         s.active[:b] = active & ~finished
-
-    def _talker_layers(self, b: int, x, position):
-        """The talker's step for slots [0, b), layer by layer -> its final-normed hidden state (b, hidden)."""
-        s, t, ops = self.s, self.w.talker, self.ops
-        cos, sin = t.cos[position][:, None], t.sin[position][:, None]
-        hidden_mask = (self.positions[None, :] > position[:, None])[:, None, None, :]
-        x, delta = new_token(ops, t, x, cos, sin, s.k[:, :b], s.v[:, :b], position, hidden_mask)
-        return ops.add_norm(x, delta, t.norm, t.eps)[1][:, 0]
 
     def _residual_codes(self, b: int):
         """The code predictor's pass for slots [0, b): (the frame's 16 codes, their 16 embeddings)."""
@@ -197,9 +184,8 @@ class Stepper:
 
     def check(self) -> None:
         """Raise if the frames since the last check went wrong on the device (persistent.py's barriers)."""
-        for step in (self.one_slot, self.one_slot_talker):
-            if step is not None:
-                step.check()
+        if self.one_slot is not None:
+            self.one_slot.check()
 
     def _project(self, x):
         if self.w.projection is None:

@@ -260,15 +260,17 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
     raw = tl.load(scores_ptr + row * vocab + cols, mask=mask, other=float("-inf"))
     s = raw * inv_temperature
     if HAS_TOP_K:
-        bits = raw.to(tl.int32, bitcast=True).to(tl.int64)
-        key = tl.where(bits >= 0, bits | 0x80000000, ~bits & 0xFFFFFFFF)
-        kth_key = tl.zeros([1], tl.int64)
+        bits = raw.to(tl.uint32, bitcast=True)
+        one = tl.full([1], 1, tl.uint32)
+        sign = one << 31
+        key = tl.where(bits < sign, bits | sign, ~bits)  # unsigned 32-bit: 64-bit keys took 1.1-1.2x as long
+        kth_key = tl.zeros([1], tl.uint32)
         for i in tl.static_range(32):
-            candidate = kth_key | (1 << (31 - i))
+            candidate = kth_key | (one << (31 - i))
             reached = tl.sum(tl.where(key[None, :] >= candidate[:, None], 1, 0), axis=1)
             kth_key = tl.where(reached >= top_k, candidate, kth_key)
-        kth_bits = tl.where(kth_key >= 0x80000000, kth_key ^ 0x80000000, ~kth_key & 0xFFFFFFFF)
-        kth = tl.sum(kth_bits.to(tl.int32).to(tl.float32, bitcast=True), axis=0)  # the one element, as a scalar
+        kth_bits = tl.where(kth_key >= sign, kth_key ^ sign, ~kth_key)
+        kth = tl.sum(kth_bits.to(tl.float32, bitcast=True), axis=0)  # the one element, as a scalar
         s = tl.where(s < kth * inv_temperature, float("-inf"), s)
     h = tl.load(keys_ptr + row).to(tl.int64) & 0xFFFFFFFF
     counter = tl.load(c0_ptr + row).to(tl.int64) if C0_ROWS else c0.to(tl.int64)
@@ -450,7 +452,10 @@ ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py 
 # qkv, a one-slot frame took 4.34 ms against 4.40 (795 kernels against 823), H100, same process
 # (2026-12-06-h100-rtf-v30-fused-talker-qkv.log); the talker's gate_up and down are larger
 FUSED_BYTES = 17 << 20
-DRAW_WARPS = 4  # a row's draw (_draw_kernel): its top-k threshold is 32 block-wide sums in a row
+# a row's draw (_draw_kernel), whose top-k threshold is 32 block-wide sums in a row: top-k 50, one row, H100, the
+# code predictor's 2048 codes 8.3 us at 8 warps against 9.7 at 4 and 10.4 at 4 with 64-bit keys (the talker's 3072:
+# 11.9, 14.2, 17.0 us) (2026-12-06-h100-rtf-v38-draw-warps.log)
+DRAW_WARPS = 8
 
 
 class TritonOps(TorchOps):

@@ -1,4 +1,4 @@
-"""A decoder's step at one slot as one persistent Triton kernel: the code predictor's, and the talker's.
+"""The code predictor's step at one slot as one persistent Triton kernel.
 
 At one slot a frame's 15 code-predictor steps are chains of small projections (4-13 MB of weights
 each, five layers a step), each too small to reach the GPU's bandwidth alone; launched one by one
@@ -9,8 +9,6 @@ its next phase's weights into L2. The arithmetic and its roundings are those of 
 through kernels.TritonOps's fused kernels. On an H100 a frame of one slot took 4.05 ms instead of
 4.39 (2026-12-06-h100-rtf-v32-layer-prefetch.log); a step is about 125 us for its 160 MB, so it is
 still set by the phases' latency (26 barriers, each phase a chain of L2 reads) more than by bytes.
-The talker's step (28 layers, 100 MB each) is the same kernel with other shapes, its position read
-on the device (a frame's graph does not know it), its final hidden state kept for the code predictor.
 Triton compiles it in about 7 s at its first launch on a machine (then from its disk cache), which
 is why FastSpeaker compiles it ahead, in a thread (`compile_ahead`).
 
@@ -45,7 +43,7 @@ WARPS = 8
 
 @triton.jit
 def _stamp(times_ptr, at, TIMES: tl.constexpr):
-    """With TIMES, the GPU's global nanosecond clock into times_ptr[at] (OneLaunchStep's `timed`)."""
+    """With TIMES, the GPU's global nanosecond clock into times_ptr[at] (PersistentPredictor's `timed`)."""
     if TIMES:
         now = tl.inline_asm_elementwise("mov.u64 $0, %globaltimer;", "=l,r", [at], dtype=tl.int64, is_pure=False,
                                         pack=1)
@@ -53,20 +51,7 @@ def _stamp(times_ptr, at, TIMES: tl.constexpr):
 
 
 @triton.jit
-def _arrivals(counter_ptr, LOADS: tl.constexpr):
-    """The barrier's counter, read at GPU scope with acquire semantics: an atomic add of 0, or with LOADS a plain
-    acquiring load (132 programs polling one address: loads need not queue at its L2 slice as atomics do)."""
-    if LOADS:
-        seen = tl.inline_asm_elementwise("ld.acquire.gpu.global.b32 $0, [$1];", "=r,l",
-                                         [counter_ptr + tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False,
-                                         pack=1)
-        return tl.max(seen, axis=0)
-    else:
-        return tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
-
-
-@triton.jit
-def _sync(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES: tl.constexpr, LOADS: tl.constexpr):
+def _sync(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES: tl.constexpr):
     """The grid barrier after `phase`, when every phase runs in this launch (only < 0): wait until all programs
     have arrived (phase + 1) times in all. Release and acquire at GPU scope order each program's stores before the
     others' loads. A wait past SPIN_LIMIT polls (programs that never became resident: another stream's kernels
@@ -77,10 +62,10 @@ def _sync(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES: tl.cons
         _stamp(times_ptr, phase * 2 + 1, TIMES)
         tl.debug_barrier()
         tl.atomic_add(counter_ptr, 1, sem="release", scope="gpu")
-        seen = _arrivals(counter_ptr, LOADS)
+        seen = tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
         polls = 0
         while (seen < target) & (polls < _SPIN_LIMIT):
-            seen = _arrivals(counter_ptr, LOADS)
+            seen = tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
             polls += 1
         if seen < target:
             tl.atomic_xchg(failed_ptr, 1)
@@ -153,44 +138,34 @@ def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constex
         tl.store(out_ptr + n, acc.to(w_ptr.dtype.element_ty).to(out_ptr.dtype.element_ty), mask=n < N)
 
 
-@triton.jit(do_not_specialize=["pos_ptr", "step", "only"])
-def _step_kernel(
+@triton.jit(do_not_specialize=["step", "position", "only"])
+def _predictor_step_kernel(
         x_ptr, qkv_ptr, o_ptr, gate_up_ptr, down_ptr, input_norm_ptr, post_norm_ptr, q_norm_ptr, k_norm_ptr,
-        norm_ptr, head_ptr, cos_ptr, sin_ptr, pos_ptr, kc_ptr, vc_ptr, c_sl, c_sh, c_st,
-        res_a, res_b, qkv_out, attn_out, o_out, gate_up_out, down_out, scores_ptr, hidden_ptr, sync_ptr, failed_ptr,
-        times_ptr, step, only, eps, scale,
+        norm_ptr, head_ptr, cos_ptr, sin_ptr, kc_ptr, vc_ptr, c_sl, c_sh, c_st,
+        res_a, res_b, qkv_out, attn_out, o_out, gate_up_out, down_out, scores_ptr, sync_ptr, failed_ptr, times_ptr,
+        step, position, only, eps, scale,
         LAYERS: tl.constexpr, H: tl.constexpr, BLOCK_H: tl.constexpr, HEADS: tl.constexpr, KV: tl.constexpr,
         D: tl.constexpr, I: tl.constexpr, BLOCK_I: tl.constexpr, V: tl.constexpr, BLOCK_QW: tl.constexpr,
         BLOCK_G: tl.constexpr, BLOCK_T: tl.constexpr,
         QKV_ROWS: tl.constexpr, QKV_CHUNK: tl.constexpr, O_ROWS: tl.constexpr, O_CHUNK: tl.constexpr,
         GU_ROWS: tl.constexpr, GU_CHUNK: tl.constexpr, DOWN_ROWS: tl.constexpr, DOWN_CHUNK: tl.constexpr,
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
-        LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, HOIST: tl.constexpr, LOADS: tl.constexpr,
-        HIDDEN: tl.constexpr, TIMES: tl.constexpr):
-    """One step of a decoder (the code predictor's, or the talker's) for one new token at the position pos_ptr holds:
-    x (H,) through every layer, its key and value into the caches, then the final norm (HIDDEN: stored at
-    hidden_ptr) and this step's head -> scores (V,); cos_ptr and sin_ptr are the rotary tables by position. Phase p of layer l is number l * 5 + p,
+        LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr):
+    """One code-predictor step of one new token at `position`: x (H,) through every layer, its key and value into
+    the caches, then the final norm and this step's head -> scores (V,). Phase p of layer l is number l * 5 + p,
     the head's is LAYERS * 5; only >= 0 runs that phase alone (a launch per phase), only < 0 all of them, with a
-    grid barrier after each. res_a/res_b hold the residual stream, alternately written by program 0. HOIST: each
-    phase's first chunk of weights is loaded before the barrier in front of it (weights wait on nothing), so the
-    phase begins with it in registers. LOADS: barriers poll with loads (_arrivals). TIMES: each program stamps
-    its phases' ends and starts (times_ptr)."""
+    grid barrier after each. res_a/res_b hold the residual stream, alternately written by program 0. TIMES: each
+    program stamps its phases' starts and ends into its row of times_ptr (where a step's time goes)."""
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
     QW: tl.constexpr = HEADS * D
     KW: tl.constexpr = KV * D
     QKV_N: tl.constexpr = QW + 2 * KW
     G: tl.constexpr = HEADS // KV
-    PHASE_COUNT: tl.constexpr = LAYERS * _PHASES + 1
-    times_ptr += pid * PHASE_COUNT * 2
+    times_ptr += pid * (LAYERS * _PHASES + 1) * 2
     _stamp(times_ptr, 0, TIMES)
-    position = tl.load(pos_ptr).to(tl.int32)
-    cos_ptr += position * D
-    sin_ptr += position * D
     hk = tl.arange(0, BLOCK_H)
     h_ok = hk < H
-    w_qkv = _chunk(qkv_ptr, pid * QKV_ROWS, QKV_N if HOIST else 0, H, BLOCK_H, QKV_CHUNK)  # layer 0's: no barrier
-    w_head = _chunk(head_ptr, pid * HEAD_ROWS, 0, H, BLOCK_H, HEAD_CHUNK)  # nothing yet: the last layer loads it
     for layer in range(LAYERS):
         base = layer * _PHASES
         qkv_w = qkv_ptr + layer * QKV_N * H
@@ -199,10 +174,7 @@ def _step_kernel(
         down_w = down_ptr + layer * H * I
         # 1: the residual stream (plus the last layer's output), normed, through qkv
         if (only < 0) | (only == base):
-            if HOIST:
-                w = w_qkv
-            else:
-                w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_CHUNK)
+            w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_CHUNK)
             if layer == 0:
                 x = tl.load(x_ptr + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             else:
@@ -211,18 +183,15 @@ def _step_kernel(
                 tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
             h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
             _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
-            # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now; 3: o now,
-            # gate_up during the attention, down after gate_up, the next qkv after down (a phase or two ahead each)
+            # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now
             _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH > 0)
             _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
-                      (PREFETCH == 1) | (PREFETCH == 2))
+                      PREFETCH > 0)
             _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                       PREFETCH == 2)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 2)
-        if HOIST:  # o's, held through the attention
-            w_o = _chunk(o_w, pid * O_ROWS, H, QW, BLOCK_QW, O_CHUNK)
-        _sync(sync_ptr + step, failed_ptr, base, nprog, only, times_ptr, TIMES, LOADS)
+        _sync(sync_ptr + step, failed_ptr, base + 0, nprog, only, times_ptr, TIMES)
         # 2: a program per key/value head: its key and value into the caches, its query heads over them
         if (only < 0) | (only == base + 1):
             for kv in range(pid, KV, nprog):
@@ -243,30 +212,20 @@ def _step_kernel(
                                    BLOCK_T)
                 tl.store(attn_out + (kv * G + g)[:, None] * D + d[None, :], out.to(attn_out.dtype.element_ty),
                          mask=g_ok[:, None])
-            _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
-                      PREFETCH == 3)
-        _sync(sync_ptr + step, failed_ptr, base + 1, nprog, only, times_ptr, TIMES, LOADS)
+        _sync(sync_ptr + step, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
         # 3: the attention's output through o
         if (only < 0) | (only == base + 2):
-            if HOIST:
-                w = w_o
-            else:
-                w = _chunk(o_w, pid * O_ROWS, H, QW, BLOCK_QW, O_CHUNK)
+            w = _chunk(o_w, pid * O_ROWS, H, QW, BLOCK_QW, O_CHUNK)
             qa = tl.arange(0, BLOCK_QW)
             qa_ok = qa < QW
             h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
             _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                       PREFETCH == 1)
-        if HOIST:
-            w_gu = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_CHUNK)
-        _sync(sync_ptr + step, failed_ptr, base + 2, nprog, only, times_ptr, TIMES, LOADS)
+        _sync(sync_ptr + step, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
         # 4: the residual plus the attention, normed, through gate_up
         if (only < 0) | (only == base + 3):
-            if HOIST:
-                w = w_gu
-            else:
-                w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_CHUNK)
+            w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_CHUNK)
             x = _residual(res_b, o_out, hk, h_ok)
             if pid == 0:
                 tl.store(res_a + hk, x.to(res_a.dtype.element_ty), mask=h_ok)
@@ -274,17 +233,10 @@ def _step_kernel(
             _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 1)
-            _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
-                      PREFETCH == 3)
-        if HOIST:
-            w_down = _chunk(down_w, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_CHUNK)
-        _sync(sync_ptr + step, failed_ptr, base + 3, nprog, only, times_ptr, TIMES, LOADS)
+        _sync(sync_ptr + step, failed_ptr, base + 3, nprog, only, times_ptr, TIMES)
         # 5: SwiGLU through down: the layer's output
         if (only < 0) | (only == base + 4):
-            if HOIST:
-                w = w_down
-            else:
-                w = _chunk(down_w, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_CHUNK)
+            w = _chunk(down_w, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_CHUNK)
             ia = tl.arange(0, BLOCK_I)
             i_ok = ia < I
             gate = tl.load(gate_up_out + ia, mask=i_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
@@ -292,24 +244,12 @@ def _step_kernel(
             silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
             h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
             _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
-            _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
-                        PREFETCH == 3)
-        if HOIST:  # the next layer's qkv, or after the last layer the head (rows below 0: no load)
-            last = layer + 1 == LAYERS
-            w_qkv = _chunk(qkv_w + QKV_N * H, pid * QKV_ROWS, tl.where(last, 0, QKV_N), H, BLOCK_H, QKV_CHUNK)
-            w_head = _chunk(head_ptr, pid * HEAD_ROWS, tl.where(last, V, 0), H, BLOCK_H, HEAD_CHUNK)
-        _sync(sync_ptr + step, failed_ptr, base + 4, nprog, only, times_ptr, TIMES, LOADS)
+        _sync(sync_ptr + step, failed_ptr, base + 4, nprog, only, times_ptr, TIMES)
     # the head: the residual plus the last layer's output, final-normed, through this step's head
     if (only < 0) | (only == LAYERS * _PHASES):
-        if HOIST:
-            w = w_head
-        else:
-            w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_CHUNK)
+        w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_CHUNK)
         x = _residual(res_a, down_out, hk, h_ok)
         h = _rms(x, norm_ptr, hk, h_ok, H, eps)
-        if HIDDEN:
-            if pid == 0:
-                tl.store(hidden_ptr + hk, h.to(hidden_ptr.dtype.element_ty), mask=h_ok)
         _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
     _stamp(times_ptr, LAYERS * _PHASES * 2 + 1, TIMES)
 
@@ -322,30 +262,12 @@ class Share:
     chunk: int
 
 
-def share(n: int, k: int, programs: int, tile: int | None = None) -> Share:
-    """n output rows of inputs k wide over `programs` programs, in chunks of at most `tile` weights (MAX_TILE)."""
+def share(n: int, k: int, programs: int) -> Share:
+    """n output rows of inputs k wide over `programs` programs, in chunks of at most MAX_TILE weights."""
     rows = triton.cdiv(n, programs)
-    chunk = min(triton.next_power_of_2(rows), max(1, (tile or MAX_TILE) // triton.next_power_of_2(k)))
+    chunk = min(triton.next_power_of_2(rows), max(1, MAX_TILE // triton.next_power_of_2(k)))
     chunk = 1 << (chunk.bit_length() - 1)  # a power of two, not above the rows
     return Share(triton.cdiv(rows, chunk) * chunk, chunk)
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """How the kernel streams its weights; the same arithmetic whatever it says.
-
-    prefetch: weights asked into L2 ahead of their phase: 1, a phase or two ahead; 2, a layer's at its start;
-    0, never. H100, one slot, same process: 4.05 ms a frame with 1, 4.25 with 2
-    (2026-12-06-h100-rtf-v32-layer-prefetch.log); 4.09 with 1, 4.14 with 0 (*-v31-one-launch-predictor.log).
-    hoist: each phase's first chunk loaded before the barrier in front of it. poll_loads: barriers poll their
-    counter with acquiring loads rather than atomics. warps: a program's. tile: weights a program multiplies at
-    once (MAX_TILE)."""
-
-    prefetch: int = 1
-    hoist: bool = False
-    poll_loads: bool = False
-    warps: int = WARPS
-    tile: int | None = None
 
 
 def attention_tile(positions: int) -> int:
@@ -380,24 +302,25 @@ def fits(stack: Stack, heads: torch.Tensor) -> bool:
             and len({getattr(stack.layers[0], name).dtype for name in names} | {heads.dtype}) == 1)
 
 
-class OneLaunchStep:
-    """A decoder's steps for slot 0 alone, a launch each: the code predictor's steps 1-14 (step 0 sees two tokens:
-    the layers do it), whose heads are the 15 of `heads`; or the talker's, whose one head is the codec head.
+class PersistentPredictor:
+    """Steps 1-14 of the code predictor for slot 0 alone, a launch each (step 0 sees two tokens: the layers do it).
 
     `new_frame()` before a frame's first step (it zeroes the barriers' counters), then `step()` for each step;
     both are plain launches, captured with the rest of the frame. persistent=False launches each phase on its own
     (Triton's interpreter, and the GPU check of the barrier's launch against it)."""
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
-                 programs: int | None = None, persistent: bool = not INTERPRETED, tuning: Tuning = Tuning(),
-                 keep_hidden: bool = False, timed: bool = False):
+                 programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
+                 timed: bool = False):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
         self.k_cache, self.v_cache = k_cache, v_cache  # (layers, slots, kv_heads, positions, head_dim)
         self.programs, self.persistent = programs, persistent
-        self.tuning = tuning
-        prefetch = tuning.prefetch if persistent and not INTERPRETED else 0  # no prefetch instruction there
+        # weights asked into L2 ahead of their phase: 1, a phase or two ahead; 2, a layer's at its start; 0, never.
+        # H100, one slot, same process: 4.05 ms a frame with 1, 4.25 with 2 (2026-12-06-h100-rtf-v32-layer-prefetch.log);
+        # 4.09 with 1, 4.14 with 0 (*-v31-one-launch-predictor.log)
+        self.prefetch = prefetch if persistent and not INTERPRETED else 0
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])
@@ -411,19 +334,16 @@ class OneLaunchStep:
         self.res_a, self.res_b = scratch(self.hidden), scratch(self.hidden)
         self.qkv_out, self.attn_out, self.o_out = scratch(qkv_rows), scratch(q_width), scratch(self.hidden)
         self.gate_up_out, self.down_out = scratch(2 * self.intermediate), scratch(self.hidden)
-        self.final = scratch(self.hidden)  # keep_hidden: the step's final-normed hidden state, (hidden,)
-        self.positions = torch.arange(int(k_cache.shape[3]), device=device)  # step()'s positions given as ints
         self.counters = torch.zeros(int(heads.shape[0]) + 1, device=device, dtype=torch.int32)  # one per step
         self.failed = torch.zeros(1, device=device, dtype=torch.int32)  # set by a barrier that gave up
         # timed (a benchmark's, on the GPU): per program, the global clock at each phase's start and end (_stamp)
-        self.phases = len(stack.layers) * PHASES + 1
-        self.times = torch.zeros(programs if timed else 1, self.phases * 2, device=device, dtype=torch.int64)
         self.timed = timed and not INTERPRETED
-        self.shares = dict(qkv=share(qkv_rows, self.hidden, programs, tuning.tile),
-                           o=share(self.hidden, q_width, programs, tuning.tile),
-                           gate_up=share(2 * self.intermediate, self.hidden, programs, tuning.tile),
-                           down=share(self.hidden, self.intermediate, programs, tuning.tile),
-                           head=share(self.vocab, self.hidden, programs, tuning.tile))
+        self.times = torch.zeros(programs if self.timed else 1, (len(stack.layers) * PHASES + 1) * 2, device=device,
+                                 dtype=torch.int64)
+        self.shares = dict(qkv=share(qkv_rows, self.hidden, programs), o=share(self.hidden, q_width, programs),
+                           gate_up=share(2 * self.intermediate, self.hidden, programs),
+                           down=share(self.hidden, self.intermediate, programs),
+                           head=share(self.vocab, self.hidden, programs))
         line = 128 // first.qkv.element_size()
         widest = max(s.rows * k for s, k in ((self.shares["qkv"], self.hidden), (self.shares["o"], q_width),
                                              (self.shares["gate_up"], self.hidden),
@@ -440,8 +360,7 @@ class OneLaunchStep:
             GU_CHUNK=self.shares["gate_up"].chunk, DOWN_ROWS=self.shares["down"].rows,
             DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
             HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
-            PREFETCH=prefetch, HOIST=tuning.hoist, LOADS=tuning.poll_loads, HIDDEN=keep_hidden,
-            TIMES=self.timed)
+            PREFETCH=self.prefetch, TIMES=self.timed)
         self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
 
     def new_frame(self) -> None:
@@ -452,49 +371,44 @@ class OneLaunchStep:
         them). Reads a flag on the device: call where the host synchronizes anyway."""
         if int(self.failed.item()):
             self.failed.zero_()
-            raise OneSlotFailed("a one-launch step waited too long at a grid barrier (another stream's kernels "
-                               "held the GPU's SMs)")
+            raise OneSlotFailed("the code predictor's one-launch step waited too long at a grid barrier (another "
+                               "stream's kernels held the GPU's SMs)")
 
-    def step(self, x: torch.Tensor, step: int, position: int | torch.Tensor,
-             compile_only: bool = False) -> torch.Tensor:
+    def step(self, x: torch.Tensor, step: int, position: int, compile_only: bool = False) -> torch.Tensor:
         """x (1, 1, hidden), the step's input -> this step's scores (1, vocab), rounded to the model's dtype and
         stored in float32 (what sampling takes: no conversion's launch); its keys and values are in the caches at
-        `position` after it (an int, or a one-element int64 tensor on the device: a frame's, read when the kernel
-        runs). compile_only: compile the kernel for these arguments, launch nothing (compile_ahead)."""
+        `position` after it. compile_only: compile the kernel for these arguments, launch nothing (compile_ahead)."""
         s = self.stack
         scores = torch.empty(1, self.vocab, device=x.device, dtype=torch.float32)
-        where = self.positions[position] if isinstance(position, int) else position
-        args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos, s.sin, where,
+        args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos[position], s.sin[position],
                 self.k_cache, self.v_cache, self.k_cache.stride(0), self.k_cache.stride(2), self.k_cache.stride(3),
                 self.res_a, self.res_b, self.qkv_out, self.attn_out, self.o_out, self.gate_up_out, self.down_out,
-                scores, self.final, self.counters, self.failed, self.times)
+                scores, self.counters, self.failed, self.times)
         phases = [-1] if self.persistent else range(len(s.layers) * PHASES + 1)
         for only in phases:
-            kernel = (functools.partial(_step_kernel.warmup, grid=(self.programs,)) if compile_only
-                      else _step_kernel[(self.programs,)])
-            kernel(*args, step, only, s.eps, s.head_dim ** -0.5, **self.constants,
-                   num_warps=self.tuning.warps)
+            kernel = (functools.partial(_predictor_step_kernel.warmup, grid=(self.programs,)) if compile_only
+                      else _predictor_step_kernel[(self.programs,)])
+            kernel(*args, step, position, only, s.eps, s.head_dim ** -0.5, **self.constants, num_warps=WARPS)
         return scores
 
 
-def stand_in(stack: Stack, heads: torch.Tensor, positions: int, tuning: Tuning = Tuning(),
-             keep_hidden: bool = False) -> OneLaunchStep:
+def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1) -> PersistentPredictor:
     """A step on one-slot stand-in caches of `positions` positions: the kernel's specialization of every run whose
     caches have as many (they set the attention's tile; every run's strides are multiples of 16, as these are)."""
     cache = (len(stack.layers), 1, stack.kv_heads, positions, stack.head_dim)
-    return OneLaunchStep(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
-                         torch.zeros(cache, device=heads.device, dtype=heads.dtype), tuning=tuning,
-                         keep_hidden=keep_hidden)
+    return PersistentPredictor(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
+                               torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch)
 
 
-def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, tuning: Tuning = Tuning(),
-                  keep_hidden: bool = False) -> None:
-    """Compile the kernel for this decoder on its device without running it (Triton's warmup), for a thread beside
-    the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk cache), which
-    the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in)."""
+def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1) -> None:
+    """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
+    thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
+    cache), which the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in):
+    other positions may make another attention tile, so another specialization, and the run compiles its own at
+    its first launch."""
     if INTERPRETED:
         return
     device = heads.device
-    runner = stand_in(stack, heads, positions, tuning, keep_hidden)
+    runner = stand_in(stack, heads, positions, prefetch)
     with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
-        runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 0, 1, compile_only=True)
+        runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)

@@ -15,6 +15,7 @@ the plain one.
 
 from __future__ import annotations
 
+import functools
 import logging
 import statistics
 import time
@@ -61,7 +62,7 @@ class FastSpeaker:
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
-                 fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_tuning=None, one_launch_talker=None):
+                 fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -103,9 +104,7 @@ class FastSpeaker:
         # from the start (persistent.compile_ahead; from Triton's disk cache once it has been compiled on the
         # machine), and a setup takes it only once that is done: until then frames of one slot go layer by layer
         self.one_launch_predictor = one_launch_predictor
-        self.one_launch_tuning = one_launch_tuning  # persistent.Tuning, None for its defaults (others: benchmarks)
-        # the talker's step at one slot in one launch too (the same kernel), with this persistent.Tuning; None: off
-        self.one_launch_talker = one_launch_talker
+        self.one_launch_prefetch = one_launch_prefetch  # persistent.PersistentPredictor's prefetch (others: benchmarks)
         self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
@@ -149,7 +148,7 @@ class FastSpeaker:
         while True:
             try:
                 slots = Slots(weights, count, length, max_frames)
-                graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops(), *self._one_slot(slots)),
+                graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops(), self._one_slot(slots)),
                                      self.use_graphs)
                 break
             except Exception as exc:
@@ -179,21 +178,15 @@ class FastSpeaker:
         knobs = {} if self.fused_bytes is None else dict(fused_bytes=self.fused_bytes)
         return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, **knobs)
 
-    def _one_slot(self, slots: Slots) -> tuple:
-        """persistent.OneLaunchStep for frames of one slot, where it is asked for, serves and is compiled:
-        (the code predictor's, the talker's or None)."""
+    def _one_slot(self, slots: Slots):
+        """persistent.PersistentPredictor for frames of one slot, where it is asked for, serves and is compiled."""
         if not (self._one_launch_serves() and self._one_launch_compiled()):
-            return None, None
+            return None
         from nikola_tts.engines.qwen.fast import persistent
 
         weights = self.model.weights
-        predictor = persistent.OneLaunchStep(weights.predictor, weights.residual_heads, slots.pk, slots.pv,
-                                                   tuning=self.one_launch_tuning or persistent.Tuning())
-        talker = None
-        if self._one_launch_talker_serves():
-            talker = persistent.OneLaunchStep(weights.talker, weights.codec_head[None], slots.k, slots.v,
-                                                    tuning=self.one_launch_talker, keep_hidden=True)
-        return predictor, talker
+        return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv,
+                                              prefetch=self.one_launch_prefetch)
 
     def _one_launch_serves(self) -> bool:
         """Whether the one-launch step is asked for, with the fused kernels, and serves this code predictor."""
@@ -203,14 +196,6 @@ class FastSpeaker:
 
         return persistent.fits(self.model.weights.predictor, self.model.weights.residual_heads)
 
-    def _one_launch_talker_serves(self) -> bool:
-        """Whether the talker's one-launch step is asked for and serves this talker (the predictor's serving)."""
-        if self.one_launch_talker is None:
-            return False
-        from nikola_tts.engines.qwen.fast import persistent
-
-        return persistent.fits(self.model.weights.talker, self.model.weights.codec_head[None])
-
     def _compile_one_launch(self) -> Background | None:
         """The one-launch step compiled in a thread (not a daemon: an exit waits for it rather than cut a compile
         short), where it will be used: on CUDA, with the fused kernels."""
@@ -219,16 +204,9 @@ class FastSpeaker:
         from nikola_tts.engines.qwen.fast import persistent
 
         weights = self.model.weights
-        talker = self.one_launch_talker if self._one_launch_talker_serves() else None
-
-        def compile_both():
-            persistent.compile_ahead(weights.predictor, weights.residual_heads, weights.groups + 1,
-                                     self.one_launch_tuning or persistent.Tuning())
-            if talker is not None:  # any cache of a run has at least cache_length(1) positions: the same tile
-                persistent.compile_ahead(weights.talker, weights.codec_head[None], cache_length(1), talker,
-                                         keep_hidden=True)
-
-        return Background(compile_both, name="qwen-one-launch-compile", daemon=False)
+        return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
+                                            weights.groups + 1, self.one_launch_prefetch),
+                          name="qwen-one-launch-compile", daemon=False)
 
     def _one_launch_compiled(self) -> bool:
         """Whether the one-launch step is ready to launch without a compile (a failed compile turns it off)."""
@@ -254,8 +232,7 @@ class FastSpeaker:
     def _one_launch_state(self, graphs: FrameGraphs) -> str:
         """For the setup's log line: whether frames of one slot run the code predictor's one-launch step."""
         if graphs.stepper.one_slot is not None:
-            talker = " and the talker's" if graphs.stepper.one_slot_talker is not None else ""
-            return f" (the code predictor's step{talker} in one launch at one slot)"
+            return " (the code predictor's step in one launch at one slot)"
         if self.use_kernels and self.one_launch_predictor and self._compiling is not None and not self._compiling.done:
             return " (the code predictor's one-launch step still compiling: layer by layer until it is)"
         return ""
@@ -265,7 +242,7 @@ class FastSpeaker:
         captured, is captured again when next needed."""
         stepper = graphs.stepper
         if stepper.one_slot is None:
-            stepper.one_slot, stepper.one_slot_talker = self._one_slot(stepper.s)
+            stepper.one_slot = self._one_slot(stepper.s)
             if stepper.one_slot is not None:
                 graphs.graphs.pop(1, None)
                 log.info("Qwen3-TTS fast path: the code predictor's one-launch step is compiled; frames of one slot "
