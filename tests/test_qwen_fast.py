@@ -156,6 +156,21 @@ def test_a_frame_of_one_slot_with_the_one_launch_predictor_gets_the_layer_by_lay
     assert fused._setup[1].stepper.one_slot is not None
 
 
+def test_the_one_launch_step_compiled_ahead_is_the_specialization_a_setup_launches(model):
+    """compile_ahead's stand-in, at the code predictor's positions, has the constants of the step a run's setup
+    makes: what the thread compiles is what the first frame of one slot launches."""
+    pytest.importorskip("triton")
+    from nikola_tts.engines.qwen.fast import persistent
+    from nikola_tts.engines.qwen.fast.slots import predictor_positions
+
+    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False)
+    fused._ops = TorchOps
+    fused.prepare(items(TEXTS[1:2]), 1, [3])
+    w = model.weights
+    ahead = persistent.stand_in(w.predictor, w.residual_heads, predictor_positions(w))
+    assert ahead.constants == fused._setup[1].stepper.one_slot.constants
+
+
 def test_a_barrier_that_gave_up_costs_the_one_launch_step_alone_and_the_run_loses_nothing(model, caplog):
     """The flag a grid barrier sets when it waited too long (persistent.py), set here by hand: the run's frames
     since the last check are not used; every segment is narrated again with the layers run one by one, still

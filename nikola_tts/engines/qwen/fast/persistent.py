@@ -7,8 +7,11 @@ attention, o, gate_up, down for each layer, then the head) is shared out among t
 grid barrier (an atomic counter) stands between phases, and before it waits each program asks for
 its next phase's weights into L2. The arithmetic and its roundings are those of ops.TorchOps
 through kernels.TritonOps's fused kernels. On an H100 a frame of one slot took 4.05 ms instead of
-4.39 (2026-12-06-h100-rtf-v32-layer-prefetch.log); a step is about 125 us for its 160 MB, so it is
-still set by the phases' latency (26 barriers, each phase a chain of L2 reads) more than by bytes.
+4.39 (2026-12-06-h100-rtf-v32-layer-prefetch.log); a step is about 120 us for its 160 MB, so it is
+still set by the phases' latency more than by bytes: the phases' stamps (`timed`) say the projections
+stream at about 2.4 TB/s while they run, and the 26 barriers (1-2.6 us each from the median arrival
+to the release) and the attention phase (eight programs) take half of the step
+(2026-12-06-h100-rtf-v37-tunings.log).
 Triton compiles it in about 7 s at its first launch on a machine (then from its disk cache), which
 is why FastSpeaker compiles it ahead, in a thread (`compile_ahead`).
 
@@ -191,7 +194,7 @@ def _predictor_step_kernel(
                       PREFETCH == 2)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 2)
-        _sync(sync_ptr + step, failed_ptr, base + 0, nprog, only, times_ptr, TIMES)
+        _sync(sync_ptr + step, failed_ptr, base, nprog, only, times_ptr, TIMES)
         # 2: a program per key/value head: its key and value into the caches, its query heads over them
         if (only < 0) | (only == base + 1):
             for kv in range(pid, KV, nprog):

@@ -22,11 +22,17 @@ def cache_length(longest: int) -> int:
     return max(ROUND, -(-int(longest) // ROUND) * ROUND)
 
 
+def predictor_positions(w: Weights) -> int:
+    """The code predictor's cache positions: the talker's output, then a frame's codes (persistent.compile_ahead
+    must compile for as many)."""
+    return w.groups + 1
+
+
 def bytes_per_slot(w: Weights, length: int, max_frames: int) -> int:
     t, p = w.talker, w.predictor
     element = torch.empty((), dtype=w.dtype).element_size()
     talker = 2 * len(t.layers) * t.kv_heads * t.head_dim * length * element
-    predictor = 2 * len(p.layers) * p.kv_heads * p.head_dim * (w.groups + 1) * element
+    predictor = 2 * len(p.layers) * p.kv_heads * p.head_dim * predictor_positions(w) * element
     codes = max_frames * w.groups * 8 + int(w.codec_head.shape[0])  # codes (int64) + the seen mask
     return talker + predictor + codes
 
@@ -38,7 +44,8 @@ class Slots:
         self.count, self.length, self.max_frames = count, length, max_frames
         self.k = torch.zeros(len(t.layers), count, t.kv_heads, length, t.head_dim, device=dev, dtype=dt)
         self.v = torch.zeros_like(self.k)
-        self.pk = torch.zeros(len(p.layers), count, p.kv_heads, w.groups + 1, p.head_dim, device=dev, dtype=dt)
+        self.pk = torch.zeros(len(p.layers), count, p.kv_heads, predictor_positions(w), p.head_dim, device=dev,
+                              dtype=dt)
         self.pv = torch.zeros_like(self.pk)
         hidden = int(w.codec_head.shape[1])
         vocab = int(w.codec_head.shape[0])

@@ -35,7 +35,7 @@ from nikola_tts.engines.qwen.fast.model import FastModel
 from nikola_tts.engines.qwen.fast.ops import TorchOps, kernels_fit
 from nikola_tts.engines.qwen.fast.scheduler import Plan, Scheduler
 from nikola_tts.engines.qwen.fast.sequence import Sequence
-from nikola_tts.engines.qwen.fast.slots import Slots, bytes_per_slot, cache_length
+from nikola_tts.engines.qwen.fast.slots import Slots, bytes_per_slot, cache_length, predictor_positions
 from nikola_tts.engines.qwen.fast.speech import CHUNK, LEFT_CONTEXT, NO_FORMS, DecoderForms, fast_forms, warm_lengths
 from nikola_tts.engines.qwen.memory import is_out_of_memory, release_memory
 from nikola_tts.engines.qwen.seeded import row_key, sampling_settings
@@ -205,7 +205,7 @@ class FastSpeaker:
 
         weights = self.model.weights
         return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
-                                            weights.groups + 1, self.one_launch_prefetch),
+                                            predictor_positions(weights), self.one_launch_prefetch),
                           name="qwen-one-launch-compile", daemon=False)
 
     def _one_launch_compiled(self) -> bool:
