@@ -160,6 +160,19 @@ def test_the_gemv_kernel_is_the_projection(kernels, rand, rows, k, n, bias, whol
     assert relative(fused.gemv(x, weight, b), TorchOps().linear(x, weight, b)) < TOLERANCE
 
 
+@pytest.mark.parametrize("rows", [1, 3])
+def test_the_gemv_with_the_lookup_in_its_launch_is_the_embedding_then_the_projection(kernels, rand, rows):
+    """A code-predictor step's code to the next step's input (embed_linear): the rows its codes pick from an
+    embedding table, through the projection with its bias, as torch's lookup then projection; and the lookup
+    alone where there is no projection."""
+    table, weight, b = rand(50, 96), rand(40, 96), rand(40)
+    codes = torch.tensor([7, 0, 49][:rows])
+    fused = kernels.TritonOps(gemv_rows=4)
+    expected = TorchOps().embed_linear(codes, table, weight, b)
+    assert relative(fused.embed_linear(codes, table, weight, b), expected) < TOLERANCE
+    assert torch.equal(fused.embed_linear(codes, table, None), table[codes])
+
+
 def test_the_gemv_reads_a_code_predictor_row_in_one_step_and_wider_rows_in_several(kernels):
     for n, k in ((1024, 2048), (1024, 3072), (4096, 1024)):  # o and projection, down, qkv
         block_n, block_k, _ = kernels.gemv_blocks(1, n, k)

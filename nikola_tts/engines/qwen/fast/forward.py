@@ -63,6 +63,7 @@ class Stepper:
         self.no_mask = torch.zeros(1, 1, 1, 1, device=w.device, dtype=torch.bool)  # the predictor sees all it has
         self.predictor_last = [torch.full((slots.count,), j, device=w.device, dtype=torch.long)
                                for j in range(w.groups + 1)]
+        self.tables = torch.arange(w.groups - 1, device=w.device)  # the code predictor's 15 embedding tables
 
     # -- the talker's logits -> a frame's first code -------------------------------------------
     def _first_code(self, hidden, frame_index, seen, eos_from, keys):
@@ -116,7 +117,7 @@ class Stepper:
         active, frame = s.active[:b], s.frame[:b]
         codes, embeds = self._residual_codes(b)
         # the talker: the whole frame's embeddings (summed) -> the next frame's first code
-        x = (torch.stack(embeds, dim=1).sum(1) + s.pad[:b])[:, None]
+        x = (embeds.sum(1) + s.pad[:b])[:, None]
         position = (s.prompt[:b] + frame).clamp(max=s.length - 1)
         t = w.talker
         cos, sin = t.cos[position][:, None], t.sin[position][:, None]
@@ -139,11 +140,13 @@ class Stepper:
         s.active[:b] = active & ~finished
 
     def _residual_codes(self, b: int):
-        """The code predictor's pass for slots [0, b): (the frame's 16 codes, their 16 embeddings)."""
+        """The code predictor's pass for slots [0, b): (the frame's 16 codes, their embeddings (b, 16, hidden)).
+        A step's code goes to the next step's input through its embedding's projection in one op (embed_linear);
+        the 15 embeddings the talker sums are gathered once, after the last step."""
         w, s, ops = self.w, self.s, self.ops
         code0, frame, keys = s.code0[:b], s.frame[:b], s.keys[:b]
         first = F.embedding(code0, w.codec_embedding)
-        codes, embeds = [code0], [first]
+        codes = [code0]
         x = self._project(torch.stack([s.hidden[:b], first], dim=1))
         one_slot = self.one_slot if b == 1 else None
         if one_slot is not None:
@@ -154,11 +157,11 @@ class Stepper:
             else:
                 scores = self._predictor_layers(b, j, x)
             code = self.rules.predictor.pick(scores, keys, (PREDICTOR_STREAM, frame, j), ops)
-            embed = F.embedding(code, w.residual_embeddings[j])
             codes.append(code)
-            embeds.append(embed)
             if j < w.groups - 2:
-                x = self._project(embed[:, None])
+                x = ops.embed_linear(code, w.residual_embeddings[j], w.projection, w.projection_bias)[:, None]
+        residual = w.residual_embeddings[self.tables, torch.stack(codes[1:], dim=1)]  # (b, 15, hidden)
+        embeds = torch.cat([first[:, None], residual], dim=1)
         return codes, embeds
 
     def _predictor_layers(self, b: int, j: int, x):

@@ -286,18 +286,23 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
 
 
 @triton.jit
-def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, M, N, K, HAS_BIAS: tl.constexpr, BLOCK_M: tl.constexpr,
-                 BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
+def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, idx_ptr, M, N, K, HAS_BIAS: tl.constexpr, INDEXED: tl.constexpr,
+                 BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
     """y[m, n] = x[m, :] . w[n, :] (+ b[n]) for the few rows m < M and BLOCK_N outputs n, float32 sums:
-    one launch, where cuBLAS's small-M GEMMs take two (split-K, then its reduction)."""
+    one launch, where cuBLAS's small-M GEMMs take two (split-K, then its reduction). INDEXED: row m of x is
+    row idx[m] of the table at x_ptr (an embedding's lookup, in the same launch)."""
     n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     m = tl.arange(0, BLOCK_M)
     n_ok, m_ok = n < N, m < M
+    if INDEXED:
+        x_rows = tl.load(idx_ptr + m, mask=m_ok, other=0).to(tl.int64) * K
+    else:
+        x_rows = m * K
     acc = tl.zeros([BLOCK_M, BLOCK_N], tl.float32)
     for k0 in range(0, K, BLOCK_K):
         k = k0 + tl.arange(0, BLOCK_K)
         k_ok = k < K
-        x = tl.load(x_ptr + m[:, None] * K + k[None, :], mask=m_ok[:, None] & k_ok[None, :], other=0.0)
+        x = tl.load(x_ptr + x_rows[:, None] + k[None, :], mask=m_ok[:, None] & k_ok[None, :], other=0.0)
         w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
         acc += tl.sum(x.to(tl.float32)[:, None, :] * w.to(tl.float32)[None, :, :], axis=2)
     if HAS_BIAS:
@@ -522,17 +527,35 @@ class TritonOps(TorchOps):
                                                        BLOCK_K=block_k, num_warps=warps)
         return out
 
-    def gemv(self, x, weight, bias=None):
-        """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape."""
+    def embed_linear(self, codes, table, weight, bias=None):
+        """Through _gemv_kernel with the lookup in its launch where the projection would take it (a few rows, a
+        gemv_wins shape): one launch a code-predictor step where the lookup and the projection took two. With the
+        talker's embeddings gathered once a frame (forward.py), a frame of one slot took 3.65 ms against 3.69
+        (419 kernels against 432), of two 4.33 against 4.37, H200 (2026-12-06-h200-rtf-v40-lookup.log)."""
+        rows = codes.numel()
+        if (weight is None or rows > self.gemv_rows or not gemv_wins(weight.shape[0], table.shape[1])
+                or table.dtype != weight.dtype or not (table.is_contiguous() and weight.is_contiguous())):
+            return super().embed_linear(codes, table, weight, bias)
+        return self.gemv(table, weight, bias, rows=codes.contiguous())
+
+    def gemv(self, x, weight, bias=None, rows=None):
+        """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape; with `rows` (codes), the rows of the table
+        x that they pick, (codes, out)."""
         k = x.shape[-1]
-        rows = x.numel() // k
         n = weight.shape[0]
         x = x.contiguous()
-        out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)
-        block_n, block_k, warps = gemv_blocks(rows, n, k, self._sm_count(x), self.whole_rows)
-        _gemv_kernel[(triton.cdiv(n, block_n),)](x, weight, bias if bias is not None else weight, out, rows, n, k,
-                                                 HAS_BIAS=bias is not None, BLOCK_M=triton.next_power_of_2(rows),
-                                                 BLOCK_N=block_n, BLOCK_K=block_k, num_warps=warps)
+        if rows is None:
+            count = x.numel() // k
+            out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)
+        else:
+            count = rows.numel()
+            out = torch.empty(count, n, device=x.device, dtype=x.dtype)
+        block_n, block_k, warps = gemv_blocks(count, n, k, self._sm_count(x), self.whole_rows)
+        _gemv_kernel[(triton.cdiv(n, block_n),)](x, weight, bias if bias is not None else weight, out,
+                                                 rows if rows is not None else out, count, n, k,
+                                                 HAS_BIAS=bias is not None, INDEXED=rows is not None,
+                                                 BLOCK_M=triton.next_power_of_2(count), BLOCK_N=block_n,
+                                                 BLOCK_K=block_k, num_warps=warps)
         return out
 
     def norm(self, x, weight, eps):

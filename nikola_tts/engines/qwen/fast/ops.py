@@ -23,6 +23,12 @@ class TorchOps:
         """A projection, x (..., in) -> (..., out), weight (out, in) as nn.Linear keeps it."""
         return F.linear(x, weight, bias)
 
+    def embed_linear(self, codes: torch.Tensor, table: torch.Tensor, weight: torch.Tensor | None,
+                     bias: torch.Tensor | None = None) -> torch.Tensor:
+        """Codes (rows,) -> their rows of `table` through a projection (none: the rows themselves), (rows, out)."""
+        rows = F.embedding(codes, table)
+        return rows if weight is None else self.linear(rows, weight, bias)
+
     def norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
         dtype = x.dtype
         h = x.to(torch.float32)
