@@ -637,7 +637,7 @@ def decode_one_segment(speaker, device, lengths=(128, 176, 325)) -> list[str]:
     return lines
 
 
-def prefill_one_segment(speaker, texts, label: str = "") -> list[str]:
+def prefill_one_segment(speaker, texts) -> list[str]:
     """A batch-1 run's prefill (the prompt through the talker, eager, and its first code), for segments whose prompt
     lengths the process has not seen: its first call, then again; the host's time to launch it (no sync)."""
     import torch
@@ -664,7 +664,7 @@ def prefill_one_segment(speaker, texts, label: str = "") -> list[str]:
                     lines.append(f"  first prefill, host: {e.self_cpu_time_total / 1000:8.2f} ms {e.count:5d}x  {e.key[:80]}")
                 print("\n".join(lines), flush=True)
         stepper.s.active.zero_()
-        lines.append(f"prefill{label} of {int(prompt.embeds.shape[1])} prompt tokens: first call {walls[0] * 1e3:6.1f} ms, then "
+        lines.append(f"prefill of {int(prompt.embeds.shape[1])} prompt tokens: first call {walls[0] * 1e3:6.1f} ms, then "
                      f"{walls[1] * 1e3:6.1f} and {walls[2] * 1e3:6.1f} ms, of which launching {launches[2] * 1e3:6.1f} ms")
         print(lines[-1], flush=True)
     return lines
@@ -748,6 +748,7 @@ def one_launch_check(weights) -> list[str]:
     import torch
 
     from nikola_tts.engines.qwen.fast import persistent
+    from nikola_tts.engines.qwen.fast.slots import predictor_positions
     from nikola_tts.engines.qwen.fast.layers import new_token
     from nikola_tts.engines.qwen.fast.ops import TorchOps
 
@@ -757,7 +758,7 @@ def one_launch_check(weights) -> list[str]:
     def rand(*shape):
         return torch.randn(*shape, device=weights.device, generator=g).to(weights.dtype)
 
-    caches = [rand(len(p.layers), 1, p.kv_heads, weights.groups + 1, p.head_dim) for _ in range(2)]
+    caches = [rand(len(p.layers), 1, p.kv_heads, predictor_positions(weights), p.head_dim) for _ in range(2)]
     out = []
 
     def specializations() -> int:  # the kernel's compiled specializations in this process (Triton 3.3+'s cache)
@@ -768,7 +769,7 @@ def one_launch_check(weights) -> list[str]:
     unused = 2  # a prefetch, so a specialization, that nothing before has compiled in this process
     before = specializations()
     started = time.perf_counter()
-    persistent.compile_ahead(p, heads, weights.groups + 1, unused)
+    persistent.compile_ahead(p, heads, predictor_positions(weights), unused)
     ahead = time.perf_counter() - started
     compiled = specializations()
     runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], prefetch=unused)
@@ -831,6 +832,7 @@ def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 
     import torch
 
     from nikola_tts.engines.qwen.fast import persistent
+    from nikola_tts.engines.qwen.fast.slots import predictor_positions
 
     p, heads = weights.predictor, weights.residual_heads
     g = torch.Generator(device=weights.device).manual_seed(3)
@@ -838,7 +840,7 @@ def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 
     def rand(*shape):
         return torch.randn(*shape, device=weights.device, generator=g).to(weights.dtype)
 
-    caches = [rand(len(p.layers), 1, p.kv_heads, weights.groups + 1, p.head_dim) for _ in range(2)]
+    caches = [rand(len(p.layers), 1, p.kv_heads, predictor_positions(weights), p.head_dim) for _ in range(2)]
     x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
     out, reference = [], None
     for label, prefetch in prefetches:
@@ -1209,11 +1211,6 @@ def main() -> None:
         if "prefill-b1" in methods and device.type == "cuda":
             odd = [t for t in texts if len(t) % 7 == 3][:3]  # lengths the runs before may not have met
             notes.extend(prefill_one_segment(fast, odd))
-            from torch.nn.attention import SDPBackend, sdpa_kernel
-
-            with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION]):  # not cuDNN's attention
-                notes.extend(prefill_one_segment(fast, [t for t in texts if len(t) % 7 == 5][:3],
-                                                 " (attention: flash or memory-efficient only)"))
         if "decode-b1" in methods and device.type == "cuda":
             notes.extend(decode_one_segment(fast, device))
         if "onelaunch-phases" in methods and device.type == "cuda":

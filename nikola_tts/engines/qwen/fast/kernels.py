@@ -536,24 +536,24 @@ class TritonOps(TorchOps):
         if (weight is None or rows > self.gemv_rows or not gemv_wins(weight.shape[0], table.shape[1])
                 or table.dtype != weight.dtype or not (table.is_contiguous() and weight.is_contiguous())):
             return super().embed_linear(codes, table, weight, bias)
-        return self.gemv(table, weight, bias, rows=codes.contiguous())
+        return self.gemv(table, weight, bias, codes=codes.contiguous())
 
-    def gemv(self, x, weight, bias=None, rows=None):
-        """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape; with `rows` (codes), the rows of the table
-        x that they pick, (codes, out)."""
+    def gemv(self, x, weight, bias=None, codes=None):
+        """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape; with `codes` (n,), of the rows of the table
+        x that they pick -> (n, out)."""
         k = x.shape[-1]
         n = weight.shape[0]
         x = x.contiguous()
-        if rows is None:
+        if codes is None:
             count = x.numel() // k
             out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)
         else:
-            count = rows.numel()
+            count = codes.numel()
             out = torch.empty(count, n, device=x.device, dtype=x.dtype)
         block_n, block_k, warps = gemv_blocks(count, n, k, self._sm_count(x), self.whole_rows)
         _gemv_kernel[(triton.cdiv(n, block_n),)](x, weight, bias if bias is not None else weight, out,
-                                                 rows if rows is not None else out, count, n, k,
-                                                 HAS_BIAS=bias is not None, INDEXED=rows is not None,
+                                                 codes if codes is not None else out, count, n, k,
+                                                 HAS_BIAS=bias is not None, INDEXED=codes is not None,
                                                  BLOCK_M=triton.next_power_of_2(count), BLOCK_N=block_n,
                                                  BLOCK_K=block_k, num_warps=warps)
         return out
