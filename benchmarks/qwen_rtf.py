@@ -239,12 +239,46 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("noprefetch", "the code predictor's step in one launch at one slot, no L2 prefetch",
      dict(one_launch_predictor=True, one_launch_prefetch=0)),
     ("layered", "the code predictor's step layer by layer", dict(one_launch_predictor=False)),
+    # every Triton kernel launched as a programmatic dependent of the one before it (kernels.TritonOps's pdl): it
+    # begins while that one's last programs run, asks for its weights, then waits; the talker's o, gate_up and down
+    # through Triton too (cuBLAS's kernels are no programmatic dependents), or left to cuBLAS
+    ("pdl", "programmatic dependent launches", dict(pdl=True)),
+    # --other-persistent's one-launch step (persistent_from): another commit's, side by side in one process
+    ("other", "the one-launch step of --other-persistent", {}),
+    ("tritontalker", "the talker's projections through Triton at one row", dict(gemv_all=True, fused_bytes=1 << 30)),
+    ("pdltalker", "the talker's projections through Triton at one row, programmatic dependent launches",
+     dict(gemv_all=True, fused_bytes=1 << 30, pdl=True)),
 )
+
+
+@contextlib.contextmanager
+def persistent_from(path: Path | None):
+    """The fast path's persistent.py replaced by another version's file while the block runs (--other-persistent):
+    a speaker made inside steps a frame of one slot with that version's one-launch kernel, side by side with this
+    checkout's in one process, on one model."""
+    if path is None:
+        yield
+        return
+    import importlib.util
+
+    import nikola_tts.engines.qwen.fast as package
+    from nikola_tts.engines.qwen.fast import persistent as current
+
+    name = current.__name__
+    spec = importlib.util.spec_from_file_location(name, path)
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    sys.modules[name], package.persistent = other, other
+    try:
+        yield
+    finally:
+        sys.modules[name], package.persistent = current, current
 
 
 def speaker_variant(fast, name, label, knobs, methods, texts, frames, passage, paragraph, slots, clock,
                     notes) -> list["Row"]:
     """A second FastSpeaker on the same model with other knobs: its rows, frame steps and profile at one slot."""
+    from nikola_tts.audio.pcm import Audio
     from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
 
     other = FastSpeaker(fast.model, seed=0, **knobs)
@@ -260,6 +294,15 @@ def speaker_variant(fast, name, label, knobs, methods, texts, frames, passage, p
     if f"{name}-profile" in methods:
         notes.extend(f"{label}: {line}" for line in kernel_profile(other, 1, top=16))
         print("\n".join(notes[-17:]), flush=True)
+    if f"{name}-same" in methods:  # the same samples as the default speaker's, at one slot and at two
+        for batch, chosen in ((1, [paragraph]), (2, passage[:2])):
+            mine, theirs = ([audio for _, audio in sorted(speaker.speak([_item(texts[i]) for i in chosen], batch,
+                                                                        limits=[frames[i] for i in chosen],
+                                                                        force_frames=True))]
+                            for speaker in (other, fast))
+            same = len(mine) == len(theirs) and all(isinstance(a, Audio) and a == b for a, b in zip(mine, theirs))
+            notes.append(f"{label}: {batch} slot(s), {len(chosen)} segment(s): samples equal to the default's: {same}")
+            print(notes[-1], flush=True)
     other.release()
     return rows
 
@@ -822,7 +865,8 @@ ONE_LAUNCH_PREFETCHES = (  # (label, persistent.PersistentPredictor's prefetch) 
     ("no L2 prefetch", 0),
     ("L2 prefetch a layer at its start", 2),
 )
-PHASE_NAMES = ("qkv", "attention", "o", "gate_up", "down")
+PHASE_NAMES = {5: ("qkv", "attention", "o", "gate_up", "down"),  # by persistent.PHASES; 4: session 19's experiment,
+               4: ("qkv+attention", "o", "gate_up", "down")}     # the attention in the qkv phase (results README)
 
 
 def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 20) -> list[str]:
@@ -874,12 +918,13 @@ def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 
         runner.new_frame()
         runner.step(x, 7, 8)
     torch.cuda.synchronize()
-    out.extend(f"one-launch step, {label}: {line}" for line in phase_table(runner.times.cpu(), len(p.layers)))
+    out.extend(f"one-launch step, {label}: {line}"
+               for line in phase_table(runner.times.cpu(), len(p.layers), PHASE_NAMES[persistent.PHASES]))
     print("\n".join(out[-8:]), flush=True)
     return out
 
 
-def phase_table(times, layers: int) -> list[str]:
+def phase_table(times, layers: int, names: tuple[str, ...]) -> list[str]:
     """From each program's stamps (persistent._stamp: a phase's start and its arrival at the barrier after it),
     per kind of phase, the median over layers of: the median program's work, the slowest program's, the slowest
     arrival after the median one, and the barrier's release after the last arrival (us)."""
@@ -889,7 +934,7 @@ def phase_table(times, layers: int) -> list[str]:
     phases = starts.shape[1]
     kinds: dict[str, list[tuple[float, float, float, float]]] = {}
     for phase in range(phases):
-        name = PHASE_NAMES[phase % len(PHASE_NAMES)] if phase < phases - 1 else "head"
+        name = names[phase % len(names)] if phase < phases - 1 else "head"
         work = ends[:, phase] - starts[:, phase]
         last = float(ends[:, phase].max())
         late = last - float(ends[:, phase].median())
@@ -969,6 +1014,9 @@ def main() -> None:
                         help="behave as on a card with this much memory (e.g. 24 for a 4090 or P40): the rest is "
                              "taken by a ballast tensor and memory queries report this size")
     parser.add_argument("--slots", type=int, default=None, help="fast path slots (default: all segments, memory allowing)")
+    parser.add_argument("--other-persistent", type=Path, default=None,
+                        help="another version of the fast path's persistent.py (git show REV:...): methods other-b1, "
+                             "other-steps, other-same and other-phases run a speaker, and the one-launch step, with it")
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
@@ -1194,16 +1242,20 @@ def main() -> None:
             rows.append(Row(f"nikola-tts fast path, {B1}", "1",
                             frames[paragraph] / FRAMES_PER_SECOND, wall, peak))
             print(rows[-1].line(), flush=True)
-        for name, label, knobs in SPEAKER_VARIANTS:
-            wanted = [m for m in methods if m.startswith(name + "-")]
-            if wanted and fast.use_kernels and device.type == "cuda":
-                rows.extend(speaker_variant(fast, name, label, knobs, methods, texts, frames, passage, paragraph,
-                                            slots, clock, notes))
-                release_memory(device)
         if "fast-steps" in methods and device.type == "cuda":
             for b, ms in frame_times(fast):
                 notes.append(f"frame step, {b:4d} slots: {ms:7.2f} ms ({ms / b:6.3f} ms per slot-frame)")
                 print(notes[-1], flush=True)
+        for name, label, knobs in SPEAKER_VARIANTS:
+            wanted = [m for m in methods if m.startswith(name + "-")]
+            if wanted and fast.use_kernels and device.type == "cuda" and (name != "other" or args.other_persistent):
+                with persistent_from(args.other_persistent if name == "other" else None):
+                    rows.extend(speaker_variant(fast, name, label, knobs, methods, texts, frames, passage,
+                                                paragraph, slots, clock, notes))
+                    if f"{name}-phases" in methods:
+                        notes.extend(f"{label}: {line}" for line in one_launch_phases(fast_model.weights,
+                                                                                      ONE_LAUNCH_PREFETCHES[:1]))
+                release_memory(device)
         if "fast-profile" in methods and device.type == "cuda":
             for b in sorted({1, fast.slot_count}):
                 notes.extend(kernel_profile(fast, b))

@@ -209,6 +209,32 @@ def test_the_fused_projections_serve_only_few_rows_small_weights_and_rows_of_one
     assert kernels.TritonOps()._fused_blocks(rand(1, 1, 96), 96, rand(40, 96)) is None  # off by default
 
 
+def test_a_fused_projection_of_rows_wider_than_a_programs_share_takes_fewer_rows_a_program(kernels, rand):
+    """Weights past FUSED_BYTES (the talker's gate_up and down, where asked for): a whole row a step still, in fewer
+    output rows a program."""
+    gate_up, weight = rand(1, 1, 2 * 6144), rand(8, 6144)
+    wide = kernels.TritonOps(fused_rows=1, fused_bytes=1 << 30)
+    assert kernels.gemv_blocks(1, 8, 6144)[1] < 6144  # the GEMV's share would take it in two steps
+    assert wide._fused_blocks(gate_up, 6144, weight) == (2, 8192, 8)
+    assert relative(wide.silu_mul_linear(gate_up, weight), TorchOps().silu_mul_linear(gate_up, weight)) < TOLERANCE
+
+
+def test_gemv_all_takes_every_projection_of_few_rows_to_the_gemv(kernels, rand, monkeypatch):
+    x, weight = rand(1, 1, 64), rand(64, 64)  # square: no gemv_wins shape
+    taken = []
+    for ops in (kernels.TritonOps(gemv_rows=1), kernels.TritonOps(gemv_rows=1, gemv_all=True)):
+        gemv = ops.gemv
+        monkeypatch.setattr(ops, "gemv", lambda *args, gemv=gemv, **kw: taken.append(ops) or gemv(*args, **kw))
+        assert relative(ops.linear(x, weight), TorchOps().linear(x, weight)) < TOLERANCE
+    assert len(taken) == 1 and taken[0].gemv_all
+
+
+def test_programmatic_dependent_launches_stay_off_in_the_interpreter(kernels):
+    """Triton's interpreter has no grid dependency control: TritonOps(pdl=True) launches as without it there."""
+    ops = kernels.TritonOps(pdl=True)
+    assert not ops.pdl and ops._launch == {}
+
+
 def test_the_gemv_takes_only_the_narrow_projections_of_few_rows(kernels):
     assert kernels.gemv_wins(1024, 2048)  # the code predictor's o and projection
     assert not kernels.gemv_wins(2048, 2048) and not kernels.gemv_wins(4096, 1024)  # the talker's, a qkv

@@ -23,10 +23,35 @@ try:
 except ImportError:  # older Triton
     libdevice = tl.math
 INTERPRETED = os.environ.get("TRITON_INTERPRET") == "1"  # the tests, on the CPU: no libdevice there
+try:  # grid dependency control, for programmatic dependent launch (Hopper on, Triton 3.4 on)
+    from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
+    PDL_SERVES = not INTERPRETED
+except ImportError:
+    PDL_SERVES = False
 
 
 @triton.jit
-def _norm_kernel(x_ptr, d_ptr, w_ptr, sum_ptr, out_ptr, n, eps, HAS_DELTA: tl.constexpr, BLOCK: tl.constexpr):
+def _overlap_previous(PDL: tl.constexpr):
+    """With PDL (the kernel launched as a programmatic dependent): let the next kernel of the stream launch as soon
+    as every program of this one has begun. Its programs then start while this one's last ones run, and can ask for
+    their weights (which depend on nothing) before they wait (_wait_previous)."""
+    if PDL:
+        gdc_launch_dependents()
+
+
+@triton.jit
+def _wait_previous(PDL: tl.constexpr):
+    """With PDL: wait until the kernel before this one has finished and its writes are visible. Every load of what
+    an earlier kernel wrote, and every store, comes after it."""
+    if PDL:
+        gdc_wait()
+
+
+@triton.jit
+def _norm_kernel(x_ptr, d_ptr, w_ptr, sum_ptr, out_ptr, n, eps, HAS_DELTA: tl.constexpr, BLOCK: tl.constexpr,
+                 PDL: tl.constexpr = False):
+    _overlap_previous(PDL)
+    _wait_previous(PDL)
     row = tl.program_id(0)
     cols = tl.arange(0, BLOCK)
     mask = cols < n
@@ -63,9 +88,11 @@ def _normed_rotated(x_ptr, w_ptr, cos_ptr, sin_ptr, rows, D: tl.constexpr, eps, 
 @triton.jit
 def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, pos_ptr, v_ptr, v_out_ptr, x_row_stride, heads, seq,
                   cos_batch_stride, o_sb, o_sh, o_st, eps, D: tl.constexpr, AT_POSITIONS: tl.constexpr,
-                  COPY_V: tl.constexpr):
+                  COPY_V: tl.constexpr, PDL: tl.constexpr = False):
     """Per-head RMSNorm + RoPE of one (batch, seq, head) row, written to out[b, head, s] or, with
     AT_POSITIONS, straight into a cache at row b's position (with COPY_V, the row's values too)."""
+    _overlap_previous(PDL)
+    _wait_previous(PDL)
     pid = tl.program_id(0)
     head = pid % heads
     token = pid // heads
@@ -86,7 +113,9 @@ def _heads_kernel(x_ptr, w_ptr, cos_ptr, sin_ptr, out_ptr, pos_ptr, v_ptr, v_out
 
 
 @triton.jit
-def _silu_mul_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr):
+def _silu_mul_kernel(x_ptr, out_ptr, n, BLOCK: tl.constexpr, PDL: tl.constexpr = False):
+    _overlap_previous(PDL)
+    _wait_previous(PDL)
     row = tl.program_id(0)
     block = tl.program_id(1)
     cols = block * BLOCK + tl.arange(0, BLOCK)
@@ -249,11 +278,13 @@ def _mix(x):
 @triton.jit(do_not_specialize=["c0", "c1", "c2"])
 def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab, c0, c1, c2, top_k,
                  inv_temperature, C0_ROWS: tl.constexpr, C1_ROWS: tl.constexpr, C2_ROWS: tl.constexpr,
-                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr):
+                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr = False):
     """One row's seeded Gumbel-max draw, whole: the top-k threshold, the noise of seeded.gumbel_noise and the
     argmax, in one launch where torch takes about seven (top-k's select and sort, the counters, the noise, the
     argmax). A counter is a per-row tensor (C*_ROWS) or the scalar c*. The k-th largest score is found exactly,
     bit by bit on the float's order-preserving integer key: the largest key that at least k scores reach."""
+    _overlap_previous(PDL)
+    _wait_previous(PDL)
     row = tl.program_id(0)
     cols = tl.arange(0, BLOCK)
     mask = cols < vocab
@@ -287,13 +318,18 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
 
 @triton.jit
 def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, idx_ptr, M, N, K, HAS_BIAS: tl.constexpr, INDEXED: tl.constexpr,
-                 BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
+                 BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PDL: tl.constexpr = False):
     """y[m, n] = x[m, :] . w[n, :] (+ b[n]) for the few rows m < M and BLOCK_N outputs n, float32 sums:
     one launch, where cuBLAS's small-M GEMMs take two (split-K, then its reduction). INDEXED: row m of x is
     row idx[m] of the table at x_ptr (an embedding's lookup, in the same launch)."""
+    _overlap_previous(PDL)
     n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     m = tl.arange(0, BLOCK_M)
     n_ok, m_ok = n < N, m < M
+    if PDL:  # the first step's weights, asked for before the wait
+        k = tl.arange(0, BLOCK_K)
+        w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & (k < K)[None, :], other=0.0)
+        _wait_previous(PDL)
     if INDEXED:
         x_rows = tl.load(idx_ptr + m, mask=m_ok, other=0).to(tl.int64) * K
     else:
@@ -303,7 +339,8 @@ def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, idx_ptr, M, N, K, HAS_BIAS: tl.cons
         k = k0 + tl.arange(0, BLOCK_K)
         k_ok = k < K
         x = tl.load(x_ptr + x_rows[:, None] + k[None, :], mask=m_ok[:, None] & k_ok[None, :], other=0.0)
-        w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
+        if not PDL or k0 > 0:
+            w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
         acc += tl.sum(x.to(tl.float32)[:, None, :] * w.to(tl.float32)[None, :, :], axis=2)
     if HAS_BIAS:
         acc += tl.load(b_ptr + n, mask=n_ok, other=0.0).to(tl.float32)[None, :]
@@ -312,18 +349,21 @@ def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, idx_ptr, M, N, K, HAS_BIAS: tl.cons
 
 @triton.jit
 def _fused_gemv_kernel(x_ptr, d_ptr, nw_ptr, w_ptr, sum_ptr, y_ptr, M, N, K, eps, INPUT: tl.constexpr,
-                       HAS_DELTA: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr):
+                       HAS_DELTA: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,
+                       PDL: tl.constexpr = False):
     """A projection of the few rows m < M and BLOCK_N outputs n whose input is made in the same launch, for rows
     that fit one step (BLOCK_K >= K), rounded as ops.TorchOps rounds: INPUT 1, RMSNorm(x (+ delta)) (the first
     program also stores x + delta: the residual stream); INPUT 2, SwiGLU of x's two halves (x is 2K wide). Every
     program makes the whole input row again (a few KB, from L2), which costs less than a launch of its own; its
     weights are asked for first, since they depend on nothing."""
+    _overlap_previous(PDL)
     pid = tl.program_id(0)
     n = pid * BLOCK_N + tl.arange(0, BLOCK_N)
     m = tl.arange(0, BLOCK_M)
     k = tl.arange(0, BLOCK_K)
     n_ok, m_ok, k_ok = n < N, m < M, k < K
     w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
+    _wait_previous(PDL)
     mk = m_ok[:, None] & k_ok[None, :]
     if INPUT == 1:
         at = m[:, None] * K + k[None, :]
@@ -416,10 +456,12 @@ def _attend_kernel(q_ptr, k_ptr, v_ptr, last_ptr, out_ptr, q_sb, q_sh, k_sb, k_s
 @triton.jit
 def _attend_new_kernel(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr, sin_ptr, cos_batch_stride,
                        kc_ptr, vc_ptr, pos_ptr, out_ptr, c_sb, c_sh, c_st, o_sb, eps, scale, G: tl.constexpr,
-                       BLOCK_G: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr):
+                       BLOCK_G: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr, PDL: tl.constexpr = False):
     """_heads_kernel (the key into the cache, the value beside it; the queries), then _attend_kernel, for one
     new token of row b and one key/value head: its G query heads over positions 0..pos[b]. A program writes only
     its own head's cache row, so a barrier is all that stands between writing it and reading it back."""
+    _overlap_previous(PDL)
+    _wait_previous(PDL)
     b = tl.program_id(0)
     kv = tl.program_id(1)
     pos = tl.load(pos_ptr + b)
@@ -467,8 +509,15 @@ class TritonOps(TorchOps):
     name = "triton"
 
     def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
-                 fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS):
+                 fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS, gemv_all: bool = False,
+                 pdl: bool = False):
         self.draw_warps = draw_warps  # _draw_kernel's
+        self.gemv_all = gemv_all  # _gemv_kernel for every shape of up to gemv_rows rows, not only gemv_wins's
+        # every launch a programmatic dependent of the kernel before it (_overlap_previous, _wait_previous): at one
+        # slot a frame is about 420 launches, each of which, launched after the last has finished, first waits for
+        # its own weights. Off by default: not yet timed on a GPU (FastSpeaker's pdl)
+        self.pdl = pdl and PDL_SERVES
+        self._launch = dict(PDL=True, launch_pdl=True) if self.pdl else {}
         self.gemv_rows = gemv_rows  # projections of up to this many rows and of a gemv_wins shape: _gemv_kernel
         self.whole_rows = whole_rows  # gemv_blocks's
         # a norm or SwiGLU and the projection after it in one launch (_fused_gemv_kernel), for up to this many rows
@@ -478,7 +527,8 @@ class TritonOps(TorchOps):
 
     def linear(self, x, weight, bias=None):
         k = x.shape[-1]
-        if (x.numel() // k > self.gemv_rows or not gemv_wins(weight.shape[0], k) or x.dtype != weight.dtype
+        if (x.numel() // k > self.gemv_rows or not (self.gemv_all or gemv_wins(weight.shape[0], k))
+                or x.dtype != weight.dtype
                 or not weight.is_contiguous()):
             return super().linear(x, weight, bias)
         return self.gemv(x, weight, bias)
@@ -496,7 +546,11 @@ class TritonOps(TorchOps):
                 or x.dtype != weight.dtype or not weight.is_contiguous() or weight.shape[1] != k):
             return None
         blocks = gemv_blocks(rows, weight.shape[0], k, self._sm_count(x))
-        return blocks if blocks[1] >= k else None
+        if blocks[1] < k:  # a whole row a step, in fewer rows a program (weights past FUSED_BYTES: the talker's)
+            block_k = triton.next_power_of_2(k)
+            block_n = 128 * 128 // (triton.next_power_of_2(rows) * block_k)
+            return (block_n, block_k, 8) if block_n >= 1 else None  # 8 warps: no spills at 8192 wide
+        return blocks
 
     def add_norm_linear(self, x, delta, norm_weight, eps, weight):
         k = x.shape[-1]
@@ -524,7 +578,7 @@ class TritonOps(TorchOps):
         _fused_gemv_kernel[(triton.cdiv(n, block_n),)](x, delta, norm_weight, weight, total, out, rows, n, k, eps,
                                                        INPUT=mode, HAS_DELTA=has_delta,
                                                        BLOCK_M=triton.next_power_of_2(rows), BLOCK_N=block_n,
-                                                       BLOCK_K=block_k, num_warps=warps)
+                                                       BLOCK_K=block_k, num_warps=warps, **self._launch)
         return out
 
     def embed_linear(self, codes, table, weight, bias=None):
@@ -555,7 +609,7 @@ class TritonOps(TorchOps):
                                                  codes if codes is not None else out, count, n, k,
                                                  HAS_BIAS=bias is not None, INDEXED=codes is not None,
                                                  BLOCK_M=triton.next_power_of_2(count), BLOCK_N=block_n,
-                                                 BLOCK_K=block_k, num_warps=warps)
+                                                 BLOCK_K=block_k, num_warps=warps, **self._launch)
         return out
 
     def norm(self, x, weight, eps):
@@ -571,7 +625,7 @@ class TritonOps(TorchOps):
         out = torch.empty_like(x)
         total = torch.empty_like(x) if delta is not None else x
         _norm_kernel[(rows,)](x, delta.contiguous() if delta is not None else x, weight, total, out, n, eps,
-                              HAS_DELTA=delta is not None, BLOCK=triton.next_power_of_2(n))
+                              HAS_DELTA=delta is not None, BLOCK=triton.next_power_of_2(n), **self._launch)
         return total, out
 
     def heads(self, x, weight, eps, cos, sin):
@@ -605,7 +659,8 @@ class TritonOps(TorchOps):
         _heads_kernel[(batch * seq * heads,)](x, weight, cos, sin, out, positions if positions is not None else out,
                                               v if v is not None else x, v_out if v_out is not None else out,
                                               x.stride(1), heads, seq, cos_batch_stride, o_sb, o_sh, o_st, eps, D=dim,
-                                              AT_POSITIONS=positions is not None, COPY_V=v is not None)
+                                              AT_POSITIONS=positions is not None, COPY_V=v is not None,
+                                              **self._launch)
 
     def attend(self, q, k, v, last, scale, hidden_mask=None):
         batch, heads, seq, dim = q.shape
@@ -639,7 +694,7 @@ class TritonOps(TorchOps):
                                               out, k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
                                               out.stride(0), eps, scale, G=groups,
                                               BLOCK_G=max(16, triton.next_power_of_2(groups)), D=dim, BLOCK_T=tile.t,
-                                              num_warps=tile.warps, num_stages=tile.stages)
+                                              num_warps=tile.warps, num_stages=tile.stages, **self._launch)
         return out
 
     def silu_mul(self, gate_up):
@@ -648,7 +703,7 @@ class TritonOps(TorchOps):
         gate_up = gate_up.contiguous()
         out = torch.empty(*gate_up.shape[:-1], n, device=gate_up.device, dtype=gate_up.dtype)
         block = 1024
-        _silu_mul_kernel[(rows, triton.cdiv(n, block))](gate_up, out, n, BLOCK=block)
+        _silu_mul_kernel[(rows, triton.cdiv(n, block))](gate_up, out, n, BLOCK=block, **self._launch)
         return out
 
     def sample(self, scores, keys, counters, temperature, top_k, top_p):
@@ -662,5 +717,5 @@ class TritonOps(TorchOps):
                               int(top_k or vocab), 1.0 / float(temperature), C0_ROWS=torch.is_tensor(counters[0]),
                               C1_ROWS=torch.is_tensor(counters[1]), C2_ROWS=torch.is_tensor(counters[2]),
                               HAS_TOP_K=bool(top_k and top_k < vocab), BLOCK=triton.next_power_of_2(vocab),
-                              num_warps=self.draw_warps)
+                              num_warps=self.draw_warps, **self._launch)
         return codes

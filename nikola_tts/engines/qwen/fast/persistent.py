@@ -32,7 +32,8 @@ import triton
 import triton.language as tl
 
 from nikola_tts.engines.qwen.fast.forward import OneSlotFailed
-from nikola_tts.engines.qwen.fast.kernels import INTERPRETED, _attend_over, _normed_rotated
+from nikola_tts.engines.qwen.fast.kernels import (INTERPRETED, PDL_SERVES, _attend_over, _normed_rotated,
+                                                  _overlap_previous, _wait_previous)
 from nikola_tts.engines.qwen.fast.weights import Stack
 
 PHASES = 5  # a layer's: qkv, attention, o, gate_up, down
@@ -153,12 +154,16 @@ def _predictor_step_kernel(
         QKV_ROWS: tl.constexpr, QKV_CHUNK: tl.constexpr, O_ROWS: tl.constexpr, O_CHUNK: tl.constexpr,
         GU_ROWS: tl.constexpr, GU_CHUNK: tl.constexpr, DOWN_ROWS: tl.constexpr, DOWN_CHUNK: tl.constexpr,
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
-        LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr):
+        LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
+        PDL: tl.constexpr = False):
     """One code-predictor step of one new token at `position`: x (H,) through every layer, its key and value into
     the caches, then the final norm and this step's head -> scores (V,). Phase p of layer l is number l * 5 + p,
     the head's is LAYERS * 5; only >= 0 runs that phase alone (a launch per phase), only < 0 all of them, with a
     grid barrier after each. res_a/res_b hold the residual stream, alternately written by program 0. TIMES: each
-    program stamps its phases' starts and ends into its row of times_ptr (where a step's time goes)."""
+    program stamps its phases' starts and ends into its row of times_ptr (where a step's time goes). PDL (all
+    phases in this launch only): launched as a programmatic dependent, the first layer's weights asked for before
+    the wait for the kernel before it."""
+    _overlap_previous(PDL)
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
     QW: tl.constexpr = HEADS * D
@@ -179,6 +184,7 @@ def _predictor_step_kernel(
         if (only < 0) | (only == base):
             w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_CHUNK)
             if layer == 0:
+                _wait_previous(PDL)
                 x = tl.load(x_ptr + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             else:
                 x = _residual(res_a, down_out, hk, h_ok)
@@ -314,7 +320,7 @@ class PersistentPredictor:
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
-                 timed: bool = False):
+                 timed: bool = False, pdl: bool = False):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -324,6 +330,9 @@ class PersistentPredictor:
         # H100, one slot, same process: 4.05 ms a frame with 1, 4.25 with 2 (2026-12-06-h100-rtf-v32-layer-prefetch.log);
         # 4.09 with 1, 4.14 with 0 (*-v31-one-launch-predictor.log)
         self.prefetch = prefetch if persistent and not INTERPRETED else 0
+        # a programmatic dependent of the kernel before it (kernels.TritonOps's pdl): in one launch only, where the
+        # first phase is sure to run (it waits there)
+        self.pdl = pdl and persistent and PDL_SERVES
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])
@@ -363,7 +372,7 @@ class PersistentPredictor:
             GU_CHUNK=self.shares["gate_up"].chunk, DOWN_ROWS=self.shares["down"].rows,
             DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
             HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
-            PREFETCH=self.prefetch, TIMES=self.timed)
+            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl)
         self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
 
     def new_frame(self) -> None:
@@ -391,19 +400,21 @@ class PersistentPredictor:
         for only in phases:
             kernel = (functools.partial(_predictor_step_kernel.warmup, grid=(self.programs,)) if compile_only
                       else _predictor_step_kernel[(self.programs,)])
-            kernel(*args, step, position, only, s.eps, s.head_dim ** -0.5, **self.constants, num_warps=WARPS)
+            kernel(*args, step, position, only, s.eps, s.head_dim ** -0.5, **self.constants, num_warps=WARPS,
+                   **(dict(launch_pdl=True) if self.pdl else {}))
         return scores
 
 
-def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1) -> PersistentPredictor:
+def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1,
+             pdl: bool = False) -> PersistentPredictor:
     """A step on one-slot stand-in caches of `positions` positions: the kernel's specialization of every run whose
     caches have as many (they set the attention's tile; every run's strides are multiples of 16, as these are)."""
     cache = (len(stack.layers), 1, stack.kv_heads, positions, stack.head_dim)
     return PersistentPredictor(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
-                               torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch)
+                               torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl)
 
 
-def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1) -> None:
+def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False) -> None:
     """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
     thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
     cache), which the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in):
@@ -412,6 +423,6 @@ def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: i
     if INTERPRETED:
         return
     device = heads.device
-    runner = stand_in(stack, heads, positions, prefetch)
+    runner = stand_in(stack, heads, positions, prefetch, pdl)
     with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
         runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)

@@ -62,7 +62,8 @@ class FastSpeaker:
                  use_graphs: bool | None = None, use_kernels: bool | None = None, check_every: int = 8,
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
-                 fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1):
+                 fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1,
+                 gemv_all: bool = False, pdl: bool = False):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -105,6 +106,11 @@ class FastSpeaker:
         # machine), and a setup takes it only once that is done: until then frames of one slot go layer by layer
         self.one_launch_predictor = one_launch_predictor
         self.one_launch_prefetch = one_launch_prefetch  # persistent.PersistentPredictor's prefetch (others: benchmarks)
+        # kernels.TritonOps's gemv_all (the one-launch GEMV for every shape of up to gemv_rows rows) and pdl (every
+        # Triton kernel a programmatic dependent of the one before it): off, not yet timed on a GPU (session 19 got
+        # none); qwen_rtf.py's pdl-*, tritontalker-* and pdltalker-* methods time them against this default
+        self.gemv_all = gemv_all
+        self.pdl = pdl
         self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
@@ -176,7 +182,8 @@ class FastSpeaker:
         from nikola_tts.engines.qwen.fast.kernels import TritonOps
 
         knobs = {} if self.fused_bytes is None else dict(fused_bytes=self.fused_bytes)
-        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, **knobs)
+        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_all=self.gemv_all, pdl=self.pdl,
+                         **knobs)
 
     def _one_slot(self, slots: Slots):
         """persistent.PersistentPredictor for frames of one slot, where it is asked for, serves and is compiled."""
@@ -186,7 +193,7 @@ class FastSpeaker:
 
         weights = self.model.weights
         return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv,
-                                              prefetch=self.one_launch_prefetch)
+                                              prefetch=self.one_launch_prefetch, pdl=self.pdl)
 
     def _one_launch_serves(self) -> bool:
         """Whether the one-launch step is asked for, with the fused kernels, and serves this code predictor."""
@@ -205,7 +212,7 @@ class FastSpeaker:
 
         weights = self.model.weights
         return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
-                                            predictor_positions(weights), self.one_launch_prefetch),
+                                            predictor_positions(weights), self.one_launch_prefetch, self.pdl),
                           name="qwen-one-launch-compile", daemon=False)
 
     def _one_launch_compiled(self) -> bool:
