@@ -2,12 +2,10 @@
 
 At one slot a frame's 15 code-predictor steps are chains of small projections (4-13 MB of weights
 each, five layers a step), each too small to reach the GPU's bandwidth alone; launched one by one
-they are about 27 kernels a step. Here one program per SM runs a whole step: each phase (qkv, o,
-gate_up, down for each layer, then the head) is shared out among the programs, a grid barrier (an
-atomic counter) stands between phases, and before it waits each program asks for its next phase's
-weights into L2. A key/value head's attention needs only its own rows of qkv, so no barrier waits
-for it: the program that makes a head's last rows does its attention (_completes). The arithmetic
-and its roundings are those of ops.TorchOps
+they are about 27 kernels a step. Here one program per SM runs a whole step: each phase (qkv,
+attention, o, gate_up, down for each layer, then the head) is shared out among the programs, a
+grid barrier (an atomic counter) stands between phases, and before it waits each program asks for
+its next phase's weights into L2. The arithmetic and its roundings are those of ops.TorchOps
 through kernels.TritonOps's fused kernels. On an H100 a frame of one slot took 4.05 ms instead of
 4.39 (2026-12-06-h100-rtf-v32-layer-prefetch.log); a step is about 120 us for its 160 MB, so it is
 still set by the phases' latency more than by bytes: the phases' stamps (`timed`) say the projections
@@ -38,7 +36,7 @@ from nikola_tts.engines.qwen.fast.kernels import (INTERPRETED, PDL_SERVES, _atte
                                                   _overlap_previous, _wait_previous)
 from nikola_tts.engines.qwen.fast.weights import Stack
 
-PHASES = 4  # a layer's: qkv (then the attention, _completes), o, gate_up, down
+PHASES = 5  # a layer's: qkv, attention, o, gate_up, down
 _PHASES = tl.constexpr(PHASES)  # the same, for the kernel
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
@@ -144,47 +142,6 @@ def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constex
         tl.store(out_ptr + n, acc.to(w_ptr.dtype.element_ty).to(out_ptr.dtype.element_ty), mask=n < N)
 
 
-@triton.jit
-def _head_rows(row0, ROWS: tl.constexpr, N: tl.constexpr, kv, G: tl.constexpr, D: tl.constexpr, QW: tl.constexpr,
-               KW: tl.constexpr):
-    """How many of key/value head kv's qkv rows (its G query heads', its key's, its value's) are among a program's
-    rows row0..row0 + ROWS (those below N)."""
-    end = tl.minimum(row0 + ROWS, N)
-    return (tl.maximum(tl.minimum(end, (kv + 1) * G * D) - tl.maximum(row0, kv * G * D), 0)
-            + tl.maximum(tl.minimum(end, QW + (kv + 1) * D) - tl.maximum(row0, QW + kv * D), 0)
-            + tl.maximum(tl.minimum(end, QW + KW + (kv + 1) * D) - tl.maximum(row0, QW + KW + kv * D), 0))
-
-
-@triton.jit
-def _completes(count_ptr, mine, total):
-    """Add the rows a program made to their head's count: whether they were its last. The add releases the
-    program's stores (the caller's thread barrier orders them first) and acquires everyone's before it, so the
-    program that completes a head may read all of its rows (from L2) and do its attention while the others go
-    on to the barrier. Where the attention was a phase of its own, behind a barrier of its own, a step had 5
-    barriers more."""
-    return tl.atomic_add(count_ptr, mine, sem="acq_rel", scope="gpu") + mine == total
-
-
-@triton.jit
-def _attend_head(qkv_out, k_norm_ptr, q_norm_ptr, cos_ptr, sin_ptr, kc_ptr, vc_ptr, cache, c_st, attn_out, kv,
-                 position, eps, scale, QW: tl.constexpr, KW: tl.constexpr, G: tl.constexpr, D: tl.constexpr,
-                 BLOCK_G: tl.constexpr, BLOCK_T: tl.constexpr):
-    """Key/value head kv of the new token: its key (normed, rotated) and value into the caches at `position`
-    (cache: the head's offset in them), then its G query heads over positions 0..position -> attn_out."""
-    d = tl.arange(0, D)
-    one = tl.arange(0, 1)
-    key = _normed_rotated(qkv_out + QW + kv * D, k_norm_ptr, cos_ptr, sin_ptr, one, D, eps, ".cg")
-    tl.store(kc_ptr + cache + position * c_st + one[:, None] + d[None, :], key)
-    tl.store(vc_ptr + cache + position * c_st + d, tl.load(qkv_out + QW + KW + kv * D + d, cache_modifier=".cg"))
-    tl.debug_barrier()
-    g = tl.arange(0, BLOCK_G)
-    g_ok = g < G
-    heads = tl.where(g_ok, kv * G + g, kv * G)  # rows past G read head kv * G again, never stored
-    q = _normed_rotated(qkv_out, q_norm_ptr, cos_ptr, sin_ptr, heads * D, D, eps, ".cg")
-    out = _attend_over(q, kc_ptr + cache, vc_ptr + cache, c_st, c_st, position + 1, scale, BLOCK_G, D, BLOCK_T)
-    tl.store(attn_out + (kv * G + g)[:, None] * D + d[None, :], out.to(attn_out.dtype.element_ty), mask=g_ok[:, None])
-
-
 @triton.jit(do_not_specialize=["step", "position", "only"])
 def _predictor_step_kernel(
         x_ptr, qkv_ptr, o_ptr, gate_up_ptr, down_ptr, input_norm_ptr, post_norm_ptr, q_norm_ptr, k_norm_ptr,
@@ -200,8 +157,8 @@ def _predictor_step_kernel(
         LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
         PDL: tl.constexpr = False):
     """One code-predictor step of one new token at `position`: x (H,) through every layer, its key and value into
-    the caches, then the final norm and this step's head -> scores (V,). Phase p of layer l is number l * PHASES + p,
-    the head's is LAYERS * PHASES; only >= 0 runs that phase alone (a launch per phase), only < 0 all of them, with a
+    the caches, then the final norm and this step's head -> scores (V,). Phase p of layer l is number l * 5 + p,
+    the head's is LAYERS * 5; only >= 0 runs that phase alone (a launch per phase), only < 0 all of them, with a
     grid barrier after each. res_a/res_b hold the residual stream, alternately written by program 0. TIMES: each
     program stamps its phases' starts and ends into its row of times_ptr (where a step's time goes). PDL (all
     phases in this launch only): launched as a programmatic dependent, the first layer's weights asked for before
@@ -214,8 +171,6 @@ def _predictor_step_kernel(
     QKV_N: tl.constexpr = QW + 2 * KW
     G: tl.constexpr = HEADS // KV
     times_ptr += pid * (LAYERS * _PHASES + 1) * 2
-    sync_ptr += step * (1 + LAYERS * KV)  # this step's barrier count, then its heads' counts (_completes)
-    heads_done_ptr = sync_ptr + 1
     _stamp(times_ptr, 0, TIMES)
     hk = tl.arange(0, BLOCK_H)
     h_ok = hk < H
@@ -225,7 +180,7 @@ def _predictor_step_kernel(
         o_w = o_ptr + layer * H * QW
         gu_w = gate_up_ptr + layer * 2 * I * H
         down_w = down_ptr + layer * H * I
-        # 1: the residual stream (plus the last layer's output), normed, through qkv; then the attention
+        # 1: the residual stream (plus the last layer's output), normed, through qkv
         if (only < 0) | (only == base):
             w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_CHUNK)
             if layer == 0:
@@ -237,15 +192,6 @@ def _predictor_step_kernel(
                 tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
             h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
             _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
-            # the attention of each key/value head whose last rows this program made (_completes)
-            tl.debug_barrier()
-            for kv in range(KV):
-                mine = _head_rows(pid * QKV_ROWS, QKV_ROWS, QKV_N, kv, G, D, QW, KW)
-                if mine > 0:
-                    if _completes(heads_done_ptr + layer * KV + kv, mine, (G + 2) * D):
-                        _attend_head(qkv_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
-                                     kc_ptr, vc_ptr, layer * c_sl + kv * c_sh, c_st, attn_out, kv, position, eps,
-                                     scale, QW, KW, G, D, BLOCK_G, BLOCK_T)
             # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now
             _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH > 0)
             _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
@@ -254,9 +200,30 @@ def _predictor_step_kernel(
                       PREFETCH == 2)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 2)
-        _sync(sync_ptr, failed_ptr, base, nprog, only, times_ptr, TIMES)
-        # 2: the attention's output through o
+        _sync(sync_ptr + step, failed_ptr, base, nprog, only, times_ptr, TIMES)
+        # 2: a program per key/value head: its key and value into the caches, its query heads over them
         if (only < 0) | (only == base + 1):
+            for kv in range(pid, KV, nprog):
+                d = tl.arange(0, D)
+                one = tl.arange(0, 1)
+                cache = layer * c_sl + kv * c_sh
+                key = _normed_rotated(qkv_out + QW + kv * D, k_norm_ptr + layer * D, cos_ptr, sin_ptr, one, D, eps,
+                                      ".cg")
+                tl.store(kc_ptr + cache + position * c_st + one[:, None] + d[None, :], key)
+                tl.store(vc_ptr + cache + position * c_st + d,
+                         tl.load(qkv_out + QW + KW + kv * D + d, cache_modifier=".cg"))
+                tl.debug_barrier()
+                g = tl.arange(0, BLOCK_G)
+                g_ok = g < G
+                heads = tl.where(g_ok, kv * G + g, kv * G)  # rows past G read head kv * G again, never stored
+                q = _normed_rotated(qkv_out, q_norm_ptr + layer * D, cos_ptr, sin_ptr, heads * D, D, eps, ".cg")
+                out = _attend_over(q, kc_ptr + cache, vc_ptr + cache, c_st, c_st, position + 1, scale, BLOCK_G, D,
+                                   BLOCK_T)
+                tl.store(attn_out + (kv * G + g)[:, None] * D + d[None, :], out.to(attn_out.dtype.element_ty),
+                         mask=g_ok[:, None])
+        _sync(sync_ptr + step, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
+        # 3: the attention's output through o
+        if (only < 0) | (only == base + 2):
             w = _chunk(o_w, pid * O_ROWS, H, QW, BLOCK_QW, O_CHUNK)
             qa = tl.arange(0, BLOCK_QW)
             qa_ok = qa < QW
@@ -264,9 +231,9 @@ def _predictor_step_kernel(
             _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
             _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                       PREFETCH == 1)
-        _sync(sync_ptr, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
-        # 3: the residual plus the attention, normed, through gate_up
-        if (only < 0) | (only == base + 2):
+        _sync(sync_ptr + step, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
+        # 4: the residual plus the attention, normed, through gate_up
+        if (only < 0) | (only == base + 3):
             w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_CHUNK)
             x = _residual(res_b, o_out, hk, h_ok)
             if pid == 0:
@@ -275,9 +242,9 @@ def _predictor_step_kernel(
             _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 1)
-        _sync(sync_ptr, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
-        # 4: SwiGLU through down: the layer's output
-        if (only < 0) | (only == base + 3):
+        _sync(sync_ptr + step, failed_ptr, base + 3, nprog, only, times_ptr, TIMES)
+        # 5: SwiGLU through down: the layer's output
+        if (only < 0) | (only == base + 4):
             w = _chunk(down_w, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_CHUNK)
             ia = tl.arange(0, BLOCK_I)
             i_ok = ia < I
@@ -286,7 +253,7 @@ def _predictor_step_kernel(
             silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
             h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
             _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
-        _sync(sync_ptr, failed_ptr, base + 3, nprog, only, times_ptr, TIMES)
+        _sync(sync_ptr + step, failed_ptr, base + 4, nprog, only, times_ptr, TIMES)
     # the head: the residual plus the last layer's output, final-normed, through this step's head
     if (only < 0) | (only == LAYERS * _PHASES):
         w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_CHUNK)
@@ -347,7 +314,7 @@ def fits(stack: Stack, heads: torch.Tensor) -> bool:
 class PersistentPredictor:
     """Steps 1-14 of the code predictor for slot 0 alone, a launch each (step 0 sees two tokens: the layers do it).
 
-    `new_frame()` before a frame's first step (it zeroes the barriers' and the heads' counts), then `step()` for each step;
+    `new_frame()` before a frame's first step (it zeroes the barriers' counters), then `step()` for each step;
     both are plain launches, captured with the rest of the frame. persistent=False launches each phase on its own
     (Triton's interpreter, and the GPU check of the barrier's launch against it)."""
 
@@ -379,9 +346,7 @@ class PersistentPredictor:
         self.res_a, self.res_b = scratch(self.hidden), scratch(self.hidden)
         self.qkv_out, self.attn_out, self.o_out = scratch(qkv_rows), scratch(q_width), scratch(self.hidden)
         self.gate_up_out, self.down_out = scratch(2 * self.intermediate), scratch(self.hidden)
-        # a step's: its barrier's count, then each layer's key/value heads' rows made (_completes)
-        self.counters = torch.zeros(int(heads.shape[0]) + 1, 1 + len(stack.layers) * stack.kv_heads, device=device,
-                                    dtype=torch.int32)
+        self.counters = torch.zeros(int(heads.shape[0]) + 1, device=device, dtype=torch.int32)  # one per step
         self.failed = torch.zeros(1, device=device, dtype=torch.int32)  # set by a barrier that gave up
         # timed (a benchmark's, on the GPU): per program, the global clock at each phase's start and end (_stamp)
         self.timed = timed and not INTERPRETED
