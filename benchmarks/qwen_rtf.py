@@ -1252,7 +1252,7 @@ def main() -> None:
                 with persistent_from(args.other_persistent if name == "other" else None):
                     rows.extend(speaker_variant(fast, name, label, knobs, methods, texts, frames, passage,
                                                 paragraph, slots, clock, notes))
-                    if f"{name}-phases" in methods:
+                    if name == "other" and "other-phases" in methods:  # the swapped-in kernel's phase table
                         notes.extend(f"{label}: {line}" for line in one_launch_phases(fast_model.weights,
                                                                                       ONE_LAUNCH_PREFETCHES[:1]))
                 release_memory(device)

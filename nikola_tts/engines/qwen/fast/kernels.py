@@ -525,11 +525,13 @@ class TritonOps(TorchOps):
         self.fused_rows, self.fused_bytes = fused_rows, fused_bytes
         self._sms = 0
 
+    def _gemv_takes(self, rows: int, x_dtype, weight) -> bool:
+        """Whether _gemv_kernel takes a projection of `rows` rows through `weight` (linear, embed_linear)."""
+        return (rows <= self.gemv_rows and (self.gemv_all or gemv_wins(weight.shape[0], weight.shape[1]))
+                and x_dtype == weight.dtype and weight.is_contiguous())
+
     def linear(self, x, weight, bias=None):
-        k = x.shape[-1]
-        if (x.numel() // k > self.gemv_rows or not (self.gemv_all or gemv_wins(weight.shape[0], k))
-                or x.dtype != weight.dtype
-                or not weight.is_contiguous()):
+        if weight.shape[1] != x.shape[-1] or not self._gemv_takes(x.numel() // x.shape[-1], x.dtype, weight):
             return super().linear(x, weight, bias)
         return self.gemv(x, weight, bias)
 
@@ -586,9 +588,8 @@ class TritonOps(TorchOps):
         gemv_wins shape): one launch a code-predictor step where the lookup and the projection took two. With the
         talker's embeddings gathered once a frame (forward.py), a frame of one slot took 3.65 ms against 3.69
         (419 kernels against 432), of two 4.33 against 4.37, H200 (2026-12-06-h200-rtf-v40-lookup.log)."""
-        rows = codes.numel()
-        if (weight is None or rows > self.gemv_rows or not gemv_wins(weight.shape[0], table.shape[1])
-                or table.dtype != weight.dtype or not (table.is_contiguous() and weight.is_contiguous())):
+        if (weight is None or weight.shape[1] != table.shape[1] or not table.is_contiguous()
+                or not self._gemv_takes(codes.numel(), table.dtype, weight)):
             return super().embed_linear(codes, table, weight, bias)
         return self.gemv(table, weight, bias, codes=codes.contiguous())
 
