@@ -239,15 +239,14 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("noprefetch", "the code predictor's step in one launch at one slot, no L2 prefetch",
      dict(one_launch_predictor=True, one_launch_prefetch=0)),
     ("layered", "the code predictor's step layer by layer", dict(one_launch_predictor=False)),
-    # every Triton kernel launched as a programmatic dependent of the one before it (kernels.TritonOps's pdl): it
-    # begins while that one's last programs run, asks for its weights, then waits; the talker's o, gate_up and down
-    # through Triton too (cuBLAS's kernels are no programmatic dependents), or left to cuBLAS
-    ("pdl", "programmatic dependent launches", dict(pdl=True)),
     # --other-persistent's one-launch step (persistent_from): another commit's, side by side in one process
     ("other", "the one-launch step of --other-persistent", {}),
-    ("tritontalker", "the talker's projections through Triton at one row", dict(gemv_all=True, fused_bytes=1 << 30)),
-    ("pdltalker", "the talker's projections through Triton at one row, programmatic dependent launches",
-     dict(gemv_all=True, fused_bytes=1 << 30, pdl=True)),
+    # the defaults of before session 20: no programmatic dependent launches (every Triton kernel begins while the
+    # one before it ends, asks for its weights, then waits); the talker's o, gate_up and down left to cuBLAS
+    ("before", "as before session 20: no dependent launches, the talker's o, gate_up, down by cuBLAS",
+     dict(pdl=False, gemv_any_rows=0, fused_bytes=17 << 20)),
+    ("nopdl", "no programmatic dependent launches", dict(pdl=False)),
+    ("cublastalker", "the talker's o, gate_up and down by cuBLAS at one row", dict(gemv_any_rows=0, fused_bytes=17 << 20)),
 )
 
 

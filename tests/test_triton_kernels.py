@@ -219,14 +219,19 @@ def test_a_fused_projection_of_rows_wider_than_a_programs_share_takes_fewer_rows
     assert relative(wide.silu_mul_linear(gate_up, weight), TorchOps().silu_mul_linear(gate_up, weight)) < TOLERANCE
 
 
-def test_gemv_all_takes_every_projection_of_few_rows_to_the_gemv(kernels, rand, monkeypatch):
-    x, weight = rand(1, 1, 64), rand(64, 64)  # square: no gemv_wins shape
+def test_gemv_any_rows_takes_every_projection_of_that_many_rows_to_the_gemv(kernels, rand, monkeypatch):
+    """The talker's square o goes to the one-launch GEMV at one row (gemv_any_rows 1), to cuBLAS at two or without it."""
+    weight = rand(64, 64)  # square: no gemv_wins shape
     taken = []
-    for ops in (kernels.TritonOps(gemv_rows=1), kernels.TritonOps(gemv_rows=1, gemv_all=True)):
+    cases = ((kernels.TritonOps(gemv_rows=4), 1, False), (kernels.TritonOps(gemv_rows=4, gemv_any_rows=1), 1, True),
+             (kernels.TritonOps(gemv_rows=4, gemv_any_rows=1), 2, False))
+    for ops, rows, to_gemv in cases:
         gemv = ops.gemv
-        monkeypatch.setattr(ops, "gemv", lambda *args, gemv=gemv, **kw: taken.append(ops) or gemv(*args, **kw))
+        monkeypatch.setattr(ops, "gemv", lambda *args, gemv=gemv, **kw: taken.append(1) or gemv(*args, **kw))
+        x = rand(rows, 1, 64)
         assert relative(ops.linear(x, weight), TorchOps().linear(x, weight)) < TOLERANCE
-    assert len(taken) == 1 and taken[0].gemv_all
+        assert len(taken) == to_gemv, (rows, ops.gemv_any_rows)
+        taken.clear()
 
 
 def test_programmatic_dependent_launches_stay_off_in_the_interpreter(kernels):

@@ -495,10 +495,11 @@ class AttendTile:
 ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py times others: none won by 2%)
 
 
-# the code predictor's projections and heads (its gate_up is 12.6 MB) and the talker's qkv (16.8 MB): with the talker's
-# qkv, a one-slot frame took 4.34 ms against 4.40 (795 kernels against 823), H100, same process
-# (2026-12-06-h100-rtf-v30-fused-talker-qkv.log); the talker's gate_up and down are larger
-FUSED_BYTES = 17 << 20
+# every weight of the model (the talker's gate_up, 50 MB, the largest): the talker's gate_up and down joined the
+# code predictor's projections and the talker's qkv once _fused_blocks took rows wider than a program's share, and
+# with the talker's o through _gemv_kernel (TritonOps's gemv_any_rows) and programmatic dependent launches, a frame
+# of one slot took 3.84 ms against 4.00, H100, same process (2026-12-07-h100-rtf-v43-talker-and-pdl.log)
+FUSED_BYTES = 1 << 30
 # a row's draw (_draw_kernel), whose top-k threshold is 32 block-wide sums in a row: top-k 50, one row, H100, the
 # code predictor's 2048 codes 8.3 us at 8 warps against 9.7 at 4 and 10.4 at 4 with 64-bit keys (the talker's 3072:
 # 11.9, 14.2, 17.0 us) (2026-12-06-h100-rtf-v38-draw-warps.log)
@@ -509,13 +510,16 @@ class TritonOps(TorchOps):
     name = "triton"
 
     def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
-                 fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS, gemv_all: bool = False,
+                 fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS, gemv_any_rows: int = 0,
                  pdl: bool = False):
         self.draw_warps = draw_warps  # _draw_kernel's
-        self.gemv_all = gemv_all  # _gemv_kernel for every shape of up to gemv_rows rows, not only gemv_wins's
+        # _gemv_kernel for every shape of up to this many rows (and gemv_rows), not only gemv_wins's: at one row
+        # cuBLAS's kernels read the talker's weights at 2-3 TB/s and are no programmatic dependents; at two rows
+        # _gemv_kernel lost (a frame of two slots 5.08 ms against 4.76, 2026-12-07-h100-rtf-v43-talker-and-pdl.log)
+        self.gemv_any_rows = gemv_any_rows
         # every launch a programmatic dependent of the kernel before it (_overlap_previous, _wait_previous): at one
         # slot a frame is about 420 launches, each of which, launched after the last has finished, first waits for
-        # its own weights. Off by default: not yet timed on a GPU (FastSpeaker's pdl)
+        # its own weights (FastSpeaker's pdl)
         self.pdl = pdl and PDL_SERVES
         self._launch = dict(PDL=True, launch_pdl=True) if self.pdl else {}
         self.gemv_rows = gemv_rows  # projections of up to this many rows and of a gemv_wins shape: _gemv_kernel
@@ -527,7 +531,7 @@ class TritonOps(TorchOps):
 
     def _gemv_takes(self, rows: int, x_dtype, weight) -> bool:
         """Whether _gemv_kernel takes a projection of `rows` rows through `weight` (linear, embed_linear)."""
-        return (rows <= self.gemv_rows and (self.gemv_all or gemv_wins(weight.shape[0], weight.shape[1]))
+        return (rows <= self.gemv_rows and (rows <= self.gemv_any_rows or gemv_wins(weight.shape[0], weight.shape[1]))
                 and x_dtype == weight.dtype and weight.is_contiguous())
 
     def linear(self, x, weight, bias=None):
@@ -548,7 +552,7 @@ class TritonOps(TorchOps):
                 or x.dtype != weight.dtype or not weight.is_contiguous() or weight.shape[1] != k):
             return None
         blocks = gemv_blocks(rows, weight.shape[0], k, self._sm_count(x))
-        if blocks[1] < k:  # a whole row a step, in fewer rows a program (weights past FUSED_BYTES: the talker's)
+        if blocks[1] < k:  # a whole row a step, in fewer rows a program (the talker's gate_up and down)
             block_k = triton.next_power_of_2(k)
             block_n = 128 * 128 // (triton.next_power_of_2(rows) * block_k)
             return (block_n, block_k, 8) if block_n >= 1 else None  # 8 warps: no spills at 8192 wide

@@ -63,7 +63,7 @@ class FastSpeaker:
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
                  fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1,
-                 gemv_all: bool = False, pdl: bool = False):
+                 gemv_any_rows: int = 1, pdl: bool = True):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -106,10 +106,13 @@ class FastSpeaker:
         # machine), and a setup takes it only once that is done: until then frames of one slot go layer by layer
         self.one_launch_predictor = one_launch_predictor
         self.one_launch_prefetch = one_launch_prefetch  # persistent.PersistentPredictor's prefetch (others: benchmarks)
-        # kernels.TritonOps's gemv_all (the one-launch GEMV for every shape of up to gemv_rows rows) and pdl (every
-        # Triton kernel a programmatic dependent of the one before it): off, not yet timed on a GPU (session 19 got
-        # none); qwen_rtf.py's pdl-*, tritontalker-* and pdltalker-* methods time them against this default
-        self.gemv_all = gemv_all
+        # kernels.TritonOps's gemv_any_rows (the one-launch GEMV for every shape of one row: the talker's o, with its
+        # gate_up and down fused, kernels.FUSED_BYTES) and pdl (every Triton kernel a programmatic dependent of the
+        # one before it, on a GPU that has them). H100, same process, against neither: a frame of one slot 4.00 ->
+        # 3.84 ms with both, batch-1 RTF 0.0560 -> 0.0516; of two 4.76 -> 4.52 ms with pdl alone (the GEMV at two
+        # rows lost: 5.08) (2026-12-07-h100-rtf-v43-talker-and-pdl.log). qwen_rtf.py's before-* times the old way
+        # side by side
+        self.gemv_any_rows = gemv_any_rows
         self.pdl = pdl
         self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
@@ -182,7 +185,7 @@ class FastSpeaker:
         from nikola_tts.engines.qwen.fast.kernels import TritonOps
 
         knobs = {} if self.fused_bytes is None else dict(fused_bytes=self.fused_bytes)
-        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_all=self.gemv_all, pdl=self.pdl,
+        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_any_rows=self.gemv_any_rows, pdl=self.pdl,
                          **knobs)
 
     def _one_slot(self, slots: Slots):
