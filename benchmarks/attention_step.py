@@ -9,7 +9,8 @@ frame's talker layers, each layer its own cache) captured as a CUDA graph and re
 call, and the cache bytes a call reads over that time. The caches are the talker's: 16 query heads over 8
 key/value heads of 128, 640 positions a slot (--capacity); each slot's last position is drawn around
 --lengths (the ragged caches of a real run: +-50 %). The outputs of every tile are checked against the
-default tile's. Prints a table; nothing is asserted.
+default tile's. --splits times the kernel that cuts each row's positions into ranges (kernels.TritonOps's
+attend_splits) with each tile too. Prints a table; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def main() -> None:
     parser.add_argument("--tiles", default="64.4.3,32.4.3,128.4.3,64.2.3,64.8.3,64.4.2,64.4.4,128.8.3,32.2.2,"
                                            "128.4.2,32.4.4,64.2.4",
                         help="t.warps.stages, the first one the baseline")
+    parser.add_argument("--splits", default="1",
+                        help="kernels.TritonOps's attend_splits to time with every tile (1: one program a head)")
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
 
@@ -78,7 +81,8 @@ def main() -> None:
 
     device = torch.device("cuda")
     tiles = [kernels.AttendTile(*(int(n) for n in t.split("."))) for t in args.tiles.split(",")]
-    ops = kernels.TritonOps()
+    ways = [(tile, splits, kernels.TritonOps(attend_splits=splits)) for splits in map(int, args.splits.split(","))
+            for tile in tiles]
     print(f"# command: python benchmarks/attention_step.py {' '.join(sys.argv[1:])}")
     print(f"# device: {torch.cuda.get_device_name(device)}, torch {torch.__version__}")
     rows = []
@@ -87,10 +91,11 @@ def main() -> None:
         q, k, v, norm, cos, sin, caches, positions = inputs(batch, length, args.capacity, device)
         read = int((positions + 1).sum()) * KV_HEADS * DIM * 2 * 2  # keys and values, bfloat16
         reference = None
-        for tile in tiles:
+        for tile, splits, ops in ways:
             kernels.ATTEND_TILE = tile
+            name = f"{tile.t}.{tile.warps}.{tile.stages}/{splits}"
 
-            def step():
+            def step(ops=ops):
                 return [ops.attend_new(q, k, v, norm, norm, 1e-6, cos, sin, kc, vc, positions, DIM ** -0.5)
                         for kc, vc in caches]
 
@@ -101,21 +106,21 @@ def main() -> None:
                 error = float((out.float() - reference.float()).norm() / reference.float().norm())
                 seconds = timed_graph(step, args.repeat)
             except Exception as exc:  # noqa: BLE001 (a tile this GPU cannot run: say so, time the rest)
-                print(f"batch {batch:3d}, ~{length:3d} positions, tile {tile.t}.{tile.warps}.{tile.stages}: "
+                print(f"batch {batch:3d}, ~{length:3d} positions, tile {name}: "
                       f"failed: {type(exc).__name__}: {exc}", flush=True)
                 continue
-            rows.append((batch, length, tile, seconds, read / seconds / 1e9, error))
-            print(f"batch {batch:3d}, ~{length:3d} positions, tile {tile.t:3d}.{tile.warps}.{tile.stages}: "
+            rows.append((batch, length, name, seconds, read / seconds / 1e9, error))
+            print(f"batch {batch:3d}, ~{length:3d} positions, tile {name:>10}: "
                   f"{1e6 * seconds:8.2f} us a call, {read / seconds / 1e9:7.0f} GB/s, relative difference {error:.1e}",
                   flush=True)
-    print("\nbatch  positions  tile (t.warps.stages)   us a call    GB/s   against the first tile")
+    print("\nbatch  positions  tile (t.warps.stages/ranges)   us a call    GB/s   against the first")
     for batch, length, tile, seconds, rate, error in rows:
         base = next(r[3] for r in rows if r[0] == batch and r[1] == length)
-        print(f"{batch:5d}  {length:9d}  {tile.t:4d}.{tile.warps}.{tile.stages}              {1e6 * seconds:9.2f}  {rate:6.0f}"
+        print(f"{batch:5d}  {length:9d}  {tile:>26}   {1e6 * seconds:9.2f}  {rate:6.0f}"
               f"   {base / seconds:5.2f}x")
     for batch, length in dict.fromkeys((r[0], r[1]) for r in rows):
         best = min((r for r in rows if r[0] == batch and r[1] == length), key=lambda r: r[3])
-        print(f"best at batch {batch}, ~{length} positions: {best[2].t}.{best[2].warps}.{best[2].stages}")
+        print(f"best at batch {batch}, ~{length} positions: {best[2]}")
 
 
 if __name__ == "__main__":

@@ -87,6 +87,40 @@ def test_the_new_token_kernel_stores_its_key_and_value_then_attends_up_to_them(k
     assert not torch.equal(caches[0], before[0]) and torch.equal(caches[1][1, :, 17], v[1, 0])
 
 
+@pytest.mark.parametrize("splits", [2, 8])
+def test_the_new_token_kernel_cut_into_position_ranges_equals_the_whole(kernels, rand, splits):
+    """At few rows each row's positions are cut into ranges, a program each, joined by the last to finish: the
+    same keys, values and attention as torch's, ranges empty (position 0) or past one block of 64 included, and
+    again at the next launch (the ranges' tickets carry over)."""
+    fused, plain = kernels.TritonOps(attend_splits=splits), TorchOps()
+    q, k, v = rand(3, 1, 8 * 64).split([4 * 64, 2 * 64, 2 * 64], dim=-1)
+    q, k, v = q.view(3, 1, 4, 64), k.view(3, 1, 2, 64), v.view(3, 1, 2, 64)
+    q_norm, k_norm, cos, sin = rand(64), rand(64), rand(3, 1, 64), rand(3, 1, 64)
+    before = rand(2, 3, 2, 300, 64)
+    caches = [before[0].clone(), before[1].clone(), before[0].clone(), before[1].clone()]
+    for positions in (torch.tensor([0, 70, 260]), torch.tensor([1, 71, 261])):
+        out = fused.attend_new(q, k, v, q_norm, k_norm, 1e-6, cos, sin, caches[0], caches[1], positions, 64 ** -0.5)
+        ref = plain.attend_new(q, k, v, q_norm, k_norm, 1e-6, cos, sin, caches[2], caches[3], positions, 64 ** -0.5)
+        assert relative(out, ref) < TOLERANCE
+        assert relative(caches[0], caches[2]) < TOLERANCE and torch.equal(caches[1], caches[3])
+    assert len(fused._tickets) == 1 and all(int(t) % splits == 0 for t in next(iter(fused._tickets.values())))
+
+
+def test_the_position_ranges_serve_only_rows_that_leave_sms_idle(kernels, rand, monkeypatch):
+    """8 key/value heads in 8 ranges each on 132 SMs: 1-4 rows (at most twice the SMs' programs), not 5."""
+    fused = kernels.TritonOps(attend_splits=8)
+    taken = []
+    monkeypatch.setattr(fused, "_attend_new_split", lambda q, *args: taken.append(q.shape[0]))
+    monkeypatch.setattr(fused, "_sm_count", lambda x: 132)
+    for batch in (1, 2, 4, 5):
+        q, k, v = rand(batch, 1, 32 * 16).split([16 * 16, 8 * 16, 8 * 16], dim=-1)
+        q, k, v = q.view(batch, 1, 16, 16), k.view(batch, 1, 8, 16), v.view(batch, 1, 8, 16)
+        caches = torch.zeros(2, batch, 8, 4, 16)
+        fused.attend_new(q, k, v, rand(16), rand(16), 1e-6, rand(batch, 1, 16), rand(batch, 1, 16), caches[0],
+                         caches[1], torch.zeros(batch, dtype=torch.long), 0.25)
+    assert taken == [1, 2, 4]
+
+
 def test_the_new_token_kernel_serves_a_batch_of_one(kernels, rand, monkeypatch):
     """A batch of one's views carry strides of their own in the batch dimension; the kernel still takes it (batch 1
     is what an edited paragraph narrates), rather than the three-launch fallback."""

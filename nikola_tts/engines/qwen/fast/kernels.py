@@ -411,10 +411,12 @@ def gemv_blocks(rows: int, n: int, k: int, sms: int = 132, whole_rows: bool = Tr
 
 
 @triton.jit
-def _attend_over(q, k_ptr, v_ptr, k_st, v_st, n, scale, BLOCK_G: tl.constexpr, D: tl.constexpr,
+def _attend_part(q, k_ptr, v_ptr, k_st, v_st, n, scale, BLOCK_G: tl.constexpr, D: tl.constexpr,
                  BLOCK_T: tl.constexpr):
-    """Queries q (BLOCK_G, D) over the first n keys and values at k_ptr and v_ptr (rows k_st and v_st apart), with
-    an online softmax in float32 -> (BLOCK_G, D) in float32."""
+    """Queries q (BLOCK_G, D) over the first n keys and values at k_ptr and v_ptr (rows k_st and v_st apart), an
+    online softmax in float32 -> (the scores' maximum, the sum of their exponentials, the exponential-weighted sum
+    of the values), each query's; for none, (-inf, 0, 0). (The loop starts at 0: from a position loaded at run
+    time, the software pipeliner's code spilled 1 kB a thread, ptxas for sm_90a.)"""
     d = tl.arange(0, D)
     m_i = tl.full([BLOCK_G], float("-inf"), tl.float32)
     l_i = tl.zeros([BLOCK_G], tl.float32)
@@ -432,6 +434,15 @@ def _attend_over(q, k_ptr, v_ptr, k_st, v_st, n, scale, BLOCK_G: tl.constexpr, D
         v = tl.load(v_ptr + t[:, None] * v_st + d[None, :], mask=t_ok[:, None], other=0.0)
         acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
         m_i = m_new
+    return m_i, l_i, acc
+
+
+@triton.jit
+def _attend_over(q, k_ptr, v_ptr, k_st, v_st, n, scale, BLOCK_G: tl.constexpr, D: tl.constexpr,
+                 BLOCK_T: tl.constexpr):
+    """Queries q (BLOCK_G, D) over the first n keys and values at k_ptr and v_ptr (rows k_st and v_st apart), with
+    an online softmax in float32 -> (BLOCK_G, D) in float32."""
+    _, l_i, acc = _attend_part(q, k_ptr, v_ptr, k_st, v_st, n, scale, BLOCK_G, D, BLOCK_T)
     return acc / l_i[:, None]
 
 
@@ -454,33 +465,102 @@ def _attend_kernel(q_ptr, k_ptr, v_ptr, last_ptr, out_ptr, q_sb, q_sh, k_sb, k_s
 
 
 @triton.jit
+def _new_key_and_query(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr, sin_ptr, cos_batch_stride, kc_ptr,
+                       vc_ptr, c_sb, c_sh, c_st, b, kv, pos, store, eps, G: tl.constexpr, BLOCK_G: tl.constexpr,
+                       D: tl.constexpr):
+    """Row b's new key (normed, rotated) and value into the caches of key/value head kv at pos, where `store`; then
+    its G query heads of that key/value head, normed and rotated: (BLOCK_G, D), rows past G repeat the first."""
+    d = tl.arange(0, D)
+    one = tl.arange(0, 1)
+    trig = b * cos_batch_stride
+    if store:
+        key = _normed_rotated(k_ptr + b * row_stride + kv * D, kw_ptr, cos_ptr + trig, sin_ptr + trig, one, D, eps,
+                              "")
+        cache = b * c_sb + kv * c_sh + pos * c_st
+        tl.store(kc_ptr + cache + one[:, None] + d[None, :], key)
+        tl.store(vc_ptr + cache + d, tl.load(v_ptr + b * row_stride + kv * D + d))
+    tl.debug_barrier()  # a program writes only its own head's cache row: a barrier is all before reading it back
+    g = tl.arange(0, BLOCK_G)
+    heads = tl.where(g < G, kv * G + g, kv * G)  # rows past G read head kv * G again, and are never stored
+    return _normed_rotated(q_ptr + b * row_stride, qw_ptr, cos_ptr + trig, sin_ptr + trig, heads * D, D, eps, "")
+
+
+@triton.jit
 def _attend_new_kernel(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr, sin_ptr, cos_batch_stride,
                        kc_ptr, vc_ptr, pos_ptr, out_ptr, c_sb, c_sh, c_st, o_sb, eps, scale, G: tl.constexpr,
                        BLOCK_G: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr, PDL: tl.constexpr = False):
     """_heads_kernel (the key into the cache, the value beside it; the queries), then _attend_kernel, for one
-    new token of row b and one key/value head: its G query heads over positions 0..pos[b]. A program writes only
-    its own head's cache row, so a barrier is all that stands between writing it and reading it back."""
+    new token of row b and one key/value head: its G query heads over positions 0..pos[b]."""
     _overlap_previous(PDL)
     _wait_previous(PDL)
     b = tl.program_id(0)
     kv = tl.program_id(1)
     pos = tl.load(pos_ptr + b)
-    d = tl.arange(0, D)
-    one = tl.arange(0, 1)
-    trig = b * cos_batch_stride
-    key = _normed_rotated(k_ptr + b * row_stride + kv * D, kw_ptr, cos_ptr + trig, sin_ptr + trig, one, D, eps, "")
-    cache = b * c_sb + kv * c_sh + pos * c_st
-    tl.store(kc_ptr + cache + one[:, None] + d[None, :], key)
-    tl.store(vc_ptr + cache + d, tl.load(v_ptr + b * row_stride + kv * D + d))
-    tl.debug_barrier()
-    g = tl.arange(0, BLOCK_G)
-    g_ok = g < G
-    heads = tl.where(g_ok, kv * G + g, kv * G)  # rows past G read head kv * G again, and are never stored
-    q = _normed_rotated(q_ptr + b * row_stride, qw_ptr, cos_ptr + trig, sin_ptr + trig, heads * D, D, eps, "")
+    q = _new_key_and_query(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr, sin_ptr, cos_batch_stride,
+                           kc_ptr, vc_ptr, c_sb, c_sh, c_st, b, kv, pos, True, eps, G, BLOCK_G, D)
     out = _attend_over(q, kc_ptr + b * c_sb + kv * c_sh, vc_ptr + b * c_sb + kv * c_sh, c_st, c_st, pos + 1,
                        scale, BLOCK_G, D, BLOCK_T)
-    tl.store(out_ptr + b * o_sb + (kv * G + g)[:, None] * D + d[None, :], out.to(out_ptr.dtype.element_ty),
-             mask=g_ok[:, None])
+    g = tl.arange(0, BLOCK_G)
+    tl.store(out_ptr + b * o_sb + (kv * G + g)[:, None] * D + tl.arange(0, D)[None, :],
+             out.to(out_ptr.dtype.element_ty), mask=(g < G)[:, None])
+
+
+@triton.jit
+def _attend_new_split_kernel(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr, sin_ptr, cos_batch_stride,
+                             kc_ptr, vc_ptr, pos_ptr, out_ptr, part_m_ptr, part_l_ptr, part_acc_ptr, tickets_ptr,
+                             c_sb, c_sh, c_st, o_sb, eps, scale, G: tl.constexpr, GP: tl.constexpr,
+                             BLOCK_G: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr, SPLITS: tl.constexpr,
+                             PDL: tl.constexpr = False):
+    """_attend_new_kernel with row b's positions 0..pos[b] cut into SPLITS ranges of whole BLOCK_T steps, one program
+    each (where rows times key/value heads leave most SMs idle: one slot's 8 programs walked hundreds of positions
+    one step after another). Each program stores its range's softmax state (_attend_part); the last of the SPLITS to
+    arrive (a ticket drawn with an acquire-release add: every earlier program's state is visible to it) joins them.
+    Tickets only grow, so a launch needs no counter reset: SPLITS is a power of two, and wrapping keeps the count
+    modulo SPLITS. Only the program whose range holds pos stores the new key and value; no other reads them."""
+    _overlap_previous(PDL)
+    _wait_previous(PDL)
+    b = tl.program_id(0)
+    kv = tl.program_id(1)
+    split = tl.program_id(2)
+    kv_heads = tl.num_programs(1)
+    pos = tl.load(pos_ptr + b)
+    per = tl.cdiv(tl.cdiv(pos + 1, SPLITS), BLOCK_T) * BLOCK_T
+    start = split * per
+    stop = tl.minimum(start + per, pos + 1)
+    q = _new_key_and_query(q_ptr, k_ptr, v_ptr, row_stride, qw_ptr, kw_ptr, cos_ptr, sin_ptr, cos_batch_stride,
+                           kc_ptr, vc_ptr, c_sb, c_sh, c_st, b, kv, pos, (start <= pos) & (pos < stop), eps, G,
+                           BLOCK_G, D)
+    first = b * c_sb + kv * c_sh + start * c_st
+    m_i, l_i, acc = _attend_part(q, kc_ptr + first, vc_ptr + first, c_st, c_st, stop - start, scale, BLOCK_G, D,
+                                 BLOCK_T)
+    g = tl.arange(0, BLOCK_G)
+    d = tl.arange(0, D)
+    head = b * kv_heads + kv
+    at = head * SPLITS + split
+    tl.store(part_m_ptr + at * GP + g, m_i, mask=g < G)
+    tl.store(part_l_ptr + at * GP + g, l_i, mask=g < G)
+    tl.store(part_acc_ptr + (at * GP + g)[:, None] * D + d[None, :], acc, mask=(g < G)[:, None])
+    tl.debug_barrier()
+    ticket = tl.atomic_add(tickets_ptr + head, 1, sem="acq_rel", scope="gpu")
+    if ticket % SPLITS == SPLITS - 1:  # the last of this head's programs: join every range's state
+        gp = tl.arange(0, GP)
+        ok = gp < G
+        top = tl.full([GP], float("-inf"), tl.float32)
+        total = tl.zeros([GP], tl.float32)
+        out = tl.zeros([GP, D], tl.float32)
+        for s in tl.static_range(SPLITS):  # an online softmax over the ranges; split 0 always has positions
+            rows = (head * SPLITS + s) * GP + gp
+            m = tl.load(part_m_ptr + rows, mask=ok, other=float("-inf"))
+            l_s = tl.load(part_l_ptr + rows, mask=ok, other=0.0)
+            part = tl.load(part_acc_ptr + rows[:, None] * D + d[None, :], mask=ok[:, None], other=0.0)
+            new_top = tl.maximum(top, m)
+            old_weight = tl.exp(top - new_top)
+            weight = tl.exp(m - new_top)  # an empty range's -inf weighs 0
+            total = total * old_weight + weight * l_s
+            out = out * old_weight[:, None] + weight[:, None] * part
+            top = new_top
+        tl.store(out_ptr + b * o_sb + (kv * G + gp)[:, None] * D + d[None, :], (out / total[:, None]).to(
+            out_ptr.dtype.element_ty), mask=ok[:, None])
 
 
 @dataclass(frozen=True)
@@ -493,6 +573,9 @@ class AttendTile:
 
 
 ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py times others: none won by 2%)
+# a new token's positions cut into this many ranges, a program each, where rows times key/value heads times this
+# are at most twice the GPU's SMs (_attend_new_split_kernel): 1, not yet timed
+ATTEND_SPLITS = 1
 
 
 # every weight of the model (the talker's gate_up, 50 MB, the largest): the talker's gate_up and down joined the
@@ -511,8 +594,12 @@ class TritonOps(TorchOps):
 
     def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
                  fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS, gemv_any_rows: int = 0,
-                 pdl: bool = False):
+                 pdl: bool = False, attend_splits: int = ATTEND_SPLITS):
         self.draw_warps = draw_warps  # _draw_kernel's
+        if attend_splits < 1 or attend_splits & (attend_splits - 1):
+            raise ValueError(f"attend_splits must be a power of two, not {attend_splits}")
+        self.attend_splits = attend_splits
+        self._tickets: dict[tuple, torch.Tensor] = {}  # _attend_new_split_kernel's, kept while any graph may use them
         # _gemv_kernel for every shape of up to this many rows (and gemv_rows), not only gemv_wins's: at one row
         # cuBLAS's kernels read the talker's weights at 2-3 TB/s and are no programmatic dependents; at two rows
         # _gemv_kernel lost (a frame of two slots 5.08 ms against 4.76, 2026-12-07-h100-rtf-v43-talker-and-pdl.log)
@@ -694,6 +781,11 @@ class TritonOps(TorchOps):
         out = torch.empty(batch, 1, heads * dim, device=q.device, dtype=q.dtype)
         groups = heads // kv_heads
         tile = ATTEND_TILE
+        splits = self.attend_splits
+        if splits > 1 and batch * kv_heads * splits <= 2 * self._sm_count(q):
+            self._attend_new_split(q, k, v, row_stride, q_norm, k_norm, cos, sin, k_cache, v_cache, positions, out,
+                                   eps, scale, groups, splits)
+            return out
         _attend_new_kernel[(batch, kv_heads)](q, k, v, row_stride, q_norm, k_norm, cos, sin,
                                               0 if cos.shape[0] == 1 else dim, k_cache, v_cache, positions.contiguous(),
                                               out, k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
@@ -701,6 +793,26 @@ class TritonOps(TorchOps):
                                               BLOCK_G=max(16, triton.next_power_of_2(groups)), D=dim, BLOCK_T=tile.t,
                                               num_warps=tile.warps, num_stages=tile.stages, **self._launch)
         return out
+
+    def _attend_new_split(self, q, k, v, row_stride, q_norm, k_norm, cos, sin, k_cache, v_cache, positions, out,
+                          eps, scale, groups, splits):
+        batch, _, _, dim = q.shape
+        kv_heads = k.shape[2]
+        heads = batch * kv_heads
+        key = (q.device, heads)
+        if key not in self._tickets:
+            self._tickets[key] = torch.zeros(heads, device=q.device, dtype=torch.int32)
+        group_rows = triton.next_power_of_2(groups)
+        part_m = torch.empty(heads * splits * group_rows, device=q.device, dtype=torch.float32)
+        part_l = torch.empty_like(part_m)
+        part_acc = torch.empty(heads * splits * group_rows, dim, device=q.device, dtype=torch.float32)
+        tile = ATTEND_TILE
+        _attend_new_split_kernel[(batch, kv_heads, splits)](
+            q, k, v, row_stride, q_norm, k_norm, cos, sin, 0 if cos.shape[0] == 1 else dim, k_cache, v_cache,
+            positions.contiguous(), out, part_m, part_l, part_acc, self._tickets[key], k_cache.stride(0),
+            k_cache.stride(1), k_cache.stride(2), out.stride(0), eps, scale, G=groups, GP=group_rows,
+            BLOCK_G=max(16, group_rows), D=dim, BLOCK_T=tile.t, SPLITS=splits, num_warps=tile.warps,
+            num_stages=tile.stages, **self._launch)
 
     def silu_mul(self, gate_up):
         n = gate_up.shape[-1] // 2

@@ -63,7 +63,7 @@ class FastSpeaker:
                  fuse_decoder: bool = True, stream_decode: bool | None = None, decode_priority: int = -1,
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
                  fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1,
-                 gemv_any_rows: int = 1, pdl: bool = True):
+                 gemv_any_rows: int = 1, pdl: bool = True, attend_splits: int | None = None):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -114,6 +114,7 @@ class FastSpeaker:
         # side by side
         self.gemv_any_rows = gemv_any_rows
         self.pdl = pdl
+        self.attend_splits = attend_splits  # kernels.TritonOps's (None: kernels.ATTEND_SPLITS)
         self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
@@ -185,6 +186,8 @@ class FastSpeaker:
         from nikola_tts.engines.qwen.fast.kernels import TritonOps
 
         knobs = {} if self.fused_bytes is None else dict(fused_bytes=self.fused_bytes)
+        if self.attend_splits is not None:
+            knobs["attend_splits"] = self.attend_splits
         return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_any_rows=self.gemv_any_rows, pdl=self.pdl,
                          **knobs)
 
