@@ -274,6 +274,17 @@ def test_programmatic_dependent_launches_stay_off_in_the_interpreter(kernels):
     assert not ops.pdl and ops._launch == {}
 
 
+@pytest.mark.parametrize("capability,fits", [((8, 9), False), ((8, 0), False), ((9, 0), True), ((10, 0), True)])
+def test_dependent_launches_are_asked_for_only_on_hopper_and_newer(monkeypatch, capability, fits):
+    """griddepcontrol does not compile for an Ampere or Ada card (an RTX 4090 runs the other kernels)."""
+    from nikola_tts.engines.qwen.fast import ops
+
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
+    monkeypatch.setattr(torch.version, "hip", None)
+    assert ops.kernels_fit("cuda") and ops.dependent_launches_fit("cuda") == fits
+    assert not ops.dependent_launches_fit("cpu")
+
+
 def test_the_gemv_takes_only_the_narrow_projections_of_few_rows(kernels):
     assert kernels.gemv_wins(1024, 2048)  # the code predictor's o and projection
     assert not kernels.gemv_wins(2048, 2048) and not kernels.gemv_wins(4096, 1024)  # the talker's, a qkv

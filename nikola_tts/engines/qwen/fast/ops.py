@@ -100,11 +100,17 @@ class TorchOps:
         return (shaped + gumbel_noise(keys, counters, shaped.shape[-1])).argmax(dim=-1)
 
 
-def kernels_fit(device) -> bool:
+def kernels_fit(device, capability: tuple[int, int] = (8, 0)) -> bool:
     """The fused Triton kernels need an NVIDIA GPU of compute capability 8.0+ (Ampere and newer)."""
     import importlib.util
 
     device = torch.device(device)
     if device.type != "cuda" or getattr(torch.version, "hip", None) or importlib.util.find_spec("triton") is None:
         return False
-    return tuple(torch.cuda.get_device_capability(device)) >= (8, 0)
+    return tuple(torch.cuda.get_device_capability(device)) >= capability
+
+
+def dependent_launches_fit(device) -> bool:
+    """Programmatic dependent launch (kernels.TritonOps's pdl: griddepcontrol) needs compute capability 9.0+
+    (Hopper and newer): on an Ampere or Ada card (an RTX 4090) its instructions do not compile."""
+    return kernels_fit(device, (9, 0))

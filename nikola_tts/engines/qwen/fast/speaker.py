@@ -32,7 +32,7 @@ from nikola_tts.engines.qwen.fast.decode import LENGTH_STEP, Decoder, padded_len
 from nikola_tts.engines.qwen.fast.forward import NewSegment, OneSlotFailed, Rules, Stepper
 from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
 from nikola_tts.engines.qwen.fast.model import FastModel
-from nikola_tts.engines.qwen.fast.ops import TorchOps, kernels_fit
+from nikola_tts.engines.qwen.fast.ops import TorchOps, dependent_launches_fit, kernels_fit
 from nikola_tts.engines.qwen.fast.scheduler import Plan, Scheduler
 from nikola_tts.engines.qwen.fast.sequence import Sequence
 from nikola_tts.engines.qwen.fast.slots import Slots, bytes_per_slot, cache_length, predictor_positions
@@ -113,7 +113,7 @@ class FastSpeaker:
         # rows lost: 5.08) (2026-12-07-h100-rtf-v43-talker-and-pdl.log). qwen_rtf.py's before-* times the old way
         # side by side
         self.gemv_any_rows = gemv_any_rows
-        self.pdl = pdl
+        self.pdl = pdl and self.use_kernels and dependent_launches_fit(self.device)
         self.attend_splits = attend_splits  # kernels.TritonOps's (None: kernels.ATTEND_SPLITS)
         self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
