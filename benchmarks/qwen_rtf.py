@@ -246,7 +246,8 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("before", "as before session 20: no dependent launches, the talker's o, gate_up, down by cuBLAS",
      dict(pdl=False, gemv_any_rows=0, fused_bytes=17 << 20)),
     ("nopdl", "no programmatic dependent launches", dict(pdl=False)),
-    ("cublastalker", "the talker's o, gate_up and down by cuBLAS at one row", dict(gemv_any_rows=0, fused_bytes=17 << 20)),
+    ("cublastalker", "the talker's o, gate_up and down by cuBLAS at one row",
+     dict(gemv_any_rows=0, fused_bytes=17 << 20)),
     # the talker's attention at few slots with each row's positions cut into ranges, a program each
     # (kernels._attend_new_split_kernel): one slot's 8 programs walked hundreds of positions one step after another
     ("split4", "a new token's positions in 4 ranges at few slots", dict(attend_splits=4)),

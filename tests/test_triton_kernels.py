@@ -254,7 +254,8 @@ def test_a_fused_projection_of_rows_wider_than_a_programs_share_takes_fewer_rows
 
 
 def test_gemv_any_rows_takes_every_projection_of_that_many_rows_to_the_gemv(kernels, rand, monkeypatch):
-    """The talker's square o goes to the one-launch GEMV at one row (gemv_any_rows 1), to cuBLAS at two or without it."""
+    """The talker's square o goes to the one-launch GEMV at one row (gemv_any_rows 1); to cuBLAS at two, or
+    without it."""
     weight = rand(64, 64)  # square: no gemv_wins shape
     taken = []
     cases = ((kernels.TritonOps(gemv_rows=4), 1, False), (kernels.TritonOps(gemv_rows=4, gemv_any_rows=1), 1, True),

@@ -188,8 +188,8 @@ class FastSpeaker:
         knobs = {} if self.fused_bytes is None else dict(fused_bytes=self.fused_bytes)
         if self.attend_splits is not None:
             knobs["attend_splits"] = self.attend_splits
-        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_any_rows=self.gemv_any_rows, pdl=self.pdl,
-                         **knobs)
+        return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_any_rows=self.gemv_any_rows,
+                         pdl=self.pdl, **knobs)
 
     def _one_slot(self, slots: Slots):
         """persistent.PersistentPredictor for frames of one slot, where it is asked for, serves and is compiled."""
