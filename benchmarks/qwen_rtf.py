@@ -218,6 +218,7 @@ def variant_rows(speaker, prefix: str, methods, texts, frames, clock, sets) -> l
     return rows
 
 
+CUBLAS_TALKER = dict(gemv_any_rows=0, fused_bytes=17 << 20)  # FastSpeaker's knobs of before session 20
 SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <prefix>-b1, -passage, -steps, -profile
     # every projection through cuBLAS: without the Triton GEMV on the narrow shapes (kernels.gemv_wins)
     ("cublas", "cuBLAS for every projection", dict(gemv_rows=0)),
@@ -244,10 +245,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # the defaults of before session 20: no programmatic dependent launches (every Triton kernel begins while the
     # one before it ends, asks for its weights, then waits); the talker's o, gate_up and down left to cuBLAS
     ("before", "as before session 20: no dependent launches, the talker's o, gate_up, down by cuBLAS",
-     dict(pdl=False, gemv_any_rows=0, fused_bytes=17 << 20)),
+     dict(pdl=False, **CUBLAS_TALKER)),
     ("nopdl", "no programmatic dependent launches", dict(pdl=False)),
-    ("cublastalker", "the talker's o, gate_up and down by cuBLAS at one row",
-     dict(gemv_any_rows=0, fused_bytes=17 << 20)),
+    ("cublastalker", "the talker's o, gate_up and down by cuBLAS at one row", CUBLAS_TALKER),
     # the talker's attention at few slots with each row's positions cut into ranges, a program each
     # (kernels._attend_new_split_kernel): one slot's 8 programs walked hundreds of positions one step after another
     ("split4", "a new token's positions in 4 ranges at few slots", dict(attend_splits=4)),

@@ -110,7 +110,14 @@ def test_the_position_ranges_serve_only_rows_that_leave_sms_idle(kernels, rand, 
     """8 key/value heads in 8 ranges each on 132 SMs: 1-4 rows (at most twice the SMs' programs), not 5."""
     fused = kernels.TritonOps(attend_splits=8)
     taken = []
-    monkeypatch.setattr(fused, "_attend_new_split", lambda q, *args: taken.append(q.shape[0]))
+    ranges = fused._ranges
+
+    def spy(rows, kv_heads, x):
+        if ranges(rows, kv_heads, x) > 1:
+            taken.append(rows)
+        return 1  # the one-program kernel runs: which rows would take ranges is all this test asks
+
+    monkeypatch.setattr(fused, "_ranges", spy)
     monkeypatch.setattr(fused, "_sm_count", lambda x: 132)
     for batch in (1, 2, 4, 5):
         q, k, v = rand(batch, 1, 32 * 16).split([16 * 16, 8 * 16, 8 * 16], dim=-1)

@@ -599,7 +599,7 @@ class TritonOps(TorchOps):
         if attend_splits < 1 or attend_splits & (attend_splits - 1):
             raise ValueError(f"attend_splits must be a power of two, not {attend_splits}")
         self.attend_splits = attend_splits
-        self._tickets: dict[tuple, torch.Tensor] = {}  # _attend_new_split_kernel's, kept while any graph may use them
+        self._tickets: dict[tuple, torch.Tensor] = {}  # _range_state's
         # _gemv_kernel for every shape of up to this many rows (and gemv_rows), not only gemv_wins's: at one row
         # cuBLAS's kernels read the talker's weights at 2-3 TB/s and are no programmatic dependents; at two rows
         # _gemv_kernel lost (a frame of two slots 5.08 ms against 4.76, 2026-12-07-h100-rtf-v43-talker-and-pdl.log)
@@ -781,38 +781,36 @@ class TritonOps(TorchOps):
         out = torch.empty(batch, 1, heads * dim, device=q.device, dtype=q.dtype)
         groups = heads // kv_heads
         tile = ATTEND_TILE
-        splits = self.attend_splits
-        if splits > 1 and batch * kv_heads * splits <= 2 * self._sm_count(q):
-            self._attend_new_split(q, k, v, row_stride, q_norm, k_norm, cos, sin, k_cache, v_cache, positions, out,
-                                   eps, scale, groups, splits)
-            return out
-        _attend_new_kernel[(batch, kv_heads)](q, k, v, row_stride, q_norm, k_norm, cos, sin,
-                                              0 if cos.shape[0] == 1 else dim, k_cache, v_cache, positions.contiguous(),
-                                              out, k_cache.stride(0), k_cache.stride(1), k_cache.stride(2),
-                                              out.stride(0), eps, scale, G=groups,
-                                              BLOCK_G=max(16, triton.next_power_of_2(groups)), D=dim, BLOCK_T=tile.t,
-                                              num_warps=tile.warps, num_stages=tile.stages, **self._launch)
+        splits = self._ranges(batch, kv_heads, q)
+        first = (q, k, v, row_stride, q_norm, k_norm, cos, sin, 0 if cos.shape[0] == 1 else dim, k_cache, v_cache,
+                 positions.contiguous(), out)
+        last = (k_cache.stride(0), k_cache.stride(1), k_cache.stride(2), out.stride(0), eps, scale)
+        meta = dict(G=groups, BLOCK_G=max(16, triton.next_power_of_2(groups)), D=dim, BLOCK_T=tile.t,
+                    num_warps=tile.warps, num_stages=tile.stages, **self._launch)
+        if splits == 1:
+            _attend_new_kernel[(batch, kv_heads)](*first, *last, **meta)
+        else:
+            group_rows = triton.next_power_of_2(groups)
+            _attend_new_split_kernel[(batch, kv_heads, splits)](
+                *first, *self._range_state(q, batch * kv_heads, splits, group_rows, dim), *last, GP=group_rows,
+                SPLITS=splits, **meta)
         return out
 
-    def _attend_new_split(self, q, k, v, row_stride, q_norm, k_norm, cos, sin, k_cache, v_cache, positions, out,
-                          eps, scale, groups, splits):
-        batch, _, _, dim = q.shape
-        kv_heads = k.shape[2]
-        heads = batch * kv_heads
-        key = (q.device, heads)
+    def _ranges(self, rows: int, kv_heads: int, x) -> int:
+        """_attend_new_split_kernel's ranges a (row, key/value head), where rows x heads x ranges are at most twice
+        the SMs; else 1 (_attend_new_kernel)."""
+        splits = self.attend_splits
+        return splits if splits > 1 and rows * kv_heads * splits <= 2 * self._sm_count(x) else 1
+
+    def _range_state(self, x, heads: int, splits: int, group_rows: int, dim: int):
+        """_attend_new_split_kernel's scratch for each range's softmax state (maxima, sums, weighted values), and
+        the heads' tickets: zeroed once, and kept for as long as a captured graph may use them."""
+        key = (x.device, heads)
         if key not in self._tickets:
-            self._tickets[key] = torch.zeros(heads, device=q.device, dtype=torch.int32)
-        group_rows = triton.next_power_of_2(groups)
-        part_m = torch.empty(heads * splits * group_rows, device=q.device, dtype=torch.float32)
-        part_l = torch.empty_like(part_m)
-        part_acc = torch.empty(heads * splits * group_rows, dim, device=q.device, dtype=torch.float32)
-        tile = ATTEND_TILE
-        _attend_new_split_kernel[(batch, kv_heads, splits)](
-            q, k, v, row_stride, q_norm, k_norm, cos, sin, 0 if cos.shape[0] == 1 else dim, k_cache, v_cache,
-            positions.contiguous(), out, part_m, part_l, part_acc, self._tickets[key], k_cache.stride(0),
-            k_cache.stride(1), k_cache.stride(2), out.stride(0), eps, scale, G=groups, GP=group_rows,
-            BLOCK_G=max(16, group_rows), D=dim, BLOCK_T=tile.t, SPLITS=splits, num_warps=tile.warps,
-            num_stages=tile.stages, **self._launch)
+            self._tickets[key] = torch.zeros(heads, device=x.device, dtype=torch.int32)
+        part_m = torch.empty(heads * splits * group_rows, device=x.device, dtype=torch.float32)
+        part_acc = torch.empty(heads * splits * group_rows, dim, device=x.device, dtype=torch.float32)
+        return part_m, torch.empty_like(part_m), part_acc, self._tickets[key]
 
     def silu_mul(self, gate_up):
         n = gate_up.shape[-1] // 2
