@@ -253,6 +253,8 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("split4", "a new token's positions in 4 ranges at few slots", dict(attend_splits=4)),
     ("split8", "a new token's positions in 8 ranges at few slots", dict(attend_splits=8)),
     ("split16", "a new token's positions in 16 ranges at few slots", dict(attend_splits=16)),
+    # at one slot, the code predictor's step 0 (two tokens) as two one-launch steps instead of layer by layer
+    ("step0", "the code predictor's step 0 as two one-launch steps at one slot", dict(one_launch_first_step=True)),
 )
 
 

@@ -369,6 +369,32 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
         assert all(relative(c, e) < TOLERANCE for c, e in zip(caches, expected_caches))  # projected: sums reordered
 
 
+@pytest.mark.parametrize("programs", [1, 3], ids=["one program", "three"])
+def test_the_persistent_predictor_first_step_is_the_two_token_causal_pass(kernels, rand, programs):
+    """Step 0 sees the talker's output and the first code at positions 0 and 1: as two one-token launches, the
+    same scores as the layers' causal pass over both, and both positions' keys and values in the caches."""
+    from nikola_tts.engines.qwen.fast import persistent
+    from nikola_tts.engines.qwen.fast.layers import causal_prefill
+
+    stack, heads = _predictor(rand)
+    caches = [torch.zeros(2, 1, stack.kv_heads, 17, 16) for _ in range(2)]
+    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False, first_step=True)
+    x = rand(1, 2, 48)
+    runner.new_frame()
+    got = runner.first_step(x)
+    plain, kept = TorchOps(), {}
+
+    def store(i, k, v):
+        kept[i] = (k, v)
+
+    hidden = causal_prefill(plain, stack, x, stack.cos[:2][None], stack.sin[:2][None], store, torch.tensor([1]))
+    expected = plain.linear(hidden, heads[0])
+    assert got.shape == (1, 50) and relative(got, expected) < TOLERANCE
+    for i, (k, v) in kept.items():
+        assert relative(caches[0][i, :, :, :2], k) < TOLERANCE and relative(caches[1][i, :, :, :2], v) < TOLERANCE
+    assert not caches[0][:, :, :, 2:].any()  # nothing past position 1
+
+
 def test_the_persistent_predictor_shares_each_projection_out_in_chunks_of_bounded_size(kernels):
     from nikola_tts.engines.qwen.fast.persistent import MAX_TILE, share
 

@@ -154,6 +154,8 @@ class Stepper:
         for j in range(w.groups - 1):
             if j > 0 and one_slot is not None:
                 scores = one_slot.step(x, j, j + 1)
+            elif one_slot is not None and one_slot.first:
+                scores = one_slot.first_step(x)
             else:
                 scores = self._predictor_layers(b, j, x)
             code = self.rules.predictor.pick(scores, keys, (PREDICTOR_STREAM, frame, j), ops)

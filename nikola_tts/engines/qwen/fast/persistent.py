@@ -312,7 +312,8 @@ def fits(stack: Stack, heads: torch.Tensor) -> bool:
 
 
 class PersistentPredictor:
-    """Steps 1-14 of the code predictor for slot 0 alone, a launch each (step 0 sees two tokens: the layers do it).
+    """Steps 1-14 of the code predictor for slot 0 alone, a launch each (step 0 sees two tokens: the layers do it,
+    or with first_step, two launches of this kernel: `first_step()`).
 
     `new_frame()` before a frame's first step (it zeroes the barriers' counters), then `step()` for each step;
     both are plain launches, captured with the rest of the frame. persistent=False launches each phase on its own
@@ -320,7 +321,7 @@ class PersistentPredictor:
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
-                 timed: bool = False, pdl: bool = False):
+                 timed: bool = False, pdl: bool = False, first_step: bool = False):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -333,6 +334,8 @@ class PersistentPredictor:
         # a programmatic dependent of the kernel before it (kernels.TritonOps's pdl): in one launch only, where the
         # first phase is sure to run (it waits there)
         self.pdl = pdl and persistent and PDL_SERVES
+        # step 0 too, as two launches of one token each (`first_step`) instead of the layers' two-token pass
+        self.first = first_step
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])
@@ -386,10 +389,20 @@ class PersistentPredictor:
             raise OneSlotFailed("the code predictor's one-launch step waited too long at a grid barrier (another "
                                "stream's kernels held the GPU's SMs)")
 
-    def step(self, x: torch.Tensor, step: int, position: int, compile_only: bool = False) -> torch.Tensor:
+    def first_step(self, x: torch.Tensor) -> torch.Tensor:
+        """Step 0: x (1, 2, hidden), the talker's output and the first code's embedding, at positions 0 and 1 ->
+        scores (1, vocab) of code 1. Causal attention lets each token be a step of its own: the first launch leaves
+        position 0's keys and values in the caches (its scores, of head 0, go unused), the second is step 0 proper.
+        The counters of steps 1-14 are left alone: the first launch takes the last one (steps + 1 of them)."""
+        self.step(x[:, :1], 0, 0, counter=int(self.counters.shape[0]) - 1)
+        return self.step(x[:, 1:], 0, 1)
+
+    def step(self, x: torch.Tensor, step: int, position: int, compile_only: bool = False,
+             counter: int | None = None) -> torch.Tensor:
         """x (1, 1, hidden), the step's input -> this step's scores (1, vocab), rounded to the model's dtype and
         stored in float32 (what sampling takes: no conversion's launch); its keys and values are in the caches at
-        `position` after it. compile_only: compile the kernel for these arguments, launch nothing (compile_ahead)."""
+        `position` after it. compile_only: compile the kernel for these arguments, launch nothing (compile_ahead).
+        counter: the barriers' counter, if not the step's."""
         s = self.stack
         scores = torch.empty(1, self.vocab, device=x.device, dtype=torch.float32)
         args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos[position], s.sin[position],
@@ -400,7 +413,7 @@ class PersistentPredictor:
         for only in phases:
             kernel = (functools.partial(_predictor_step_kernel.warmup, grid=(self.programs,)) if compile_only
                       else _predictor_step_kernel[(self.programs,)])
-            kernel(*args, step, position, only, s.eps, s.head_dim ** -0.5, **self.constants, num_warps=WARPS,
+            kernel(*args, step if counter is None else counter, position, only, s.eps, s.head_dim ** -0.5, **self.constants, num_warps=WARPS,
                    **(dict(launch_pdl=True) if self.pdl else {}))
         return scores
 
