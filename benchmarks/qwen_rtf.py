@@ -255,6 +255,10 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("split16", "a new token's positions in 16 ranges at few slots", dict(attend_splits=16)),
     # at one slot, the code predictor's step 0 (two tokens) as two one-launch steps instead of layer by layer
     ("step0", "the code predictor's step 0 as two one-launch steps at one slot", dict(one_launch_first_step=True)),
+    # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 26
+    # barriers, more rows a program
+    ("programs66", "the code predictor's one-launch step on 66 programs", dict(one_launch_programs=66)),
+    ("programs100", "the code predictor's one-launch step on 100 programs", dict(one_launch_programs=100)),
 )
 
 
