@@ -259,6 +259,8 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # barriers, more rows a program
     ("programs66", "the code predictor's one-launch step on 66 programs", dict(one_launch_programs=66)),
     ("programs100", "the code predictor's one-launch step on 100 programs", dict(one_launch_programs=100)),
+    # a one-row prompt pass by a CUDA graph per padded length (graphs.PromptGraphs): eagerly it is host-bound
+    ("promptgraphs", "a one-row prompt by its length's CUDA graph", dict(prompt_graphs=True)),
 )
 
 

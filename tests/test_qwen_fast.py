@@ -413,6 +413,27 @@ def test_an_eager_warm_up_frame_between_live_frames_changes_no_code(model, monke
     assert all(torch.equal(a, b) for a, b in zip(expected, again))
 
 
+def test_a_prompt_padded_to_its_graphs_length_gets_the_codes_it_gets_unpadded(model, monkeypatch):
+    """graphs.PromptGraphs pads a one-row prompt to a multiple of PROMPT_STEP (a CUDA graph a multiple): causal
+    attention keeps the padding from every real position, so each segment's codes are unchanged."""
+    from nikola_tts.engines.qwen.fast.forward import Stepper
+    from nikola_tts.engines.qwen.fast.graphs import prompt_length
+
+    expected = FastSpeaker(model, sampling=GREEDY).generate_codes(items(), LIMITS, max_batch=1)
+    prefill, padding = Stepper.prefill, []
+
+    def to_the_step(self, entries, length=None):
+        tokens = int(entries[0].embeds.shape[1])
+        length = prompt_length(tokens) if prompt_length(tokens) <= self.s.length else None
+        padding.append((length or tokens) - tokens)
+        prefill(self, entries, length)
+
+    monkeypatch.setattr(Stepper, "prefill", to_the_step)
+    again = FastSpeaker(model, sampling=GREEDY).generate_codes(items(), LIMITS, max_batch=1)
+    assert len(padding) == len(TEXTS) and sum(p > 0 for p in padding) >= 3
+    assert all(torch.equal(a, b) for a, b in zip(expected, again))
+
+
 def test_the_runs_summary_says_how_long_a_frame_step_took_first_and_typically(model, caplog):
     """Timed at each stretch's one host sync, stretches of frames alone (no prefill, no capture): a
     fresh process's first frames and its steady state are told apart in every build's log."""

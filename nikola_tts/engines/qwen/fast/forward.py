@@ -77,26 +77,40 @@ class Stepper:
 
     # -- prefill: new segments into free slots (eager, outside graphs) -------------------------
     @torch.no_grad()
-    def prefill(self, entries: list[NewSegment]) -> None:
-        """Prompt new segments into their slots, as one batch.
+    def prefill(self, entries: list[NewSegment], length: int | None = None) -> None:
+        """Prompt new segments into their slots, as one batch, right-padded to `length` (default: the longest).
 
-        Prompts are right-padded to one length: causal attention never lets a real position see
-        the padding, and the cache positions the padding fills are overwritten by the segment's
-        own frames before any query may look at them."""
-        w, s, t = self.w, self.s, self.w.talker
+        Causal attention never lets a real position see the padding, and the cache positions the padding fills are
+        overwritten by the segment's own frames before any query may look at them."""
+        x, slots, last = self.prompt_inputs(entries, length)
+        self.start(entries, slots, self.prompt_pass(x, slots, last))
+
+    def prompt_inputs(self, entries: list[NewSegment], length: int | None = None):
+        """The prompts right-padded into one batch: (x (rows, length, hidden), their slots, their last positions)."""
+        w = self.w
         lengths = [int(e.embeds.shape[1]) for e in entries]
-        longest = max(lengths)
-        x = torch.zeros(len(entries), longest, int(entries[0].embeds.shape[-1]), device=w.device, dtype=w.dtype)
+        x = torch.zeros(len(entries), length or max(lengths), int(entries[0].embeds.shape[-1]), device=w.device,
+                        dtype=w.dtype)
         for row, entry in enumerate(entries):
             x[row, :lengths[row]] = entry.embeds[0].to(w.dtype)
-        slots = torch.tensor([e.slot for e in entries], device=w.device)
+        return (x, torch.tensor([e.slot for e in entries], device=w.device),
+                torch.tensor(lengths, device=w.device) - 1)
+
+    def prompt_pass(self, x, slots, last):
+        """The talker over padded prompts x, each row's keys and values into its slot's caches -> each row's
+        final-normed output at its last position. Fixed shapes, no host synchronization: graphs.py captures it."""
+        s, t = self.s, self.w.talker
+        length = int(x.shape[1])
 
         def store(i, k, v):
-            s.k[i, slots, :, :longest] = k
-            s.v[i, slots, :, :longest] = v
+            s.k[i, slots, :, :length] = k
+            s.v[i, slots, :, :length] = v
 
-        hidden = causal_prefill(self.ops, t, x, t.cos[:longest][None], t.sin[:longest][None], store,
-                                last=torch.tensor(lengths, device=w.device) - 1)
+        return causal_prefill(self.ops, t, x, t.cos[:length][None], t.sin[:length][None], store, last=last)
+
+    def start(self, entries: list[NewSegment], slots, hidden) -> None:
+        """The prompts' output -> each new segment's first code; its slot's state set for frames."""
+        w, s = self.w, self.s
         s.seen[slots] = False
         s.eos_from[slots] = torch.tensor([e.limit + 1 if e.forced else 2 for e in entries], device=w.device)
         s.keys[slots] = torch.tensor([e.key for e in entries], device=w.device)
@@ -107,7 +121,7 @@ class Stepper:
         s.code0[slots] = code0
         s.seen[slots, code0] = True
         s.frame[slots] = 0
-        s.prompt[slots] = torch.tensor(lengths, device=w.device)
+        s.prompt[slots] = torch.tensor([int(e.embeds.shape[1]) for e in entries], device=w.device)
         s.limit[slots] = torch.tensor([e.limit for e in entries], device=w.device)
         s.active[slots] = True
 

@@ -30,7 +30,7 @@ from nikola_tts.engines.qwen.background import Background
 from nikola_tts.engines.qwen.fast import prompt as prompts
 from nikola_tts.engines.qwen.fast.decode import LENGTH_STEP, Decoder, padded_length
 from nikola_tts.engines.qwen.fast.forward import NewSegment, OneSlotFailed, Rules, Stepper
-from nikola_tts.engines.qwen.fast.graphs import FrameGraphs
+from nikola_tts.engines.qwen.fast.graphs import PROMPT_STEP, FrameGraphs
 from nikola_tts.engines.qwen.fast.model import FastModel
 from nikola_tts.engines.qwen.fast.ops import TorchOps, dependent_launches_fit, kernels_fit
 from nikola_tts.engines.qwen.fast.scheduler import Plan, Scheduler
@@ -64,7 +64,8 @@ class FastSpeaker:
                  gemv_rows: int = 4, eager_decode: bool = True, gemv_whole_rows: bool = True, fused_rows: int = 1,
                  fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1,
                  gemv_any_rows: int = 1, pdl: bool = True, attend_splits: int | None = None,
-                 one_launch_first_step: bool = False, one_launch_programs: int | None = None):
+                 one_launch_first_step: bool = False, one_launch_programs: int | None = None,
+                 prompt_graphs: bool = False):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -118,6 +119,7 @@ class FastSpeaker:
         self.gemv_any_rows = gemv_any_rows
         self.pdl = pdl and self.use_kernels and dependent_launches_fit(self.device)
         self.attend_splits = attend_splits  # kernels.TritonOps's (None: kernels.ATTEND_SPLITS)
+        self.prompt_graphs = prompt_graphs  # a one-row prompt pass by a CUDA graph per padded length (graphs.py)
         self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
@@ -162,7 +164,7 @@ class FastSpeaker:
             try:
                 slots = Slots(weights, count, length, max_frames)
                 graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops(), self._one_slot(slots)),
-                                     self.use_graphs)
+                                     self.use_graphs, self.prompt_graphs)
                 break
             except Exception as exc:
                 if not is_out_of_memory(exc) or count == 1:
@@ -288,7 +290,9 @@ class FastSpeaker:
         (for benchmarks that time the steady state: a build captures only what its run needs)."""
         started = time.perf_counter()
         self._await_one_launch()
-        graphs, _ = self._plan(items, limits, max_batch, False)
+        graphs, sequences = self._plan(items, limits, max_batch, False)
+        for length in sorted({int(seq.prompt.embeds.shape[1]) for seq in sequences}):
+            graphs.prompts.capture(length)
         return self._capture_all(graphs, started)
 
     def prime(self, count: int, max_chars: int, stop: Callable[[], bool] | None = None) -> float:
@@ -301,7 +305,13 @@ class FastSpeaker:
         self._await_one_launch(stop)
         frames = batching.frame_limit(max_chars)
         length = cache_length(batching.prompt_tokens(max_chars, len(self.instruct)) + frames + 1)
-        self._capture_all(self._slots_for(count, length, frames), started, stop)
+        graphs = self._slots_for(count, length, frames)
+        for tokens in range(PROMPT_STEP, batching.prompt_tokens(max_chars, len(self.instruct)) + PROMPT_STEP,
+                            PROMPT_STEP):
+            if stop is not None and stop():
+                break
+            graphs.prompts.capture(tokens)
+        self._capture_all(graphs, started, stop)
         self._warm_decoder(stop)
         return time.perf_counter() - started
 
@@ -355,8 +365,8 @@ class FastSpeaker:
         stepper = graphs.stepper
         for group in plan.prefills:
             started = time.perf_counter()
-            stepper.prefill([NewSegment(seq.slot, seq.prompt.embeds, seq.prompt.pad, seq.limit, seq.key, seq.forced)
-                             for seq in group])
+            graphs.prompts.prefill([NewSegment(seq.slot, seq.prompt.embeds, seq.prompt.pad, seq.limit, seq.key,
+                                               seq.forced) for seq in group])
             stats["prefill_s"] += time.perf_counter() - started
         for src, dst in plan.moves:
             stepper.s.move(src, dst)
