@@ -396,6 +396,21 @@ def greedy_agreement(tts, fast_greedy, texts, frames) -> tuple[float, float, int
     return ({k: (v[0] / max(1, total * 16), v[1] / max(1, total)) for k, v in counts.items()}, total)
 
 
+def prompt_graphs_check(model, text: str, frames: int) -> str:
+    """graphs.PromptGraphs on the GPU: one segment three times at batch 1 in one setup (its prompt eager and padded,
+    then captured at its second sight, then replayed): the samples must be equal."""
+    from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
+
+    speaker = FastSpeaker(model, seed=0, prompt_graphs=True)
+    runs = [[audio for _, audio in speaker.speak([_item(text)], 1, limits=[frames], force_frames=True)]
+            for _ in range(3)]
+    prompts = speaker._setup[1].prompts
+    speaker.release()
+    return (f"prompt graphs: one segment three times (eager, captured, replayed): samples equal "
+            f"{runs[0] == runs[1] == runs[2]}; lengths captured {sorted(prompts.graphs)}, "
+            f"capture {prompts.capture_seconds * 1e3:.0f} ms")
+
+
 def frame_times(fast, repeats: int = 20) -> list[tuple[int, float]]:
     """Milliseconds per frame step, by batch size, replaying the captured graphs on idle slots."""
     import torch
@@ -1033,7 +1048,7 @@ def main() -> None:
     parser.add_argument("--methods", default="upstream1,upstream-lists,engine",
                         help="comma-separated: upstream1, upstream-lists, upstream-passage, upstream-b1, engine, fast, "
                              "fast-passage, fast-b1, fast-gpus, fast-torchops, fast-steps, fast-profile, fast-kernels, "
-                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, prefill-b1, decode-b1, onelaunch-phases, draw-warps, decode-first-calls, decode-variants, "
+                             "fast-unfused, fast-wholedecode, fast-normalprio, fast-lazydecode, fast-anylength, fast-decoder-forms, cublas-b1, cublas-passage, prefill-b1, decode-b1, onelaunch-phases, promptgraphs-check, draw-warps, decode-first-calls, decode-variants, "
                              "agreement, fp32, "
                              "fp32-passage, fp32-b1, fp32-agreement, faster-b1, faster-batch, faster-batch-passage")
     parser.add_argument("--decoder-forms", default="fp32,fp16+matmul",
@@ -1166,6 +1181,9 @@ def main() -> None:
                     f"(second stream); last frame at {stats['generate_s']:.1f} s, then "
                     f"{stats['decode_tail_s']:.1f} s decoding what was left{decoder_calls(stats)}")
 
+        if "promptgraphs-check" in methods and device.type == "cuda":
+            notes.append(prompt_graphs_check(fast_model, texts[paragraph], frames[paragraph]))
+            print(notes[-1], flush=True)
         if "fast-unfused" in methods and fast.decoder_forms.fused:
             from nikola_tts.engines.qwen.fast import snake
             from nikola_tts.engines.qwen.fast.speech import fold_padding

@@ -158,9 +158,9 @@ class PromptGraphs:
         stepper = self.stepper
         device = stepper.w.device
         current = torch.cuda.current_stream(device)
+        x, slots, last = x.clone(), slots.clone(), last.clone()  # the graph's inputs, on the stream filling them
         self._stream.wait_stream(current)
         with torch.cuda.stream(self._stream):
-            x, slots, last = x.clone(), slots.clone(), last.clone()
             stepper.prompt_pass(x, slots, last)
             graph = torch.cuda.CUDAGraph()
             graph.capture_begin(pool=self._pool, capture_error_mode="thread_local")
