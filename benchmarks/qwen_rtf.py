@@ -261,6 +261,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("programs100", "the code predictor's one-launch step on 100 programs", dict(one_launch_programs=100)),
     # a one-row prompt pass by a CUDA graph per padded length (graphs.PromptGraphs): eagerly it is host-bound
     ("promptgraphs", "a one-row prompt by its length's CUDA graph", dict(prompt_graphs=True)),
+    # session 21's three together (each alone above)
+    ("session21", "attention in 8 ranges, step 0 in one launch, prompt graphs",
+     dict(attend_splits=8, one_launch_first_step=True, prompt_graphs=True)),
 )
 
 
