@@ -11,7 +11,8 @@
     choose.py      code choice on the device: penalties, masks, seeded Gumbel-max or argmax
     slots.py       the fixed slots and their key/value caches
     forward.py     prefill of new segments; one frame (15 predictor steps + 1 talker step) of all slots
-    graphs.py      the frame step as one CUDA graph per batch size, captured when first needed
+    graphs.py      the frame step as one CUDA graph per batch size, captured when first needed; a one-row prompt's
+                   pass as one per padded length
     sequence.py    one segment's state on its way through (nano-vllm's Sequence)
     scheduler.py   continuous batching: schedule() plans a stretch, postprocess() collects what finished
     decode.py      codes -> waveforms on a second CUDA stream while generation goes on

@@ -304,10 +304,9 @@ class FastSpeaker:
         started = time.perf_counter()
         self._await_one_launch(stop)
         frames = batching.frame_limit(max_chars)
-        length = cache_length(batching.prompt_tokens(max_chars, len(self.instruct)) + frames + 1)
-        graphs = self._slots_for(count, length, frames)
-        for tokens in range(PROMPT_STEP, batching.prompt_tokens(max_chars, len(self.instruct)) + PROMPT_STEP,
-                            PROMPT_STEP):
+        longest = batching.prompt_tokens(max_chars, len(self.instruct))
+        graphs = self._slots_for(count, cache_length(longest + frames + 1), frames)
+        for tokens in range(PROMPT_STEP, longest + PROMPT_STEP, PROMPT_STEP):  # the one-row prompts' graphs
             if stop is not None and stop():
                 break
             graphs.prompts.capture(tokens)
