@@ -75,26 +75,36 @@ class FrameGraphs:
     @torch.no_grad()
     def capture(self, b: int) -> torch.cuda.CUDAGraph:
         started = time.perf_counter()
-        device = self.stepper.w.device
-        current = torch.cuda.current_stream(device)
-        self._stream.wait_stream(current)
         slots = self.stepper.s
-        with torch.cuda.stream(self._stream):
+
+        def warm_up():
             saved = slots.snapshot(b)
-            self.stepper.frame(b)  # eager, once: loads modules and workspaces outside the capture
+            self.stepper.frame(b)
             slots.restore(saved, b)
-            graph = torch.cuda.CUDAGraph()
-            graph.capture_begin(pool=self._pool, capture_error_mode="thread_local")  # the decoder thread goes on
-            try:
-                self.stepper.frame(b)
-            finally:
-                graph.capture_end()
-        if self._pool is None:
-            self._pool = graph.pool()
-        current.wait_stream(self._stream)
+
+        graph, _ = _captured(self.stepper.w.device, self._stream, self._pool, warm_up, lambda: self.stepper.frame(b))
+        self._pool = self._pool or graph.pool()
         self.graphs[b] = graph
         self.capture_seconds += time.perf_counter() - started
         return graph
+
+
+def _captured(device, stream: torch.cuda.Stream, pool, warm_up, run) -> tuple[torch.cuda.CUDAGraph, object]:
+    """warm_up() eagerly on a side stream of `device` (modules loaded and workspaces made outside the capture), then
+    run() captured there into a graph in `pool` (None: a pool of its own): (the graph, what the captured run
+    returned)."""
+    current = torch.cuda.current_stream(device)
+    stream.wait_stream(current)
+    with torch.cuda.stream(stream):
+        warm_up()
+        graph = torch.cuda.CUDAGraph()
+        graph.capture_begin(pool=pool, capture_error_mode="thread_local")  # the decoder thread goes on
+        try:
+            returned = run()
+        finally:
+            graph.capture_end()
+    current.wait_stream(stream)
+    return graph, returned
 
 
 def prompt_length(tokens: int) -> int:
@@ -152,25 +162,16 @@ class PromptGraphs:
 
     @torch.no_grad()
     def _capture(self, x, slots, last) -> PromptGraph:
-        """Like FrameGraphs.capture: one eager pass on a side stream (it writes only the slot being prompted), then
-        the capture, over buffers of its own."""
+        """Like FrameGraphs.capture (the eager pass writes only the slot being prompted), over buffers of its own."""
         started = time.perf_counter()
         stepper = self.stepper
-        device = stepper.w.device
-        current = torch.cuda.current_stream(device)
         x, slots, last = x.clone(), slots.clone(), last.clone()  # the graph's inputs, on the stream filling them
-        self._stream.wait_stream(current)
-        with torch.cuda.stream(self._stream):
-            stepper.prompt_pass(x, slots, last)
-            graph = torch.cuda.CUDAGraph()
-            graph.capture_begin(pool=self._pool, capture_error_mode="thread_local")
-            try:
-                hidden = stepper.prompt_pass(x, slots, last)
-            finally:
-                graph.capture_end()
-        if self._pool is None:
-            self._pool = graph.pool()
-        current.wait_stream(self._stream)
+
+        def prompt_pass():
+            return stepper.prompt_pass(x, slots, last)
+
+        graph, hidden = _captured(stepper.w.device, self._stream, self._pool, prompt_pass, prompt_pass)
+        self._pool = self._pool or graph.pool()
         captured = self.graphs[int(x.shape[1])] = PromptGraph(graph, x, slots, last, hidden)
         self.capture_seconds += time.perf_counter() - started
         return captured

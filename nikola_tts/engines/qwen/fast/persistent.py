@@ -404,6 +404,7 @@ class PersistentPredictor:
         `position` after it. compile_only: compile the kernel for these arguments, launch nothing (compile_ahead).
         counter: the barriers' counter, if not the step's."""
         s = self.stack
+        counter = step if counter is None else counter
         scores = torch.empty(1, self.vocab, device=x.device, dtype=torch.float32)
         args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos[position], s.sin[position],
                 self.k_cache, self.v_cache, self.k_cache.stride(0), self.k_cache.stride(2), self.k_cache.stride(3),
@@ -413,7 +414,7 @@ class PersistentPredictor:
         for only in phases:
             kernel = (functools.partial(_predictor_step_kernel.warmup, grid=(self.programs,)) if compile_only
                       else _predictor_step_kernel[(self.programs,)])
-            kernel(*args, step if counter is None else counter, position, only, s.eps, s.head_dim ** -0.5, **self.constants, num_warps=WARPS,
+            kernel(*args, counter, position, only, s.eps, s.head_dim ** -0.5, **self.constants, num_warps=WARPS,
                    **(dict(launch_pdl=True) if self.pdl else {}))
         return scores
 
