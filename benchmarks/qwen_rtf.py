@@ -248,22 +248,25 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
      dict(pdl=False, **CUBLAS_TALKER)),
     ("nopdl", "no programmatic dependent launches", dict(pdl=False)),
     ("cublastalker", "the talker's o, gate_up and down by cuBLAS at one row", CUBLAS_TALKER),
-    # the talker's attention at few slots with each row's positions cut into ranges, a program each
-    # (kernels._attend_new_split_kernel): one slot's 8 programs walked hundreds of positions one step after another
-    ("split4", "a new token's positions in 4 ranges at few slots", dict(attend_splits=4)),
-    ("split8", "a new token's positions in 8 ranges at few slots", dict(attend_splits=8)),
-    ("split16", "a new token's positions in 16 ranges at few slots", dict(attend_splits=16)),
+    # the talker's attention at one slot with each row's positions cut into ranges, a program each
+    # (kernels._attend_new_split_kernel; 16, the default since session 22): one slot's 8 programs walked hundreds of
+    # positions one step after another
+    ("split1", "a new token's positions by one program a head", dict(attend_splits=1)),
+    ("split4", "a new token's positions in 4 ranges at one slot", dict(attend_splits=4)),
+    ("split8", "a new token's positions in 8 ranges at one slot", dict(attend_splits=8)),
     # at one slot, the code predictor's step 0 (two tokens) as two one-launch steps instead of layer by layer
     ("step0", "the code predictor's step 0 as two one-launch steps at one slot", dict(one_launch_first_step=True)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 26
-    # barriers, more rows a program
+    # barriers, more rows a program; H100, a frame of one slot 3.85 ms -> 5.09 at 66, 4.48 at 100
+    # (2026-12-07-h100-rtf-v44-session21-variants.log)
     ("programs66", "the code predictor's one-launch step on 66 programs", dict(one_launch_programs=66)),
     ("programs100", "the code predictor's one-launch step on 100 programs", dict(one_launch_programs=100)),
-    # a one-row prompt pass by a CUDA graph per padded length (graphs.PromptGraphs): eagerly it is host-bound
-    ("promptgraphs", "a one-row prompt by its length's CUDA graph", dict(prompt_graphs=True)),
-    # session 21's three together (each alone above)
-    ("session21", "attention in 8 ranges, step 0 in one launch, prompt graphs",
-     dict(attend_splits=8, one_launch_first_step=True, prompt_graphs=True)),
+    # a one-row prompt pass eagerly, not by a CUDA graph per padded length (graphs.PromptGraphs: the default since
+    # session 22)
+    ("eagerprompts", "one-row prompts eagerly", dict(prompt_graphs=False)),
+    # the defaults of session 21: one program a head, prompts eagerly
+    ("session21", "as at session 21: one program a head, prompts eagerly",
+     dict(attend_splits=1, prompt_graphs=False)),
 )
 
 

@@ -574,8 +574,11 @@ class AttendTile:
 
 ATTEND_TILE = AttendTile()  # at every batch size (benchmarks/attention_step.py times others: none won by 2%)
 # a new token's positions cut into this many ranges, a program each, where rows times key/value heads times this
-# are at most twice the GPU's SMs (_attend_new_split_kernel): 1, not yet timed
-ATTEND_SPLITS = 1
+# fill at most one wave of the GPU's SMs (_attend_new_split_kernel): at 16, one slot's talker attention on 128
+# programs. H100, same process, a frame of one slot 3.85 ms -> 3.78 (4 and 8 ranges: 3.83); of two slots, where a
+# second wave of programs was allowed then, 4.53 -> 4.65-4.69 at 4-16 ranges
+# (2026-12-07-h100-rtf-v44-session21-variants.log)
+ATTEND_SPLITS = 16
 
 
 # every weight of the model (the talker's gate_up, 50 MB, the largest): the talker's gate_up and down joined the
@@ -797,10 +800,10 @@ class TritonOps(TorchOps):
         return out
 
     def _ranges(self, rows: int, kv_heads: int, x) -> int:
-        """_attend_new_split_kernel's ranges a (row, key/value head), where rows x heads x ranges are at most twice
-        the SMs; else 1 (_attend_new_kernel)."""
+        """_attend_new_split_kernel's ranges a (row, key/value head), where rows x heads x ranges fill at most one
+        wave of the SMs; else 1 (_attend_new_kernel)."""
         splits = self.attend_splits
-        return splits if splits > 1 and rows * kv_heads * splits <= 2 * self._sm_count(x) else 1
+        return splits if splits > 1 and rows * kv_heads * splits <= self._sm_count(x) else 1
 
     def _range_state(self, x, heads: int, splits: int, group_rows: int, dim: int):
         """_attend_new_split_kernel's scratch for each range's softmax state (maxima, sums, weighted values), and

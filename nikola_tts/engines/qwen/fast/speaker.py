@@ -65,7 +65,7 @@ class FastSpeaker:
                  fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1,
                  gemv_any_rows: int = 1, pdl: bool = True, attend_splits: int | None = None,
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
-                 prompt_graphs: bool = False):
+                 prompt_graphs: bool = True):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -119,7 +119,9 @@ class FastSpeaker:
         self.gemv_any_rows = gemv_any_rows
         self.pdl = pdl and self.use_kernels and dependent_launches_fit(self.device)
         self.attend_splits = attend_splits  # kernels.TritonOps's (None: kernels.ATTEND_SPLITS)
-        self.prompt_graphs = prompt_graphs  # a one-row prompt pass by a CUDA graph per padded length (graphs.py)
+        # a one-row prompt pass by a CUDA graph per padded length (graphs.py): eagerly it is host-bound. H100, same
+        # process: batch-1 RTF 0.0531 -> 0.0511 (2026-12-07-h100-rtf-v44-session21-variants.log)
+        self.prompt_graphs = prompt_graphs
         self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
