@@ -256,9 +256,6 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("split8", "a new token's positions in 8 ranges at one slot", dict(attend_splits=8)),
     # at one slot, the code predictor's step 0 (two tokens) as two one-launch steps instead of layer by layer
     ("step0", "the code predictor's step 0 as two one-launch steps at one slot", dict(one_launch_first_step=True)),
-    # each layer's attention done by every program at the o phase's start (persistent._attend_every_head): no
-    # attention phase on 8 programs, and 20 barriers a step instead of 25
-    ("attendo", "the code predictor's attention in the o phase", dict(one_launch_attend_in_o=True)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 26
     # barriers, more rows a program; H100, a frame of one slot 3.85 ms -> 5.09 at 66, 4.48 at 100
     # (2026-12-07-h100-rtf-v44-session21-variants.log)
@@ -862,13 +859,13 @@ def one_launch_check(weights) -> list[str]:
                f"then took {(time.perf_counter() - started) * 1e3:.1f} ms and added {specializations() - compiled} "
                f"specializations (0: it is the one compiled ahead)")
     print(out[-1], flush=True)
-    for (attend_in_o, step) in [(False, 1), (False, 7), (False, 14), (True, 1), (True, 7), (True, 14)]:
+    for step in (1, 7, 14):
         position = step + 1
         x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
         results = []
         for launch in (True, False):
             mine = [c.clone() for c in caches]
-            runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch, attend_in_o=attend_in_o)
+            runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch)
             runner.new_frame()
             scores = runner.step(x, step, position)
             try:
@@ -888,30 +885,28 @@ def one_launch_check(weights) -> list[str]:
         def rel(a, b):
             return float((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30))
 
-        where = " (attention in the o phase)" if attend_in_o else ""
-        out.append(f"kernel one-launch predictor{where} step {step}: the launch per phase's scores and caches "
+        out.append(f"kernel one-launch predictor step {step}: the launch per phase's scores and caches "
                    f"{torch.equal(one, phased) and all(torch.equal(a, b) for a, b in zip(one_caches, phased_caches))}; "
                    f"against the layers: scores rel err {rel(one, expected):.2e}, k {rel(one_caches[0], ref[0]):.2e}, "
                    f"v {rel(one_caches[1], ref[1]):.2e}")
     return out
 
 
-ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onelaunch-phases; the first is the
-    # reference. Tried in session 18 and dropped, at 3bb4ca0 (2026-12-06-h100-rtf-v37-tunings.log): each phase's
+ONE_LAUNCH_PREFETCHES = (  # (label, persistent.PersistentPredictor's prefetch) for onelaunch-phases; the first is
+    # the reference. Tried in session 18 and dropped, at 3bb4ca0 (2026-12-06-h100-rtf-v37-tunings.log): each phase's
     # first chunk loaded before the barrier, barriers polled with loads, a prefetch a phase or two ahead each
-    ("L2 prefetch a phase or two ahead (the default)", dict(prefetch=1)),
-    ("no L2 prefetch", dict(prefetch=0)),
-    ("L2 prefetch a layer at its start", dict(prefetch=2)),
-    ("the attention in the o phase", dict(attend_in_o=True)),
+    ("L2 prefetch a phase or two ahead (the default)", 1),
+    ("no L2 prefetch", 0),
+    ("L2 prefetch a layer at its start", 2),
 )
 PHASE_NAMES = {5: ("qkv", "attention", "o", "gate_up", "down"),  # by persistent.PHASES; 4: session 19's experiment,
                4: ("qkv+attention", "o", "gate_up", "down")}     # the attention in the qkv phase (results README)
 
 
-def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> list[str]:
-    """persistent.py's one-launch step in each form: a frame's 14 steps captured as one CUDA graph and replayed (us
-    a step), its scores against the first's; then where a step's time goes, phase by phase, for the first and the
-    last (phase_table)."""
+def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 20) -> list[str]:
+    """persistent.py's one-launch step under each prefetch: a frame's 14 steps captured as one CUDA graph and
+    replayed (us a step), its scores against the first's; then where a step's time goes, phase by phase, for the
+    first (phase_table)."""
     import torch
 
     from nikola_tts.engines.qwen.fast import persistent
@@ -926,8 +921,8 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
     caches = [rand(len(p.layers), 1, p.kv_heads, predictor_positions(weights), p.head_dim) for _ in range(2)]
     x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
     out, reference = [], None
-    for label, knobs in forms:
-        runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], **knobs)
+    for label, prefetch in prefetches:
+        runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], prefetch=prefetch)
         runner.new_frame()
         runner.step(x, 1, 2)  # compiled here if it was not
         graph = torch.cuda.CUDAGraph()
@@ -951,15 +946,15 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
                    f"against the first's")
         print(out[-1], flush=True)
         del graph
-    for label, knobs in forms[:1] + forms[1:][-1:]:
-        runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], timed=True, **knobs)
-        for _ in range(3):  # the last launch's stamps are read
-            runner.new_frame()
-            runner.step(x, 7, 8)
-        torch.cuda.synchronize()
-        out.extend(f"one-launch step, {label}: {line}"
-                   for line in phase_table(runner.times.cpu(), len(p.layers), PHASE_NAMES[persistent.PHASES]))
-        print("\n".join(out[-8:]), flush=True)
+    label, prefetch = prefetches[0]
+    runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], prefetch=prefetch, timed=True)
+    for _ in range(3):  # the last launch's stamps are read
+        runner.new_frame()
+        runner.step(x, 7, 8)
+    torch.cuda.synchronize()
+    out.extend(f"one-launch step, {label}: {line}"
+               for line in phase_table(runner.times.cpu(), len(p.layers), PHASE_NAMES[persistent.PHASES]))
+    print("\n".join(out[-8:]), flush=True)
     return out
 
 
@@ -1296,7 +1291,7 @@ def main() -> None:
                                                 paragraph, slots, clock, notes))
                     if name == "other" and "other-phases" in methods:  # the swapped-in kernel's phase table
                         notes.extend(f"{label}: {line}" for line in one_launch_phases(fast_model.weights,
-                                                                                      ONE_LAUNCH_FORMS[:1]))
+                                                                                      ONE_LAUNCH_PREFETCHES[:1]))
                 release_memory(device)
         if "fast-profile" in methods and device.type == "cuda":
             for b in sorted({1, fast.slot_count}):

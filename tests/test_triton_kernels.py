@@ -338,19 +338,13 @@ def _predictor(rand, layers=2, hidden=48, heads=4, kv_heads=2, dim=16, intermedi
     return stack, rand(steps, vocab, hidden) / hidden ** 0.5
 
 
-ATTENTION_PLACES = pytest.mark.parametrize("attend_in_o", [False, True],
-                                          ids=["attention a phase", "attention in the o phase"])
-
-
 @pytest.mark.parametrize("programs", [1, 3, 7], ids=["one program", "three", "more programs than some phases use"])
 @pytest.mark.parametrize("tile", [16384, 128], ids=["a chunk a projection", "several chunks"])
-@ATTENTION_PLACES
 def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the_head(kernels, rand, programs, tile,
-                                                                                    attend_in_o, monkeypatch):
+                                                                                    monkeypatch):
     """One code-predictor step at one slot, launched phase by phase (the interpreter runs programs one after
     another, so the barrier's launch needs a GPU: qwen_rtf.py's fast-kernels checks it there): the scores of the
-    layers and head that forward.py runs, and each layer's key and value in the caches at the step's position;
-    with every head's attention done by each program at the o phase's start, the same."""
+    layers and head that forward.py runs, and each layer's key and value in the caches at the step's position."""
     from nikola_tts.engines.qwen.fast import persistent
     from nikola_tts.engines.qwen.fast.layers import new_token
 
@@ -359,12 +353,10 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
     caches = [rand(2, 2, stack.kv_heads, 17, 16) for _ in range(2)]  # (layers, slots, kv heads, positions, dim)
     expected_caches = [c.clone() for c in caches]
     assert persistent.fits(stack, heads)
-    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False,
-                                            attend_in_o=attend_in_o)
-    assert runner.attend_in_o == attend_in_o
+    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False)
     assert (max(s.rows // s.chunk for s in runner.shares.values()) > 1) == (tile == 128)
     plain = TorchOps()
-    for step, position in ((1, 2), (2, 9), (1, 16)):  # 16: past one tile of 16 positions
+    for step, position in ((1, 2), (2, 9)):
         x = rand(1, 1, 48)
         runner.new_frame()
         got = runner.step(x, step, position)
@@ -378,8 +370,7 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
 
 
 @pytest.mark.parametrize("programs", [1, 3], ids=["one program", "three"])
-@ATTENTION_PLACES
-def test_the_persistent_predictor_first_step_is_the_two_token_causal_pass(kernels, rand, programs, attend_in_o):
+def test_the_persistent_predictor_first_step_is_the_two_token_causal_pass(kernels, rand, programs):
     """Step 0 sees the talker's output and the first code at positions 0 and 1: as two one-token launches, the
     same scores as the layers' causal pass over both, and both positions' keys and values in the caches."""
     from nikola_tts.engines.qwen.fast import persistent
@@ -387,8 +378,7 @@ def test_the_persistent_predictor_first_step_is_the_two_token_causal_pass(kernel
 
     stack, heads = _predictor(rand)
     caches = [torch.zeros(2, 1, stack.kv_heads, 17, 16) for _ in range(2)]
-    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False, first_step=True,
-                                            attend_in_o=attend_in_o)
+    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False, first_step=True)
     x = rand(1, 2, 48)
     runner.new_frame()
     got = runner.first_step(x)

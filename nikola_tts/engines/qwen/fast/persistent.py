@@ -55,14 +55,14 @@ def _stamp(times_ptr, at, TIMES: tl.constexpr):
 
 
 @triton.jit
-def _sync(counter_ptr, failed_ptr, phase, arrivals, nprog, only, times_ptr, TIMES: tl.constexpr):
+def _sync(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES: tl.constexpr):
     """The grid barrier after `phase`, when every phase runs in this launch (only < 0): wait until all programs
-    have arrived `arrivals` times in all (the barriers so far, this one included). Release and acquire at GPU
-    scope order each program's stores before the others' loads. A wait past SPIN_LIMIT polls (programs that never became resident: another stream's kernels
+    have arrived (phase + 1) times in all. Release and acquire at GPU scope order each program's stores before the
+    others' loads. A wait past SPIN_LIMIT polls (programs that never became resident: another stream's kernels
     held the SMs) sets the failure flag, which the host reads, and poisons the counter, which lets every program
     through. With TIMES, the program's arrival and its way out are stamped (times_ptr: this program's row)."""
     if only < 0:
-        target = arrivals * nprog
+        target = (phase + 1) * nprog
         _stamp(times_ptr, phase * 2 + 1, TIMES)
         tl.debug_barrier()
         tl.atomic_add(counter_ptr, 1, sem="release", scope="gpu")
@@ -76,53 +76,6 @@ def _sync(counter_ptr, failed_ptr, phase, arrivals, nprog, only, times_ptr, TIME
             tl.atomic_add(counter_ptr, _POISON)
         tl.debug_barrier()
         _stamp(times_ptr, phase * 2 + 2, TIMES)
-
-
-@triton.jit
-def _no_sync(phase, times_ptr, TIMES: tl.constexpr):
-    """Where a phase has no barrier after it (ATTEND_IN_O's empty attention phase): its arrival and way out stamped
-    at once, so that the phase table keeps one row per phase."""
-    _stamp(times_ptr, phase * 2 + 1, TIMES)
-    _stamp(times_ptr, phase * 2 + 2, TIMES)
-
-
-@triton.jit
-def _attend_every_head(qkv_out, k_norm_ptr, q_norm_ptr, cos_ptr, sin_ptr, kc_ptr, vc_ptr, c_sh, c_st, position,
-                       eps, scale, HEADS: tl.constexpr, KV: tl.constexpr, D: tl.constexpr, BLOCK_T: tl.constexpr):
-    """The new token's attention, every head in one program (ATTEND_IN_O): every key/value head's key and value
-    into the caches at `position` (every program stores the same bits, so whichever program's store another reads,
-    it reads the same), then every query head over its own key/value head's positions 0..position, the keys of all
-    heads one tile of KV x BLOCK_T rows whose scores outside a query's own head are masked out (BLOCK_T 16: a step
-    sees at most 16 positions, one tile), an online softmax in float32 -> (HEADS * D,) in float32."""
-    QW: tl.constexpr = HEADS * D
-    G: tl.constexpr = HEADS // KV
-    d = tl.arange(0, D)
-    kv = tl.arange(0, KV)
-    key = _normed_rotated(qkv_out + QW, k_norm_ptr, cos_ptr, sin_ptr, kv * D, D, eps, ".cg")
-    tl.store(kc_ptr + kv[:, None] * c_sh + position * c_st + d[None, :], key)
-    tl.store(vc_ptr + kv[:, None] * c_sh + position * c_st + d[None, :],
-             tl.load(qkv_out + QW + KV * D + kv[:, None] * D + d[None, :], cache_modifier=".cg"))
-    tl.debug_barrier()
-    q = _normed_rotated(qkv_out, q_norm_ptr, cos_ptr, sin_ptr, tl.arange(0, HEADS) * D, D, eps, ".cg")
-    r = tl.arange(0, KV * BLOCK_T)
-    rows = (r // BLOCK_T) * c_sh + (r % BLOCK_T) * c_st  # key/value head r // BLOCK_T, position r % BLOCK_T
-    own = (tl.arange(0, HEADS) // G)[:, None] == (r // BLOCK_T)[None, :]
-    m_i = tl.full([HEADS], float("-inf"), tl.float32)
-    l_i = tl.zeros([HEADS], tl.float32)
-    acc = tl.zeros([HEADS, D], tl.float32)
-    for start in tl.range(0, position + 1, BLOCK_T, num_stages=1):  # unpipelined: a tile's keys and values, 64 kB
-        t_ok = start + r % BLOCK_T <= position
-        k = tl.load(kc_ptr + start * c_st + rows[:, None] + d[None, :], mask=t_ok[:, None], other=0.0)
-        scores = tl.dot(q, tl.trans(k)) * scale
-        scores = tl.where(own & t_ok[None, :], scores, float("-inf"))
-        m_new = tl.maximum(m_i, tl.max(scores, axis=1))
-        p = tl.exp(scores - m_new[:, None])
-        alpha = tl.exp(m_i - m_new)
-        l_i = l_i * alpha + tl.sum(p, axis=1)
-        v = tl.load(vc_ptr + start * c_st + rows[:, None] + d[None, :], mask=t_ok[:, None], other=0.0)
-        acc = acc * alpha[:, None] + tl.dot(p.to(v.dtype), v)
-        m_i = m_new
-    return tl.reshape(acc / l_i[:, None], [QW])
 
 
 @triton.jit
@@ -202,16 +155,14 @@ def _predictor_step_kernel(
         GU_ROWS: tl.constexpr, GU_CHUNK: tl.constexpr, DOWN_ROWS: tl.constexpr, DOWN_CHUNK: tl.constexpr,
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
         LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
-        PDL: tl.constexpr = False, ATTEND_IN_O: tl.constexpr = False):
+        PDL: tl.constexpr = False):
     """One code-predictor step of one new token at `position`: x (H,) through every layer, its key and value into
     the caches, then the final norm and this step's head -> scores (V,). Phase p of layer l is number l * 5 + p,
     the head's is LAYERS * 5; only >= 0 runs that phase alone (a launch per phase), only < 0 all of them, with a
     grid barrier after each. res_a/res_b hold the residual stream, alternately written by program 0. TIMES: each
     program stamps its phases' starts and ends into its row of times_ptr (where a step's time goes). PDL (all
     phases in this launch only): launched as a programmatic dependent, the first layer's weights asked for before
-    the wait for the kernel before it. ATTEND_IN_O: no attention phase of its own: each program does every head's
-    attention at the start of the o phase, the o weights it asked for already on their way, and a layer has four
-    barriers, not five."""
+    the wait for the kernel before it."""
     _overlap_previous(PDL)
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
@@ -219,7 +170,6 @@ def _predictor_step_kernel(
     KW: tl.constexpr = KV * D
     QKV_N: tl.constexpr = QW + 2 * KW
     G: tl.constexpr = HEADS // KV
-    BARRIERS: tl.constexpr = 4 if ATTEND_IN_O else 5  # a layer's
     times_ptr += pid * (LAYERS * _PHASES + 1) * 2
     _stamp(times_ptr, 0, TIMES)
     hk = tl.arange(0, BLOCK_H)
@@ -250,9 +200,9 @@ def _predictor_step_kernel(
                       PREFETCH == 2)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 2)
-        _sync(sync_ptr + step, failed_ptr, base, layer * BARRIERS + 1, nprog, only, times_ptr, TIMES)
+        _sync(sync_ptr + step, failed_ptr, base, nprog, only, times_ptr, TIMES)
         # 2: a program per key/value head: its key and value into the caches, its query heads over them
-        if ((only < 0) | (only == base + 1)) & (not ATTEND_IN_O):
+        if (only < 0) | (only == base + 1):
             for kv in range(pid, KV, nprog):
                 d = tl.arange(0, D)
                 one = tl.arange(0, 1)
@@ -271,27 +221,17 @@ def _predictor_step_kernel(
                                    BLOCK_T)
                 tl.store(attn_out + (kv * G + g)[:, None] * D + d[None, :], out.to(attn_out.dtype.element_ty),
                          mask=g_ok[:, None])
-        if ATTEND_IN_O:
-            _no_sync(base + 1, times_ptr, TIMES)
-        else:
-            _sync(sync_ptr + step, failed_ptr, base + 1, layer * BARRIERS + 2, nprog, only, times_ptr, TIMES)
+        _sync(sync_ptr + step, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
         # 3: the attention's output through o
         if (only < 0) | (only == base + 2):
             w = _chunk(o_w, pid * O_ROWS, H, QW, BLOCK_QW, O_CHUNK)
-            if ATTEND_IN_O:  # rounded as the attention phase stores it
-                h = _attend_every_head(qkv_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
-                                       kc_ptr + layer * c_sl, vc_ptr + layer * c_sl, c_sh, c_st, position, eps,
-                                       scale, HEADS, KV, D, 16)
-                h = h.to(attn_out.dtype.element_ty).to(tl.float32)
-            else:
-                qa = tl.arange(0, BLOCK_QW)
-                qa_ok = qa < QW
-                h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
+            qa = tl.arange(0, BLOCK_QW)
+            qa_ok = qa < QW
+            h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
             _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                       PREFETCH == 1)
-        _sync(sync_ptr + step, failed_ptr, base + 2, layer * BARRIERS + BARRIERS - 2, nprog, only, times_ptr,
-              TIMES)
+        _sync(sync_ptr + step, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
         # 4: the residual plus the attention, normed, through gate_up
         if (only < 0) | (only == base + 3):
             w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_CHUNK)
@@ -302,8 +242,7 @@ def _predictor_step_kernel(
             _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 1)
-        _sync(sync_ptr + step, failed_ptr, base + 3, layer * BARRIERS + BARRIERS - 1, nprog, only, times_ptr,
-              TIMES)
+        _sync(sync_ptr + step, failed_ptr, base + 3, nprog, only, times_ptr, TIMES)
         # 5: SwiGLU through down: the layer's output
         if (only < 0) | (only == base + 4):
             w = _chunk(down_w, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_CHUNK)
@@ -314,8 +253,7 @@ def _predictor_step_kernel(
             silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
             h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
             _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
-        _sync(sync_ptr + step, failed_ptr, base + 4, layer * BARRIERS + BARRIERS, nprog, only, times_ptr,
-              TIMES)
+        _sync(sync_ptr + step, failed_ptr, base + 4, nprog, only, times_ptr, TIMES)
     # the head: the residual plus the last layer's output, final-normed, through this step's head
     if (only < 0) | (only == LAYERS * _PHASES):
         w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_CHUNK)
@@ -383,7 +321,7 @@ class PersistentPredictor:
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
-                 timed: bool = False, pdl: bool = False, first_step: bool = False, attend_in_o: bool = False):
+                 timed: bool = False, pdl: bool = False, first_step: bool = False):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -398,11 +336,6 @@ class PersistentPredictor:
         self.pdl = pdl and persistent and PDL_SERVES
         # step 0 too, as two launches of one token each (`first_step`) instead of the layers' two-token pass
         self.first = first_step
-        # every head's attention in each program at the o phase's start, instead of a phase (and barrier) of its
-        # own on a program per key/value head; it takes the heads as whole tiles (powers of two), the query heads
-        # as a matrix product's rows (at least 16 on a GPU)
-        self.attend_in_o = (attend_in_o and all(n & (n - 1) == 0 for n in (stack.heads, stack.kv_heads))
-                            and (stack.heads >= 16 or INTERPRETED))
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])
@@ -442,7 +375,7 @@ class PersistentPredictor:
             GU_CHUNK=self.shares["gate_up"].chunk, DOWN_ROWS=self.shares["down"].rows,
             DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
             HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
-            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl, ATTEND_IN_O=self.attend_in_o)
+            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl)
         self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
 
     def new_frame(self) -> None:
@@ -486,18 +419,16 @@ class PersistentPredictor:
         return scores
 
 
-def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-             attend_in_o: bool = False) -> PersistentPredictor:
+def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1,
+             pdl: bool = False) -> PersistentPredictor:
     """A step on one-slot stand-in caches of `positions` positions: the kernel's specialization of every run whose
     caches have as many (they set the attention's tile; every run's strides are multiples of 16, as these are)."""
     cache = (len(stack.layers), 1, stack.kv_heads, positions, stack.head_dim)
     return PersistentPredictor(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
-                               torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl,
-                               attend_in_o=attend_in_o)
+                               torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl)
 
 
-def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-                  attend_in_o: bool = False) -> None:
+def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False) -> None:
     """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
     thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
     cache), which the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in):
@@ -506,6 +437,6 @@ def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: i
     if INTERPRETED:
         return
     device = heads.device
-    runner = stand_in(stack, heads, positions, prefetch, pdl, attend_in_o)
+    runner = stand_in(stack, heads, positions, prefetch, pdl)
     with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
         runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)
