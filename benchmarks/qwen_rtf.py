@@ -256,10 +256,6 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("split8", "a new token's positions in 8 ranges at one slot", dict(attend_splits=8)),
     # at one slot, the code predictor's step 0 (two tokens) as two one-launch steps instead of layer by layer
     ("step0", "the code predictor's step 0 as two one-launch steps at one slot", dict(one_launch_first_step=True)),
-    # the draws' top-k threshold settled 2 or 4 bits a pass instead of one (kernels._draw_kernel's DIGIT_BITS): 16
-    # or 8 block-wide sums one after another instead of 32, each over 4 or 16 candidates
-    ("digits2", "the draw's threshold 2 bits a pass", dict(draw_digit_bits=2)),
-    ("digits4", "the draw's threshold 4 bits a pass", dict(draw_digit_bits=4)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 26
     # barriers, more rows a program; H100, a frame of one slot 3.85 ms -> 5.09 at 66, 4.48 at 100
     # (2026-12-07-h100-rtf-v44-session21-variants.log)
@@ -987,14 +983,10 @@ def phase_table(times, layers: int, names: tuple[str, ...]) -> list[str]:
     return lines
 
 
-# (warps, the threshold's bits a pass) for draw-warps: the default first
-DRAW_FORMS = ((8, 1), (4, 1), (16, 1), (8, 2), (8, 4), (4, 2), (4, 4), (16, 4))
-
-
 def draw_warps(device, repeats: int = 200) -> list[str]:
     """The draw kernel (kernels._draw_kernel) at one row, top-k 50, at the code predictor's and the talker's vocab,
-    by warps and by the threshold's bits a pass (DRAW_FORMS, kernels.DRAW_WARPS and DRAW_DIGIT_BITS first): us a
-    draw (a CUDA graph of `repeats` draws), and whether the codes equal the first's."""
+    by warps (kernels.DRAW_WARPS first): us a draw (a CUDA graph of `repeats` draws), and whether the codes equal
+    the first's."""
     import torch
 
     from nikola_tts.engines.qwen.fast.kernels import TritonOps
@@ -1005,8 +997,8 @@ def draw_warps(device, repeats: int = 200) -> list[str]:
         scores = torch.randn(1, vocab, device=device, generator=g)
         keys = torch.tensor([12345], device=device)
         codes = {}
-        for warps, bits in DRAW_FORMS:
-            ops = TritonOps(draw_warps=warps, draw_digit_bits=bits)
+        for warps in (8, 4, 16):
+            ops = TritonOps(draw_warps=warps)
             got = torch.cat([ops.sample(scores, keys, (7, j, 3), 0.9, 50, None) for j in range(64)])
             first = codes.setdefault("first", got)
             graph = torch.cuda.CUDAGraph()
@@ -1019,8 +1011,7 @@ def draw_warps(device, repeats: int = 200) -> list[str]:
             graph.replay()
             end.record()
             torch.cuda.synchronize()
-            out.append(f"draw, vocab {vocab}, top-k 50, {warps} warps, {bits} bits a pass: "
-                       f"{start.elapsed_time(end) * 1e3 / repeats:5.1f} us, "
+            out.append(f"draw, vocab {vocab}, top-k 50, {warps} warps: {start.elapsed_time(end) * 1e3 / repeats:5.1f} us, "
                        f"codes equal the first's {torch.equal(got, first)}")
             print(out[-1], flush=True)
     return out

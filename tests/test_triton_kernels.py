@@ -298,12 +298,11 @@ def test_the_gemv_takes_only_the_narrow_projections_of_few_rows(kernels):
     assert not kernels.gemv_wins(2048, 2048) and not kernels.gemv_wins(4096, 1024)  # the talker's, a qkv
 
 
-@pytest.mark.parametrize("digit_bits", [1, 2, 4], ids=["a bit a pass", "2 bits", "4 bits"])
-def test_the_sampling_kernel_draws_the_codes_torch_draws(kernels, rand, digit_bits):
+def test_the_sampling_kernel_draws_the_codes_torch_draws(kernels, rand):
     """Top-k threshold, seeded Gumbel noise and argmax in one launch: the same code as ops.TorchOps.sample for
     the predictor's (per-row frame counter) and the talker's (per-row frame, scalar step) draws, with ties,
-    both zeros, masked codes, top-k of 1 and no top-k; the threshold's key settled one or several bits a pass."""
-    fused, plain = kernels.TritonOps(draw_digit_bits=digit_bits), TorchOps()
+    both zeros, masked codes, top-k of 1 and no top-k."""
+    fused, plain = kernels.TritonOps(), TorchOps()
     generator = torch.Generator().manual_seed(5)
     draws = 0
     for rows, vocab in ((1, 2048), (4, 3072)):

@@ -278,14 +278,11 @@ def _mix(x):
 @triton.jit(do_not_specialize=["c0", "c1", "c2"])
 def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab, c0, c1, c2, top_k,
                  inv_temperature, C0_ROWS: tl.constexpr, C1_ROWS: tl.constexpr, C2_ROWS: tl.constexpr,
-                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr = False,
-                 DIGIT_BITS: tl.constexpr = 1):
+                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr = False):
     """One row's seeded Gumbel-max draw, whole: the top-k threshold, the noise of seeded.gumbel_noise and the
     argmax, in one launch where torch takes about seven (top-k's select and sort, the counters, the noise, the
-    argmax). A counter is a per-row tensor (C*_ROWS) or the scalar c*. The k-th largest score is found exactly on
-    the float's order-preserving integer key, the largest key that at least k scores reach: bit by bit, or
-    DIGIT_BITS bits at a time (every value of the digit counted in one pass: fewer passes, each a block-wide sum
-    one after another, for more compares in each)."""
+    argmax). A counter is a per-row tensor (C*_ROWS) or the scalar c*. The k-th largest score is found exactly,
+    bit by bit on the float's order-preserving integer key: the largest key that at least k scores reach."""
     _overlap_previous(PDL)
     _wait_previous(PDL)
     row = tl.program_id(0)
@@ -299,19 +296,10 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
         sign = one << 31
         key = tl.where(bits < sign, bits | sign, ~bits)  # unsigned 32-bit: 64-bit keys took 1.1-1.2x as long
         kth_key = tl.zeros([1], tl.uint32)
-        if DIGIT_BITS == 1:
-            for i in tl.static_range(32):
-                candidate = kth_key | (one << (31 - i))
-                reached = tl.sum(tl.where(key[None, :] >= candidate[:, None], 1, 0), axis=1)
-                kth_key = tl.where(reached >= top_k, candidate, kth_key)
-        else:
-            digits = tl.arange(0, 1 << DIGIT_BITS).to(tl.uint32)
-            for i in tl.static_range(32 // DIGIT_BITS):
-                shift = 32 - DIGIT_BITS * (i + 1)
-                candidates = kth_key | (digits << shift)
-                reached = tl.sum(tl.where(key[None, :] >= candidates[:, None], 1, 0), axis=1)
-                # the largest digit that k scores reach (digit 0 always: the key so far is reached)
-                kth_key = kth_key | (tl.max(tl.where(reached >= top_k, digits, 0), axis=0) << shift)
+        for i in tl.static_range(32):
+            candidate = kth_key | (one << (31 - i))
+            reached = tl.sum(tl.where(key[None, :] >= candidate[:, None], 1, 0), axis=1)
+            kth_key = tl.where(reached >= top_k, candidate, kth_key)
         kth_bits = tl.where(kth_key >= sign, kth_key ^ sign, ~kth_key)
         kth = tl.sum(kth_bits.to(tl.float32, bitcast=True), axis=0)  # the one element, as a scalar
         s = tl.where(s < kth * inv_temperature, float("-inf"), s)
@@ -602,8 +590,6 @@ FUSED_BYTES = 1 << 30
 # code predictor's 2048 codes 8.3 us at 8 warps against 9.7 at 4 and 10.4 at 4 with 64-bit keys (the talker's 3072:
 # 11.9, 14.2, 17.0 us) (2026-12-06-h100-rtf-v38-draw-warps.log)
 DRAW_WARPS = 8
-# the bits of the top-k threshold's key _draw_kernel settles a pass (32 passes at 1)
-DRAW_DIGIT_BITS = 1
 
 
 class TritonOps(TorchOps):
@@ -611,11 +597,8 @@ class TritonOps(TorchOps):
 
     def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
                  fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS, gemv_any_rows: int = 0,
-                 pdl: bool = False, attend_splits: int = ATTEND_SPLITS, draw_digit_bits: int = DRAW_DIGIT_BITS):
+                 pdl: bool = False, attend_splits: int = ATTEND_SPLITS):
         self.draw_warps = draw_warps  # _draw_kernel's
-        if draw_digit_bits not in (1, 2, 4, 8):
-            raise ValueError(f"draw_digit_bits must divide 32 and be a power of two, not {draw_digit_bits}")
-        self.draw_digit_bits = draw_digit_bits  # and its DIGIT_BITS
         if attend_splits < 1 or attend_splits & (attend_splits - 1):
             raise ValueError(f"attend_splits must be a power of two, not {attend_splits}")
         self.attend_splits = attend_splits
@@ -852,5 +835,5 @@ class TritonOps(TorchOps):
                               int(top_k or vocab), 1.0 / float(temperature), C0_ROWS=torch.is_tensor(counters[0]),
                               C1_ROWS=torch.is_tensor(counters[1]), C2_ROWS=torch.is_tensor(counters[2]),
                               HAS_TOP_K=bool(top_k and top_k < vocab), BLOCK=triton.next_power_of_2(vocab),
-                              DIGIT_BITS=self.draw_digit_bits, num_warps=self.draw_warps, **self._launch)
+                              num_warps=self.draw_warps, **self._launch)
         return codes
