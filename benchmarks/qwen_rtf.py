@@ -256,6 +256,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("split8", "a new token's positions in 8 ranges at one slot", dict(attend_splits=8)),
     # at one slot, the code predictor's step 0 (two tokens) as two one-launch steps instead of layer by layer
     ("step0", "the code predictor's step 0 as two one-launch steps at one slot", dict(one_launch_first_step=True)),
+    # the draws' top-k threshold looked for only where the draw over every code lands outside the top k
+    # (kernels._draw_kernel's WINNER_FIRST): random weights' scores are flat, where it seldom does
+    ("winner", "the draw over every code first", dict(draw_winner_first=True)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 26
     # barriers, more rows a program; H100, a frame of one slot 3.85 ms -> 5.09 at 66, 4.48 at 100
     # (2026-12-07-h100-rtf-v44-session21-variants.log)
@@ -983,10 +986,15 @@ def phase_table(times, layers: int, names: tuple[str, ...]) -> list[str]:
     return lines
 
 
+# (warps, the draw over every code first) for draw-warps: the default first
+DRAW_FORMS = ((8, False), (4, False), (16, False), (8, True), (4, True))
+
+
 def draw_warps(device, repeats: int = 200) -> list[str]:
     """The draw kernel (kernels._draw_kernel) at one row, top-k 50, at the code predictor's and the talker's vocab,
-    by warps (kernels.DRAW_WARPS first): us a draw (a CUDA graph of `repeats` draws), and whether the codes equal
-    the first's."""
+    for flat scores (N(0, 1): the unfiltered winner seldom among the 50 largest) and peaked ones (N(0, 64)), by
+    warps and by whether it draws over every code first (DRAW_FORMS, kernels.DRAW_WARPS first): us a draw (a CUDA
+    graph of `repeats` draws, each its own noise), and whether the codes equal the first's."""
     import torch
 
     from nikola_tts.engines.qwen.fast.kernels import TritonOps
@@ -994,26 +1002,29 @@ def draw_warps(device, repeats: int = 200) -> list[str]:
     out = []
     g = torch.Generator(device=device).manual_seed(4)
     for vocab in (2048, 3072):
-        scores = torch.randn(1, vocab, device=device, generator=g)
-        keys = torch.tensor([12345], device=device)
-        codes = {}
-        for warps in (8, 4, 16):
-            ops = TritonOps(draw_warps=warps)
-            got = torch.cat([ops.sample(scores, keys, (7, j, 3), 0.9, 50, None) for j in range(64)])
-            first = codes.setdefault("first", got)
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                for j in range(repeats):
-                    ops.sample(scores, keys, (7, j, 3), 0.9, 50, None)
-            graph.replay()
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            graph.replay()
-            end.record()
-            torch.cuda.synchronize()
-            out.append(f"draw, vocab {vocab}, top-k 50, {warps} warps: {start.elapsed_time(end) * 1e3 / repeats:5.1f} us, "
-                       f"codes equal the first's {torch.equal(got, first)}")
-            print(out[-1], flush=True)
+        for scale, name in ((1.0, "flat"), (8.0, "peaked")):
+            scores = torch.randn(1, vocab, device=device, generator=g) * scale
+            keys = torch.tensor([12345], device=device)
+            codes = {}
+            for warps, winner_first in DRAW_FORMS:
+                ops = TritonOps(draw_warps=warps, draw_winner_first=winner_first)
+                got = torch.cat([ops.sample(scores, keys, (7, j, 3), 0.9, 50, None) for j in range(64)])
+                first = codes.setdefault("first", got)
+                graph = torch.cuda.CUDAGraph()
+                with torch.cuda.graph(graph):
+                    for j in range(repeats):
+                        ops.sample(scores, keys, (7, j, 3), 0.9, 50, None)
+                graph.replay()
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                graph.replay()
+                end.record()
+                torch.cuda.synchronize()
+                how = "winner first" if winner_first else "threshold first"
+                out.append(f"draw, vocab {vocab}, {name} scores, top-k 50, {warps} warps, {how}: "
+                           f"{start.elapsed_time(end) * 1e3 / repeats:5.1f} us, codes equal the first's "
+                           f"{torch.equal(got, first)}")
+                print(out[-1], flush=True)
     return out
 
 

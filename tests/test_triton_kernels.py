@@ -298,11 +298,12 @@ def test_the_gemv_takes_only_the_narrow_projections_of_few_rows(kernels):
     assert not kernels.gemv_wins(2048, 2048) and not kernels.gemv_wins(4096, 1024)  # the talker's, a qkv
 
 
-def test_the_sampling_kernel_draws_the_codes_torch_draws(kernels, rand):
+@pytest.mark.parametrize("winner_first", [False, True], ids=["threshold first", "winner first"])
+def test_the_sampling_kernel_draws_the_codes_torch_draws(kernels, rand, winner_first):
     """Top-k threshold, seeded Gumbel noise and argmax in one launch: the same code as ops.TorchOps.sample for
     the predictor's (per-row frame counter) and the talker's (per-row frame, scalar step) draws, with ties,
-    both zeros, masked codes, top-k of 1 and no top-k."""
-    fused, plain = kernels.TritonOps(), TorchOps()
+    both zeros, masked codes, top-k of 1 and no top-k; with the draw over every code first, the same codes."""
+    fused, plain = kernels.TritonOps(draw_winner_first=winner_first), TorchOps()
     generator = torch.Generator().manual_seed(5)
     draws = 0
     for rows, vocab in ((1, 2048), (4, 3072)):
@@ -318,6 +319,20 @@ def test_the_sampling_kernel_draws_the_codes_torch_draws(kernels, rand):
                 assert torch.equal(got, plain.sample(scores, keys, counters, 0.9, top_k, None)), (rows, counters, top_k)
                 draws += 1
     assert draws == 12
+
+
+def test_the_winner_first_draw_is_the_top_k_draw_inside_the_top_k_and_out(kernels, rand):
+    """The draw over every code first: where its winner is among the 50 largest scores it is kept, else the
+    threshold is found; both happen here (peaked rows keep the winner, flat ones seldom do), and every code is
+    torch's top-k draw."""
+    fused, plain = kernels.TritonOps(draw_winner_first=True), TorchOps()
+    scores = rand(64, 2048) * torch.linspace(0.2, 8.0, 64)[:, None]  # from flat to peaked
+    keys = torch.arange(64) * 7919
+    frame = torch.arange(64)
+    got = fused.sample(scores, keys, (2, frame, 3), 0.9, 50, None)
+    assert torch.equal(got, plain.sample(scores, keys, (2, frame, 3), 0.9, 50, None))
+    inside = got == plain.sample(scores, keys, (2, frame, 3), 0.9, None, None)  # the unfiltered winner kept
+    assert 0 < int(inside.sum()) < 64
 
 
 def _predictor(rand, layers=2, hidden=48, heads=4, kv_heads=2, dim=16, intermediate=40, vocab=50, steps=3):

@@ -278,11 +278,15 @@ def _mix(x):
 @triton.jit(do_not_specialize=["c0", "c1", "c2"])
 def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab, c0, c1, c2, top_k,
                  inv_temperature, C0_ROWS: tl.constexpr, C1_ROWS: tl.constexpr, C2_ROWS: tl.constexpr,
-                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr = False):
+                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr = False,
+                 WINNER_FIRST: tl.constexpr = False):
     """One row's seeded Gumbel-max draw, whole: the top-k threshold, the noise of seeded.gumbel_noise and the
     argmax, in one launch where torch takes about seven (top-k's select and sort, the counters, the noise, the
     argmax). A counter is a per-row tensor (C*_ROWS) or the scalar c*. The k-th largest score is found exactly,
-    bit by bit on the float's order-preserving integer key: the largest key that at least k scores reach."""
+    bit by bit on the float's order-preserving integer key: the largest key that at least k scores reach (32
+    block-wide sums one after another). WINNER_FIRST: the draw over every code first; where fewer than k scores'
+    keys are above the winner's, the winner is among the k largest, so it is the draw over them too (the leftmost
+    maximum of a superset, inside the subset), and the threshold is looked for only where it is not."""
     _overlap_previous(PDL)
     _wait_previous(PDL)
     row = tl.program_id(0)
@@ -290,19 +294,6 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
     mask = cols < vocab
     raw = tl.load(scores_ptr + row * vocab + cols, mask=mask, other=float("-inf"))
     s = raw * inv_temperature
-    if HAS_TOP_K:
-        bits = raw.to(tl.uint32, bitcast=True)
-        one = tl.full([1], 1, tl.uint32)
-        sign = one << 31
-        key = tl.where(bits < sign, bits | sign, ~bits)  # unsigned 32-bit: 64-bit keys took 1.1-1.2x as long
-        kth_key = tl.zeros([1], tl.uint32)
-        for i in tl.static_range(32):
-            candidate = kth_key | (one << (31 - i))
-            reached = tl.sum(tl.where(key[None, :] >= candidate[:, None], 1, 0), axis=1)
-            kth_key = tl.where(reached >= top_k, candidate, kth_key)
-        kth_bits = tl.where(kth_key >= sign, kth_key ^ sign, ~kth_key)
-        kth = tl.sum(kth_bits.to(tl.float32, bitcast=True), axis=0)  # the one element, as a scalar
-        s = tl.where(s < kth * inv_temperature, float("-inf"), s)
     h = tl.load(keys_ptr + row).to(tl.int64) & 0xFFFFFFFF
     counter = tl.load(c0_ptr + row).to(tl.int64) if C0_ROWS else c0.to(tl.int64)
     h = _mix(h ^ (counter & 0xFFFFFFFF))
@@ -313,7 +304,30 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
     token = _mix(cols.to(tl.int64) + 0x9E3779B9)
     uniform = ((_mix(h ^ token) >> 9).to(tl.float32) + 0.5) * (1.0 / 8388608.0)  # 23 random bits: exact in float32
     drawn = tl.where(mask, s - tl.log(-tl.log(uniform)), float("-inf"))
-    tl.store(codes_ptr + row, tl.argmax(drawn, axis=0, tie_break_left=True).to(tl.int64))
+    if HAS_TOP_K:
+        bits = raw.to(tl.uint32, bitcast=True)
+        one = tl.full([1], 1, tl.uint32)
+        sign = one << 31
+        key = tl.where(bits < sign, bits | sign, ~bits)  # unsigned 32-bit: 64-bit keys took 1.1-1.2x as long
+        if WINNER_FIRST:
+            code = tl.argmax(drawn, axis=0, tie_break_left=True)
+            winner_key = tl.max(tl.where(cols == code, key, 0), axis=0)
+            above = tl.sum(tl.where(key > winner_key, 1, 0), axis=0)
+        else:
+            code = tl.full([], 0, tl.int32)
+            above = top_k
+        if above >= top_k:  # the winner may be outside the k largest: the threshold, then the draw over them
+            kth_key = tl.zeros([1], tl.uint32)
+            for i in tl.static_range(32):
+                candidate = kth_key | (one << (31 - i))
+                reached = tl.sum(tl.where(key[None, :] >= candidate[:, None], 1, 0), axis=1)
+                kth_key = tl.where(reached >= top_k, candidate, kth_key)
+            kth_bits = tl.where(kth_key >= sign, kth_key ^ sign, ~kth_key)
+            kth = tl.sum(kth_bits.to(tl.float32, bitcast=True), axis=0)  # the one element, as a scalar
+            code = tl.argmax(tl.where(s < kth * inv_temperature, float("-inf"), drawn), axis=0, tie_break_left=True)
+    else:
+        code = tl.argmax(drawn, axis=0, tie_break_left=True)
+    tl.store(codes_ptr + row, code.to(tl.int64))
 
 
 @triton.jit
@@ -590,6 +604,8 @@ FUSED_BYTES = 1 << 30
 # code predictor's 2048 codes 8.3 us at 8 warps against 9.7 at 4 and 10.4 at 4 with 64-bit keys (the talker's 3072:
 # 11.9, 14.2, 17.0 us) (2026-12-06-h100-rtf-v38-draw-warps.log)
 DRAW_WARPS = 8
+# _draw_kernel's WINNER_FIRST: the threshold only where the draw over every code lands outside the top k
+DRAW_WINNER_FIRST = False
 
 
 class TritonOps(TorchOps):
@@ -597,8 +613,9 @@ class TritonOps(TorchOps):
 
     def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
                  fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS, gemv_any_rows: int = 0,
-                 pdl: bool = False, attend_splits: int = ATTEND_SPLITS):
+                 pdl: bool = False, attend_splits: int = ATTEND_SPLITS, draw_winner_first: bool = DRAW_WINNER_FIRST):
         self.draw_warps = draw_warps  # _draw_kernel's
+        self.draw_winner_first = draw_winner_first  # and its WINNER_FIRST
         if attend_splits < 1 or attend_splits & (attend_splits - 1):
             raise ValueError(f"attend_splits must be a power of two, not {attend_splits}")
         self.attend_splits = attend_splits
@@ -835,5 +852,5 @@ class TritonOps(TorchOps):
                               int(top_k or vocab), 1.0 / float(temperature), C0_ROWS=torch.is_tensor(counters[0]),
                               C1_ROWS=torch.is_tensor(counters[1]), C2_ROWS=torch.is_tensor(counters[2]),
                               HAS_TOP_K=bool(top_k and top_k < vocab), BLOCK=triton.next_power_of_2(vocab),
-                              num_warps=self.draw_warps, **self._launch)
+                              WINNER_FIRST=self.draw_winner_first, num_warps=self.draw_warps, **self._launch)
         return codes

@@ -65,7 +65,7 @@ class FastSpeaker:
                  fused_bytes: int | None = None, one_launch_predictor: bool = True, one_launch_prefetch: int = 1,
                  gemv_any_rows: int = 1, pdl: bool = True, attend_splits: int | None = None,
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
-                 prompt_graphs: bool = True):
+                 prompt_graphs: bool = True, draw_winner_first: bool | None = None):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -119,6 +119,7 @@ class FastSpeaker:
         self.gemv_any_rows = gemv_any_rows
         self.pdl = pdl and self.use_kernels and dependent_launches_fit(self.device)
         self.attend_splits = attend_splits  # kernels.TritonOps's (None: kernels.ATTEND_SPLITS)
+        self.draw_winner_first = draw_winner_first  # and its draw's (None: kernels.DRAW_WINNER_FIRST)
         # a one-row prompt pass by a CUDA graph per padded length (graphs.py): eagerly it is host-bound. H100, same
         # process: batch-1 RTF 0.0531 -> 0.0511 (2026-12-07-h100-rtf-v44-session21-variants.log)
         self.prompt_graphs = prompt_graphs
@@ -195,6 +196,8 @@ class FastSpeaker:
         knobs = {} if self.fused_bytes is None else dict(fused_bytes=self.fused_bytes)
         if self.attend_splits is not None:
             knobs["attend_splits"] = self.attend_splits
+        if self.draw_winner_first is not None:
+            knobs["draw_winner_first"] = self.draw_winner_first
         return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_any_rows=self.gemv_any_rows,
                          pdl=self.pdl, **knobs)
 
