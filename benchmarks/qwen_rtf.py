@@ -259,7 +259,7 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # the draws' top-k threshold looked for only where the draw over every code lands outside the top k
     # (kernels._draw_kernel's WINNER_FIRST): random weights' scores are flat, where it seldom does
     ("winner", "the draw over every code first", dict(draw_winner_first=True)),
-    # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 26
+    # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
     # barriers, more rows a program; H100, a frame of one slot 3.85 ms -> 5.09 at 66, 4.48 at 100
     # (2026-12-07-h100-rtf-v44-session21-variants.log)
     ("programs66", "the code predictor's one-launch step on 66 programs", dict(one_launch_programs=66)),

@@ -313,7 +313,7 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
             code = tl.argmax(drawn, axis=0, tie_break_left=True)
             winner_key = tl.max(tl.where(cols == code, key, 0), axis=0)
             above = tl.sum(tl.where(key > winner_key, 1, 0), axis=0)
-        else:
+        else:  # the search below always runs and sets the code; Triton wants it set before a runtime if
             code = tl.full([], 0, tl.int32)
             above = top_k
         if above >= top_k:  # the winner may be outside the k largest: the threshold, then the draw over them

@@ -9,7 +9,7 @@ its next phase's weights into L2. The arithmetic and its roundings are those of 
 through kernels.TritonOps's fused kernels. On an H100 a frame of one slot took 4.05 ms instead of
 4.39 (2026-12-06-h100-rtf-v32-layer-prefetch.log); a step is about 120 us for its 160 MB, so it is
 still set by the phases' latency more than by bytes: the phases' stamps (`timed`) say the projections
-stream at about 2.4 TB/s while they run, and the 26 barriers (1-2.6 us each from the median arrival
+stream at about 2.4 TB/s while they run, and the 25 barriers (1-2.6 us each from the median arrival
 to the release) and the attention phase (eight programs) take half of the step
 (2026-12-06-h100-rtf-v37-tunings.log).
 Triton compiles it in about 7 s at its first launch on a machine (then from its disk cache), which
