@@ -259,6 +259,10 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # the draws' top-k threshold looked for only where the draw over every code lands outside the top k
     # (kernels._draw_kernel's WINNER_FIRST): random weights' scores are flat, where it seldom does
     ("winner", "the draw over every code first", dict(draw_winner_first=True)),
+    # at one slot, the one-launch step's attention done in its o phase, by each program of a key/value head with
+    # its block of o's rows (partial sums added up in the gate_up phase): 20 barriers a step instead of 25
+    ("fold", "the code predictor's attention folded into o by key/value head",
+     dict(one_launch_fold_attention=True)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
     # barriers, more rows a program; H100, a frame of one slot 3.85 ms -> 5.09 at 66, 4.48 at 100
     # (2026-12-07-h100-rtf-v44-session21-variants.log)
@@ -865,17 +869,6 @@ def one_launch_check(weights) -> list[str]:
     for step in (1, 7, 14):
         position = step + 1
         x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
-        results = []
-        for launch in (True, False):
-            mine = [c.clone() for c in caches]
-            runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch)
-            runner.new_frame()
-            scores = runner.step(x, step, position)
-            try:
-                runner.check()
-            except RuntimeError as exc:
-                out.append(f"kernel one-launch predictor step {step}: {exc}")
-            results.append((scores, mine))
         plain = TorchOps()
         ref = [c.clone() for c in caches]
         cos, sin = p.cos[position][None, None], p.sin[position][None, None]
@@ -883,33 +876,45 @@ def one_launch_check(weights) -> list[str]:
                              torch.tensor([position], device=x.device),
                              torch.zeros(1, 1, 1, 1, dtype=torch.bool, device=x.device))
         expected = plain.add_norm_linear(h[:, -1], delta[:, -1], p.norm, p.eps, heads[step])[1]
-        (one, one_caches), (phased, phased_caches) = results
 
         def rel(a, b):
             return float((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30))
 
-        out.append(f"kernel one-launch predictor step {step}: the launch per phase's scores and caches "
-                   f"{torch.equal(one, phased) and all(torch.equal(a, b) for a, b in zip(one_caches, phased_caches))}; "
-                   f"against the layers: scores rel err {rel(one, expected):.2e}, k {rel(one_caches[0], ref[0]):.2e}, "
-                   f"v {rel(one_caches[1], ref[1]):.2e}")
+        for fold in (False, True):
+            results = []
+            for launch in (True, False):
+                mine = [c.clone() for c in caches]
+                runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch, fold_attention=fold)
+                runner.new_frame()
+                scores = runner.step(x, step, position)
+                try:
+                    runner.check()
+                except RuntimeError as exc:
+                    out.append(f"kernel one-launch predictor step {step}: {exc}")
+                results.append((scores, mine))
+            (one, one_caches), (phased, phased_caches) = results
+            same = torch.equal(one, phased) and all(torch.equal(a, b) for a, b in zip(one_caches, phased_caches))
+            out.append(f"kernel one-launch predictor step {step}{', attention folded into o' if fold else ''}: the "
+                       f"launch per phase's scores and caches {same}; against the layers: scores rel err "
+                       f"{rel(one, expected):.2e}, k {rel(one_caches[0], ref[0]):.2e}, "
+                       f"v {rel(one_caches[1], ref[1]):.2e}")
     return out
 
 
-ONE_LAUNCH_PREFETCHES = (  # (label, persistent.PersistentPredictor's prefetch) for onelaunch-phases; the first is
-    # the reference. Tried in session 18 and dropped, at 3bb4ca0 (2026-12-06-h100-rtf-v37-tunings.log): each phase's
+ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onelaunch-phases; the first is the
+    # reference. Tried in session 18 and dropped, at 3bb4ca0 (2026-12-06-h100-rtf-v37-tunings.log): each phase's
     # first chunk loaded before the barrier, barriers polled with loads, a prefetch a phase or two ahead each
-    ("L2 prefetch a phase or two ahead (the default)", 1),
-    ("no L2 prefetch", 0),
-    ("L2 prefetch a layer at its start", 2),
+    ("L2 prefetch a phase or two ahead (the default)", dict(prefetch=1)),
+    ("no L2 prefetch", dict(prefetch=0)),
+    ("L2 prefetch a layer at its start", dict(prefetch=2)),
+    ("the attention folded into o by key/value head", dict(prefetch=1, fold_attention=True)),
 )
-PHASE_NAMES = {5: ("qkv", "attention", "o", "gate_up", "down"),  # by persistent.PHASES; 4: session 19's experiment,
-               4: ("qkv+attention", "o", "gate_up", "down")}     # the attention in the qkv phase (results README)
 
 
-def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 20) -> list[str]:
-    """persistent.py's one-launch step under each prefetch: a frame's 14 steps captured as one CUDA graph and
-    replayed (us a step), its scores against the first's; then where a step's time goes, phase by phase, for the
-    first (phase_table)."""
+def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> list[str]:
+    """persistent.py's one-launch step in each form: a frame's 14 steps captured as one CUDA graph and replayed (us
+    a step), its scores against the first's; then where a step's time goes, phase by phase, for the first and for
+    each form whose phases are others (phase_table)."""
     import torch
 
     from nikola_tts.engines.qwen.fast import persistent
@@ -924,8 +929,8 @@ def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 
     caches = [rand(len(p.layers), 1, p.kv_heads, predictor_positions(weights), p.head_dim) for _ in range(2)]
     x = rand(1, 1, int(p.layers[0].qkv.shape[1]))
     out, reference = [], None
-    for label, prefetch in prefetches:
-        runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], prefetch=prefetch)
+    for label, knobs in forms:
+        runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], **knobs)
         runner.new_frame()
         runner.step(x, 1, 2)  # compiled here if it was not
         graph = torch.cuda.CUDAGraph()
@@ -949,15 +954,22 @@ def one_launch_phases(weights, prefetches=ONE_LAUNCH_PREFETCHES, repeats: int = 
                    f"against the first's")
         print(out[-1], flush=True)
         del graph
-    label, prefetch = prefetches[0]
-    runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], prefetch=prefetch, timed=True)
-    for _ in range(3):  # the last launch's stamps are read
-        runner.new_frame()
-        runner.step(x, 7, 8)
-    torch.cuda.synchronize()
-    out.extend(f"one-launch step, {label}: {line}"
-               for line in phase_table(runner.times.cpu(), len(p.layers), PHASE_NAMES[persistent.PHASES]))
-    print("\n".join(out[-8:]), flush=True)
+    # another commit's persistent.py (--other-persistent) may have no fold_attention: five phases a layer
+    names = getattr(persistent, "PHASE_NAMES", {False: ("qkv", "attention", "o", "gate_up", "down")})
+    tabled = set()
+    for label, knobs in forms:
+        fold = knobs.get("fold_attention", False)
+        if fold in tabled:
+            continue
+        tabled.add(fold)
+        runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], timed=True, **knobs)
+        for _ in range(3):  # the last launch's stamps are read
+            runner.new_frame()
+            runner.step(x, 7, 8)
+        torch.cuda.synchronize()
+        out.extend(f"one-launch step, {label}: {line}"
+                   for line in phase_table(runner.times.cpu(), len(p.layers), names[fold]))
+        print("\n".join(out[-(len(names[fold]) + 2):]), flush=True)
     return out
 
 
@@ -1302,7 +1314,7 @@ def main() -> None:
                                                 paragraph, slots, clock, notes))
                     if name == "other" and "other-phases" in methods:  # the swapped-in kernel's phase table
                         notes.extend(f"{label}: {line}" for line in one_launch_phases(fast_model.weights,
-                                                                                      ONE_LAUNCH_PREFETCHES[:1]))
+                                                                                      ONE_LAUNCH_FORMS[:1]))
                 release_memory(device)
         if "fast-profile" in methods and device.type == "cuda":
             for b in sorted({1, fast.slot_count}):

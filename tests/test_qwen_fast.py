@@ -143,17 +143,20 @@ def test_greedy_codes_equal_upstream_generation_of_each_segment_alone_in_float32
         assert torch.equal(ours, expected)
 
 
-def test_a_frame_of_one_slot_with_the_one_launch_predictor_gets_the_layer_by_layer_codes(model, monkeypatch):
+@pytest.mark.parametrize("fold", [False, True], ids=["attention a phase", "attention folded into o"])
+def test_a_frame_of_one_slot_with_the_one_launch_predictor_gets_the_layer_by_layer_codes(model, monkeypatch, fold):
     """At one slot, the code predictor's steps after the first run as one kernel each (persistent.py; here launched
     phase by phase in Triton's interpreter, the other ops torch's): the codes of the layers run one by one, frame
-    after frame (its key/value cache is the one the next step reads)."""
+    after frame (its key/value cache is the one the next step reads), with its attention a phase of its own or
+    folded into the o phase."""
     pytest.importorskip("triton")
-    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False, one_launch_predictor=True)
+    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False, one_launch_predictor=True,
+                        one_launch_fold_attention=fold)
     monkeypatch.setattr(fused, "_ops", TorchOps)  # the interpreter's time on the other ops would tell nothing more
     expected = FastSpeaker(model, sampling=GREEDY).generate_codes(items(TEXTS[1:3]), [4, 3], max_batch=1)
     assert all(torch.equal(a, b) for a, b in zip(fused.generate_codes(items(TEXTS[1:3]), [4, 3], max_batch=1),
                                                   expected))
-    assert fused._setup[1].stepper.one_slot is not None
+    assert fused._setup[1].stepper.one_slot is not None and fused._setup[1].stepper.one_slot.fold == fold
 
 
 def test_the_one_launch_step_compiled_ahead_is_the_specialization_a_setup_launches(model):

@@ -38,6 +38,9 @@ from nikola_tts.engines.qwen.fast.weights import Stack
 
 PHASES = 5  # a layer's: qkv, attention, o, gate_up, down
 _PHASES = tl.constexpr(PHASES)  # the same, for the kernel
+PHASE_NAMES = {False: ("qkv", "attention", "o", "gate_up", "down"),  # by fold_attention
+               True: ("qkv", "attention+o", "gate_up", "down")}
+FOLD_ATTENTION = False  # PersistentPredictor's fold_attention where none is asked for
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
 LAYER_TENSORS = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")  # the kernel's order
@@ -119,35 +122,74 @@ def _residual(a_ptr, b_ptr, k, k_ok):
 
 
 @triton.jit
-def _chunk(w_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constexpr, CHUNK: tl.constexpr):
-    """Rows row0..row0 + CHUNK of w (those below N), BLOCK_K wide."""
-    n = row0 + tl.arange(0, CHUNK)
-    k = tl.arange(0, BLOCK_K)
-    return tl.load(w_ptr + n[:, None] * K + k[None, :], mask=(n < N)[:, None] & (k < K)[None, :], other=0.0)
+def _residual_sum(a_ptr, parts_ptr, k, k_ok, PARTS: tl.constexpr, H: tl.constexpr):
+    """a + the sum of PARTS float32 rows at parts_ptr (H apart), added in their order and rounded to a's dtype as a
+    projection's output is; then the sum rounded to that dtype, in float32 (all written in this launch)."""
+    b = tl.load(parts_ptr + k, mask=k_ok, other=0.0, cache_modifier=".cg")
+    for p in tl.static_range(1, PARTS):
+        b += tl.load(parts_ptr + p * H + k, mask=k_ok, other=0.0, cache_modifier=".cg")
+    a = tl.load(a_ptr + k, mask=k_ok, other=0.0, cache_modifier=".cg")
+    return (a.to(tl.float32) + b.to(a.dtype).to(tl.float32)).to(a.dtype).to(tl.float32)
 
 
 @triton.jit
-def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, BLOCK_K: tl.constexpr, ROWS: tl.constexpr,
-             CHUNK: tl.constexpr):
-    """out[n] = h . w[n, :] for this program's rows row0..row0 + ROWS (those below N), CHUNK rows at a time,
-    rounded to the weights' dtype (the model's) whatever out's is; w is
-    the first chunk, which the caller asked for before it made h (its norm waits on a barrier of the program's
-    threads, which no load crosses); each next chunk is asked for before the one in hand is summed."""
+def _chunk(w_ptr, row0, N, K: tl.constexpr, STRIDE: tl.constexpr, BLOCK_K: tl.constexpr, CHUNK: tl.constexpr):
+    """Rows row0..row0 + CHUNK of w (those below N; STRIDE apart), their first K columns, BLOCK_K wide."""
+    n = row0 + tl.arange(0, CHUNK)
+    k = tl.arange(0, BLOCK_K)
+    return tl.load(w_ptr + n[:, None] * STRIDE + k[None, :], mask=(n < N)[:, None] & (k < K)[None, :], other=0.0)
+
+
+@triton.jit
+def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, STRIDE: tl.constexpr, BLOCK_K: tl.constexpr,
+             ROWS: tl.constexpr, CHUNK: tl.constexpr, ROUND: tl.constexpr = True):
+    """out[n] = h . w[n, :K] for this program's rows row0..row0 + ROWS (those below N, STRIDE apart), CHUNK rows
+    at a time, with ROUND rounded to the weights' dtype (the model's) whatever out's is (without, a partial sum
+    in float32); w is the first chunk, which the caller asked for before it made h (its norm waits on a barrier
+    of the program's threads, which no load crosses); each next chunk is asked for before the one in hand is
+    summed."""
     for c in tl.static_range(0, ROWS, CHUNK):
         held = w
         if c + CHUNK < ROWS:
-            w = _chunk(w_ptr, row0 + c + CHUNK, N, K, BLOCK_K, CHUNK)
+            w = _chunk(w_ptr, row0 + c + CHUNK, N, K, STRIDE, BLOCK_K, CHUNK)
         n = row0 + c + tl.arange(0, CHUNK)
         acc = tl.sum(h[None, :] * held.to(tl.float32), axis=1)
-        tl.store(out_ptr + n, acc.to(w_ptr.dtype.element_ty).to(out_ptr.dtype.element_ty), mask=n < N)
+        if ROUND:
+            acc = acc.to(w_ptr.dtype.element_ty)
+        tl.store(out_ptr + n, acc.to(out_ptr.dtype.element_ty), mask=n < N)
+
+
+@triton.jit
+def _attend_kv(qkv_out, attn_out, k_norm_w, q_norm_w, cos_ptr, sin_ptr, kc_ptr, vc_ptr, c_st, kv, position, eps,
+               scale, HEADS: tl.constexpr, KV: tl.constexpr, D: tl.constexpr, BLOCK_G: tl.constexpr,
+               BLOCK_T: tl.constexpr):
+    """Key/value head kv: its new key (normed, rotated) and value into its caches (kc_ptr, vc_ptr: this layer's and
+    head's) at `position`, then its query heads over positions 0..position -> attn_out, in the model's dtype. Any
+    other program that does the same head stores the same bits."""
+    QW: tl.constexpr = HEADS * D
+    KW: tl.constexpr = KV * D
+    G: tl.constexpr = HEADS // KV
+    d = tl.arange(0, D)
+    one = tl.arange(0, 1)
+    key = _normed_rotated(qkv_out + QW + kv * D, k_norm_w, cos_ptr, sin_ptr, one, D, eps, ".cg")
+    tl.store(kc_ptr + position * c_st + one[:, None] + d[None, :], key)
+    tl.store(vc_ptr + position * c_st + d, tl.load(qkv_out + QW + KW + kv * D + d, cache_modifier=".cg"))
+    tl.debug_barrier()
+    g = tl.arange(0, BLOCK_G)
+    g_ok = g < G
+    heads = tl.where(g_ok, kv * G + g, kv * G)  # rows past G read head kv * G again, never stored
+    q = _normed_rotated(qkv_out, q_norm_w, cos_ptr, sin_ptr, heads * D, D, eps, ".cg")
+    out = _attend_over(q, kc_ptr, vc_ptr, c_st, c_st, position + 1, scale, BLOCK_G, D, BLOCK_T)
+    tl.store(attn_out + (kv * G + g)[:, None] * D + d[None, :], out.to(attn_out.dtype.element_ty),
+             mask=g_ok[:, None])
 
 
 @triton.jit(do_not_specialize=["step", "position", "only"])
 def _predictor_step_kernel(
         x_ptr, qkv_ptr, o_ptr, gate_up_ptr, down_ptr, input_norm_ptr, post_norm_ptr, q_norm_ptr, k_norm_ptr,
         norm_ptr, head_ptr, cos_ptr, sin_ptr, kc_ptr, vc_ptr, c_sl, c_sh, c_st,
-        res_a, res_b, qkv_out, attn_out, o_out, gate_up_out, down_out, scores_ptr, sync_ptr, failed_ptr, times_ptr,
-        step, position, only, eps, scale,
+        res_a, res_b, qkv_out, attn_out, o_out, o_parts, gate_up_out, down_out, scores_ptr, sync_ptr, failed_ptr,
+        times_ptr, step, position, only, eps, scale,
         LAYERS: tl.constexpr, H: tl.constexpr, BLOCK_H: tl.constexpr, HEADS: tl.constexpr, KV: tl.constexpr,
         D: tl.constexpr, I: tl.constexpr, BLOCK_I: tl.constexpr, V: tl.constexpr, BLOCK_QW: tl.constexpr,
         BLOCK_G: tl.constexpr, BLOCK_T: tl.constexpr,
@@ -155,34 +197,42 @@ def _predictor_step_kernel(
         GU_ROWS: tl.constexpr, GU_CHUNK: tl.constexpr, DOWN_ROWS: tl.constexpr, DOWN_CHUNK: tl.constexpr,
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
         LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
-        PDL: tl.constexpr = False):
+        FOLD: tl.constexpr = False, O_BLOCKS: tl.constexpr = 1, FOLD_ROWS: tl.constexpr = 1,
+        FOLD_CHUNK: tl.constexpr = 1, BLOCK_GD: tl.constexpr = 16, PDL: tl.constexpr = False):
     """One code-predictor step of one new token at `position`: x (H,) through every layer, its key and value into
-    the caches, then the final norm and this step's head -> scores (V,). Phase p of layer l is number l * 5 + p,
-    the head's is LAYERS * 5; only >= 0 runs that phase alone (a launch per phase), only < 0 all of them, with a
-    grid barrier after each. res_a/res_b hold the residual stream, alternately written by program 0. TIMES: each
-    program stamps its phases' starts and ends into its row of times_ptr (where a step's time goes). PDL (all
-    phases in this launch only): launched as a programmatic dependent, the first layer's weights asked for before
-    the wait for the kernel before it."""
+    the caches, then the final norm and this step's head -> scores (V,). A layer's phases are qkv, attention, o,
+    gate_up, down; with FOLD the attention is done in the o phase (qkv, attention and o, gate_up, down): a program
+    per key/value head and block of O_BLOCKS of o's rows does that head's attention and its share of the o
+    projection (its columns of those rows: FOLD_ROWS, FOLD_CHUNK at a time), a float32 partial sum into
+    o_parts (KV, H), which the gate_up phase adds up in their order. Phase p of layer l is number l * PHASES + p
+    (PHASES: 5, with FOLD 4), the head's LAYERS * PHASES; only >= 0 runs that phase alone (a launch per phase),
+    only < 0 all of them, with a grid barrier after each. res_a/res_b hold the residual stream, alternately
+    written by program 0. TIMES: each program stamps its phases' starts and ends into its row of times_ptr (where
+    a step's time goes). PDL (all phases in this launch only): launched as a programmatic dependent, the first
+    layer's weights asked for before the wait for the kernel before it."""
     _overlap_previous(PDL)
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
     QW: tl.constexpr = HEADS * D
     KW: tl.constexpr = KV * D
     QKV_N: tl.constexpr = QW + 2 * KW
-    G: tl.constexpr = HEADS // KV
-    times_ptr += pid * (LAYERS * _PHASES + 1) * 2
+    GD: tl.constexpr = (HEADS // KV) * D  # a key/value head's query columns
+    PH: tl.constexpr = _PHASES - FOLD
+    O_AT: tl.constexpr = 2 - FOLD  # the o phase's number in a layer
+    times_ptr += pid * (LAYERS * PH + 1) * 2
     _stamp(times_ptr, 0, TIMES)
     hk = tl.arange(0, BLOCK_H)
     h_ok = hk < H
     for layer in range(LAYERS):
-        base = layer * _PHASES
+        base = layer * PH
         qkv_w = qkv_ptr + layer * QKV_N * H
         o_w = o_ptr + layer * H * QW
         gu_w = gate_up_ptr + layer * 2 * I * H
         down_w = down_ptr + layer * H * I
+        cache = layer * c_sl
         # 1: the residual stream (plus the last layer's output), normed, through qkv
         if (only < 0) | (only == base):
-            w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_CHUNK)
+            w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
             if layer == 0:
                 _wait_previous(PDL)
                 x = tl.load(x_ptr + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
@@ -191,8 +241,9 @@ def _predictor_step_kernel(
             if pid == 0:
                 tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
             h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
-            _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
-            # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now
+            _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
+            # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now. o's rows are
+            # shared out evenly for this, with or without FOLD: L2 is every program's
             _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH > 0)
             _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
                       PREFETCH > 0)
@@ -201,66 +252,74 @@ def _predictor_step_kernel(
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 2)
         _sync(sync_ptr + step, failed_ptr, base, nprog, only, times_ptr, TIMES)
-        # 2: a program per key/value head: its key and value into the caches, its query heads over them
-        if (only < 0) | (only == base + 1):
-            for kv in range(pid, KV, nprog):
-                d = tl.arange(0, D)
-                one = tl.arange(0, 1)
-                cache = layer * c_sl + kv * c_sh
-                key = _normed_rotated(qkv_out + QW + kv * D, k_norm_ptr + layer * D, cos_ptr, sin_ptr, one, D, eps,
-                                      ".cg")
-                tl.store(kc_ptr + cache + position * c_st + one[:, None] + d[None, :], key)
-                tl.store(vc_ptr + cache + position * c_st + d,
-                         tl.load(qkv_out + QW + KW + kv * D + d, cache_modifier=".cg"))
-                tl.debug_barrier()
-                g = tl.arange(0, BLOCK_G)
-                g_ok = g < G
-                heads = tl.where(g_ok, kv * G + g, kv * G)  # rows past G read head kv * G again, never stored
-                q = _normed_rotated(qkv_out, q_norm_ptr + layer * D, cos_ptr, sin_ptr, heads * D, D, eps, ".cg")
-                out = _attend_over(q, kc_ptr + cache, vc_ptr + cache, c_st, c_st, position + 1, scale, BLOCK_G, D,
-                                   BLOCK_T)
-                tl.store(attn_out + (kv * G + g)[:, None] * D + d[None, :], out.to(attn_out.dtype.element_ty),
-                         mask=g_ok[:, None])
-        _sync(sync_ptr + step, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
-        # 3: the attention's output through o
-        if (only < 0) | (only == base + 2):
-            w = _chunk(o_w, pid * O_ROWS, H, QW, BLOCK_QW, O_CHUNK)
-            qa = tl.arange(0, BLOCK_QW)
-            qa_ok = qa < QW
-            h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
-            _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, BLOCK_QW, O_ROWS, O_CHUNK)
-            _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
-                      PREFETCH == 1)
-        _sync(sync_ptr + step, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
+        if FOLD:
+            # 2: per (key/value head, block of o's rows): the head's attention, then its columns of those rows of o
+            if (only < 0) | (only == base + 1):
+                for unit in range(pid, KV * O_BLOCKS, nprog):
+                    kv = unit % KV
+                    row0 = (unit // KV) * FOLD_ROWS
+                    w = _chunk(o_w + kv * GD, row0, H, GD, QW, BLOCK_GD, FOLD_CHUNK)
+                    _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
+                               kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, position, eps,
+                               scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
+                    tl.debug_barrier()  # the program's own stores of attn_out, read back flat
+                    ga = tl.arange(0, BLOCK_GD)
+                    h = tl.load(attn_out + kv * GD + ga, mask=ga < GD, other=0.0, cache_modifier=".cg").to(tl.float32)
+                    _project(h, w, o_w + kv * GD, o_parts + kv * H, row0, H, GD, QW, BLOCK_GD, FOLD_ROWS, FOLD_CHUNK,
+                             False)
+                _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
+                          PREFETCH == 1)
+            _sync(sync_ptr + step, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
+        else:
+            # 2: a program per key/value head: its key and value into the caches, its query heads over them
+            if (only < 0) | (only == base + 1):
+                for kv in range(pid, KV, nprog):
+                    _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
+                               kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, position, eps,
+                               scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
+            _sync(sync_ptr + step, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
+            # 3: the attention's output through o
+            if (only < 0) | (only == base + 2):
+                w = _chunk(o_w, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_CHUNK)
+                qa = tl.arange(0, BLOCK_QW)
+                qa_ok = qa < QW
+                h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
+                _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_ROWS, O_CHUNK)
+                _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
+                          PREFETCH == 1)
+            _sync(sync_ptr + step, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
         # 4: the residual plus the attention, normed, through gate_up
-        if (only < 0) | (only == base + 3):
-            w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_CHUNK)
-            x = _residual(res_b, o_out, hk, h_ok)
+        if (only < 0) | (only == base + O_AT + 1):
+            w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
+            if FOLD:
+                x = _residual_sum(res_b, o_parts, hk, h_ok, KV, H)
+            else:
+                x = _residual(res_b, o_out, hk, h_ok)
             if pid == 0:
                 tl.store(res_a + hk, x.to(res_a.dtype.element_ty), mask=h_ok)
             h = _rms(x, post_norm_ptr + layer * H, hk, h_ok, H, eps)
-            _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, BLOCK_H, GU_ROWS, GU_CHUNK)
+            _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_ROWS, GU_CHUNK)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 1)
-        _sync(sync_ptr + step, failed_ptr, base + 3, nprog, only, times_ptr, TIMES)
+        _sync(sync_ptr + step, failed_ptr, base + O_AT + 1, nprog, only, times_ptr, TIMES)
         # 5: SwiGLU through down: the layer's output
-        if (only < 0) | (only == base + 4):
-            w = _chunk(down_w, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_CHUNK)
+        if (only < 0) | (only == base + O_AT + 2):
+            w = _chunk(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_CHUNK)
             ia = tl.arange(0, BLOCK_I)
             i_ok = ia < I
             gate = tl.load(gate_up_out + ia, mask=i_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             up = tl.load(gate_up_out + I + ia, mask=i_ok, other=0.0, cache_modifier=".cg")
             silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
             h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
-            _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
-        _sync(sync_ptr + step, failed_ptr, base + 4, nprog, only, times_ptr, TIMES)
+            _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
+        _sync(sync_ptr + step, failed_ptr, base + O_AT + 2, nprog, only, times_ptr, TIMES)
     # the head: the residual plus the last layer's output, final-normed, through this step's head
-    if (only < 0) | (only == LAYERS * _PHASES):
-        w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_CHUNK)
+    if (only < 0) | (only == LAYERS * PH):
+        w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_CHUNK)
         x = _residual(res_a, down_out, hk, h_ok)
         h = _rms(x, norm_ptr, hk, h_ok, H, eps)
-        _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
-    _stamp(times_ptr, LAYERS * _PHASES * 2 + 1, TIMES)
+        _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
+    _stamp(times_ptr, LAYERS * PH * 2 + 1, TIMES)
 
 
 @dataclass(frozen=True)
@@ -321,7 +380,8 @@ class PersistentPredictor:
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
-                 timed: bool = False, pdl: bool = False, first_step: bool = False):
+                 timed: bool = False, pdl: bool = False, first_step: bool = False,
+                 fold_attention: bool | None = None):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -336,6 +396,9 @@ class PersistentPredictor:
         self.pdl = pdl and persistent and PDL_SERVES
         # step 0 too, as two launches of one token each (`first_step`) instead of the layers' two-token pass
         self.first = first_step
+        # the attention done in the o phase, by (key/value head, block of o's rows): a layer's phases 5 -> 4
+        self.fold = FOLD_ATTENTION if fold_attention is None else fold_attention
+        self.phases = PHASES - self.fold  # a layer's
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])
@@ -349,12 +412,14 @@ class PersistentPredictor:
         self.res_a, self.res_b = scratch(self.hidden), scratch(self.hidden)
         self.qkv_out, self.attn_out, self.o_out = scratch(qkv_rows), scratch(q_width), scratch(self.hidden)
         self.gate_up_out, self.down_out = scratch(2 * self.intermediate), scratch(self.hidden)
+        # with fold_attention, each key/value head's partial sums of o's output, in float32
+        self.o_parts = torch.zeros(stack.kv_heads if self.fold else 1, self.hidden, device=device, dtype=torch.float32)
         self.counters = torch.zeros(int(heads.shape[0]) + 1, device=device, dtype=torch.int32)  # one per step
         self.failed = torch.zeros(1, device=device, dtype=torch.int32)  # set by a barrier that gave up
         # timed (a benchmark's, on the GPU): per program, the global clock at each phase's start and end (_stamp)
         self.timed = timed and not INTERPRETED
-        self.times = torch.zeros(programs if self.timed else 1, (len(stack.layers) * PHASES + 1) * 2, device=device,
-                                 dtype=torch.int64)
+        self.times = torch.zeros(programs if self.timed else 1, (len(stack.layers) * self.phases + 1) * 2,
+                                 device=device, dtype=torch.int64)
         self.shares = dict(qkv=share(qkv_rows, self.hidden, programs), o=share(self.hidden, q_width, programs),
                            gate_up=share(2 * self.intermediate, self.hidden, programs),
                            down=share(self.hidden, self.intermediate, programs),
@@ -376,6 +441,12 @@ class PersistentPredictor:
             DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
             HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
             PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl)
+        if self.fold:
+            blocks = max(1, programs // stack.kv_heads)  # of o's rows: a program per (block, key/value head)
+            group = stack.groups * stack.head_dim
+            fold = share(self.hidden, group, blocks)
+            self.constants.update(FOLD=True, O_BLOCKS=blocks, FOLD_ROWS=fold.rows, FOLD_CHUNK=fold.chunk,
+                                  BLOCK_GD=triton.next_power_of_2(group))
         self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
 
     def new_frame(self) -> None:
@@ -408,9 +479,10 @@ class PersistentPredictor:
         scores = torch.empty(1, self.vocab, device=x.device, dtype=torch.float32)
         args = (x.contiguous(), *self.weights, s.norm, self.heads[step], s.cos[position], s.sin[position],
                 self.k_cache, self.v_cache, self.k_cache.stride(0), self.k_cache.stride(2), self.k_cache.stride(3),
-                self.res_a, self.res_b, self.qkv_out, self.attn_out, self.o_out, self.gate_up_out, self.down_out,
+                self.res_a, self.res_b, self.qkv_out, self.attn_out, self.o_out, self.o_parts, self.gate_up_out,
+                self.down_out,
                 scores, self.counters, self.failed, self.times)
-        phases = [-1] if self.persistent else range(len(s.layers) * PHASES + 1)
+        phases = [-1] if self.persistent else range(len(s.layers) * self.phases + 1)
         for only in phases:
             kernel = (functools.partial(_predictor_step_kernel.warmup, grid=(self.programs,)) if compile_only
                       else _predictor_step_kernel[(self.programs,)])
@@ -419,16 +491,18 @@ class PersistentPredictor:
         return scores
 
 
-def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1,
-             pdl: bool = False) -> PersistentPredictor:
+def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
+             fold_attention: bool | None = None) -> PersistentPredictor:
     """A step on one-slot stand-in caches of `positions` positions: the kernel's specialization of every run whose
     caches have as many (they set the attention's tile; every run's strides are multiples of 16, as these are)."""
     cache = (len(stack.layers), 1, stack.kv_heads, positions, stack.head_dim)
     return PersistentPredictor(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
-                               torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl)
+                               torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl,
+                               fold_attention=fold_attention)
 
 
-def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False) -> None:
+def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
+                  fold_attention: bool | None = None) -> None:
     """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
     thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
     cache), which the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in):
@@ -437,6 +511,6 @@ def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: i
     if INTERPRETED:
         return
     device = heads.device
-    runner = stand_in(stack, heads, positions, prefetch, pdl)
+    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention)
     with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
         runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)
