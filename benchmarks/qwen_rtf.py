@@ -256,9 +256,10 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("split8", "a new token's positions in 8 ranges at one slot", dict(attend_splits=8)),
     # at one slot, the code predictor's step 0 (two tokens) as two one-launch steps instead of layer by layer
     ("step0", "the code predictor's step 0 as two one-launch steps at one slot", dict(one_launch_first_step=True)),
-    # the draws' top-k threshold looked for only where the draw over every code lands outside the top k
-    # (kernels._draw_kernel's WINNER_FIRST): random weights' scores are flat, where it seldom does
-    ("winner", "the draw over every code first", dict(draw_winner_first=True)),
+    # the draws' top-k threshold looked for in every draw, not only where the draw over every code lands outside
+    # the top k (kernels._draw_kernel's WINNER_FIRST, the default since session 23): random weights' scores are
+    # flat, where the winner seldom is among the k largest
+    ("threshold", "the top-k threshold in every draw", dict(draw_winner_first=False)),
     # at one slot, the one-launch step's attention done in its o phase, by each program of a key/value head with
     # its block of o's rows (partial sums added up in the gate_up phase): 20 barriers a step instead of 25
     ("fold", "the code predictor's attention folded into o by key/value head",
@@ -999,7 +1000,7 @@ def phase_table(times, layers: int, names: tuple[str, ...]) -> list[str]:
 
 
 # (warps, the draw over every code first) for draw-warps: the default first
-DRAW_FORMS = ((8, False), (4, False), (16, False), (8, True), (4, True))
+DRAW_FORMS = ((8, True), (4, True), (8, False), (4, False), (16, False))
 
 
 def draw_warps(device, repeats: int = 200) -> list[str]:

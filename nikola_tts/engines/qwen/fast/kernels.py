@@ -604,8 +604,11 @@ FUSED_BYTES = 1 << 30
 # code predictor's 2048 codes 8.3 us at 8 warps against 9.7 at 4 and 10.4 at 4 with 64-bit keys (the talker's 3072:
 # 11.9, 14.2, 17.0 us) (2026-12-06-h100-rtf-v38-draw-warps.log)
 DRAW_WARPS = 8
-# _draw_kernel's WINNER_FIRST: the threshold only where the draw over every code lands outside the top k
-DRAW_WINNER_FIRST = False
+# _draw_kernel's WINNER_FIRST: the threshold only where the draw over every code lands outside the top k. One row,
+# top-k 50, H100, the same codes: the code predictor's 2048 codes 2.7 us against 8.3 on peaked scores (a trained
+# model's), 7.6 against 8.2 on flat ones; the talker's 3072, 3.6 against 11.0 and 10.2 against 11.0
+# (2026-12-07-h100-rtf-v48-draw-winner-first.log)
+DRAW_WINNER_FIRST = True
 
 
 class TritonOps(TorchOps):

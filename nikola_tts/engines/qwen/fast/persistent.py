@@ -184,6 +184,41 @@ def _attend_kv(qkv_out, attn_out, k_norm_w, q_norm_w, cos_ptr, sin_ptr, kc_ptr, 
              mask=g_ok[:, None])
 
 
+@triton.jit
+def _attend_kv_flat(qkv_out, k_norm_w, q_norm_w, cos_ptr, sin_ptr, kc_ptr, vc_ptr, c_st, kv, position, eps, scale,
+                    HEADS: tl.constexpr, KV: tl.constexpr, D: tl.constexpr, BLOCK_G: tl.constexpr,
+                    BLOCK_T: tl.constexpr):
+    """_attend_kv's result, for caches of at most BLOCK_T positions, as one row (BLOCK_G * D,) in float32, rounded
+    to the model's dtype; made in registers: the earlier positions' keys and values are asked for with the new
+    token's inputs, all at once, and the new key and value join them there while they are stored. The arithmetic
+    is _attend_part's over one tile (its products summed by tl.sum, not tl.dot: BLOCK_G may be below 16)."""
+    QW: tl.constexpr = HEADS * D
+    KW: tl.constexpr = KV * D
+    G: tl.constexpr = HEADS // KV
+    d = tl.arange(0, D)
+    one = tl.arange(0, 1)
+    t = tl.arange(0, BLOCK_T)
+    earlier = (t < position)[:, None]
+    keys = tl.load(kc_ptr + t[:, None] * c_st + d[None, :], mask=earlier, other=0.0, cache_modifier=".cg")
+    values = tl.load(vc_ptr + t[:, None] * c_st + d[None, :], mask=earlier, other=0.0, cache_modifier=".cg")
+    value = tl.load(qkv_out + QW + KW + kv * D + one[:, None] + d[None, :], cache_modifier=".cg")
+    g = tl.arange(0, BLOCK_G)
+    heads = tl.where(g < G, kv * G + g, kv * G)  # rows past G repeat head kv * G: flat, they meet zero weights
+    q = _normed_rotated(qkv_out, q_norm_w, cos_ptr, sin_ptr, heads * D, D, eps, ".cg")
+    key = _normed_rotated(qkv_out + QW + kv * D, k_norm_w, cos_ptr, sin_ptr, one, D, eps, ".cg")
+    tl.store(kc_ptr + position * c_st + one[:, None] + d[None, :], key)
+    tl.store(vc_ptr + position * c_st + one[:, None] + d[None, :], value)
+    new = (t == position)[:, None]
+    keys = tl.where(new, key, keys).to(tl.float32)
+    values = tl.where(new, value, values)
+    scores = tl.sum(q.to(tl.float32)[:, None, :] * keys[None, :, :], axis=2) * scale
+    scores = tl.where((t <= position)[None, :], scores, float("-inf"))
+    p = tl.exp(scores - tl.max(scores, axis=1)[:, None])
+    acc = tl.sum(p.to(values.dtype).to(tl.float32)[:, :, None] * values.to(tl.float32)[None, :, :], axis=1)
+    out = (acc / tl.sum(p, axis=1)[:, None]).to(qkv_out.dtype.element_ty).to(tl.float32)
+    return tl.reshape(out, (BLOCK_G * D,))
+
+
 @triton.jit(do_not_specialize=["step", "position", "only"])
 def _predictor_step_kernel(
         x_ptr, qkv_ptr, o_ptr, gate_up_ptr, down_ptr, input_norm_ptr, post_norm_ptr, q_norm_ptr, k_norm_ptr,
@@ -198,7 +233,7 @@ def _predictor_step_kernel(
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
         LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
         FOLD: tl.constexpr = False, O_BLOCKS: tl.constexpr = 1, FOLD_ROWS: tl.constexpr = 1,
-        FOLD_CHUNK: tl.constexpr = 1, BLOCK_GD: tl.constexpr = 16, PDL: tl.constexpr = False):
+        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, PDL: tl.constexpr = False):
     """One code-predictor step of one new token at `position`: x (H,) through every layer, its key and value into
     the caches, then the final norm and this step's head -> scores (V,). A layer's phases are qkv, attention, o,
     gate_up, down; with FOLD the attention is done in the o phase (qkv, attention and o, gate_up, down): a program
@@ -217,6 +252,7 @@ def _predictor_step_kernel(
     KW: tl.constexpr = KV * D
     QKV_N: tl.constexpr = QW + 2 * KW
     GD: tl.constexpr = (HEADS // KV) * D  # a key/value head's query columns
+    BLOCK_GD: tl.constexpr = FOLD_G * D
     PH: tl.constexpr = _PHASES - FOLD
     O_AT: tl.constexpr = 2 - FOLD  # the o phase's number in a layer
     times_ptr += pid * (LAYERS * PH + 1) * 2
@@ -259,12 +295,9 @@ def _predictor_step_kernel(
                     kv = unit % KV
                     row0 = (unit // KV) * FOLD_ROWS
                     w = _chunk(o_w + kv * GD, row0, H, GD, QW, BLOCK_GD, FOLD_CHUNK)
-                    _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
-                               kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, position, eps,
-                               scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
-                    tl.debug_barrier()  # the program's own stores of attn_out, read back flat
-                    ga = tl.arange(0, BLOCK_GD)
-                    h = tl.load(attn_out + kv * GD + ga, mask=ga < GD, other=0.0, cache_modifier=".cg").to(tl.float32)
+                    h = _attend_kv_flat(qkv_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
+                                        kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, position,
+                                        eps, scale, HEADS, KV, D, FOLD_G, BLOCK_T)
                     _project(h, w, o_w + kv * GD, o_parts + kv * H, row0, H, GD, QW, BLOCK_GD, FOLD_ROWS, FOLD_CHUNK,
                              False)
                 _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
@@ -396,8 +429,10 @@ class PersistentPredictor:
         self.pdl = pdl and persistent and PDL_SERVES
         # step 0 too, as two launches of one token each (`first_step`) instead of the layers' two-token pass
         self.first = first_step
-        # the attention done in the o phase, by (key/value head, block of o's rows): a layer's phases 5 -> 4
-        self.fold = FOLD_ATTENTION if fold_attention is None else fold_attention
+        # the attention done in the o phase, by (key/value head, block of o's rows): a layer's phases 5 -> 4; in
+        # registers, so where one attention tile holds every position
+        fold = FOLD_ATTENTION if fold_attention is None else fold_attention
+        self.fold = bool(fold) and int(k_cache.shape[3]) <= attention_tile(int(k_cache.shape[3]))
         self.phases = PHASES - self.fold  # a layer's
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
@@ -443,10 +478,9 @@ class PersistentPredictor:
             PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl)
         if self.fold:
             blocks = max(1, programs // stack.kv_heads)  # of o's rows: a program per (block, key/value head)
-            group = stack.groups * stack.head_dim
-            fold = share(self.hidden, group, blocks)
+            fold = share(self.hidden, triton.next_power_of_2(stack.groups) * stack.head_dim, blocks)
             self.constants.update(FOLD=True, O_BLOCKS=blocks, FOLD_ROWS=fold.rows, FOLD_CHUNK=fold.chunk,
-                                  BLOCK_GD=triton.next_power_of_2(group))
+                                  FOLD_G=triton.next_power_of_2(stack.groups))
         self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
 
     def new_frame(self) -> None:
