@@ -264,6 +264,11 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # its block of o's rows (partial sums added up in the gate_up phase): 20 barriers a step instead of 25
     ("fold", "the code predictor's attention folded into o by key/value head",
      dict(one_launch_fold_attention=True)),
+    # at one slot, a frame's code-predictor steps 1-14 and their draws as one launch (PersistentPredictor.frame):
+    # every program draws each step's code after a barrier, and the next step's input is looked up
+    ("frame", "a frame's code-predictor steps and draws in one launch", dict(one_launch_draws=True)),
+    ("foldframe", "the attention folded into o, a frame's steps and draws in one launch",
+     dict(one_launch_fold_attention=True, one_launch_draws=True)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
     # barriers, more rows a program; H100, a frame of one slot 3.85 ms -> 5.09 at 66, 4.48 at 100
     # (2026-12-07-h100-rtf-v44-session21-variants.log)
@@ -899,6 +904,27 @@ def one_launch_check(weights) -> list[str]:
                        f"launch per phase's scores and caches {same}; against the layers: scores rel err "
                        f"{rel(one, expected):.2e}, k {rel(one_caches[0], ref[0]):.2e}, "
                        f"v {rel(one_caches[1], ref[1]):.2e}")
+    # a frame's steps and draws in one launch against its launch per phase: the same codes and caches
+    from nikola_tts.engines.qwen.fast.choose import Choice
+
+    tables = rand(*heads.shape) * 4  # each code's input to the next step: random, about a layer's input's size
+    keys, frame = torch.tensor([12345], device=x.device), torch.tensor([3], device=x.device)
+    for choice in (Choice(do_sample=False), Choice(do_sample=True, temperature=0.9, top_k=50)):
+        for fold in (False, True):
+            results = []
+            for launch in (True, False):
+                mine = [c.clone() for c in caches]
+                runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch, fold_attention=fold,
+                                                        draws=persistent.Draws(choice, tables, stream=2))
+                runner.new_frame()
+                codes = runner.frame(x, keys, frame).clone()
+                runner.check()
+                results.append((codes, mine))
+            (one, one_caches), (phased, phased_caches) = results
+            same = torch.equal(one, phased) and all(torch.equal(a, b) for a, b in zip(one_caches, phased_caches))
+            out.append(f"kernel one-launch frame, {'sampled' if choice.do_sample else 'greedy'}"
+                       f"{', attention folded into o' if fold else ''}: codes and caches those of its launch per phase "
+                       f"{same} (codes {one[0, :6].tolist()}...)")
     return out
 
 

@@ -275,32 +275,17 @@ def _mix(x):
     return x ^ (x >> 16)
 
 
-@triton.jit(do_not_specialize=["c0", "c1", "c2"])
-def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab, c0, c1, c2, top_k,
-                 inv_temperature, C0_ROWS: tl.constexpr, C1_ROWS: tl.constexpr, C2_ROWS: tl.constexpr,
-                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr = False,
-                 WINNER_FIRST: tl.constexpr = False):
-    """One row's seeded Gumbel-max draw, whole: the top-k threshold, the noise of seeded.gumbel_noise and the
-    argmax, in one launch where torch takes about seven (top-k's select and sort, the counters, the noise, the
-    argmax). A counter is a per-row tensor (C*_ROWS) or the scalar c*. The k-th largest score is found exactly,
-    bit by bit on the float's order-preserving integer key: the largest key that at least k scores reach (32
-    block-wide sums one after another). WINNER_FIRST: the draw over every code first; where fewer than k scores'
-    keys are above the winner's, the winner is among the k largest, so it is the draw over them too (the leftmost
-    maximum of a superset, inside the subset), and the threshold is looked for only where it is not."""
-    _overlap_previous(PDL)
-    _wait_previous(PDL)
-    row = tl.program_id(0)
-    cols = tl.arange(0, BLOCK)
-    mask = cols < vocab
-    raw = tl.load(scores_ptr + row * vocab + cols, mask=mask, other=float("-inf"))
+@triton.jit
+def _seeded(h, counter):
+    """The noise's seed after one more counter (seeded.gumbel_noise): 32-bit values in int64 lanes."""
+    return _mix(h ^ (counter.to(tl.int64) & 0xFFFFFFFF))
+
+
+@triton.jit
+def _draw(raw, cols, mask, h, top_k, inv_temperature, HAS_TOP_K: tl.constexpr, WINNER_FIRST: tl.constexpr):
+    """A row's seeded Gumbel-max draw from its scores raw (BLOCK,), -inf where not mask, with the seed h: the code,
+    as _draw_kernel says."""
     s = raw * inv_temperature
-    h = tl.load(keys_ptr + row).to(tl.int64) & 0xFFFFFFFF
-    counter = tl.load(c0_ptr + row).to(tl.int64) if C0_ROWS else c0.to(tl.int64)
-    h = _mix(h ^ (counter & 0xFFFFFFFF))
-    counter = tl.load(c1_ptr + row).to(tl.int64) if C1_ROWS else c1.to(tl.int64)
-    h = _mix(h ^ (counter & 0xFFFFFFFF))
-    counter = tl.load(c2_ptr + row).to(tl.int64) if C2_ROWS else c2.to(tl.int64)
-    h = _mix(h ^ (counter & 0xFFFFFFFF))
     token = _mix(cols.to(tl.int64) + 0x9E3779B9)
     uniform = ((_mix(h ^ token) >> 9).to(tl.float32) + 0.5) * (1.0 / 8388608.0)  # 23 random bits: exact in float32
     drawn = tl.where(mask, s - tl.log(-tl.log(uniform)), float("-inf"))
@@ -327,16 +312,48 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
             code = tl.argmax(tl.where(s < kth * inv_temperature, float("-inf"), drawn), axis=0, tie_break_left=True)
     else:
         code = tl.argmax(drawn, axis=0, tie_break_left=True)
+    return code
+
+
+@triton.jit(do_not_specialize=["c0", "c1", "c2"])
+def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab, c0, c1, c2, top_k,
+                 inv_temperature, C0_ROWS: tl.constexpr, C1_ROWS: tl.constexpr, C2_ROWS: tl.constexpr,
+                 HAS_TOP_K: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr = False,
+                 WINNER_FIRST: tl.constexpr = False):
+    """One row's seeded Gumbel-max draw, whole: the top-k threshold, the noise of seeded.gumbel_noise and the
+    argmax, in one launch where torch takes about seven (top-k's select and sort, the counters, the noise, the
+    argmax). A counter is a per-row tensor (C*_ROWS) or the scalar c*. The k-th largest score is found exactly,
+    bit by bit on the float's order-preserving integer key: the largest key that at least k scores reach (32
+    block-wide sums one after another). WINNER_FIRST: the draw over every code first; where fewer than k scores'
+    keys are above the winner's, the winner is among the k largest, so it is the draw over them too (the leftmost
+    maximum of a superset, inside the subset), and the threshold is looked for only where it is not."""
+    _overlap_previous(PDL)
+    _wait_previous(PDL)
+    row = tl.program_id(0)
+    cols = tl.arange(0, BLOCK)
+    mask = cols < vocab
+    raw = tl.load(scores_ptr + row * vocab + cols, mask=mask, other=float("-inf"))
+    h = tl.load(keys_ptr + row).to(tl.int64) & 0xFFFFFFFF
+    h = _seeded(h, tl.load(c0_ptr + row) if C0_ROWS else c0)
+    h = _seeded(h, tl.load(c1_ptr + row) if C1_ROWS else c1)
+    h = _seeded(h, tl.load(c2_ptr + row) if C2_ROWS else c2)
+    code = _draw(raw, cols, mask, h, top_k, inv_temperature, HAS_TOP_K, WINNER_FIRST)
     tl.store(codes_ptr + row, code.to(tl.int64))
 
 
 @triton.jit
 def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, idx_ptr, M, N, K, HAS_BIAS: tl.constexpr, INDEXED: tl.constexpr,
-                 BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PDL: tl.constexpr = False):
+                 BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PDL: tl.constexpr = False,
+                 ROW_AXIS: tl.constexpr = False):
     """y[m, n] = x[m, :] . w[n, :] (+ b[n]) for the few rows m < M and BLOCK_N outputs n, float32 sums:
     one launch, where cuBLAS's small-M GEMMs take two (split-K, then its reduction). INDEXED: row m of x is
-    row idx[m] of the table at x_ptr (an embedding's lookup, in the same launch)."""
+    row idx[m] of the table at x_ptr (an embedding's lookup, in the same launch). ROW_AXIS: the grid's second
+    axis picks the block of M rows (each block computed as a launch of it alone would)."""
     _overlap_previous(PDL)
+    if ROW_AXIS:
+        idx_ptr += tl.program_id(1) * M
+        x_ptr += tl.program_id(1) * M * K * (1 - INDEXED)
+        y_ptr += tl.program_id(1) * M * N
     n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     m = tl.arange(0, BLOCK_M)
     n_ok, m_ok = n < N, m < M
@@ -706,6 +723,21 @@ class TritonOps(TorchOps):
                 or not self._gemv_takes(codes.numel(), table.dtype, weight)):
             return super().embed_linear(codes, table, weight, bias)
         return self.gemv(table, weight, bias, codes=codes.contiguous())
+
+    def embed_table(self, table, weight, bias=None):
+        """Every row of `table` through the projection, each as embed_linear projects one code alone (the same
+        sums, the same roundings) -> (rows, out): a code predictor's step inputs, looked up instead of projected."""
+        if (weight is None or weight.shape[1] != table.shape[1] or not table.is_contiguous()
+                or not self._gemv_takes(1, table.dtype, weight)):
+            return super().embed_table(table, weight, bias)
+        codes = torch.arange(table.shape[0], device=table.device)
+        n, k = weight.shape
+        out = torch.empty(table.shape[0], n, device=table.device, dtype=table.dtype)
+        block_n, block_k, warps = gemv_blocks(1, n, k, self._sm_count(table), self.whole_rows)
+        _gemv_kernel[(triton.cdiv(n, block_n), table.shape[0])](
+            table, weight, bias if bias is not None else weight, out, codes, 1, n, k, HAS_BIAS=bias is not None,
+            INDEXED=True, BLOCK_M=1, BLOCK_N=block_n, BLOCK_K=block_k, ROW_AXIS=True, num_warps=warps)
+        return out
 
     def gemv(self, x, weight, bias=None, codes=None):
         """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape; with `codes` (n,), of the rows of the table
