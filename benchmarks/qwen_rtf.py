@@ -935,6 +935,8 @@ ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onel
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),
     ("the attention folded into o by key/value head", dict(prefetch=1, fold_attention=True)),
+    ("the attention folded into o, its output stored and read back",
+     dict(prefetch=1, fold_attention=True, fold_in_registers=False)),
 )
 
 
@@ -984,11 +986,11 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
     # another commit's persistent.py (--other-persistent) may have no fold_attention: five phases a layer
     names = getattr(persistent, "PHASE_NAMES", {False: ("qkv", "attention", "o", "gate_up", "down")})
     tabled = set()
-    for label, knobs in forms:
+    for label, knobs in forms:  # a table for each form whose phases are others (not for another prefetch)
         fold = knobs.get("fold_attention", False)
-        if fold in tabled:
+        if (fold, knobs.get("fold_in_registers", True)) in tabled:
             continue
-        tabled.add(fold)
+        tabled.add((fold, knobs.get("fold_in_registers", True)))
         runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], timed=True, **knobs)
         for _ in range(3):  # the last launch's stamps are read
             runner.new_frame()

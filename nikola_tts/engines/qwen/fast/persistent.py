@@ -12,6 +12,14 @@ still set by the phases' latency more than by bytes: the phases' stamps (`timed`
 stream at about 2.4 TB/s while they run, and the 25 barriers (1-2.6 us each from the median arrival
 to the release) and the attention phase (eight programs) take half of the step
 (2026-12-06-h100-rtf-v37-tunings.log).
+
+Two forms cut the barriers and launches further: `fold_attention` does each key/value head's attention
+in the o phase (every program of that head makes it in registers, then multiplies its block of o's
+rows by that head's columns; the partial sums are added up, in their order, in the gate_up phase): 20
+barriers a step instead of 25. `Draws` runs a frame's steps 1-14 in one launch: after each step's
+head, a barrier, then every program draws the same code from the scores (kernels._draw) and reads
+the next step's input from a table of each code's projected input, so the 14 draws' and 13
+projections' launches go too.
 Triton compiles it in about 7 s at its first launch on a machine (then from its disk cache), which
 is why FastSpeaker compiles it ahead, in a thread (`compile_ahead`).
 
@@ -236,7 +244,7 @@ def _predictor_step_kernel(
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
         LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
         FOLD: tl.constexpr = False, O_BLOCKS: tl.constexpr = 1, FOLD_ROWS: tl.constexpr = 1,
-        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, DRAW: tl.constexpr = 0,
+        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, FLAT: tl.constexpr = True, DRAW: tl.constexpr = 0,
         HAS_TOP_K: tl.constexpr = False, WINNER_FIRST: tl.constexpr = False, BLOCK_V: tl.constexpr = 16,
         PDL: tl.constexpr = False):
     """`steps` code-predictor steps from `step`, each of one new token, the first at `position`: x (H,) through
@@ -319,9 +327,18 @@ def _predictor_step_kernel(
                         kv = unit % KV
                         row0 = (unit // KV) * FOLD_ROWS
                         w = _chunk(o_w + kv * GD, row0, H, GD, QW, BLOCK_GD, FOLD_CHUNK)
-                        h = _attend_kv_flat(qkv_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
-                                            kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, pos,
-                                            eps, scale, HEADS, KV, D, FOLD_G, BLOCK_T)
+                        if FLAT:  # made in registers
+                            h = _attend_kv_flat(qkv_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr,
+                                                sin_ptr, kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st,
+                                                kv, pos, eps, scale, HEADS, KV, D, FOLD_G, BLOCK_T)
+                        else:  # stored by _attend_kv, read back flat
+                            _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr,
+                                       sin_ptr, kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, pos,
+                                       eps, scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
+                            tl.debug_barrier()
+                            ga = tl.arange(0, BLOCK_GD)
+                            h = tl.load(attn_out + kv * GD + ga, mask=ga < GD, other=0.0,
+                                        cache_modifier=".cg").to(tl.float32)
                         _project(h, w, o_w + kv * GD, o_parts + kv * H, row0, H, GD, QW, BLOCK_GD, FOLD_ROWS,
                                  FOLD_CHUNK, False)
                     _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
@@ -376,6 +393,9 @@ def _predictor_step_kernel(
             x = _residual(res_a, down_out, hk, h_ok)
             h = _rms(x, norm_ptr, hk, h_ok, H, eps)
             _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
+            if DRAW > 0:  # the next step's first layer's qkv, as a launch of its own asks for it before its wait
+                _prefetch(qkv_ptr + pid * QKV_ROWS * H, tl.minimum(QKV_ROWS, QKV_N - pid * QKV_ROWS) * H, LINES, LINE,
+                          PREFETCH > 0)
         _stamp(times_ptr, LAYERS * PH * 2 + 1, TIMES)
         if DRAW > 0:  # the step's code, by every program, from the scores once all are there
             _sync(sync, failed_ptr, LAYERS * PH, nprog, only, times_ptr, TIMES)
@@ -474,7 +494,7 @@ class PersistentPredictor:
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
                  timed: bool = False, pdl: bool = False, first_step: bool = False,
-                 fold_attention: bool | None = None, draws: Draws | None = None):
+                 fold_attention: bool | None = None, draws: Draws | None = None, fold_in_registers: bool = True):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -491,8 +511,10 @@ class PersistentPredictor:
         self.first = first_step
         # the attention done in the o phase, by (key/value head, block of o's rows): a layer's phases 5 -> 4; in
         # registers, so where one attention tile holds every position
+        # (fold_in_registers=False: its output stored and read back, which any number of positions allows)
         fold = FOLD_ATTENTION if fold_attention is None else fold_attention
-        self.fold = bool(fold) and int(k_cache.shape[3]) <= attention_tile(int(k_cache.shape[3]))
+        one_tile = int(k_cache.shape[3]) <= attention_tile(int(k_cache.shape[3]))
+        self.fold = bool(fold) and (one_tile or not fold_in_registers)
         self.phases = PHASES - self.fold  # a layer's
         # a frame's steps 1-14 in one launch, each drawing its code (`frame`)
         self.draws = draws
@@ -544,7 +566,7 @@ class PersistentPredictor:
             blocks = max(1, programs // stack.kv_heads)  # of o's rows: a program per (block, key/value head)
             fold = share(self.hidden, triton.next_power_of_2(stack.groups) * stack.head_dim, blocks)
             self.constants.update(FOLD=True, O_BLOCKS=blocks, FOLD_ROWS=fold.rows, FOLD_CHUNK=fold.chunk,
-                                  FOLD_G=triton.next_power_of_2(stack.groups))
+                                  FOLD_G=triton.next_power_of_2(stack.groups), FLAT=fold_in_registers)
         if draws is not None:
             self.constants.update(draws.constants(self.vocab))
         self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
