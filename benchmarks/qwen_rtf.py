@@ -260,15 +260,15 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # the top k (kernels._draw_kernel's WINNER_FIRST, the default since session 23): random weights' scores are
     # flat, where the winner seldom is among the k largest
     ("threshold", "the top-k threshold in every draw", dict(draw_winner_first=False)),
-    # at one slot, the one-launch step's attention done in its o phase, by each program of a key/value head with
-    # its block of o's rows (partial sums added up in the gate_up phase): 20 barriers a step instead of 25
-    ("fold", "the code predictor's attention folded into o by key/value head",
-     dict(one_launch_fold_attention=True)),
+    # at one slot, the one-launch step's attention a phase of its own, not done in its o phase by each program of
+    # a key/value head with its block of o's rows (persistent.FOLD_ATTENTION, the default since session 23)
+    ("apart", "the code predictor's attention a phase of its own", dict(one_launch_fold_attention=False)),
     # at one slot, a frame's code-predictor steps 1-14 and their draws as one launch (PersistentPredictor.frame):
     # every program draws each step's code after a barrier, and the next step's input is looked up
     ("frame", "a frame's code-predictor steps and draws in one launch", dict(one_launch_draws=True)),
-    ("foldframe", "the attention folded into o, a frame's steps and draws in one launch",
-     dict(one_launch_fold_attention=True, one_launch_draws=True)),
+    # the defaults of session 22: the attention a phase of its own, the top-k threshold in every draw
+    ("session22", "as at session 22: the attention a phase of its own, the threshold in every draw",
+     dict(one_launch_fold_attention=False, draw_winner_first=False)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
     # barriers, more rows a program; H100, a frame of one slot 3.85 ms -> 5.09 at 66, 4.48 at 100
     # (2026-12-07-h100-rtf-v44-session21-variants.log)
@@ -931,12 +931,11 @@ def one_launch_check(weights) -> list[str]:
 ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onelaunch-phases; the first is the
     # reference. Tried in session 18 and dropped, at 3bb4ca0 (2026-12-06-h100-rtf-v37-tunings.log): each phase's
     # first chunk loaded before the barrier, barriers polled with loads, a prefetch a phase or two ahead each
-    ("L2 prefetch a phase or two ahead (the default)", dict(prefetch=1)),
+    ("L2 prefetch a phase or two ahead, the attention folded into o (the default)", dict(prefetch=1)),
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),
-    ("the attention folded into o by key/value head", dict(prefetch=1, fold_attention=True)),
-    ("the attention folded into o, its output stored and read back",
-     dict(prefetch=1, fold_attention=True, fold_in_registers=False)),
+    ("the attention a phase of its own (the default before session 23)", dict(prefetch=1, fold_attention=False)),
+    ("the attention folded into o, made in registers", dict(prefetch=1, fold_attention=True, fold_in_registers=True)),
 )
 
 
@@ -987,10 +986,10 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
     names = getattr(persistent, "PHASE_NAMES", {False: ("qkv", "attention", "o", "gate_up", "down")})
     tabled = set()
     for label, knobs in forms:  # a table for each form whose phases are others (not for another prefetch)
-        fold = knobs.get("fold_attention", False)
-        if (fold, knobs.get("fold_in_registers", True)) in tabled:
+        fold = knobs.get("fold_attention", getattr(persistent, "FOLD_ATTENTION", False))
+        if (fold, knobs.get("fold_in_registers", False)) in tabled:
             continue
-        tabled.add((fold, knobs.get("fold_in_registers", True)))
+        tabled.add((fold, knobs.get("fold_in_registers", False)))
         runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], timed=True, **knobs)
         for _ in range(3):  # the last launch's stamps are read
             runner.new_frame()

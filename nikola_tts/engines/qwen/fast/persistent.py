@@ -49,8 +49,13 @@ PHASES = 5  # a layer's: qkv, attention, o, gate_up, down
 _PHASES = tl.constexpr(PHASES)  # the same, for the kernel
 PHASE_NAMES = {False: ("qkv", "attention", "o", "gate_up", "down"),  # by fold_attention
                True: ("qkv", "attention+o", "gate_up", "down")}
-FOLD_ATTENTION = False  # PersistentPredictor's fold_attention where none is asked for
-DRAWS = False  # FastSpeaker's one_launch_draws where none is asked for (PersistentPredictor.frame)
+# PersistentPredictor's fold_attention where none is asked for: H100, a frame's 14 steps as one CUDA graph, 120.2 us
+# a step against 133.5, the scores equal (2026-12-07-h100-rtf-v50-fold-forms.log; 116.7 against 121.5 in v48)
+FOLD_ATTENTION = True
+# FastSpeaker's one_launch_draws where none is asked for (PersistentPredictor.frame): slower so far, on random
+# weights' flat scores (every program's draw then looks for the top-k threshold): H100, a frame of one slot 4.04 ms
+# against 4.01, folded 4.10 against 3.93 (2026-12-07-h100-rtf-v50-fold-forms.log)
+DRAWS = False
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
 LAYER_TENSORS = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")  # the kernel's order
@@ -494,7 +499,7 @@ class PersistentPredictor:
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
                  timed: bool = False, pdl: bool = False, first_step: bool = False,
-                 fold_attention: bool | None = None, draws: Draws | None = None, fold_in_registers: bool = True):
+                 fold_attention: bool | None = None, draws: Draws | None = None, fold_in_registers: bool = False):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -511,7 +516,9 @@ class PersistentPredictor:
         self.first = first_step
         # the attention done in the o phase, by (key/value head, block of o's rows): a layer's phases 5 -> 4; in
         # registers, so where one attention tile holds every position
-        # (fold_in_registers=False: its output stored and read back, which any number of positions allows)
+        # (fold_in_registers: made in registers, _attend_kv_flat, where one tile holds every position; else its
+        # output stored and read back: the default's arithmetic, and faster: 120.2 us a step against 121.4, H100,
+        # 2026-12-07-h100-rtf-v50-fold-forms.log)
         fold = FOLD_ATTENTION if fold_attention is None else fold_attention
         one_tile = int(k_cache.shape[3]) <= attention_tile(int(k_cache.shape[3]))
         self.fold = bool(fold) and (one_tile or not fold_in_registers)
