@@ -219,6 +219,7 @@ def variant_rows(speaker, prefix: str, methods, texts, frames, clock, sets) -> l
 
 
 CUBLAS_TALKER = dict(gemv_any_rows=0, fused_bytes=17 << 20)  # FastSpeaker's knobs of before session 20
+PEAKED = dict(subtalker_temperature=0.05)  # the code predictor's draws dominated by its scores' order
 SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <prefix>-b1, -passage, -steps, -profile
     # every projection through cuBLAS: without the Triton GEMV on the narrow shapes (kernels.gemv_wins)
     ("cublas", "cuBLAS for every projection", dict(gemv_rows=0)),
@@ -266,6 +267,12 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # at one slot, a frame's code-predictor steps 1-14 and their draws as one launch (PersistentPredictor.frame):
     # every program draws each step's code after a barrier, and the next step's input is looked up
     ("frame", "a frame's code-predictor steps and draws in one launch", dict(one_launch_draws=True)),
+    # the code predictor's draws at temperature 0.05: peaked, as a trained model's are (random weights' scores are
+    # flat, the worst case for the winner-first draw, whose threshold search then runs), each with and without
+    # the one-launch frame
+    ("peaked", "the code predictor's draws peaked (temperature 0.05)", dict(sampling=PEAKED)),
+    ("peakedframe", "the code predictor's draws peaked, a frame's steps and draws in one launch",
+     dict(sampling=PEAKED, one_launch_draws=True)),
     # the defaults of session 22: the attention a phase of its own, the top-k threshold in every draw
     ("session22", "as at session 22: the attention a phase of its own, the threshold in every draw",
      dict(one_launch_fold_attention=False, draw_winner_first=False)),
