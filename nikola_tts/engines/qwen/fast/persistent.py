@@ -52,9 +52,9 @@ PHASE_NAMES = {False: ("qkv", "attention", "o", "gate_up", "down"),  # by fold_a
 # PersistentPredictor's fold_attention where none is asked for: H100, a frame's 14 steps as one CUDA graph, 120.2 us
 # a step against 133.5, the scores equal (2026-12-07-h100-rtf-v50-fold-forms.log; 116.7 against 121.5 in v48)
 FOLD_ATTENTION = True
-# FastSpeaker's one_launch_draws where none is asked for (PersistentPredictor.frame): slower so far, on random
-# weights' flat scores (every program's draw then looks for the top-k threshold): H100, a frame of one slot 4.04 ms
-# against 4.01, folded 4.10 against 3.93 (2026-12-07-h100-rtf-v50-fold-forms.log)
+# FastSpeaker's one_launch_draws where none is asked for (PersistentPredictor.frame): slower so far: H100, a frame
+# of one slot 4.04 ms against 4.01, folded 4.10 against 3.93 (2026-12-07-h100-rtf-v50-fold-forms.log); with peaked
+# draws (temperature 0.05, where the draw is an argmax and a count) 4.10 against 3.62 (*-v53-peaked-frame.log)
 DRAWS = False
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
