@@ -942,7 +942,6 @@ ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onel
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),
     ("the attention a phase of its own (the default before session 23)", dict(prefetch=1, fold_attention=False)),
-    ("the attention folded into o, made in registers", dict(prefetch=1, fold_attention=True, fold_in_registers=True)),
 )
 
 
@@ -994,9 +993,9 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
     tabled = set()
     for label, knobs in forms:  # a table for each form whose phases are others (not for another prefetch)
         fold = knobs.get("fold_attention", getattr(persistent, "FOLD_ATTENTION", False))
-        if (fold, knobs.get("fold_in_registers", False)) in tabled:
+        if fold in tabled:
             continue
-        tabled.add((fold, knobs.get("fold_in_registers", False)))
+        tabled.add(fold)
         runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], timed=True, **knobs)
         for _ in range(3):  # the last launch's stamps are read
             runner.new_frame()

@@ -355,10 +355,9 @@ def _predictor(rand, layers=2, hidden=48, heads=4, kv_heads=2, dim=16, intermedi
 
 @pytest.mark.parametrize("programs", [1, 3, 7], ids=["one program", "three", "more programs than some phases use"])
 @pytest.mark.parametrize("tile", [16384, 128], ids=["a chunk a projection", "several chunks"])
-@pytest.mark.parametrize("fold, flat", [(False, True), (True, True), (True, False)],
-                         ids=["attention a phase", "attention folded into o", "folded, stored and read back"])
+@pytest.mark.parametrize("fold", [False, True], ids=["attention a phase", "attention folded into o"])
 def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the_head(kernels, rand, programs, tile,
-                                                                                    fold, flat, monkeypatch):
+                                                                                    fold, monkeypatch):
     """One code-predictor step at one slot, launched phase by phase (the interpreter runs programs one after
     another, so the barrier's launch needs a GPU: qwen_rtf.py's fast-kernels checks it there): the scores of the
     layers and head that forward.py runs, and each layer's key and value in the caches at the step's position;
@@ -372,8 +371,7 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
     caches = [rand(2, 2, stack.kv_heads, 17, 16) for _ in range(2)]  # (layers, slots, kv heads, positions, dim)
     expected_caches = [c.clone() for c in caches]
     assert persistent.fits(stack, heads)
-    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False, fold_attention=fold,
-                                            fold_in_registers=flat)
+    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False, fold_attention=fold)
     assert (max(s.rows // s.chunk for s in runner.shares.values()) > 1) == (tile == 128)
     assert runner.phases == (4 if fold else 5)
     plain = TorchOps()

@@ -13,13 +13,14 @@ stream at about 2.4 TB/s while they run, and the 25 barriers (1-2.6 us each from
 to the release) and the attention phase (eight programs) take half of the step
 (2026-12-06-h100-rtf-v37-tunings.log).
 
-Two forms cut the barriers and launches further: `fold_attention` does each key/value head's attention
-in the o phase (every program of that head makes it in registers, then multiplies its block of o's
-rows by that head's columns; the partial sums are added up, in their order, in the gate_up phase): 20
-barriers a step instead of 25. `Draws` runs a frame's steps 1-14 in one launch: after each step's
-head, a barrier, then every program draws the same code from the scores (kernels._draw) and reads
-the next step's input from a table of each code's projected input, so the 14 draws' and 13
-projections' launches go too.
+Two forms cut the barriers and launches further. `fold_attention` (the default) does each key/value
+head's attention in the o phase: every program of that head makes it, then multiplies its block of
+o's rows by that head's columns, and the partial sums are added up, in their order, in the gate_up
+phase. That is 20 barriers a step instead of 25, and no phase where 8 programs work and the rest wait:
+a step 120.2 us against 133.5, H100 (2026-12-07-h100-rtf-v50-fold-forms.log). `Draws` (off: slower so
+far) runs a frame's steps 1-14 in one launch: after each step's head, a barrier, then every program
+draws the same code from the scores (kernels._draw) and reads the next step's input from a table of
+each code's projected input, so the 14 draws' and 13 projections' launches go too.
 Triton compiles it in about 7 s at its first launch on a machine (then from its disk cache), which
 is why FastSpeaker compiles it ahead, in a thread (`compile_ahead`).
 
@@ -199,41 +200,6 @@ def _attend_kv(qkv_out, attn_out, k_norm_w, q_norm_w, cos_ptr, sin_ptr, kc_ptr, 
              mask=g_ok[:, None])
 
 
-@triton.jit
-def _attend_kv_flat(qkv_out, k_norm_w, q_norm_w, cos_ptr, sin_ptr, kc_ptr, vc_ptr, c_st, kv, position, eps, scale,
-                    HEADS: tl.constexpr, KV: tl.constexpr, D: tl.constexpr, BLOCK_G: tl.constexpr,
-                    BLOCK_T: tl.constexpr):
-    """_attend_kv's result, for caches of at most BLOCK_T positions, as one row (BLOCK_G * D,) in float32, rounded
-    to the model's dtype; made in registers: the earlier positions' keys and values are asked for with the new
-    token's inputs, all at once, and the new key and value join them there while they are stored. The arithmetic
-    is _attend_part's over one tile (its products summed by tl.sum, not tl.dot: BLOCK_G may be below 16)."""
-    QW: tl.constexpr = HEADS * D
-    KW: tl.constexpr = KV * D
-    G: tl.constexpr = HEADS // KV
-    d = tl.arange(0, D)
-    one = tl.arange(0, 1)
-    t = tl.arange(0, BLOCK_T)
-    earlier = (t < position)[:, None]
-    keys = tl.load(kc_ptr + t[:, None] * c_st + d[None, :], mask=earlier, other=0.0, cache_modifier=".cg")
-    values = tl.load(vc_ptr + t[:, None] * c_st + d[None, :], mask=earlier, other=0.0, cache_modifier=".cg")
-    value = tl.load(qkv_out + QW + KW + kv * D + one[:, None] + d[None, :], cache_modifier=".cg")
-    g = tl.arange(0, BLOCK_G)
-    heads = tl.where(g < G, kv * G + g, kv * G)  # rows past G repeat head kv * G: flat, they meet zero weights
-    q = _normed_rotated(qkv_out, q_norm_w, cos_ptr, sin_ptr, heads * D, D, eps, ".cg")
-    key = _normed_rotated(qkv_out + QW + kv * D, k_norm_w, cos_ptr, sin_ptr, one, D, eps, ".cg")
-    tl.store(kc_ptr + position * c_st + one[:, None] + d[None, :], key)
-    tl.store(vc_ptr + position * c_st + one[:, None] + d[None, :], value)
-    new = (t == position)[:, None]
-    keys = tl.where(new, key, keys).to(tl.float32)
-    values = tl.where(new, value, values)
-    scores = tl.sum(q.to(tl.float32)[:, None, :] * keys[None, :, :], axis=2) * scale
-    scores = tl.where((t <= position)[None, :], scores, float("-inf"))
-    p = tl.exp(scores - tl.max(scores, axis=1)[:, None])
-    acc = tl.sum(p.to(values.dtype).to(tl.float32)[:, :, None] * values.to(tl.float32)[None, :, :], axis=1)
-    out = (acc / tl.sum(p, axis=1)[:, None]).to(qkv_out.dtype.element_ty).to(tl.float32)
-    return tl.reshape(out, (BLOCK_G * D,))
-
-
 @triton.jit(do_not_specialize=["step", "position", "counter", "steps", "x_code", "only", "stream", "top_k"])
 def _predictor_step_kernel(
         x_ptr, qkv_ptr, o_ptr, gate_up_ptr, down_ptr, input_norm_ptr, post_norm_ptr, q_norm_ptr, k_norm_ptr,
@@ -249,7 +215,7 @@ def _predictor_step_kernel(
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
         LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
         FOLD: tl.constexpr = False, O_BLOCKS: tl.constexpr = 1, FOLD_ROWS: tl.constexpr = 1,
-        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, FLAT: tl.constexpr = True, DRAW: tl.constexpr = 0,
+        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, DRAW: tl.constexpr = 0,
         HAS_TOP_K: tl.constexpr = False, WINNER_FIRST: tl.constexpr = False, BLOCK_V: tl.constexpr = 16,
         PDL: tl.constexpr = False):
     """`steps` code-predictor steps from `step`, each of one new token, the first at `position`: x (H,) through
@@ -332,18 +298,13 @@ def _predictor_step_kernel(
                         kv = unit % KV
                         row0 = (unit // KV) * FOLD_ROWS
                         w = _chunk(o_w + kv * GD, row0, H, GD, QW, BLOCK_GD, FOLD_CHUNK)
-                        if FLAT:  # made in registers
-                            h = _attend_kv_flat(qkv_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr,
-                                                sin_ptr, kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st,
-                                                kv, pos, eps, scale, HEADS, KV, D, FOLD_G, BLOCK_T)
-                        else:  # stored by _attend_kv, read back flat
-                            _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr,
-                                       sin_ptr, kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, pos,
-                                       eps, scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
-                            tl.debug_barrier()
-                            ga = tl.arange(0, BLOCK_GD)
-                            h = tl.load(attn_out + kv * GD + ga, mask=ga < GD, other=0.0,
-                                        cache_modifier=".cg").to(tl.float32)
+                        _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr,
+                                   sin_ptr, kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, pos, eps,
+                                   scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
+                        tl.debug_barrier()  # the program's own stores of attn_out, read back flat
+                        ga = tl.arange(0, BLOCK_GD)
+                        h = tl.load(attn_out + kv * GD + ga, mask=ga < GD, other=0.0,
+                                    cache_modifier=".cg").to(tl.float32)
                         _project(h, w, o_w + kv * GD, o_parts + kv * H, row0, H, GD, QW, BLOCK_GD, FOLD_ROWS,
                                  FOLD_CHUNK, False)
                     _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
@@ -499,7 +460,7 @@ class PersistentPredictor:
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
                  timed: bool = False, pdl: bool = False, first_step: bool = False,
-                 fold_attention: bool | None = None, draws: Draws | None = None, fold_in_registers: bool = False):
+                 fold_attention: bool | None = None, draws: Draws | None = None):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -514,14 +475,11 @@ class PersistentPredictor:
         self.pdl = pdl and persistent and PDL_SERVES
         # step 0 too, as two launches of one token each (`first_step`) instead of the layers' two-token pass
         self.first = first_step
-        # the attention done in the o phase, by (key/value head, block of o's rows): a layer's phases 5 -> 4; in
-        # registers, so where one attention tile holds every position
-        # (fold_in_registers: made in registers, _attend_kv_flat, where one tile holds every position; else its
-        # output stored and read back: the default's arithmetic, and faster: 120.2 us a step against 121.4, H100,
-        # 2026-12-07-h100-rtf-v50-fold-forms.log)
-        fold = FOLD_ATTENTION if fold_attention is None else fold_attention
-        one_tile = int(k_cache.shape[3]) <= attention_tile(int(k_cache.shape[3]))
-        self.fold = bool(fold) and (one_tile or not fold_in_registers)
+        # the attention done in the o phase, by (key/value head, block of o's rows): a layer's phases 5 -> 4. Its
+        # output is stored and read back flat: made in registers instead (tl.sum over (2, 32, 128) products, since
+        # tl.dot wants 16 rows) a step took 121.4 us against 120.2, H100 (2026-12-07-h100-rtf-v50-fold-forms.log;
+        # that form is 0f02cc2's)
+        self.fold = bool(FOLD_ATTENTION if fold_attention is None else fold_attention)
         self.phases = PHASES - self.fold  # a layer's
         # a frame's steps 1-14 in one launch, each drawing its code (`frame`)
         self.draws = draws
@@ -573,7 +531,7 @@ class PersistentPredictor:
             blocks = max(1, programs // stack.kv_heads)  # of o's rows: a program per (block, key/value head)
             fold = share(self.hidden, triton.next_power_of_2(stack.groups) * stack.head_dim, blocks)
             self.constants.update(FOLD=True, O_BLOCKS=blocks, FOLD_ROWS=fold.rows, FOLD_CHUNK=fold.chunk,
-                                  FOLD_G=triton.next_power_of_2(stack.groups), FLAT=fold_in_registers)
+                                  FOLD_G=triton.next_power_of_2(stack.groups))
         if draws is not None:
             self.constants.update(draws.constants(self.vocab))
         self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
