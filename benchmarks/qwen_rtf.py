@@ -1004,20 +1004,71 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
         out.extend(f"one-launch step, {label}: {line}"
                    for line in phase_table(runner.times.cpu(), len(p.layers), names[fold]))
         print("\n".join(out[-(len(names[fold]) + 2):]), flush=True)
+    if hasattr(persistent, "Draws"):
+        out.extend(one_launch_frames(weights, x, caches, repeats))
     return out
 
 
-def phase_table(times, layers: int, names: tuple[str, ...]) -> list[str]:
+def one_launch_frames(weights, x, caches, repeats: int) -> list[str]:
+    """PersistentPredictor.frame (a frame's steps 1-14 and their draws in one launch), sampled at the code
+    predictor's temperature and at 0.05 (peaked: the winner-first draw's short way): a frame as a CUDA graph,
+    replayed (us a step, its draw in it), and the phase table of its last step, its draw a phase."""
+    import torch
+
+    from nikola_tts.engines.qwen.fast import persistent
+    from nikola_tts.engines.qwen.fast.choose import Choice
+
+    p, heads = weights.predictor, weights.residual_heads
+    tables = torch.randn(heads.shape, device=heads.device, generator=torch.Generator(heads.device).manual_seed(5))
+    tables = (tables * 4).to(heads.dtype)  # each code's input to the next step: random, about a layer input's size
+    keys, frame = torch.tensor([12345], device=heads.device), torch.tensor([3], device=heads.device)
+    out = []
+    for temperature in (0.9, 0.05):
+        draws = persistent.Draws(Choice(do_sample=True, temperature=temperature, top_k=50), tables, stream=2)
+        label = f"a frame in one launch, temperature {temperature}"
+        for timed in (False, True):
+            runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], draws=draws, timed=timed)
+            runner.new_frame()
+            runner.frame(x, keys, frame)  # compiled here if it was not
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                runner.new_frame()
+                runner.frame(x, keys, frame)
+            graph.replay()
+            torch.cuda.synchronize()
+            runner.check()
+            if timed:  # the last replay's stamps: the frame's last step
+                out.extend(f"one-launch step, {label}: {line}"
+                           for line in phase_table(runner.times.cpu(), len(p.layers),
+                                                   persistent.PHASE_NAMES[runner.fold]))
+                break
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            for _ in range(repeats):
+                graph.replay()
+            end.record()
+            torch.cuda.synchronize()
+            steps = int(heads.shape[0]) - 1
+            step_us = start.elapsed_time(end) * 1e3 / (repeats * steps)
+            out.append(f"one-launch step, {label}: {step_us:6.1f} us a step with its draw ({step_us * steps / 1e3:.3f} "
+                       f"ms for a frame's {steps})")
+            del graph
+        print("\n".join(out[-(len(persistent.PHASE_NAMES[runner.fold]) + 4):]), flush=True)
+    return out
+
+
+def phase_table(times, layers: int, names: tuple[str, ...], tail: tuple[str, ...] = ("head", "draw")) -> list[str]:
     """From each program's stamps (persistent._stamp: a phase's start and its arrival at the barrier after it),
     per kind of phase, the median over layers of: the median program's work, the slowest program's, the slowest
-    arrival after the median one, and the barrier's release after the last arrival (us)."""
+    arrival after the median one, and the barrier's release after the last arrival (us). The phases after the
+    layers' are `tail`'s (the head; in a one-launch frame, then the draw)."""
     import torch
 
     starts, ends = times[:, 0::2].double(), times[:, 1::2].double()
     phases = starts.shape[1]
     kinds: dict[str, list[tuple[float, float, float, float]]] = {}
     for phase in range(phases):
-        name = names[phase % len(names)] if phase < phases - 1 else "head"
+        name = names[phase % len(names)] if phase < layers * len(names) else tail[phase - layers * len(names)]
         work = ends[:, phase] - starts[:, phase]
         last = float(ends[:, phase].max())
         late = last - float(ends[:, phase].median())

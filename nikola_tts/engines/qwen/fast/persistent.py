@@ -246,11 +246,11 @@ def _predictor_step_kernel(
     PH: tl.constexpr = _PHASES - FOLD
     O_AT: tl.constexpr = 2 - FOLD  # the o phase's number in a layer
     times_ptr += pid * (LAYERS * PH + 1 + (DRAW > 0)) * 2
-    _stamp(times_ptr, 0, TIMES)
     hk = tl.arange(0, BLOCK_H)
     h_ok = hk < H
     code = tl.full([], 0, tl.int32)  # the last step's, with DRAW
-    for i in range(steps):
+    for i in range(steps):  # with TIMES, each step's stamps over the last's: the last step's are read
+        _stamp(times_ptr, 0, TIMES)
         s = step + i
         pos = position + i
         sync = sync_ptr + counter + i
@@ -377,6 +377,7 @@ def _predictor_step_kernel(
                     code = _draw(raw, vc, v_ok, seed, top_k, inv_temperature, HAS_TOP_K, WINNER_FIRST)
                 if pid == 0:
                     tl.store(codes_ptr + s, code.to(tl.int64))
+            _stamp(times_ptr, LAYERS * PH * 2 + 3, TIMES)
 
 
 @dataclass(frozen=True)
