@@ -454,9 +454,10 @@ class PersistentPredictor:
     """Steps 1-14 of the code predictor for slot 0 alone, a launch each (step 0 sees two tokens: the layers do it,
     or with first_step, two launches of this kernel: `first_step()`).
 
-    `new_frame()` before a frame's first step (it zeroes the barriers' counters), then `step()` for each step;
-    both are plain launches, captured with the rest of the frame. persistent=False launches each phase on its own
-    (Triton's interpreter, and the GPU check of the barrier's launch against it)."""
+    `new_frame()` before a frame's first step (it zeroes the barriers' counters), then `step()` for each step, or
+    with `draws`, `frame()` once for steps 1-14 and their codes; all are plain launches, captured with the rest of
+    the frame. persistent=False launches each phase on its own (Triton's interpreter, and the GPU check of the
+    barrier's launch against it)."""
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
