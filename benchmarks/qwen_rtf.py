@@ -274,6 +274,15 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("peakedframe", "the code predictor's draws peaked, a frame's steps and draws in one launch",
      dict(sampling=PEAKED, one_launch_draws=True)),
     # the defaults of session 22: the attention a phase of its own, the top-k threshold in every draw
+    # at one slot, a phase's first chunk of weights asked for while the one-launch step's programs wait at the
+    # barrier before it (persistent.PRELOAD's bits: 1 qkv, 2 gate_up, 4 down, 8 the head); qkv and down each one
+    # chunk (persistent.ONE_CHUNK)
+    ("preload5", "qkv and down preloaded in the one-launch step", dict(one_launch_preload=5)),
+    ("preload7", "qkv, gate_up and down preloaded in the one-launch step", dict(one_launch_preload=7)),
+    ("preload15", "every projection preloaded in the one-launch step", dict(one_launch_preload=15)),
+    ("onechunk", "qkv and down one chunk in the one-launch step", dict(one_launch_one_chunk=32768)),
+    ("onechunk5", "qkv and down one chunk and preloaded in the one-launch step",
+     dict(one_launch_one_chunk=32768, one_launch_preload=5)),
     ("session22", "as at session 22: the attention a phase of its own, the threshold in every draw",
      dict(one_launch_fold_attention=False, draw_winner_first=False)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
@@ -942,7 +951,27 @@ ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onel
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),
     ("the attention a phase of its own (the default before session 23)", dict(prefetch=1, fold_attention=False)),
+    # a phase's first chunk of weights asked for between a program's arrival at the barrier before it and its wait
+    # (persistent.PRELOAD's bits: 1 qkv, 2 gate_up, 4 down, 8 the head), and qkv and down each one chunk
+    ("qkv and down preloaded", dict(preload=5)),
+    ("qkv, gate_up and down preloaded", dict(preload=7)),
+    ("every projection preloaded", dict(preload=15)),
+    ("qkv and down one chunk", dict(one_chunk=32768)),
+    ("qkv and down one chunk, preloaded", dict(one_chunk=32768, preload=5)),
 )
+
+
+def replayed_us(graph, repeats: int, steps: int) -> float:
+    """A captured graph replayed `repeats` times between two events: us for each of its `steps` steps."""
+    import torch
+
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(repeats):
+        graph.replay()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) * 1e3 / (repeats * steps)
 
 
 def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> list[str]:
@@ -974,13 +1003,7 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
         graph.replay()
         torch.cuda.synchronize()
         runner.check()
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        for _ in range(repeats):
-            graph.replay()
-        end.record()
-        torch.cuda.synchronize()
-        step_us = start.elapsed_time(end) * 1e3 / (repeats * len(scores))
+        step_us = replayed_us(graph, repeats, len(scores))
         last = torch.cat(scores)
         reference = last if reference is None else reference
         out.append(f"one-launch step, {label}: {step_us:6.1f} us a step ({step_us * len(scores) / 1e3:.3f} ms for "
@@ -991,11 +1014,12 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
     # another commit's persistent.py (--other-persistent) may have no fold_attention: five phases a layer
     names = getattr(persistent, "PHASE_NAMES", {False: ("qkv", "attention", "o", "gate_up", "down")})
     tabled = set()
-    for label, knobs in forms:  # a table for each form whose phases are others (not for another prefetch)
+    for label, knobs in forms:  # a table for each form but another prefetch
         fold = knobs.get("fold_attention", getattr(persistent, "FOLD_ATTENTION", False))
-        if fold in tabled:
+        form = (fold, *sorted((k, v) for k, v in knobs.items() if k not in ("prefetch", "fold_attention")))
+        if form in tabled:
             continue
-        tabled.add(fold)
+        tabled.add(form)
         runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], timed=True, **knobs)
         for _ in range(3):  # the last launch's stamps are read
             runner.new_frame()
@@ -1042,14 +1066,8 @@ def one_launch_frames(weights, x, caches, repeats: int) -> list[str]:
                            for line in phase_table(runner.times.cpu(), len(p.layers),
                                                    persistent.PHASE_NAMES[runner.fold]))
                 break
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            for _ in range(repeats):
-                graph.replay()
-            end.record()
-            torch.cuda.synchronize()
             steps = int(heads.shape[0]) - 1
-            step_us = start.elapsed_time(end) * 1e3 / (repeats * steps)
+            step_us = replayed_us(graph, repeats, steps)
             out.append(f"one-launch step, {label}: {step_us:6.1f} us a step with its draw ({step_us * steps / 1e3:.3f} "
                        f"ms for a frame's {steps})")
             del graph
