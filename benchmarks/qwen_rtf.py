@@ -274,15 +274,6 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("peakedframe", "the code predictor's draws peaked, a frame's steps and draws in one launch",
      dict(sampling=PEAKED, one_launch_draws=True)),
     # the defaults of session 22: the attention a phase of its own, the top-k threshold in every draw
-    # at one slot, a phase's first chunk of weights asked for while the one-launch step's programs wait at the
-    # barrier before it (persistent.PRELOAD's bits: 1 qkv, 2 gate_up, 4 down, 8 the head); qkv and down each one
-    # chunk (persistent.ONE_CHUNK)
-    ("preload5", "qkv and down preloaded in the one-launch step", dict(one_launch_preload=5)),
-    ("preload7", "qkv, gate_up and down preloaded in the one-launch step", dict(one_launch_preload=7)),
-    ("preload15", "every projection preloaded in the one-launch step", dict(one_launch_preload=15)),
-    ("onechunk", "qkv and down one chunk in the one-launch step", dict(one_launch_one_chunk=32768)),
-    ("onechunk5", "qkv and down one chunk and preloaded in the one-launch step",
-     dict(one_launch_one_chunk=32768, one_launch_preload=5)),
     ("session22", "as at session 22: the attention a phase of its own, the threshold in every draw",
      dict(one_launch_fold_attention=False, draw_winner_first=False)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
@@ -946,18 +937,14 @@ def one_launch_check(weights) -> list[str]:
 
 ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onelaunch-phases; the first is the
     # reference. Tried in session 18 and dropped, at 3bb4ca0 (2026-12-06-h100-rtf-v37-tunings.log): each phase's
-    # first chunk loaded before the barrier, barriers polled with loads, a prefetch a phase or two ahead each
+    # first chunk loaded before the barrier, barriers polled with loads, a prefetch a phase or two ahead each. Tried
+    # in session 24 and dropped, at ae8790b (2026-12-07-h100-rtf-v54-preload-phases.log): each phase's first chunk
+    # asked for between the program's arrival and its wait (171 us a step against 119 for qkv and down; every
+    # phase, 132), qkv and down each one chunk (125)
     ("L2 prefetch a phase or two ahead, the attention folded into o (the default)", dict(prefetch=1)),
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),
     ("the attention a phase of its own (the default before session 23)", dict(prefetch=1, fold_attention=False)),
-    # a phase's first chunk of weights asked for between a program's arrival at the barrier before it and its wait
-    # (persistent.PRELOAD's bits: 1 qkv, 2 gate_up, 4 down, 8 the head), and qkv and down each one chunk
-    ("qkv and down preloaded", dict(preload=5)),
-    ("qkv, gate_up and down preloaded", dict(preload=7)),
-    ("every projection preloaded", dict(preload=15)),
-    ("qkv and down one chunk", dict(one_chunk=32768)),
-    ("qkv and down one chunk, preloaded", dict(one_chunk=32768, preload=5)),
 )
 
 

@@ -356,15 +356,13 @@ def _predictor(rand, layers=2, hidden=48, heads=4, kv_heads=2, dim=16, intermedi
 @pytest.mark.parametrize("programs", [1, 3, 7], ids=["one program", "three", "more programs than some phases use"])
 @pytest.mark.parametrize("tile", [16384, 128], ids=["a chunk a projection", "several chunks"])
 @pytest.mark.parametrize("fold", [False, True], ids=["attention a phase", "attention folded into o"])
-@pytest.mark.parametrize("preload", [0, 15], ids=["chunks asked for in their phase", "first chunks preloaded"])
 def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the_head(kernels, rand, programs, tile,
-                                                                                    fold, preload, monkeypatch):
+                                                                                    fold, monkeypatch):
     """One code-predictor step at one slot, launched phase by phase (the interpreter runs programs one after
     another, so the barrier's launch needs a GPU: qwen_rtf.py's fast-kernels checks it there): the scores of the
     layers and head that forward.py runs, and each layer's key and value in the caches at the step's position;
     with the attention a phase of its own, or done in the o phase by each program of a key/value head (o's
-    partial sums by head added up after); with each phase's first chunk of weights asked for in the phase, or
-    before the barrier in front of it (carried over layers, to the head)."""
+    partial sums by head added up after)."""
     from nikola_tts.engines.qwen.fast import persistent
     from nikola_tts.engines.qwen.fast.layers import new_token
 
@@ -373,8 +371,7 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
     caches = [rand(2, 2, stack.kv_heads, 17, 16) for _ in range(2)]  # (layers, slots, kv heads, positions, dim)
     expected_caches = [c.clone() for c in caches]
     assert persistent.fits(stack, heads)
-    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False, fold_attention=fold,
-                                            preload=preload)
+    runner = persistent.PersistentPredictor(stack, heads, *caches, programs, persistent=False, fold_attention=fold)
     assert (max(s.rows // s.chunk for s in runner.shares.values()) > 1) == (tile == 128)
     assert runner.phases == (4 if fold else 5)
     plain = TorchOps()
@@ -395,16 +392,13 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
                                     dict(do_sample=True, temperature=1.3)],
                          ids=["greedy", "sampled, top-k", "sampled"])
 @pytest.mark.parametrize("fold", [False, True], ids=["attention a phase", "attention folded into o"])
-@pytest.mark.parametrize("preload", [0, 15], ids=["chunks asked for in their phase", "first chunks preloaded"])
-def test_a_frames_steps_in_one_launch_draw_the_codes_of_the_steps_one_by_one(kernels, rand, choice, fold, preload,
-                                                                               monkeypatch):
+def test_a_frames_steps_in_one_launch_draw_the_codes_of_the_steps_one_by_one(kernels, rand, choice, fold):
     """frame(): steps 1 to the last, each drawing its code and taking that code's row of its table as the next
     step's input, give the codes of the steps launched one by one, each picked as forward.py picks (the
     Choice's argmax or seeded draw), and leave the same caches."""
     from nikola_tts.engines.qwen.fast import persistent
     from nikola_tts.engines.qwen.fast.choose import Choice
 
-    monkeypatch.setattr(persistent, "MAX_TILE", 128)  # several chunks a projection: the head's preload is qkv's shape
     stack, heads = _predictor(rand, steps=4)
     tables = rand(4, 50, 48)
     caches = [rand(2, 1, stack.kv_heads, 17, 16) for _ in range(2)]
@@ -413,7 +407,7 @@ def test_a_frames_steps_in_one_launch_draw_the_codes_of_the_steps_one_by_one(ker
     keys, frame = torch.tensor([7919]), torch.tensor([5])
     draws = persistent.Draws(choice, tables, stream=2)
     runner = persistent.PersistentPredictor(stack, heads, *caches, 3, persistent=False, fold_attention=fold,
-                                            draws=draws, preload=preload)
+                                            draws=draws)
     one_by_one = persistent.PersistentPredictor(stack, heads, *stepped, 3, persistent=False, fold_attention=fold)
     x = rand(1, 1, 48)
     runner.new_frame()
@@ -463,17 +457,6 @@ def test_the_persistent_predictor_shares_each_projection_out_in_chunks_of_bounde
         assert s.rows * 132 >= n and s.rows % s.chunk == 0 and s.chunk * triton_next_power_of_2(k) <= MAX_TILE
         assert (s.rows - s.chunk) * 132 < n  # no program gets a whole chunk more than it needs
     assert share(50, 48, 7).rows * 7 >= 50
-
-
-def test_a_projection_whose_rows_fit_one_chunk_is_one_chunk_where_asked(kernels):
-    """one_chunk: a program's rows in one chunk where they fit that many weights (the 1.7B predictor's qkv and down
-    at 32768), else chunks of at most MAX_TILE as before (its gate_up: 47 rows, 48 in 3 chunks of 16, not 64)."""
-    from nikola_tts.engines.qwen.fast.persistent import Share, share
-
-    assert share(4096, 1024, 132, one_chunk=32768) == Share(32, 32)
-    assert share(1024, 3072, 132, one_chunk=32768) == Share(8, 8)
-    assert share(6144, 1024, 132, one_chunk=32768) == share(6144, 1024, 132) == Share(48, 16)
-    assert share(4096, 1024, 132) == Share(32, 16)
 
 
 def test_the_step_compiled_ahead_is_the_one_a_run_launches(kernels, rand):

@@ -57,11 +57,6 @@ FOLD_ATTENTION = True
 # of one slot 4.04 ms against 4.01, folded 4.10 against 3.93 (2026-12-07-h100-rtf-v50-fold-forms.log); with peaked
 # draws (temperature 0.05, where the draw is an argmax and a count) 4.10 against 3.62 (*-v53-peaked-frame.log)
 DRAWS = False
-# PersistentPredictor's preload where none is asked for: which phases' first chunk of weights a program asks for while
-# it waits at the barrier before them (bits: 1 qkv, 2 gate_up, 4 down, 8 the head)
-PRELOAD = 0
-# and its one_chunk: a projection whose rows a program takes in at most this many weights is one chunk (0: MAX_TILE)
-ONE_CHUNK = 0
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
 LAYER_TENSORS = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")  # the kernel's order
@@ -81,30 +76,15 @@ def _stamp(times_ptr, at, TIMES: tl.constexpr):
 @triton.jit
 def _sync(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES: tl.constexpr):
     """The grid barrier after `phase`, when every phase runs in this launch (only < 0): wait until all programs
-    have arrived (phase + 1) times in all (_arrive, then _await)."""
-    _arrive(counter_ptr, phase, only, times_ptr, TIMES)
-    _await(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES)
-
-
-@triton.jit
-def _arrive(counter_ptr, phase, only, times_ptr, TIMES: tl.constexpr):
-    """This program's arrival at the grid barrier after `phase` (only < 0). Release at GPU scope orders its stores
-    before the others' loads. With TIMES, the arrival is stamped (times_ptr: this program's row). Loads asked for
-    between this and _await are on their way while the program waits (PRELOAD)."""
+    have arrived (phase + 1) times in all. Release and acquire at GPU scope order each program's stores before the
+    others' loads. A wait past SPIN_LIMIT polls (programs that never became resident: another stream's kernels
+    held the SMs) sets the failure flag, which the host reads, and poisons the counter, which lets every program
+    through. With TIMES, the program's arrival and its way out are stamped (times_ptr: this program's row)."""
     if only < 0:
+        target = (phase + 1) * nprog
         _stamp(times_ptr, phase * 2 + 1, TIMES)
         tl.debug_barrier()
         tl.atomic_add(counter_ptr, 1, sem="release", scope="gpu")
-
-
-@triton.jit
-def _await(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES: tl.constexpr):
-    """Wait at the grid barrier after `phase` (only < 0) until every program has arrived: acquire at GPU scope, so
-    the others' stores are seen. A wait past SPIN_LIMIT polls (programs that never became resident: another
-    stream's kernels held the SMs) sets the failure flag, which the host reads, and poisons the counter, which
-    lets every program through. With TIMES, the way out is stamped."""
-    if only < 0:
-        target = (phase + 1) * nprog
         seen = tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
         polls = 0
         while (seen < target) & (polls < _SPIN_LIMIT):
@@ -237,7 +217,7 @@ def _predictor_step_kernel(
         FOLD: tl.constexpr = False, O_BLOCKS: tl.constexpr = 1, FOLD_ROWS: tl.constexpr = 1,
         FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, DRAW: tl.constexpr = 0,
         HAS_TOP_K: tl.constexpr = False, WINNER_FIRST: tl.constexpr = False, BLOCK_V: tl.constexpr = 16,
-        PDL: tl.constexpr = False, PRELOAD: tl.constexpr = 0):
+        PDL: tl.constexpr = False):
     """`steps` code-predictor steps from `step`, each of one new token, the first at `position`: x (H,) through
     every layer, its key and value into the caches, then the final norm and this step's head (of heads_ptr) ->
     scores (V,); with DRAW, then the step's code (1 the argmax, 2 the seeded draw of kernels._draw: the row's key
@@ -254,9 +234,7 @@ def _predictor_step_kernel(
     only < 0 all of them, with a grid barrier after each. res_a/res_b hold the residual stream, alternately
     written by program 0. TIMES: each program stamps its phases' starts and ends into its row of times_ptr (where
     a step's time goes). PDL (all phases in this launch only): launched as a programmatic dependent, the first
-    layer's weights asked for before the wait for the kernel before it. PRELOAD: each phase's first chunk of weights
-    is asked for into registers between the program's arrival at the barrier before it and its wait there, so it is
-    in hand when the barrier opens: bits 1 qkv, 2 gate_up, 4 down, 8 the head (where its chunk is qkv's shape)."""
+    layer's weights asked for before the wait for the kernel before it."""
     _overlap_previous(PDL)
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
@@ -271,12 +249,6 @@ def _predictor_step_kernel(
     hk = tl.arange(0, BLOCK_H)
     h_ok = hk < H
     code = tl.full([], 0, tl.int32)  # the last step's, with DRAW
-    QKV_PRELOAD: tl.constexpr = (PRELOAD & 1) != 0
-    GU_PRELOAD: tl.constexpr = (PRELOAD & 2) != 0
-    DOWN_PRELOAD: tl.constexpr = (PRELOAD & 4) != 0
-    HEAD_PRELOAD: tl.constexpr = (PRELOAD & 8) != 0 and HEAD_CHUNK == QKV_CHUNK
-    if QKV_PRELOAD or HEAD_PRELOAD:  # w_next: the first layer's first qkv chunk, before the wait (PDL)
-        w_next = _chunk(qkv_ptr, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
     for i in range(steps):  # with TIMES, each step's stamps over the last's: the last step's are read
         _stamp(times_ptr, 0, TIMES)
         s = step + i
@@ -299,10 +271,7 @@ def _predictor_step_kernel(
             cache = layer * c_sl
             # 1: the residual stream (plus the last layer's output), normed, through qkv
             if (only < 0) | (only == base):
-                if QKV_PRELOAD:
-                    w = w_next
-                else:
-                    w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
+                w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
                 if layer == 0:
                     _wait_previous(PDL)
                     x = tl.load(x_src + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
@@ -340,10 +309,7 @@ def _predictor_step_kernel(
                                  FOLD_CHUNK, False)
                     _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                               PREFETCH == 1)
-                _arrive(sync, base + 1, only, times_ptr, TIMES)
-                if GU_PRELOAD:
-                    w_gu = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
-                _await(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
+                _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
             else:
                 # 2: a program per key/value head: its key and value into the caches, its query heads over them
                 if (only < 0) | (only == base + 1):
@@ -361,16 +327,10 @@ def _predictor_step_kernel(
                     _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_ROWS, O_CHUNK)
                     _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                               PREFETCH == 1)
-                _arrive(sync, base + 2, only, times_ptr, TIMES)
-                if GU_PRELOAD:
-                    w_gu = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
-                _await(sync, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
+                _sync(sync, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
             # 4: the residual plus the attention, normed, through gate_up
             if (only < 0) | (only == base + O_AT + 1):
-                if GU_PRELOAD:
-                    w = w_gu
-                else:
-                    w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
+                w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
                 if FOLD:
                     x = _residual_sum(res_b, o_parts, hk, h_ok, KV, H)
                 else:
@@ -381,16 +341,10 @@ def _predictor_step_kernel(
                 _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_ROWS, GU_CHUNK)
                 _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                             PREFETCH == 1)
-            _arrive(sync, base + O_AT + 1, only, times_ptr, TIMES)
-            if DOWN_PRELOAD:
-                w_down = _chunk(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_CHUNK)
-            _await(sync, failed_ptr, base + O_AT + 1, nprog, only, times_ptr, TIMES)
+            _sync(sync, failed_ptr, base + O_AT + 1, nprog, only, times_ptr, TIMES)
             # 5: SwiGLU through down: the layer's output
             if (only < 0) | (only == base + O_AT + 2):
-                if DOWN_PRELOAD:
-                    w = w_down
-                else:
-                    w = _chunk(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_CHUNK)
+                w = _chunk(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_CHUNK)
                 ia = tl.arange(0, BLOCK_I)
                 i_ok = ia < I
                 gate = tl.load(gate_up_out + ia, mask=i_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
@@ -398,20 +352,10 @@ def _predictor_step_kernel(
                 silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
                 h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
                 _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
-            _arrive(sync, base + O_AT + 2, only, times_ptr, TIMES)
-            if QKV_PRELOAD or HEAD_PRELOAD:  # the next layer's first qkv chunk, or after the last layer the head's
-                if layer + 1 < LAYERS:
-                    if QKV_PRELOAD:
-                        w_next = _chunk(qkv_w + QKV_N * H, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
-                elif HEAD_PRELOAD:
-                    w_next = _chunk(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, QKV_CHUNK)
-            _await(sync, failed_ptr, base + O_AT + 2, nprog, only, times_ptr, TIMES)
+            _sync(sync, failed_ptr, base + O_AT + 2, nprog, only, times_ptr, TIMES)
         # the head: the residual plus the last layer's output, final-normed, through this step's head
         if (only < 0) | (only == LAYERS * PH):
-            if HEAD_PRELOAD:
-                w = w_next
-            else:
-                w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_CHUNK)
+            w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_CHUNK)
             x = _residual(res_a, down_out, hk, h_ok)
             h = _rms(x, norm_ptr, hk, h_ok, H, eps)
             _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
@@ -420,10 +364,7 @@ def _predictor_step_kernel(
                           PREFETCH > 0)
         _stamp(times_ptr, LAYERS * PH * 2 + 1, TIMES)
         if DRAW > 0:  # the step's code, by every program, from the scores once all are there
-            _arrive(sync, LAYERS * PH, only, times_ptr, TIMES)
-            if QKV_PRELOAD:  # the next step's first qkv chunk
-                w_next = _chunk(qkv_ptr, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
-            _await(sync, failed_ptr, LAYERS * PH, nprog, only, times_ptr, TIMES)
+            _sync(sync, failed_ptr, LAYERS * PH, nprog, only, times_ptr, TIMES)
             if (only < 0) | (only == LAYERS * PH + 1):
                 vc = tl.arange(0, BLOCK_V)
                 v_ok = vc < V
@@ -447,14 +388,10 @@ class Share:
     chunk: int
 
 
-def share(n: int, k: int, programs: int, one_chunk: int = 0) -> Share:
-    """n output rows of inputs k wide over `programs` programs, in chunks of at most MAX_TILE weights, or in one
-    chunk where a program's rows fit one_chunk weights."""
+def share(n: int, k: int, programs: int) -> Share:
+    """n output rows of inputs k wide over `programs` programs, in chunks of at most MAX_TILE weights."""
     rows = triton.cdiv(n, programs)
-    whole = triton.next_power_of_2(rows)
-    if whole * triton.next_power_of_2(k) <= one_chunk:
-        return Share(whole, whole)
-    chunk = min(whole, max(1, MAX_TILE // triton.next_power_of_2(k)))
+    chunk = min(triton.next_power_of_2(rows), max(1, MAX_TILE // triton.next_power_of_2(k)))
     chunk = 1 << (chunk.bit_length() - 1)  # a power of two, not above the rows
     return Share(triton.cdiv(rows, chunk) * chunk, chunk)
 
@@ -525,8 +462,7 @@ class PersistentPredictor:
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
                  timed: bool = False, pdl: bool = False, first_step: bool = False,
-                 fold_attention: bool | None = None, draws: Draws | None = None, preload: int | None = None,
-                 one_chunk: int | None = None):
+                 fold_attention: bool | None = None, draws: Draws | None = None):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -549,8 +485,6 @@ class PersistentPredictor:
         self.phases = PHASES - self.fold  # a layer's
         # a frame's steps 1-14 in one launch, each drawing its code (`frame`)
         self.draws = draws
-        self.preload = PRELOAD if preload is None else preload  # the kernel's PRELOAD
-        one_chunk = ONE_CHUNK if one_chunk is None else one_chunk
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])
@@ -574,11 +508,10 @@ class PersistentPredictor:
         self.timed = timed and not INTERPRETED
         self.times = torch.zeros(programs if self.timed else 1, (len(stack.layers) * self.phases + 1 + bool(draws)) * 2,
                                  device=device, dtype=torch.int64)
-        self.shares = dict(qkv=share(qkv_rows, self.hidden, programs, one_chunk),
-                           o=share(self.hidden, q_width, programs, one_chunk),
-                           gate_up=share(2 * self.intermediate, self.hidden, programs, one_chunk),
-                           down=share(self.hidden, self.intermediate, programs, one_chunk),
-                           head=share(self.vocab, self.hidden, programs, one_chunk))
+        self.shares = dict(qkv=share(qkv_rows, self.hidden, programs), o=share(self.hidden, q_width, programs),
+                           gate_up=share(2 * self.intermediate, self.hidden, programs),
+                           down=share(self.hidden, self.intermediate, programs),
+                           head=share(self.vocab, self.hidden, programs))
         line = 128 // first.qkv.element_size()
         widest = max(s.rows * k for s, k in ((self.shares["qkv"], self.hidden), (self.shares["o"], q_width),
                                              (self.shares["gate_up"], self.hidden),
@@ -595,7 +528,7 @@ class PersistentPredictor:
             GU_CHUNK=self.shares["gate_up"].chunk, DOWN_ROWS=self.shares["down"].rows,
             DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
             HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
-            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl, PRELOAD=self.preload)
+            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl)
         if self.fold:
             blocks = max(1, programs // stack.kv_heads)  # of o's rows: a program per (block, key/value head)
             fold = share(self.hidden, triton.next_power_of_2(stack.groups) * stack.head_dim, blocks)
@@ -667,19 +600,17 @@ class PersistentPredictor:
 
 
 def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-             fold_attention: bool | None = None, draws: Draws | None = None, preload: int | None = None,
-             one_chunk: int | None = None) -> PersistentPredictor:
+             fold_attention: bool | None = None, draws: Draws | None = None) -> PersistentPredictor:
     """A step on one-slot stand-in caches of `positions` positions: the kernel's specialization of every run whose
     caches have as many (they set the attention's tile; every run's strides are multiples of 16, as these are)."""
     cache = (len(stack.layers), 1, stack.kv_heads, positions, stack.head_dim)
     return PersistentPredictor(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
                                torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl,
-                               fold_attention=fold_attention, draws=draws, preload=preload, one_chunk=one_chunk)
+                               fold_attention=fold_attention, draws=draws)
 
 
 def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-                  fold_attention: bool | None = None, draws: Draws | None = None, preload: int | None = None,
-                  one_chunk: int | None = None) -> None:
+                  fold_attention: bool | None = None, draws: Draws | None = None) -> None:
     """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
     thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
     cache), which the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in):
@@ -688,6 +619,6 @@ def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: i
     if INTERPRETED:
         return
     device = heads.device
-    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention, draws, preload, one_chunk)
+    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention, draws)
     with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
         runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)

@@ -66,8 +66,7 @@ class FastSpeaker:
                  gemv_any_rows: int = 1, pdl: bool = True, attend_splits: int | None = None,
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
                  prompt_graphs: bool = True, draw_winner_first: bool | None = None,
-                 one_launch_fold_attention: bool | None = None, one_launch_draws: bool | None = None,
-                 one_launch_preload: int | None = None, one_launch_one_chunk: int | None = None):
+                 one_launch_fold_attention: bool | None = None, one_launch_draws: bool | None = None):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -117,8 +116,6 @@ class FastSpeaker:
         # each code's input to the next step looked up (_step_tables: made once, kept with the speaker)
         self.one_launch_draws = one_launch_draws
         self._tables: torch.Tensor | None = None
-        # its preload and one_chunk (None: persistent.PRELOAD, ONE_CHUNK)
-        self.one_launch_preload, self.one_launch_one_chunk = one_launch_preload, one_launch_one_chunk
         # kernels.TritonOps's gemv_any_rows (the one-launch GEMV for every shape of one row: the talker's o, with its
         # gate_up and down fused, kernels.FUSED_BYTES) and pdl (every Triton kernel a programmatic dependent of the
         # one before it, on a GPU that has them). H100, same process, against neither: a frame of one slot 4.00 ->
@@ -222,8 +219,7 @@ class FastSpeaker:
                                               self.one_launch_programs, prefetch=self.one_launch_prefetch,
                                               pdl=self.pdl, first_step=self.one_launch_first_step,
                                               fold_attention=self.one_launch_fold_attention,
-                                              draws=self._draws(self._step_tables(ops)),
-                                              preload=self.one_launch_preload, one_chunk=self.one_launch_one_chunk)
+                                              draws=self._draws(self._step_tables(ops)))
 
     def _draws(self, tables: torch.Tensor | None):
         """persistent.Draws for the one-launch frame, where it is asked for and serves the code predictor's choice:
@@ -268,8 +264,7 @@ class FastSpeaker:
         weights = self.model.weights
         return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
                                             predictor_positions(weights), self.one_launch_prefetch, self.pdl,
-                                            self.one_launch_fold_attention, self._draws(None),
-                                            self.one_launch_preload, self.one_launch_one_chunk),
+                                            self.one_launch_fold_attention, self._draws(None)),
                           name="qwen-one-launch-compile", daemon=False)
 
     def _one_launch_compiled(self) -> bool:
