@@ -274,6 +274,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("peakedframe", "the code predictor's draws peaked, a frame's steps and draws in one launch",
      dict(sampling=PEAKED, one_launch_draws=True)),
     # the defaults of session 22: the attention a phase of its own, the top-k threshold in every draw
+    # at one slot, the one-launch step's barriers polled by one thread with relaxed loads and one fence after
+    # (persistent.RELAXED_POLLS), not with acquiring loads that each invalidate L1 and are shared by two barriers
+    ("relaxed", "the one-launch step's barriers polled with relaxed loads", dict(one_launch_relaxed_polls=True)),
     ("session22", "as at session 22: the attention a phase of its own, the threshold in every draw",
      dict(one_launch_fold_attention=False, draw_winner_first=False)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
@@ -941,6 +944,7 @@ ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onel
     # in session 24 and dropped, at ae8790b (2026-12-07-h100-rtf-v54-preload-phases.log): each phase's first chunk
     # asked for between the program's arrival and its wait (171 us a step against 119 for qkv and down; every
     # phase, 132), qkv and down each one chunk (125)
+    ("barriers polled by one thread with relaxed loads, one fence after", dict(relaxed_polls=True)),
     ("L2 prefetch a phase or two ahead, the attention folded into o (the default)", dict(prefetch=1)),
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),

@@ -1,6 +1,7 @@
 """The frame step's matrix-vector products at one to a few slots: cuBLAS beside a Triton GEMV.
 
     python3 benchmarks/small_gemv.py [--rows 1,2,4] [--repeat 64]      # NVIDIA GPU
+    python3 benchmarks/small_gemv.py --fused [--repeat 64]             # the product's fused kernel, by config
 
 Why: at batch 1 a frame is ~1,400 kernels for 5.3 GB of weights (the talker's 28 layers once, the
 code predictor's 5 layers 15 times), and the profile (`qwen_rtf.py --methods fast-profile`) puts
@@ -13,6 +14,11 @@ Each variant is captured as a CUDA graph of --repeat calls that cycle through en
 the weight to overflow the L2 cache (as a frame does), and replayed; a call's time is the
 replay's over --repeat. The Triton kernel's outputs are checked against torch's (float32
 accumulation both; max relative error printed). Nothing here is product code yet.
+
+--fused times the product's own kernel instead (kernels._fused_gemv_kernel: the talker's norm or
+SwiGLU and projection in one launch, what a frame of one slot runs 85 times) at one row, each call
+a programmatic dependent of the one before as in a frame, by (BLOCK_N, warps): the config the
+product picks (TritonOps._fused_blocks) first, then the others, so a better one shows as a ratio.
 """
 
 from __future__ import annotations
@@ -103,13 +109,76 @@ def per_call_us(step, repeat: int) -> float:
     return start.elapsed_time(end) * 1000 / replays / repeat
 
 
+# (name, in features K, out features N, the kernel's INPUT: 1 RMSNorm of x + delta, 2 SwiGLU of x's halves)
+FUSED_SHAPES = [("talker qkv", 2048, 4096, 1), ("talker gate_up", 2048, 12288, 1), ("talker down", 6144, 2048, 2),
+                ("talker codec head", 2048, 3072, 1)]
+
+
+def fused_configs(k: int) -> list[tuple[int, int, int]]:
+    """(BLOCK_N, BLOCK_K, warps) for _fused_gemv_kernel at one row: a whole row a program (BLOCK_K), 8 to 128
+    weights a thread."""
+    block_k = triton.next_power_of_2(k)
+    return [(bn, block_k, w) for bn in (1, 2, 4, 8, 16, 32) for w in (2, 4, 8, 16)
+            if 8 * 32 * w <= bn * block_k <= 128 * 32 * w]
+
+
+def fused_main(repeat: int) -> None:
+    """--fused: kernels._fused_gemv_kernel at the talker's shapes, one row, as dependent launches, by config."""
+    from nikola_tts.engines.qwen.fast.kernels import TritonOps, _fused_gemv_kernel
+
+    dtype, device = torch.bfloat16, torch.device("cuda")
+    ops = TritonOps(fused_rows=1, pdl=True)
+    print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}, triton {triton.__version__}; "
+          f"{repeat} dependent launches per graph over {L2_OVERFLOW >> 20} MiB of distinct weights; one row")
+    print("command: python3 benchmarks/small_gemv.py " + " ".join(sys.argv[1:]))
+    print()
+    print("| shape (K -> N) | config (N, K, warps) | programs | us | GB/s | against the product's | max rel err |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, k, n, mode in FUSED_SHAPES:
+        copies = max(2, L2_OVERFLOW // (n * k * 2))
+        weights = [torch.randn(n, k, device=device, dtype=dtype) * k ** -0.5 for _ in range(copies)]
+        x = torch.randn(1, mode * k, device=device, dtype=dtype)
+        delta = torch.randn(1, mode * k, device=device, dtype=dtype)
+        norm_weight = (1 + 0.1 * torch.randn(k, device=device)).to(dtype)
+        total, y = torch.empty_like(x), torch.empty(1, n, device=device, dtype=dtype)
+
+        def call(i, config):
+            bn, bk, warps = config
+            _fused_gemv_kernel[(triton.cdiv(n, bn),)](x, delta, norm_weight, weights[i % copies], total, y, 1, n, k,
+                                                      1e-6, INPUT=mode, HAS_DELTA=mode == 1, BLOCK_M=1, BLOCK_N=bn,
+                                                      BLOCK_K=bk, num_warps=warps, PDL=True, launch_pdl=True)
+            return y
+
+        product = ops._fused_blocks(x[:, :k], k, weights[0])
+        reference, first_us = None, None
+        for config in [product] + [c for c in fused_configs(k) if c != product]:
+            try:
+                us = per_call_us(lambda i: call(i, config), repeat)
+            except Exception as exc:  # noqa: BLE001 (a config that does not compile or fit: say so, go on)
+                print(f"  {name} {config}: {type(exc).__name__}", file=sys.stderr)
+                continue
+            out = call(0, config).float().clone()
+            reference = out if reference is None else reference
+            first_us = us if first_us is None else first_us
+            err = ((out - reference).abs().max() / reference.abs().max()).item()
+            mark = " (the product's)" if config == product else ""
+            print(f"| {name} ({k} -> {n}) | {config}{mark} | {triton.cdiv(n, config[0])} | {us:.2f} | "
+                  f"{n * k * 2 / 1e3 / us:.0f} | {first_us / us:.2f}x | {err:.1e} |", flush=True)
+        weights.clear()
+        torch.cuda.empty_cache()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", default="1,2,4", help="comma-separated batch sizes (slots)")
     parser.add_argument("--repeat", type=int, default=64, help="calls per captured graph")
+    parser.add_argument("--fused", action="store_true", help="the product's fused kernel at one row, by config")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         sys.exit("small_gemv.py needs an NVIDIA GPU")
+    if args.fused:
+        fused_main(args.repeat)
+        return
     torch.manual_seed(0)
     dtype, device = torch.bfloat16, torch.device("cuda")
     print(f"{torch.cuda.get_device_name()}, torch {torch.__version__}, triton {triton.__version__}; "

@@ -66,7 +66,8 @@ class FastSpeaker:
                  gemv_any_rows: int = 1, pdl: bool = True, attend_splits: int | None = None,
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
                  prompt_graphs: bool = True, draw_winner_first: bool | None = None,
-                 one_launch_fold_attention: bool | None = None, one_launch_draws: bool | None = None):
+                 one_launch_fold_attention: bool | None = None, one_launch_draws: bool | None = None,
+                 one_launch_relaxed_polls: bool | None = None):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -116,6 +117,7 @@ class FastSpeaker:
         # each code's input to the next step looked up (_step_tables: made once, kept with the speaker)
         self.one_launch_draws = one_launch_draws
         self._tables: torch.Tensor | None = None
+        self.one_launch_relaxed_polls = one_launch_relaxed_polls  # its relaxed_polls (None: persistent.RELAXED_POLLS)
         # kernels.TritonOps's gemv_any_rows (the one-launch GEMV for every shape of one row: the talker's o, with its
         # gate_up and down fused, kernels.FUSED_BYTES) and pdl (every Triton kernel a programmatic dependent of the
         # one before it, on a GPU that has them). H100, same process, against neither: a frame of one slot 4.00 ->
@@ -219,7 +221,8 @@ class FastSpeaker:
                                               self.one_launch_programs, prefetch=self.one_launch_prefetch,
                                               pdl=self.pdl, first_step=self.one_launch_first_step,
                                               fold_attention=self.one_launch_fold_attention,
-                                              draws=self._draws(self._step_tables(ops)))
+                                              draws=self._draws(self._step_tables(ops)),
+                                              relaxed_polls=self.one_launch_relaxed_polls)
 
     def _draws(self, tables: torch.Tensor | None):
         """persistent.Draws for the one-launch frame, where it is asked for and serves the code predictor's choice:
@@ -264,7 +267,8 @@ class FastSpeaker:
         weights = self.model.weights
         return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
                                             predictor_positions(weights), self.one_launch_prefetch, self.pdl,
-                                            self.one_launch_fold_attention, self._draws(None)),
+                                            self.one_launch_fold_attention, self._draws(None),
+                                            self.one_launch_relaxed_polls),
                           name="qwen-one-launch-compile", daemon=False)
 
     def _one_launch_compiled(self) -> bool:
