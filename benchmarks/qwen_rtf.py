@@ -274,9 +274,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     ("peakedframe", "the code predictor's draws peaked, a frame's steps and draws in one launch",
      dict(sampling=PEAKED, one_launch_draws=True)),
     # the defaults of session 22: the attention a phase of its own, the top-k threshold in every draw
-    # at one slot, the one-launch step's barriers polled by one thread with relaxed loads and one fence after
-    # (persistent.RELAXED_POLLS), not with acquiring loads that each invalidate L1 and are shared by two barriers
-    ("relaxed", "the one-launch step's barriers polled with relaxed loads", dict(one_launch_relaxed_polls=True)),
+    # at one slot, the talker's down (its SwiGLU made again by every program) 2 rows a program, not 4
+    # (kernels.SWIGLU_TILE, the default since session 24)
+    ("swiglu16k", "the talker's down 2 rows a program", dict(swiglu_tile=16384)),
     ("session22", "as at session 22: the attention a phase of its own, the threshold in every draw",
      dict(one_launch_fold_attention=False, draw_winner_first=False)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
@@ -943,8 +943,9 @@ ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onel
     # first chunk loaded before the barrier, barriers polled with loads, a prefetch a phase or two ahead each. Tried
     # in session 24 and dropped, at ae8790b (2026-12-07-h100-rtf-v54-preload-phases.log): each phase's first chunk
     # asked for between the program's arrival and its wait (171 us a step against 119 for qkv and down; every
-    # phase, 132), qkv and down each one chunk (125)
-    ("barriers polled by one thread with relaxed loads, one fence after", dict(relaxed_polls=True)),
+    # phase, 132), qkv and down each one chunk (125); barriers polled by one thread with relaxed loads and one
+    # fence after, as CUDA's grid sync does (a frame of one slot 3.54 ms against 3.46, H200,
+    # 2026-12-07-h200-rtf-v55-relaxed-polls.log; in history at 6505b58)
     ("L2 prefetch a phase or two ahead, the attention folded into o (the default)", dict(prefetch=1)),
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),

@@ -240,6 +240,16 @@ def test_the_fused_swiglu_and_projection_is_the_down_projection_of_silu_gate_tim
     assert relative(fused.silu_mul_linear(gate_up, weight), TorchOps().silu_mul_linear(gate_up, weight)) < TOLERANCE
 
 
+@pytest.mark.parametrize("tile", [32768, 16384], ids=["4 rows a program", "2 rows a program"])
+def test_a_fused_swiglu_wider_than_a_programs_share_is_the_down_projection_at_any_tile(kernels, rand, tile):
+    """Rows too wide for gemv_blocks's share (the talker's down) are a whole row a step, swiglu_tile weights a
+    program: 4 or 2 rows of 6000 (8192 wide) a program, each program making the SwiGLU again."""
+    gate_up, weight = rand(1, 1, 2 * 6000), rand(40, 6000) / 6000 ** 0.5
+    fused = kernels.TritonOps(fused_rows=1, swiglu_tile=tile)
+    assert fused._fused_blocks(gate_up, 6000, weight, tile) == (tile // 8192, 8192, 8)
+    assert relative(fused.silu_mul_linear(gate_up, weight), TorchOps().silu_mul_linear(gate_up, weight)) < TOLERANCE
+
+
 def test_the_fused_projections_serve_only_few_rows_small_weights_and_rows_of_one_step(kernels, rand):
     fused = kernels.TritonOps(fused_rows=1, fused_bytes=40 * 96 * 4)
     assert fused._fused_blocks(rand(1, 1, 96), 96, rand(40, 96)) is not None

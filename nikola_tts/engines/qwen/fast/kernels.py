@@ -626,6 +626,11 @@ DRAW_WARPS = 8
 # model's), 7.6 against 8.2 on flat ones; the talker's 3072, 3.6 against 11.0 and 10.2 against 11.0
 # (2026-12-07-h100-rtf-v48-draw-winner-first.log)
 DRAW_WINNER_FIRST = True
+# weights a program of _fused_gemv_kernel takes at once where its input is a SwiGLU of rows wider than gemv_blocks's
+# share (the talker's down: 6144 wide, its whole row a step), which every program makes again: with 4 rows a
+# program instead of 2, half as many make it. One row, H200, dependent launches: 10.4 us against 12.0 (128 weights
+# a thread at 8 warps; the norm-fed gate_up gained nothing from it) (2026-12-07-h200-small-gemv-fused.log)
+SWIGLU_TILE = 32768
 
 
 class TritonOps(TorchOps):
@@ -633,7 +638,8 @@ class TritonOps(TorchOps):
 
     def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
                  fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS, gemv_any_rows: int = 0,
-                 pdl: bool = False, attend_splits: int = ATTEND_SPLITS, draw_winner_first: bool = DRAW_WINNER_FIRST):
+                 pdl: bool = False, attend_splits: int = ATTEND_SPLITS, draw_winner_first: bool = DRAW_WINNER_FIRST,
+                 swiglu_tile: int = SWIGLU_TILE):
         self.draw_warps = draw_warps  # _draw_kernel's
         self.draw_winner_first = draw_winner_first  # and its WINNER_FIRST
         if attend_splits < 1 or attend_splits & (attend_splits - 1):
@@ -654,6 +660,7 @@ class TritonOps(TorchOps):
         # a norm or SwiGLU and the projection after it in one launch (_fused_gemv_kernel), for up to this many rows
         # and weights of up to fused_bytes (FastSpeaker's fused_rows: 1)
         self.fused_rows, self.fused_bytes = fused_rows, fused_bytes
+        self.swiglu_tile = swiglu_tile  # _fused_blocks's tile for a SwiGLU's input
         self._sms = 0
 
     def _gemv_takes(self, rows: int, x_dtype, weight) -> bool:
@@ -671,9 +678,10 @@ class TritonOps(TorchOps):
             self._sms = torch.cuda.get_device_properties(x.device).multi_processor_count if x.is_cuda else 132
         return self._sms
 
-    def _fused_blocks(self, x, k: int, weight):
+    def _fused_blocks(self, x, k: int, weight, tile: int = 128 * 128):
         """gemv_blocks for _fused_gemv_kernel, or None where it does not serve: too many rows, too large a
-        weight, a row that does not fit one step."""
+        weight, a row that does not fit one step. tile: the weights a program takes at once where a row is wider
+        than gemv_blocks's share."""
         rows = x.numel() // x.shape[-1]
         if (rows > self.fused_rows or weight.numel() * weight.element_size() > self.fused_bytes
                 or x.dtype != weight.dtype or not weight.is_contiguous() or weight.shape[1] != k):
@@ -681,7 +689,7 @@ class TritonOps(TorchOps):
         blocks = gemv_blocks(rows, weight.shape[0], k, self._sm_count(x))
         if blocks[1] < k:  # a whole row a step, in fewer rows a program (the talker's gate_up and down)
             block_k = triton.next_power_of_2(k)
-            block_n = 128 * 128 // (triton.next_power_of_2(rows) * block_k)
+            block_n = tile // (triton.next_power_of_2(rows) * block_k)
             return (block_n, block_k, 8) if block_n >= 1 else None  # 8 warps: no spills at 8192 wide
         return blocks
 
@@ -698,7 +706,7 @@ class TritonOps(TorchOps):
 
     def silu_mul_linear(self, gate_up, weight):
         k = gate_up.shape[-1] // 2
-        blocks = self._fused_blocks(gate_up, k, weight)
+        blocks = self._fused_blocks(gate_up, k, weight, self.swiglu_tile)
         if blocks is None:
             return super().silu_mul_linear(gate_up, weight)
         gate_up = gate_up.contiguous()

@@ -57,8 +57,6 @@ FOLD_ATTENTION = True
 # of one slot 4.04 ms against 4.01, folded 4.10 against 3.93 (2026-12-07-h100-rtf-v50-fold-forms.log); with peaked
 # draws (temperature 0.05, where the draw is an argmax and a count) 4.10 against 3.62 (*-v53-peaked-frame.log)
 DRAWS = False
-# PersistentPredictor's relaxed_polls where none is asked for (_sync's RELAXED)
-RELAXED_POLLS = False
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
 LAYER_TENSORS = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")  # the kernel's order
@@ -75,59 +73,26 @@ def _stamp(times_ptr, at, TIMES: tl.constexpr):
         tl.store(times_ptr + at, now)
 
 
-# RELAXED's wait (_sync), by thread 0 alone: relaxed loads of the counter until it reaches the target ($2), then one
-# acquire fence; past SPIN_LIMIT polls, the failure flag ($3) set and the counter poisoned. Its labels and registers
-# are scoped to the braces, so the kernel may inline it at every barrier
-_RELAXED_WAIT = tl.constexpr("""{
-.reg .pred %wait_p;
-.reg .b32 %wait_v, %wait_n;
-mov.u32 %wait_n, %tid.x;
-setp.ne.u32 %wait_p, %wait_n, 0;
-@%wait_p bra WAIT_DONE;
-mov.u32 %wait_n, 0;
-WAIT_POLL:
-ld.relaxed.gpu.global.b32 %wait_v, [$1];
-setp.ge.s32 %wait_p, %wait_v, $2;
-@%wait_p bra WAIT_SEEN;
-add.u32 %wait_n, %wait_n, 1;
-setp.lt.u32 %wait_p, %wait_n, """ + str(_SPIN_LIMIT.value) + """;
-@%wait_p bra WAIT_POLL;
-st.relaxed.gpu.global.b32 [$3], 1;
-red.relaxed.gpu.global.add.u32 [$1], """ + str(_POISON.value) + """;
-WAIT_SEEN:
-fence.acq_rel.gpu;
-WAIT_DONE:
-mov.u32 $0, 0;
-}""")
-
-
 @triton.jit
-def _sync(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES: tl.constexpr, RELAXED: tl.constexpr):
+def _sync(counter_ptr, failed_ptr, phase, nprog, only, times_ptr, TIMES: tl.constexpr):
     """The grid barrier after `phase`, when every phase runs in this launch (only < 0): wait until all programs
     have arrived (phase + 1) times in all. Release and acquire at GPU scope order each program's stores before the
     others' loads. A wait past SPIN_LIMIT polls (programs that never became resident: another stream's kernels
     held the SMs) sets the failure flag, which the host reads, and poisons the counter, which lets every program
-    through. With TIMES, the program's arrival and its way out are stamped (times_ptr: this program's row).
-    RELAXED: thread 0 polls with relaxed loads and fences once (_RELAXED_WAIT), as CUDA's grid sync does, where
-    each acquiring poll also invalidates L1 and every poll shares its value through shared memory and two barriers
-    of the program's threads; loads of what other programs wrote go to L2 (.cg) either way."""
+    through. With TIMES, the program's arrival and its way out are stamped (times_ptr: this program's row)."""
     if only < 0:
         target = (phase + 1) * nprog
         _stamp(times_ptr, phase * 2 + 1, TIMES)
         tl.debug_barrier()
         tl.atomic_add(counter_ptr, 1, sem="release", scope="gpu")
-        if RELAXED:
-            tl.inline_asm_elementwise(_RELAXED_WAIT, "=r,l,r,l", [counter_ptr, target, failed_ptr], dtype=tl.int32,
-                                      is_pure=False, pack=1)
-        else:
+        seen = tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
+        polls = 0
+        while (seen < target) & (polls < _SPIN_LIMIT):
             seen = tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
-            polls = 0
-            while (seen < target) & (polls < _SPIN_LIMIT):
-                seen = tl.atomic_add(counter_ptr, 0, sem="acquire", scope="gpu")
-                polls += 1
-            if seen < target:
-                tl.atomic_xchg(failed_ptr, 1)
-                tl.atomic_add(counter_ptr, _POISON)
+            polls += 1
+        if seen < target:
+            tl.atomic_xchg(failed_ptr, 1)
+            tl.atomic_add(counter_ptr, _POISON)
         tl.debug_barrier()
         _stamp(times_ptr, phase * 2 + 2, TIMES)
 
@@ -252,7 +217,7 @@ def _predictor_step_kernel(
         FOLD: tl.constexpr = False, O_BLOCKS: tl.constexpr = 1, FOLD_ROWS: tl.constexpr = 1,
         FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, DRAW: tl.constexpr = 0,
         HAS_TOP_K: tl.constexpr = False, WINNER_FIRST: tl.constexpr = False, BLOCK_V: tl.constexpr = 16,
-        PDL: tl.constexpr = False, RELAXED: tl.constexpr = False):
+        PDL: tl.constexpr = False):
     """`steps` code-predictor steps from `step`, each of one new token, the first at `position`: x (H,) through
     every layer, its key and value into the caches, then the final norm and this step's head (of heads_ptr) ->
     scores (V,); with DRAW, then the step's code (1 the argmax, 2 the seeded draw of kernels._draw: the row's key
@@ -269,7 +234,7 @@ def _predictor_step_kernel(
     only < 0 all of them, with a grid barrier after each. res_a/res_b hold the residual stream, alternately
     written by program 0. TIMES: each program stamps its phases' starts and ends into its row of times_ptr (where
     a step's time goes). PDL (all phases in this launch only): launched as a programmatic dependent, the first
-    layer's weights asked for before the wait for the kernel before it. RELAXED: _sync's relaxed polls."""
+    layer's weights asked for before the wait for the kernel before it."""
     _overlap_previous(PDL)
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
@@ -325,7 +290,7 @@ def _predictor_step_kernel(
                           PREFETCH == 2)
                 _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                             PREFETCH == 2)
-            _sync(sync, failed_ptr, base, nprog, only, times_ptr, TIMES, RELAXED)
+            _sync(sync, failed_ptr, base, nprog, only, times_ptr, TIMES)
             if FOLD:
                 # 2: per (key/value head, block of o's rows): the head's attention, then its columns of those rows of o
                 if (only < 0) | (only == base + 1):
@@ -344,7 +309,7 @@ def _predictor_step_kernel(
                                  FOLD_CHUNK, False)
                     _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                               PREFETCH == 1)
-                _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES, RELAXED)
+                _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
             else:
                 # 2: a program per key/value head: its key and value into the caches, its query heads over them
                 if (only < 0) | (only == base + 1):
@@ -352,7 +317,7 @@ def _predictor_step_kernel(
                         _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
                                    kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, pos, eps,
                                    scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
-                _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES, RELAXED)
+                _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
                 # 3: the attention's output through o
                 if (only < 0) | (only == base + 2):
                     w = _chunk(o_w, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_CHUNK)
@@ -362,7 +327,7 @@ def _predictor_step_kernel(
                     _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_ROWS, O_CHUNK)
                     _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                               PREFETCH == 1)
-                _sync(sync, failed_ptr, base + 2, nprog, only, times_ptr, TIMES, RELAXED)
+                _sync(sync, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
             # 4: the residual plus the attention, normed, through gate_up
             if (only < 0) | (only == base + O_AT + 1):
                 w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
@@ -376,7 +341,7 @@ def _predictor_step_kernel(
                 _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_ROWS, GU_CHUNK)
                 _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                             PREFETCH == 1)
-            _sync(sync, failed_ptr, base + O_AT + 1, nprog, only, times_ptr, TIMES, RELAXED)
+            _sync(sync, failed_ptr, base + O_AT + 1, nprog, only, times_ptr, TIMES)
             # 5: SwiGLU through down: the layer's output
             if (only < 0) | (only == base + O_AT + 2):
                 w = _chunk(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_CHUNK)
@@ -387,7 +352,7 @@ def _predictor_step_kernel(
                 silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
                 h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
                 _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
-            _sync(sync, failed_ptr, base + O_AT + 2, nprog, only, times_ptr, TIMES, RELAXED)
+            _sync(sync, failed_ptr, base + O_AT + 2, nprog, only, times_ptr, TIMES)
         # the head: the residual plus the last layer's output, final-normed, through this step's head
         if (only < 0) | (only == LAYERS * PH):
             w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_CHUNK)
@@ -399,7 +364,7 @@ def _predictor_step_kernel(
                           PREFETCH > 0)
         _stamp(times_ptr, LAYERS * PH * 2 + 1, TIMES)
         if DRAW > 0:  # the step's code, by every program, from the scores once all are there
-            _sync(sync, failed_ptr, LAYERS * PH, nprog, only, times_ptr, TIMES, RELAXED)
+            _sync(sync, failed_ptr, LAYERS * PH, nprog, only, times_ptr, TIMES)
             if (only < 0) | (only == LAYERS * PH + 1):
                 vc = tl.arange(0, BLOCK_V)
                 v_ok = vc < V
@@ -497,7 +462,7 @@ class PersistentPredictor:
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
                  timed: bool = False, pdl: bool = False, first_step: bool = False,
-                 fold_attention: bool | None = None, draws: Draws | None = None, relaxed_polls: bool | None = None):
+                 fold_attention: bool | None = None, draws: Draws | None = None):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -563,8 +528,7 @@ class PersistentPredictor:
             GU_CHUNK=self.shares["gate_up"].chunk, DOWN_ROWS=self.shares["down"].rows,
             DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
             HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
-            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl,
-            RELAXED=bool(RELAXED_POLLS if relaxed_polls is None else relaxed_polls))
+            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl)
         if self.fold:
             blocks = max(1, programs // stack.kv_heads)  # of o's rows: a program per (block, key/value head)
             fold = share(self.hidden, triton.next_power_of_2(stack.groups) * stack.head_dim, blocks)
@@ -636,19 +600,17 @@ class PersistentPredictor:
 
 
 def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-             fold_attention: bool | None = None, draws: Draws | None = None,
-             relaxed_polls: bool | None = None) -> PersistentPredictor:
+             fold_attention: bool | None = None, draws: Draws | None = None) -> PersistentPredictor:
     """A step on one-slot stand-in caches of `positions` positions: the kernel's specialization of every run whose
     caches have as many (they set the attention's tile; every run's strides are multiples of 16, as these are)."""
     cache = (len(stack.layers), 1, stack.kv_heads, positions, stack.head_dim)
     return PersistentPredictor(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
                                torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl,
-                               fold_attention=fold_attention, draws=draws, relaxed_polls=relaxed_polls)
+                               fold_attention=fold_attention, draws=draws)
 
 
 def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-                  fold_attention: bool | None = None, draws: Draws | None = None,
-                  relaxed_polls: bool | None = None) -> None:
+                  fold_attention: bool | None = None, draws: Draws | None = None) -> None:
     """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
     thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
     cache), which the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in):
@@ -657,6 +619,6 @@ def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: i
     if INTERPRETED:
         return
     device = heads.device
-    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention, draws, relaxed_polls)
+    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention, draws)
     with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
         runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)

@@ -67,7 +67,7 @@ class FastSpeaker:
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
                  prompt_graphs: bool = True, draw_winner_first: bool | None = None,
                  one_launch_fold_attention: bool | None = None, one_launch_draws: bool | None = None,
-                 one_launch_relaxed_polls: bool | None = None):
+                 swiglu_tile: int | None = None):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -117,7 +117,6 @@ class FastSpeaker:
         # each code's input to the next step looked up (_step_tables: made once, kept with the speaker)
         self.one_launch_draws = one_launch_draws
         self._tables: torch.Tensor | None = None
-        self.one_launch_relaxed_polls = one_launch_relaxed_polls  # its relaxed_polls (None: persistent.RELAXED_POLLS)
         # kernels.TritonOps's gemv_any_rows (the one-launch GEMV for every shape of one row: the talker's o, with its
         # gate_up and down fused, kernels.FUSED_BYTES) and pdl (every Triton kernel a programmatic dependent of the
         # one before it, on a GPU that has them). H100, same process, against neither: a frame of one slot 4.00 ->
@@ -128,6 +127,7 @@ class FastSpeaker:
         self.pdl = pdl and self.use_kernels and dependent_launches_fit(self.device)
         self.attend_splits = attend_splits  # kernels.TritonOps's (None: kernels.ATTEND_SPLITS)
         self.draw_winner_first = draw_winner_first  # and its draw's (None: kernels.DRAW_WINNER_FIRST)
+        self.swiglu_tile = swiglu_tile  # and its swiglu_tile (None: kernels.SWIGLU_TILE)
         # a one-row prompt pass by a CUDA graph per padded length (graphs.py): eagerly it is host-bound. H100, same
         # process: batch-1 RTF 0.0531 -> 0.0511 (2026-12-07-h100-rtf-v44-session21-variants.log)
         self.prompt_graphs = prompt_graphs
@@ -207,6 +207,8 @@ class FastSpeaker:
             knobs["attend_splits"] = self.attend_splits
         if self.draw_winner_first is not None:
             knobs["draw_winner_first"] = self.draw_winner_first
+        if self.swiglu_tile is not None:
+            knobs["swiglu_tile"] = self.swiglu_tile
         return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_any_rows=self.gemv_any_rows,
                          pdl=self.pdl, **knobs)
 
@@ -221,8 +223,7 @@ class FastSpeaker:
                                               self.one_launch_programs, prefetch=self.one_launch_prefetch,
                                               pdl=self.pdl, first_step=self.one_launch_first_step,
                                               fold_attention=self.one_launch_fold_attention,
-                                              draws=self._draws(self._step_tables(ops)),
-                                              relaxed_polls=self.one_launch_relaxed_polls)
+                                              draws=self._draws(self._step_tables(ops)))
 
     def _draws(self, tables: torch.Tensor | None):
         """persistent.Draws for the one-launch frame, where it is asked for and serves the code predictor's choice:
@@ -267,8 +268,7 @@ class FastSpeaker:
         weights = self.model.weights
         return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
                                             predictor_positions(weights), self.one_launch_prefetch, self.pdl,
-                                            self.one_launch_fold_attention, self._draws(None),
-                                            self.one_launch_relaxed_polls),
+                                            self.one_launch_fold_attention, self._draws(None)),
                           name="qwen-one-launch-compile", daemon=False)
 
     def _one_launch_compiled(self) -> bool:
