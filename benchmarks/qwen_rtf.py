@@ -264,19 +264,13 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # at one slot, the one-launch step's attention a phase of its own, not done in its o phase by each program of
     # a key/value head with its block of o's rows (persistent.FOLD_ATTENTION, the default since session 23)
     ("apart", "the code predictor's attention a phase of its own", dict(one_launch_fold_attention=False)),
-    # at one slot, a frame's code-predictor steps 1-14 and their draws as one launch (PersistentPredictor.frame):
-    # every program draws each step's code after a barrier, and the next step's input is looked up
-    ("frame", "a frame's code-predictor steps and draws in one launch", dict(one_launch_draws=True)),
     # the code predictor's draws at temperature 0.05: peaked, as a trained model's are (random weights' scores are
-    # flat, the worst case for the winner-first draw, whose threshold search then runs), each with and without
-    # the one-launch frame
+    # flat, the worst case for the winner-first draw, whose threshold search then runs)
     ("peaked", "the code predictor's draws peaked (temperature 0.05)", dict(sampling=PEAKED)),
-    ("peakedframe", "the code predictor's draws peaked, a frame's steps and draws in one launch",
-     dict(sampling=PEAKED, one_launch_draws=True)),
-    # the defaults of session 22: the attention a phase of its own, the top-k threshold in every draw
     # at one slot, the talker's down (its SwiGLU made again by every program) 2 rows a program, not 4
     # (kernels.SWIGLU_TILE, the default since session 24)
     ("swiglu16k", "the talker's down 2 rows a program", dict(swiglu_tile=16384)),
+    # the defaults of session 22: the attention a phase of its own, the top-k threshold in every draw
     ("session22", "as at session 22: the attention a phase of its own, the threshold in every draw",
      dict(one_launch_fold_attention=False, draw_winner_first=False)),
     # the one-launch step on fewer programs than SMs (132 on an H100 or H200): fewer arrivals at each of its 25
@@ -914,27 +908,6 @@ def one_launch_check(weights) -> list[str]:
                        f"launch per phase's scores and caches {same}; against the layers: scores rel err "
                        f"{rel(one, expected):.2e}, k {rel(one_caches[0], ref[0]):.2e}, "
                        f"v {rel(one_caches[1], ref[1]):.2e}")
-    # a frame's steps and draws in one launch against its launch per phase: the same codes and caches
-    from nikola_tts.engines.qwen.fast.choose import Choice
-
-    tables = rand(*heads.shape) * 4  # each code's input to the next step: random, about a layer's input's size
-    keys, frame = torch.tensor([12345], device=x.device), torch.tensor([3], device=x.device)
-    for choice in (Choice(do_sample=False), Choice(do_sample=True, temperature=0.9, top_k=50)):
-        for fold in (False, True):
-            results = []
-            for launch in (True, False):
-                mine = [c.clone() for c in caches]
-                runner = persistent.PersistentPredictor(p, heads, *mine, persistent=launch, fold_attention=fold,
-                                                        draws=persistent.Draws(choice, tables, stream=2))
-                runner.new_frame()
-                codes = runner.frame(x, keys, frame).clone()
-                runner.check()
-                results.append((codes, mine))
-            (one, one_caches), (phased, phased_caches) = results
-            same = torch.equal(one, phased) and all(torch.equal(a, b) for a, b in zip(one_caches, phased_caches))
-            out.append(f"kernel one-launch frame, {'sampled' if choice.do_sample else 'greedy'}"
-                       f"{', attention folded into o' if fold else ''}: codes and caches those of its launch per phase "
-                       f"{same} (codes {one[0, :6].tolist()}...)")
     return out
 
 
@@ -1020,65 +993,20 @@ def one_launch_phases(weights, forms=ONE_LAUNCH_FORMS, repeats: int = 20) -> lis
         out.extend(f"one-launch step, {label}: {line}"
                    for line in phase_table(runner.times.cpu(), len(p.layers), names[fold]))
         print("\n".join(out[-(len(names[fold]) + 2):]), flush=True)
-    if hasattr(persistent, "Draws"):
-        out.extend(one_launch_frames(weights, x, caches, repeats))
     return out
 
 
-def one_launch_frames(weights, x, caches, repeats: int) -> list[str]:
-    """PersistentPredictor.frame (a frame's steps 1-14 and their draws in one launch), sampled at the code
-    predictor's temperature and at 0.05 (peaked: the winner-first draw's short way): a frame as a CUDA graph,
-    replayed (us a step, its draw in it), and the phase table of its last step, its draw a phase."""
-    import torch
-
-    from nikola_tts.engines.qwen.fast import persistent
-    from nikola_tts.engines.qwen.fast.choose import Choice
-
-    p, heads = weights.predictor, weights.residual_heads
-    tables = torch.randn(heads.shape, device=heads.device, generator=torch.Generator(heads.device).manual_seed(5))
-    tables = (tables * 4).to(heads.dtype)  # each code's input to the next step: random, about a layer input's size
-    keys, frame = torch.tensor([12345], device=heads.device), torch.tensor([3], device=heads.device)
-    out = []
-    for temperature in (0.9, 0.05):
-        draws = persistent.Draws(Choice(do_sample=True, temperature=temperature, top_k=50), tables, stream=2)
-        label = f"a frame in one launch, temperature {temperature}"
-        for timed in (False, True):
-            runner = persistent.PersistentPredictor(p, heads, *[c.clone() for c in caches], draws=draws, timed=timed)
-            runner.new_frame()
-            runner.frame(x, keys, frame)  # compiled here if it was not
-            graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(graph):
-                runner.new_frame()
-                runner.frame(x, keys, frame)
-            graph.replay()
-            torch.cuda.synchronize()
-            runner.check()
-            if timed:  # the last replay's stamps: the frame's last step
-                out.extend(f"one-launch step, {label}: {line}"
-                           for line in phase_table(runner.times.cpu(), len(p.layers),
-                                                   persistent.PHASE_NAMES[runner.fold]))
-                break
-            steps = int(heads.shape[0]) - 1
-            step_us = replayed_us(graph, repeats, steps)
-            out.append(f"one-launch step, {label}: {step_us:6.1f} us a step with its draw ({step_us * steps / 1e3:.3f} "
-                       f"ms for a frame's {steps})")
-            del graph
-        print("\n".join(out[-(len(persistent.PHASE_NAMES[runner.fold]) + 4):]), flush=True)
-    return out
-
-
-def phase_table(times, layers: int, names: tuple[str, ...], tail: tuple[str, ...] = ("head", "draw")) -> list[str]:
+def phase_table(times, layers: int, names: tuple[str, ...]) -> list[str]:
     """From each program's stamps (persistent._stamp: a phase's start and its arrival at the barrier after it),
     per kind of phase, the median over layers of: the median program's work, the slowest program's, the slowest
-    arrival after the median one, and the barrier's release after the last arrival (us). The phases after the
-    layers' are `tail`'s (the head; in a one-launch frame, then the draw)."""
+    arrival after the median one, and the barrier's release after the last arrival (us); the head after them."""
     import torch
 
     starts, ends = times[:, 0::2].double(), times[:, 1::2].double()
     phases = starts.shape[1]
     kinds: dict[str, list[tuple[float, float, float, float]]] = {}
     for phase in range(phases):
-        name = names[phase % len(names)] if phase < layers * len(names) else tail[phase - layers * len(names)]
+        name = names[phase % len(names)] if phase < layers * len(names) else "head"
         work = ends[:, phase] - starts[:, phase]
         last = float(ends[:, phase].max())
         late = last - float(ends[:, phase].median())

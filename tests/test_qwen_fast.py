@@ -143,42 +143,37 @@ def test_greedy_codes_equal_upstream_generation_of_each_segment_alone_in_float32
         assert torch.equal(ours, expected)
 
 
-@pytest.mark.parametrize("sampling, fold, draws", [(GREEDY, False, False), (GREEDY, True, False),
-                                                   (GREEDY, False, True), (None, True, True)],
-                         ids=["a launch a step", "attention folded into o", "a frame's steps and draws in one launch",
-                              "sampled, folded, a frame in one launch"])
+@pytest.mark.parametrize("sampling, fold", [(GREEDY, False), (GREEDY, True), (None, True)],
+                         ids=["attention a phase", "attention folded into o", "sampled, folded"])
 def test_a_frame_of_one_slot_with_the_one_launch_predictor_gets_the_layer_by_layer_codes(model, monkeypatch,
-                                                                                         sampling, fold, draws):
-    """At one slot, the code predictor's steps after the first run as one kernel each, or with their draws as one
-    kernel a frame (persistent.py; here launched phase by phase in Triton's interpreter, the other ops torch's):
-    the codes of the layers run one by one, frame after frame (its key/value cache is the one the next step reads),
-    greedy or drawn with the model's sampling, with the attention a phase of its own or folded into the o phase."""
+                                                                                         sampling, fold):
+    """At one slot, the code predictor's steps after the first run as one kernel each (persistent.py; here launched
+    phase by phase in Triton's interpreter, the other ops torch's): the codes of the layers run one by one, frame
+    after frame (its key/value cache is the one the next step reads), greedy or drawn with the model's sampling,
+    with the attention a phase of its own or folded into the o phase."""
     pytest.importorskip("triton")
     fused = FastSpeaker(model, sampling=sampling, use_kernels=True, use_graphs=False, one_launch_predictor=True,
-                        one_launch_fold_attention=fold, one_launch_draws=draws)
+                        one_launch_fold_attention=fold)
     monkeypatch.setattr(fused, "_ops", TorchOps)  # the interpreter's time on the other ops would tell nothing more
     expected = FastSpeaker(model, sampling=sampling).generate_codes(items(TEXTS[1:3]), [4, 3], max_batch=1)
     assert all(torch.equal(a, b) for a, b in zip(fused.generate_codes(items(TEXTS[1:3]), [4, 3], max_batch=1),
                                                   expected))
     one_slot = fused._setup[1].stepper.one_slot
-    assert one_slot is not None and one_slot.fold == fold and (one_slot.draws is not None) == draws
+    assert one_slot is not None and one_slot.fold == fold
 
 
-@pytest.mark.parametrize("draws", [False, True], ids=["a launch a step", "a frame's steps and draws in one launch"])
-def test_the_one_launch_step_compiled_ahead_is_the_specialization_a_setup_launches(model, draws):
-    """compile_ahead's stand-in, at the code predictor's positions, with the speaker's draws (their tables a
-    stand-in), has the constants of the step a run's setup makes: what the thread compiles is what the first frame
-    of one slot launches."""
+def test_the_one_launch_step_compiled_ahead_is_the_specialization_a_setup_launches(model):
+    """compile_ahead's stand-in, at the code predictor's positions, has the constants of the step a run's setup
+    makes: what the thread compiles is what the first frame of one slot launches."""
     pytest.importorskip("triton")
     from nikola_tts.engines.qwen.fast import persistent
     from nikola_tts.engines.qwen.fast.slots import predictor_positions
 
-    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False, one_launch_draws=draws)
+    fused = FastSpeaker(model, sampling=GREEDY, use_kernels=True, use_graphs=False)
     fused._ops = TorchOps
     fused.prepare(items(TEXTS[1:2]), 1, [3])
     w = model.weights
-    ahead = persistent.stand_in(w.predictor, w.residual_heads, predictor_positions(w), draws=fused._draws(None))
-    assert ("DRAW" in ahead.constants) == draws
+    ahead = persistent.stand_in(w.predictor, w.residual_heads, predictor_positions(w))
     assert ahead.constants == fused._setup[1].stepper.one_slot.constants
 
 

@@ -398,41 +398,6 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
         assert all(relative(c, e) < TOLERANCE for c, e in zip(caches, expected_caches))  # projected: sums reordered
 
 
-@pytest.mark.parametrize("choice", [dict(do_sample=False), dict(do_sample=True, temperature=0.9, top_k=5),
-                                    dict(do_sample=True, temperature=1.3)],
-                         ids=["greedy", "sampled, top-k", "sampled"])
-@pytest.mark.parametrize("fold", [False, True], ids=["attention a phase", "attention folded into o"])
-def test_a_frames_steps_in_one_launch_draw_the_codes_of_the_steps_one_by_one(kernels, rand, choice, fold):
-    """frame(): steps 1 to the last, each drawing its code and taking that code's row of its table as the next
-    step's input, give the codes of the steps launched one by one, each picked as forward.py picks (the
-    Choice's argmax or seeded draw), and leave the same caches."""
-    from nikola_tts.engines.qwen.fast import persistent
-    from nikola_tts.engines.qwen.fast.choose import Choice
-
-    stack, heads = _predictor(rand, steps=4)
-    tables = rand(4, 50, 48)
-    caches = [rand(2, 1, stack.kv_heads, 17, 16) for _ in range(2)]
-    stepped = [c.clone() for c in caches]
-    choice = Choice(**choice)
-    keys, frame = torch.tensor([7919]), torch.tensor([5])
-    draws = persistent.Draws(choice, tables, stream=2)
-    runner = persistent.PersistentPredictor(stack, heads, *caches, 3, persistent=False, fold_attention=fold,
-                                            draws=draws)
-    one_by_one = persistent.PersistentPredictor(stack, heads, *stepped, 3, persistent=False, fold_attention=fold)
-    x = rand(1, 1, 48)
-    runner.new_frame()
-    got = runner.frame(x, keys, frame)
-    expected, step_x = [], x
-    for step in range(1, 4):
-        scores = one_by_one.step(step_x, step, step + 1)
-        code = choice.pick(scores, keys, (2, frame, step), TorchOps())
-        expected.append(int(code))
-        step_x = tables[step][code][:, None]  # forward.py: embed_linear(code, residual_embeddings[step])
-    assert got.shape == (1, 3) and got.dtype == torch.int64
-    assert got[0].tolist() == expected
-    assert all(torch.equal(a, b) for a, b in zip(caches, stepped))
-
-
 @pytest.mark.parametrize("programs", [1, 3], ids=["one program", "three"])
 def test_the_persistent_predictor_first_step_is_the_two_token_causal_pass(kernels, rand, programs):
     """Step 0 sees the talker's output and the first code at positions 0 and 1: as two one-token launches, the

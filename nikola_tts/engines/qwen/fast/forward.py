@@ -166,9 +166,6 @@ class Stepper:
         if one_slot is not None:
             one_slot.new_frame()
         for j in range(w.groups - 1):
-            if j > 0 and one_slot is not None and one_slot.draws is not None:  # the rest of the frame, one launch
-                codes.extend(one_slot.frame(x, keys, frame).unbind(1))
-                break
             if j > 0 and one_slot is not None:
                 scores = one_slot.step(x, j, j + 1)
             elif one_slot is not None and one_slot.first:

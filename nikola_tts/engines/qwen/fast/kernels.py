@@ -343,17 +343,11 @@ def _draw_kernel(scores_ptr, keys_ptr, c0_ptr, c1_ptr, c2_ptr, codes_ptr, vocab,
 
 @triton.jit
 def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, idx_ptr, M, N, K, HAS_BIAS: tl.constexpr, INDEXED: tl.constexpr,
-                 BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PDL: tl.constexpr = False,
-                 ROW_AXIS: tl.constexpr = False):
+                 BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, PDL: tl.constexpr = False):
     """y[m, n] = x[m, :] . w[n, :] (+ b[n]) for the few rows m < M and BLOCK_N outputs n, float32 sums:
     one launch, where cuBLAS's small-M GEMMs take two (split-K, then its reduction). INDEXED: row m of x is
-    row idx[m] of the table at x_ptr (an embedding's lookup, in the same launch). ROW_AXIS: the grid's second
-    axis picks the block of M rows (each block computed as a launch of it alone would)."""
+    row idx[m] of the table at x_ptr (an embedding's lookup, in the same launch)."""
     _overlap_previous(PDL)
-    if ROW_AXIS:
-        idx_ptr += tl.program_id(1) * M
-        x_ptr += tl.program_id(1) * M * K * (1 - INDEXED)
-        y_ptr += tl.program_id(1) * M * N
     n = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     m = tl.arange(0, BLOCK_M)
     n_ok, m_ok = n < N, m < M
@@ -731,21 +725,6 @@ class TritonOps(TorchOps):
                 or not self._gemv_takes(codes.numel(), table.dtype, weight)):
             return super().embed_linear(codes, table, weight, bias)
         return self.gemv(table, weight, bias, codes=codes.contiguous())
-
-    def embed_table(self, table, weight, bias=None):
-        """Every row of `table` through the projection, each as embed_linear projects one code alone (the same
-        sums, the same roundings) -> (rows, out): a code predictor's step inputs, looked up instead of projected."""
-        if (weight is None or weight.shape[1] != table.shape[1] or not table.is_contiguous()
-                or not self._gemv_takes(1, table.dtype, weight)):
-            return super().embed_table(table, weight, bias)
-        codes = torch.arange(table.shape[0], device=table.device)
-        n, k = weight.shape
-        out = torch.empty(table.shape[0], n, device=table.device, dtype=table.dtype)
-        block_n, block_k, warps = gemv_blocks(1, n, k, self._sm_count(table), self.whole_rows)
-        _gemv_kernel[(triton.cdiv(n, block_n), table.shape[0])](
-            table, weight, bias if bias is not None else weight, out, codes, 1, n, k, HAS_BIAS=bias is not None,
-            INDEXED=True, BLOCK_M=1, BLOCK_N=block_n, BLOCK_K=block_k, ROW_AXIS=True, num_warps=warps)
-        return out
 
     def gemv(self, x, weight, bias=None, codes=None):
         """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape; with `codes` (n,), of the rows of the table

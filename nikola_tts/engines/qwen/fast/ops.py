@@ -29,15 +29,6 @@ class TorchOps:
         rows = F.embedding(codes, table)
         return rows if weight is None else self.linear(rows, weight, bias)
 
-    def embed_table(self, table: torch.Tensor, weight: torch.Tensor | None,
-                    bias: torch.Tensor | None = None) -> torch.Tensor:
-        """Every row of `table` through the projection, each by embed_linear of its code alone (the same sums and
-        roundings as a step that projects it) -> (rows, out)."""
-        if weight is None:
-            return table
-        codes = torch.arange(table.shape[0], device=table.device)
-        return torch.cat([self.embed_linear(code, table, weight, bias) for code in codes[:, None]])
-
     def norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
         dtype = x.dtype
         h = x.to(torch.float32)

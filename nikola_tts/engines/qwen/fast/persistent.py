@@ -13,14 +13,15 @@ stream at about 2.4 TB/s while they run, and the 25 barriers (1-2.6 us each from
 to the release) and the attention phase (eight programs) take half of the step
 (2026-12-06-h100-rtf-v37-tunings.log).
 
-Two forms cut the barriers and launches further. `fold_attention` (the default) does each key/value
-head's attention in the o phase: every program of that head makes it, then multiplies its block of
-o's rows by that head's columns, and the partial sums are added up, in their order, in the gate_up
-phase. That is 20 barriers a step instead of 25, and no phase where 8 programs work and the rest wait:
-a step 120.2 us against 133.5, H100 (2026-12-07-h100-rtf-v50-fold-forms.log). `Draws` (off: slower so
-far) runs a frame's steps 1-14 in one launch: after each step's head, a barrier, then every program
-draws the same code from the scores (kernels._draw) and reads the next step's input from a table of
-each code's projected input, so the 14 draws' and 13 projections' launches go too.
+`fold_attention` (the default) cuts the barriers further: it does each key/value head's attention in
+the o phase: every program of that head makes it, then multiplies its block of o's rows by that
+head's columns, and the partial sums are added up, in their order, in the gate_up phase. That is 20
+barriers a step instead of 25, and no phase where 8 programs work and the rest wait: a step 120.2 us
+against 133.5, H100 (2026-12-07-h100-rtf-v50-fold-forms.log). Tried and removed (in history at
+6505b58): a frame's steps 1-14 and their draws in one launch (every program drawing each step's code
+after a barrier; 155-169 us a step with its draw against 119, H100, *-v54-preload-phases.log), each
+phase's first chunk of weights asked for while a program waits at the barrier before it (*-v54-*),
+barriers polled with relaxed loads (*-h200-rtf-v55-relaxed-polls.log).
 Triton compiles it in about 7 s at its first launch on a machine (then from its disk cache), which
 is why FastSpeaker compiles it ahead, in a thread (`compile_ahead`).
 
@@ -40,10 +41,9 @@ import torch
 import triton
 import triton.language as tl
 
-from nikola_tts.engines.qwen.fast.choose import Choice
 from nikola_tts.engines.qwen.fast.forward import OneSlotFailed
-from nikola_tts.engines.qwen.fast.kernels import (INTERPRETED, PDL_SERVES, _attend_over, _draw, _normed_rotated,
-                                                  _overlap_previous, _seeded, _wait_previous)
+from nikola_tts.engines.qwen.fast.kernels import (INTERPRETED, PDL_SERVES, _attend_over, _normed_rotated,
+                                                  _overlap_previous, _wait_previous)
 from nikola_tts.engines.qwen.fast.weights import Stack
 
 PHASES = 5  # a layer's: qkv, attention, o, gate_up, down
@@ -53,10 +53,6 @@ PHASE_NAMES = {False: ("qkv", "attention", "o", "gate_up", "down"),  # by fold_a
 # PersistentPredictor's fold_attention where none is asked for: H100, a frame's 14 steps as one CUDA graph, 120.2 us
 # a step against 133.5, the scores equal (2026-12-07-h100-rtf-v50-fold-forms.log; 116.7 against 121.5 in v48)
 FOLD_ATTENTION = True
-# FastSpeaker's one_launch_draws where none is asked for (PersistentPredictor.frame): slower so far: H100, a frame
-# of one slot 4.04 ms against 4.01, folded 4.10 against 3.93 (2026-12-07-h100-rtf-v50-fold-forms.log); with peaked
-# draws (temperature 0.05, where the draw is an argmax and a count) 4.10 against 3.62 (*-v53-peaked-frame.log)
-DRAWS = False
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
 LAYER_TENSORS = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")  # the kernel's order
@@ -200,13 +196,12 @@ def _attend_kv(qkv_out, attn_out, k_norm_w, q_norm_w, cos_ptr, sin_ptr, kc_ptr, 
              mask=g_ok[:, None])
 
 
-@triton.jit(do_not_specialize=["step", "position", "counter", "steps", "x_code", "only", "stream", "top_k"])
+@triton.jit(do_not_specialize=["step", "position", "counter", "only"])
 def _predictor_step_kernel(
         x_ptr, qkv_ptr, o_ptr, gate_up_ptr, down_ptr, input_norm_ptr, post_norm_ptr, q_norm_ptr, k_norm_ptr,
         norm_ptr, heads_ptr, cos_tab, sin_tab, kc_ptr, vc_ptr, c_sl, c_sh, c_st,
         res_a, res_b, qkv_out, attn_out, o_out, o_parts, gate_up_out, down_out, scores_ptr, sync_ptr, failed_ptr,
-        times_ptr, tables_ptr, keys_ptr, frame_ptr, codes_ptr, step, position, counter, steps, x_code, only, eps,
-        scale, stream, top_k, inv_temperature,
+        times_ptr, step, position, counter, only, eps, scale,
         LAYERS: tl.constexpr, H: tl.constexpr, BLOCK_H: tl.constexpr, HEADS: tl.constexpr, KV: tl.constexpr,
         D: tl.constexpr, I: tl.constexpr, BLOCK_I: tl.constexpr, V: tl.constexpr, BLOCK_QW: tl.constexpr,
         BLOCK_G: tl.constexpr, BLOCK_T: tl.constexpr,
@@ -215,26 +210,19 @@ def _predictor_step_kernel(
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
         LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
         FOLD: tl.constexpr = False, O_BLOCKS: tl.constexpr = 1, FOLD_ROWS: tl.constexpr = 1,
-        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, DRAW: tl.constexpr = 0,
-        HAS_TOP_K: tl.constexpr = False, WINNER_FIRST: tl.constexpr = False, BLOCK_V: tl.constexpr = 16,
-        PDL: tl.constexpr = False):
-    """`steps` code-predictor steps from `step`, each of one new token, the first at `position`: x (H,) through
-    every layer, its key and value into the caches, then the final norm and this step's head (of heads_ptr) ->
-    scores (V,); with DRAW, then the step's code (1 the argmax, 2 the seeded draw of kernels._draw: the row's key
-    at keys_ptr, its frame at frame_ptr) -> codes_ptr[step], and the next step's x is that code's row of the
-    step's table (tables_ptr: (steps, V, H), each code's input to the next step), so a frame's steps run in one
-    launch. Every program draws the code (the same one) after a barrier: no barrier more to share it. x_code >= 0
-    (a launch per phase): x is the row of the code at codes_ptr[x_code]. `counter`: the first step's barriers'
-    counter, the next steps' the ones after it. A layer's phases are qkv, attention, o,
-    gate_up, down; with FOLD the attention is done in the o phase (qkv, attention and o, gate_up, down): a program
-    per key/value head and block of O_BLOCKS of o's rows does that head's attention and its share of the o
-    projection (its columns of those rows: FOLD_ROWS, FOLD_CHUNK at a time), a float32 partial sum into
-    o_parts (KV, H), which the gate_up phase adds up in their order. Phase p of layer l is number l * PHASES + p
-    (PHASES: 5, with FOLD 4), the head's LAYERS * PHASES; only >= 0 runs that phase alone (a launch per phase),
-    only < 0 all of them, with a grid barrier after each. res_a/res_b hold the residual stream, alternately
-    written by program 0. TIMES: each program stamps its phases' starts and ends into its row of times_ptr (where
-    a step's time goes). PDL (all phases in this launch only): launched as a programmatic dependent, the first
-    layer's weights asked for before the wait for the kernel before it."""
+        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, PDL: tl.constexpr = False):
+    """One code-predictor step (`step`) of one new token at `position`: x (H,) through every layer, its key and
+    value into the caches, then the final norm and this step's head (of heads_ptr) -> scores (V,). `counter`: the
+    step's barriers' counter (of sync_ptr). A layer's phases are qkv, attention, o, gate_up, down; with FOLD the
+    attention is done in the o phase (qkv, attention and o, gate_up, down): a program per key/value head and block
+    of O_BLOCKS of o's rows does that head's attention and its share of the o projection (its columns of those rows:
+    FOLD_ROWS, FOLD_CHUNK at a time), a float32 partial sum into o_parts (KV, H), which the gate_up phase adds up in
+    their order. Phase p of layer l is number l * PHASES + p (PHASES: 5, with FOLD 4), the head's LAYERS * PHASES;
+    only >= 0 runs that phase alone (a launch per phase), only < 0 all of them, with a grid barrier after each.
+    res_a/res_b hold the residual stream, alternately written by program 0. TIMES: each program stamps its phases'
+    starts and ends into its row of times_ptr (where a step's time goes). PDL (all phases in this launch only):
+    launched as a programmatic dependent, the first layer's weights asked for before the wait for the kernel before
+    it."""
     _overlap_previous(PDL)
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
@@ -245,139 +233,112 @@ def _predictor_step_kernel(
     BLOCK_GD: tl.constexpr = FOLD_G * D
     PH: tl.constexpr = _PHASES - FOLD
     O_AT: tl.constexpr = 2 - FOLD  # the o phase's number in a layer
-    times_ptr += pid * (LAYERS * PH + 1 + (DRAW > 0)) * 2
+    times_ptr += pid * (LAYERS * PH + 1) * 2
+    _stamp(times_ptr, 0, TIMES)
     hk = tl.arange(0, BLOCK_H)
     h_ok = hk < H
-    code = tl.full([], 0, tl.int32)  # the last step's, with DRAW
-    for i in range(steps):  # with TIMES, each step's stamps over the last's: the last step's are read
-        _stamp(times_ptr, 0, TIMES)
-        s = step + i
-        pos = position + i
-        sync = sync_ptr + counter + i
-        head_ptr = heads_ptr + s * V * H
-        cos_ptr = cos_tab + pos * D
-        sin_ptr = sin_tab + pos * D
-        x_src = x_ptr
-        if i > 0:  # the code this launch drew at the step before
-            x_src = tables_ptr + ((s - 1) * V + code) * H
-        elif x_code >= 0:  # the code an earlier launch drew
-            x_src = tables_ptr + ((s - 1) * V + tl.load(codes_ptr + x_code)) * H
-        for layer in range(LAYERS):
-            base = layer * PH
-            qkv_w = qkv_ptr + layer * QKV_N * H
-            o_w = o_ptr + layer * H * QW
-            gu_w = gate_up_ptr + layer * 2 * I * H
-            down_w = down_ptr + layer * H * I
-            cache = layer * c_sl
-            # 1: the residual stream (plus the last layer's output), normed, through qkv
-            if (only < 0) | (only == base):
-                w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
-                if layer == 0:
-                    _wait_previous(PDL)
-                    x = tl.load(x_src + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
-                else:
-                    x = _residual(res_a, down_out, hk, h_ok)
-                if pid == 0:
-                    tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
-                h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
-                _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
-                # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now. o's rows are
-                # shared out evenly for this, with or without FOLD: L2 is every program's
-                _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH > 0)
-                _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
-                          PREFETCH > 0)
-                _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
-                          PREFETCH == 2)
-                _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
-                            PREFETCH == 2)
-            _sync(sync, failed_ptr, base, nprog, only, times_ptr, TIMES)
-            if FOLD:
-                # 2: per (key/value head, block of o's rows): the head's attention, then its columns of those rows of o
-                if (only < 0) | (only == base + 1):
-                    for unit in range(pid, KV * O_BLOCKS, nprog):
-                        kv = unit % KV
-                        row0 = (unit // KV) * FOLD_ROWS
-                        w = _chunk(o_w + kv * GD, row0, H, GD, QW, BLOCK_GD, FOLD_CHUNK)
-                        _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr,
-                                   sin_ptr, kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, pos, eps,
-                                   scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
-                        tl.debug_barrier()  # the program's own stores of attn_out, read back flat
-                        ga = tl.arange(0, BLOCK_GD)
-                        h = tl.load(attn_out + kv * GD + ga, mask=ga < GD, other=0.0,
-                                    cache_modifier=".cg").to(tl.float32)
-                        _project(h, w, o_w + kv * GD, o_parts + kv * H, row0, H, GD, QW, BLOCK_GD, FOLD_ROWS,
-                                 FOLD_CHUNK, False)
-                    _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
-                              PREFETCH == 1)
-                _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
+    sync = sync_ptr + counter
+    head_ptr = heads_ptr + step * V * H
+    cos_ptr = cos_tab + position * D
+    sin_ptr = sin_tab + position * D
+    for layer in range(LAYERS):
+        base = layer * PH
+        qkv_w = qkv_ptr + layer * QKV_N * H
+        o_w = o_ptr + layer * H * QW
+        gu_w = gate_up_ptr + layer * 2 * I * H
+        down_w = down_ptr + layer * H * I
+        cache = layer * c_sl
+        # 1: the residual stream (plus the last layer's output), normed, through qkv
+        if (only < 0) | (only == base):
+            w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
+            if layer == 0:
+                _wait_previous(PDL)
+                x = tl.load(x_ptr + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             else:
-                # 2: a program per key/value head: its key and value into the caches, its query heads over them
-                if (only < 0) | (only == base + 1):
-                    for kv in range(pid, KV, nprog):
-                        _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
-                                   kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, pos, eps,
-                                   scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
-                _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
-                # 3: the attention's output through o
-                if (only < 0) | (only == base + 2):
-                    w = _chunk(o_w, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_CHUNK)
-                    qa = tl.arange(0, BLOCK_QW)
-                    qa_ok = qa < QW
-                    h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
-                    _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_ROWS, O_CHUNK)
-                    _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
-                              PREFETCH == 1)
-                _sync(sync, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
-            # 4: the residual plus the attention, normed, through gate_up
-            if (only < 0) | (only == base + O_AT + 1):
-                w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
-                if FOLD:
-                    x = _residual_sum(res_b, o_parts, hk, h_ok, KV, H)
-                else:
-                    x = _residual(res_b, o_out, hk, h_ok)
-                if pid == 0:
-                    tl.store(res_a + hk, x.to(res_a.dtype.element_ty), mask=h_ok)
-                h = _rms(x, post_norm_ptr + layer * H, hk, h_ok, H, eps)
-                _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_ROWS, GU_CHUNK)
-                _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
-                            PREFETCH == 1)
-            _sync(sync, failed_ptr, base + O_AT + 1, nprog, only, times_ptr, TIMES)
-            # 5: SwiGLU through down: the layer's output
-            if (only < 0) | (only == base + O_AT + 2):
-                w = _chunk(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_CHUNK)
-                ia = tl.arange(0, BLOCK_I)
-                i_ok = ia < I
-                gate = tl.load(gate_up_out + ia, mask=i_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
-                up = tl.load(gate_up_out + I + ia, mask=i_ok, other=0.0, cache_modifier=".cg")
-                silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
-                h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
-                _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
-            _sync(sync, failed_ptr, base + O_AT + 2, nprog, only, times_ptr, TIMES)
-        # the head: the residual plus the last layer's output, final-normed, through this step's head
-        if (only < 0) | (only == LAYERS * PH):
-            w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_CHUNK)
-            x = _residual(res_a, down_out, hk, h_ok)
-            h = _rms(x, norm_ptr, hk, h_ok, H, eps)
-            _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
-            if DRAW > 0:  # the next step's first layer's qkv, as a launch of its own asks for it before its wait
-                _prefetch(qkv_ptr + pid * QKV_ROWS * H, tl.minimum(QKV_ROWS, QKV_N - pid * QKV_ROWS) * H, LINES, LINE,
-                          PREFETCH > 0)
-        _stamp(times_ptr, LAYERS * PH * 2 + 1, TIMES)
-        if DRAW > 0:  # the step's code, by every program, from the scores once all are there
-            _sync(sync, failed_ptr, LAYERS * PH, nprog, only, times_ptr, TIMES)
-            if (only < 0) | (only == LAYERS * PH + 1):
-                vc = tl.arange(0, BLOCK_V)
-                v_ok = vc < V
-                raw = tl.load(scores_ptr + vc, mask=v_ok, other=float("-inf"), cache_modifier=".cg")
-                if DRAW == 1:
-                    code = tl.argmax(raw, axis=0, tie_break_left=True)
-                else:
-                    seed = _seeded(_seeded(_seeded(tl.load(keys_ptr).to(tl.int64) & 0xFFFFFFFF, stream),
-                                           tl.load(frame_ptr)), s)
-                    code = _draw(raw, vc, v_ok, seed, top_k, inv_temperature, HAS_TOP_K, WINNER_FIRST)
-                if pid == 0:
-                    tl.store(codes_ptr + s, code.to(tl.int64))
-            _stamp(times_ptr, LAYERS * PH * 2 + 3, TIMES)
+                x = _residual(res_a, down_out, hk, h_ok)
+            if pid == 0:
+                tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
+            h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
+            _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
+            # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now. o's rows are
+            # shared out evenly for this, with or without FOLD: L2 is every program's
+            _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH > 0)
+            _prefetch(gu_w + pid * GU_ROWS * H, tl.minimum(GU_ROWS, 2 * I - pid * GU_ROWS) * H, LINES, LINE,
+                      PREFETCH > 0)
+            _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
+                      PREFETCH == 2)
+            _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
+                        PREFETCH == 2)
+        _sync(sync, failed_ptr, base, nprog, only, times_ptr, TIMES)
+        if FOLD:
+            # 2: per (key/value head, block of o's rows): the head's attention, then its columns of those rows of o
+            if (only < 0) | (only == base + 1):
+                for unit in range(pid, KV * O_BLOCKS, nprog):
+                    kv = unit % KV
+                    row0 = (unit // KV) * FOLD_ROWS
+                    w = _chunk(o_w + kv * GD, row0, H, GD, QW, BLOCK_GD, FOLD_CHUNK)
+                    _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr,
+                               sin_ptr, kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, position, eps,
+                               scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
+                    tl.debug_barrier()  # the program's own stores of attn_out, read back flat
+                    ga = tl.arange(0, BLOCK_GD)
+                    h = tl.load(attn_out + kv * GD + ga, mask=ga < GD, other=0.0,
+                                cache_modifier=".cg").to(tl.float32)
+                    _project(h, w, o_w + kv * GD, o_parts + kv * H, row0, H, GD, QW, BLOCK_GD, FOLD_ROWS,
+                             FOLD_CHUNK, False)
+                _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
+                          PREFETCH == 1)
+            _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
+        else:
+            # 2: a program per key/value head: its key and value into the caches, its query heads over them
+            if (only < 0) | (only == base + 1):
+                for kv in range(pid, KV, nprog):
+                    _attend_kv(qkv_out, attn_out, k_norm_ptr + layer * D, q_norm_ptr + layer * D, cos_ptr, sin_ptr,
+                               kc_ptr + cache + kv * c_sh, vc_ptr + cache + kv * c_sh, c_st, kv, position, eps,
+                               scale, HEADS, KV, D, BLOCK_G, BLOCK_T)
+            _sync(sync, failed_ptr, base + 1, nprog, only, times_ptr, TIMES)
+            # 3: the attention's output through o
+            if (only < 0) | (only == base + 2):
+                w = _chunk(o_w, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_CHUNK)
+                qa = tl.arange(0, BLOCK_QW)
+                qa_ok = qa < QW
+                h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
+                _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_ROWS, O_CHUNK)
+                _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
+                          PREFETCH == 1)
+            _sync(sync, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
+        # 4: the residual plus the attention, normed, through gate_up
+        if (only < 0) | (only == base + O_AT + 1):
+            w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
+            if FOLD:
+                x = _residual_sum(res_b, o_parts, hk, h_ok, KV, H)
+            else:
+                x = _residual(res_b, o_out, hk, h_ok)
+            if pid == 0:
+                tl.store(res_a + hk, x.to(res_a.dtype.element_ty), mask=h_ok)
+            h = _rms(x, post_norm_ptr + layer * H, hk, h_ok, H, eps)
+            _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_ROWS, GU_CHUNK)
+            _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
+                        PREFETCH == 1)
+        _sync(sync, failed_ptr, base + O_AT + 1, nprog, only, times_ptr, TIMES)
+        # 5: SwiGLU through down: the layer's output
+        if (only < 0) | (only == base + O_AT + 2):
+            w = _chunk(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_CHUNK)
+            ia = tl.arange(0, BLOCK_I)
+            i_ok = ia < I
+            gate = tl.load(gate_up_out + ia, mask=i_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
+            up = tl.load(gate_up_out + I + ia, mask=i_ok, other=0.0, cache_modifier=".cg")
+            silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
+            h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
+            _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
+        _sync(sync, failed_ptr, base + O_AT + 2, nprog, only, times_ptr, TIMES)
+    # the head: the residual plus the last layer's output, final-normed, through this step's head
+    if (only < 0) | (only == LAYERS * PH):
+        w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_CHUNK)
+        x = _residual(res_a, down_out, hk, h_ok)
+        h = _rms(x, norm_ptr, hk, h_ok, H, eps)
+        _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
+    _stamp(times_ptr, LAYERS * PH * 2 + 1, TIMES)
 
 
 @dataclass(frozen=True)
@@ -419,27 +380,6 @@ def _stacked(layers: list, name: str) -> torch.Tensor | None:
     return first
 
 
-@dataclass(frozen=True)
-class Draws:
-    """What a frame's steps in one launch need (PersistentPredictor.frame): how each step's code is chosen, and
-    each code's input to the next step."""
-
-    choice: Choice  # the code predictor's: the argmax, or a seeded draw without top-p (`serve`)
-    tables: torch.Tensor  # (steps, vocab, hidden): step j's code's input to step j + 1 (TritonOps.embed_table)
-    stream: int  # the draws' stream counter (seeded.PREDICTOR_STREAM)
-    winner_first: bool = True  # kernels._draw's WINNER_FIRST
-
-    @staticmethod
-    def serve(choice: Choice) -> bool:
-        """Whether the kernel makes this choice (top-p sorts: it is left to torch)."""
-        return not choice.do_sample or choice.top_p is None
-
-    def constants(self, vocab: int) -> dict:
-        c = self.choice
-        return dict(DRAW=2 if c.do_sample else 1, HAS_TOP_K=bool(c.do_sample and c.top_k and c.top_k < vocab),
-                    WINNER_FIRST=self.winner_first, BLOCK_V=triton.next_power_of_2(vocab))
-
-
 def fits(stack: Stack, heads: torch.Tensor) -> bool:
     """Whether the kernel serves this code predictor: its layers stacked, power-of-two heads, one dtype."""
     names = LAYER_TENSORS
@@ -454,15 +394,14 @@ class PersistentPredictor:
     """Steps 1-14 of the code predictor for slot 0 alone, a launch each (step 0 sees two tokens: the layers do it,
     or with first_step, two launches of this kernel: `first_step()`).
 
-    `new_frame()` before a frame's first step (it zeroes the barriers' counters), then `step()` for each step, or
-    with `draws`, `frame()` once for steps 1-14 and their codes; all are plain launches, captured with the rest of
-    the frame. persistent=False launches each phase on its own (Triton's interpreter, and the GPU check of the
-    barrier's launch against it)."""
+    `new_frame()` before a frame's first step (it zeroes the barriers' counters), then `step()` for each step: plain
+    launches, captured with the rest of the frame. persistent=False launches each phase on its own (Triton's
+    interpreter, and the GPU check of the barrier's launch against it)."""
 
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
                  timed: bool = False, pdl: bool = False, first_step: bool = False,
-                 fold_attention: bool | None = None, draws: Draws | None = None):
+                 fold_attention: bool | None = None):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -483,8 +422,6 @@ class PersistentPredictor:
         # that form is 0f02cc2's)
         self.fold = bool(FOLD_ATTENTION if fold_attention is None else fold_attention)
         self.phases = PHASES - self.fold  # a layer's
-        # a frame's steps 1-14 in one launch, each drawing its code (`frame`)
-        self.draws = draws
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])
@@ -501,12 +438,10 @@ class PersistentPredictor:
         # with fold_attention, each key/value head's partial sums of o's output, in float32
         self.o_parts = torch.zeros(stack.kv_heads if self.fold else 1, self.hidden, device=device, dtype=torch.float32)
         self.counters = torch.zeros(int(heads.shape[0]) + 1, device=device, dtype=torch.int32)  # one per step
-        self.codes = torch.zeros(int(heads.shape[0]), device=device, dtype=torch.int64)  # by frame(): step j's at j
-        self.scores = torch.zeros(1, self.vocab, device=device, dtype=torch.float32)  # frame()'s, each step's
         self.failed = torch.zeros(1, device=device, dtype=torch.int32)  # set by a barrier that gave up
         # timed (a benchmark's, on the GPU): per program, the global clock at each phase's start and end (_stamp)
         self.timed = timed and not INTERPRETED
-        self.times = torch.zeros(programs if self.timed else 1, (len(stack.layers) * self.phases + 1 + bool(draws)) * 2,
+        self.times = torch.zeros(programs if self.timed else 1, (len(stack.layers) * self.phases + 1) * 2,
                                  device=device, dtype=torch.int64)
         self.shares = dict(qkv=share(qkv_rows, self.hidden, programs), o=share(self.hidden, q_width, programs),
                            gate_up=share(2 * self.intermediate, self.hidden, programs),
@@ -534,8 +469,6 @@ class PersistentPredictor:
             fold = share(self.hidden, triton.next_power_of_2(stack.groups) * stack.head_dim, blocks)
             self.constants.update(FOLD=True, O_BLOCKS=blocks, FOLD_ROWS=fold.rows, FOLD_CHUNK=fold.chunk,
                                   FOLD_G=triton.next_power_of_2(stack.groups))
-        if draws is not None:
-            self.constants.update(draws.constants(self.vocab))
         self.weights = [_stacked(stack.layers, name) for name in LAYER_TENSORS]
 
     def new_frame(self) -> None:
@@ -564,61 +497,43 @@ class PersistentPredictor:
         `position` after it. compile_only: compile the kernel for these arguments, launch nothing (compile_ahead).
         counter: the barriers' counter, if not the step's."""
         scores = torch.empty(1, self.vocab, device=x.device, dtype=torch.float32)
-        self._launch(x, step, position, step if counter is None else counter, 1, scores, compile_only=compile_only)
+        self._launch(x, step, position, step if counter is None else counter, scores, compile_only)
         return scores
 
-    def frame(self, x: torch.Tensor, keys: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:
-        """Steps 1-14 of a frame, each with its draw (`draws`), in one launch: x (1, 1, hidden), step 1's input;
-        keys and frame (1,), the row's seed and frame counter -> codes 2-15 of the frame (1, 14), int64, a view of
-        a buffer the next frame overwrites."""
-        steps = int(self.heads.shape[0])
-        if self.persistent:
-            self._launch(x, 1, 2, 1, steps - 1, self.scores, keys, frame)
-        else:  # a launch per phase: each step's input looked up from the code an earlier launch drew
-            for step in range(1, steps):
-                self._launch(x, step, step + 1, step, 1, self.scores, keys, frame, x_code=step - 1 if step > 1 else -1)
-        return self.codes[1:][None]
-
-    def _launch(self, x, step: int, position: int, counter: int, steps: int, scores, keys=None, frame=None,
-                x_code: int = -1, compile_only: bool = False) -> None:
-        s, d = self.stack, self.draws
-        choice = d.choice if d is not None else None
+    def _launch(self, x, step: int, position: int, counter: int, scores, compile_only: bool = False) -> None:
+        s = self.stack
         args = (x.contiguous(), *self.weights, s.norm, self.heads, s.cos, s.sin,
                 self.k_cache, self.v_cache, self.k_cache.stride(0), self.k_cache.stride(2), self.k_cache.stride(3),
                 self.res_a, self.res_b, self.qkv_out, self.attn_out, self.o_out, self.o_parts, self.gate_up_out,
-                self.down_out, scores, self.counters, self.failed, self.times,
-                d.tables if d is not None else self.heads, self.codes if keys is None else keys,
-                self.codes if frame is None else frame, self.codes)  # int64 stand-ins: frame()'s specialization
-        draw = (d.stream if d else 0, int(choice.top_k or 0) if choice else 0,
-                1.0 / float(choice.temperature) if choice and choice.do_sample else 1.0)
-        phases = [-1] if self.persistent else range(len(s.layers) * self.phases + 1 + (d is not None))
+                self.down_out, scores, self.counters, self.failed, self.times)
+        phases = [-1] if self.persistent else range(len(s.layers) * self.phases + 1)
         for only in phases:
             kernel = (functools.partial(_predictor_step_kernel.warmup, grid=(self.programs,)) if compile_only
                       else _predictor_step_kernel[(self.programs,)])
-            kernel(*args, step, position, counter, steps, x_code, only, s.eps, s.head_dim ** -0.5, *draw,
-                   **self.constants, num_warps=WARPS, **(dict(launch_pdl=True) if self.pdl else {}))
+            kernel(*args, step, position, counter, only, s.eps, s.head_dim ** -0.5, **self.constants,
+                   num_warps=WARPS, **(dict(launch_pdl=True) if self.pdl else {}))
 
 
 def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-             fold_attention: bool | None = None, draws: Draws | None = None) -> PersistentPredictor:
+             fold_attention: bool | None = None) -> PersistentPredictor:
     """A step on one-slot stand-in caches of `positions` positions: the kernel's specialization of every run whose
     caches have as many (they set the attention's tile; every run's strides are multiples of 16, as these are)."""
     cache = (len(stack.layers), 1, stack.kv_heads, positions, stack.head_dim)
     return PersistentPredictor(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
                                torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl,
-                               fold_attention=fold_attention, draws=draws)
+                               fold_attention=fold_attention)
 
 
 def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-                  fold_attention: bool | None = None, draws: Draws | None = None) -> None:
+                  fold_attention: bool | None = None) -> None:
     """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
     thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
     cache), which the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in):
     other positions may make another attention tile, so another specialization, and the run compiles its own at
-    its first launch. draws: the run's (its tables may be any tensor of theirs' dtype and shape)."""
+    its first launch."""
     if INTERPRETED:
         return
     device = heads.device
-    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention, draws)
+    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention)
     with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
         runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)

@@ -38,7 +38,7 @@ from nikola_tts.engines.qwen.fast.sequence import Sequence
 from nikola_tts.engines.qwen.fast.slots import Slots, bytes_per_slot, cache_length, predictor_positions
 from nikola_tts.engines.qwen.fast.speech import CHUNK, LEFT_CONTEXT, NO_FORMS, DecoderForms, fast_forms, warm_lengths
 from nikola_tts.engines.qwen.memory import is_out_of_memory, release_memory
-from nikola_tts.engines.qwen.seeded import PREDICTOR_STREAM, row_key, sampling_settings
+from nikola_tts.engines.qwen.seeded import row_key, sampling_settings
 from nikola_tts.engines.qwen.segments import Item, checked_audio, first_words
 from nikola_tts.errors import one_line
 
@@ -66,7 +66,7 @@ class FastSpeaker:
                  gemv_any_rows: int = 1, pdl: bool = True, attend_splits: int | None = None,
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
                  prompt_graphs: bool = True, draw_winner_first: bool | None = None,
-                 one_launch_fold_attention: bool | None = None, one_launch_draws: bool | None = None,
+                 one_launch_fold_attention: bool | None = None,
                  swiglu_tile: int | None = None):
         self.model = model
         self.device = model.device
@@ -113,10 +113,6 @@ class FastSpeaker:
         self.one_launch_first_step = one_launch_first_step  # and its step 0 too, as two one-token launches
         self.one_launch_programs = one_launch_programs  # its programs (None: one per SM; fewer: benchmarks)
         self.one_launch_fold_attention = one_launch_fold_attention  # its fold_attention (None: the module's default)
-        # a frame's steps 1-14 and their draws in one launch (PersistentPredictor.frame; None: persistent.DRAWS), with
-        # each code's input to the next step looked up (_step_tables: made once, kept with the speaker)
-        self.one_launch_draws = one_launch_draws
-        self._tables: torch.Tensor | None = None
         # kernels.TritonOps's gemv_any_rows (the one-launch GEMV for every shape of one row: the talker's o, with its
         # gate_up and down fused, kernels.FUSED_BYTES) and pdl (every Triton kernel a programmatic dependent of the
         # one before it, on a GPU that has them). H100, same process, against neither: a frame of one slot 4.00 ->
@@ -174,8 +170,7 @@ class FastSpeaker:
         while True:
             try:
                 slots = Slots(weights, count, length, max_frames)
-                ops = self._ops()
-                graphs = FrameGraphs(Stepper(weights, slots, self.rules, ops, self._one_slot(slots, ops)),
+                graphs = FrameGraphs(Stepper(weights, slots, self.rules, self._ops(), self._one_slot(slots)),
                                      self.use_graphs, self.prompt_graphs)
                 break
             except Exception as exc:
@@ -212,7 +207,7 @@ class FastSpeaker:
         return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_any_rows=self.gemv_any_rows,
                          pdl=self.pdl, **knobs)
 
-    def _one_slot(self, slots: Slots, ops):
+    def _one_slot(self, slots: Slots):
         """persistent.PersistentPredictor for frames of one slot, where it is asked for, serves and is compiled."""
         if not (self._one_launch_serves() and self._one_launch_compiled()):
             return None
@@ -222,33 +217,7 @@ class FastSpeaker:
         return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv,
                                               self.one_launch_programs, prefetch=self.one_launch_prefetch,
                                               pdl=self.pdl, first_step=self.one_launch_first_step,
-                                              fold_attention=self.one_launch_fold_attention,
-                                              draws=self._draws(self._step_tables(ops)))
-
-    def _draws(self, tables: torch.Tensor | None):
-        """persistent.Draws for the one-launch frame, where it is asked for and serves the code predictor's choice:
-        with `tables`, the run's, or a stand-in of their shape (compile_ahead); else None."""
-        from nikola_tts.engines.qwen.fast import persistent
-
-        wanted = persistent.DRAWS if self.one_launch_draws is None else self.one_launch_draws
-        if not (wanted and persistent.Draws.serve(self.rules.predictor)):
-            return None
-        from nikola_tts.engines.qwen.fast import kernels
-
-        winner_first = kernels.DRAW_WINNER_FIRST if self.draw_winner_first is None else self.draw_winner_first
-        tables = self.model.weights.residual_heads if tables is None else tables
-        return persistent.Draws(self.rules.predictor, tables, PREDICTOR_STREAM, winner_first)
-
-    def _step_tables(self, ops) -> torch.Tensor | None:
-        """Each residual code's input to the code predictor's next step, (15, codes, hidden), as ops' embed_linear
-        makes it from one code (ops.embed_table), for the one-launch frame's lookups; made once (None where that
-        frame is not asked for)."""
-        if self._tables is None and self._draws(None) is not None:
-            w = self.model.weights
-            self._tables = (w.residual_embeddings if w.projection is None else
-                            torch.stack([ops.embed_table(table, w.projection, w.projection_bias)
-                                         for table in w.residual_embeddings]))
-        return self._tables
+                                              fold_attention=self.one_launch_fold_attention)
 
     def _one_launch_serves(self) -> bool:
         """Whether the one-launch step is asked for, with the fused kernels, and serves this code predictor."""
@@ -268,7 +237,7 @@ class FastSpeaker:
         weights = self.model.weights
         return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
                                             predictor_positions(weights), self.one_launch_prefetch, self.pdl,
-                                            self.one_launch_fold_attention, self._draws(None)),
+                                            self.one_launch_fold_attention),
                           name="qwen-one-launch-compile", daemon=False)
 
     def _one_launch_compiled(self) -> bool:
@@ -305,7 +274,7 @@ class FastSpeaker:
         captured, is captured again when next needed."""
         stepper = graphs.stepper
         if stepper.one_slot is None:
-            stepper.one_slot = self._one_slot(stepper.s, stepper.ops)
+            stepper.one_slot = self._one_slot(stepper.s)
             if stepper.one_slot is not None:
                 graphs.graphs.pop(1, None)
                 log.info("Qwen3-TTS fast path: the code predictor's one-launch step is compiled; frames of one slot "
