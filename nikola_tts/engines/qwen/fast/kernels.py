@@ -623,7 +623,9 @@ DRAW_WINNER_FIRST = True
 # weights a program of _fused_gemv_kernel takes at once where its input is a SwiGLU of rows wider than gemv_blocks's
 # share (the talker's down: 6144 wide, its whole row a step), which every program makes again: with 4 rows a
 # program instead of 2, half as many make it. One row, H200, dependent launches: 10.4 us against 12.0 (128 weights
-# a thread at 8 warps; the norm-fed gate_up gained nothing from it) (2026-12-07-h200-small-gemv-fused.log)
+# a thread at 8 warps; the norm-fed gate_up gained nothing from it) (2026-12-07-h200-small-gemv-fused.log). In a
+# frame of one slot on an H100 it is within noise: 3.77 ms against 3.76, batch 1 0.0500 against 0.0507
+# (2026-12-07-h100-rtf-v56-down-tile-and-l2-diagnostic.log)
 SWIGLU_TILE = 32768
 
 
