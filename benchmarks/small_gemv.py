@@ -15,10 +15,11 @@ the weight to overflow the L2 cache (as a frame does), and replayed; a call's ti
 replay's over --repeat. The Triton kernel's outputs are checked against torch's (float32
 accumulation both; max relative error printed). Nothing here is product code yet.
 
---fused times the product's own kernel instead (kernels._fused_gemv_kernel: the talker's norm or
-SwiGLU and projection in one launch, what a frame of one slot runs 85 times) at one row, each call
-a programmatic dependent of the one before as in a frame, by (BLOCK_N, warps): the config the
-product picks (TritonOps._fused_blocks) first, then the others, so a better one shows as a ratio.
+--fused times the product's own kernels instead (kernels._fused_gemv_kernel: the talker's norm or
+SwiGLU and projection in one launch, what a frame of one slot runs 85 times; kernels._gemv_kernel:
+its o, 28) at one row, each call a programmatic dependent of the one before as in a frame, by
+(BLOCK_N, warps): the config the product picks (TritonOps._fused_blocks, gemv_blocks) first, then
+the others, so a better one shows as a ratio.
 """
 
 from __future__ import annotations
@@ -109,9 +110,10 @@ def per_call_us(step, repeat: int) -> float:
     return start.elapsed_time(end) * 1000 / replays / repeat
 
 
-# (name, in features K, out features N, the kernel's INPUT: 1 RMSNorm of x + delta, 2 SwiGLU of x's halves)
+# (name, in features K, out features N, the input: 1 RMSNorm of x + delta, 2 SwiGLU of x's halves
+# (_fused_gemv_kernel); 0 x itself (_gemv_kernel))
 FUSED_SHAPES = [("talker qkv", 2048, 4096, 1), ("talker gate_up", 2048, 12288, 1), ("talker down", 6144, 2048, 2),
-                ("talker codec head", 2048, 3072, 1)]
+                ("talker codec head", 2048, 3072, 1), ("talker o", 2048, 2048, 0)]
 
 
 def fused_configs(k: int) -> list[tuple[int, int, int]]:
@@ -124,7 +126,7 @@ def fused_configs(k: int) -> list[tuple[int, int, int]]:
 
 def fused_main(repeat: int) -> None:
     """--fused: kernels._fused_gemv_kernel at the talker's shapes, one row, as dependent launches, by config."""
-    from nikola_tts.engines.qwen.fast.kernels import TritonOps, _fused_gemv_kernel
+    from nikola_tts.engines.qwen.fast.kernels import TritonOps, _fused_gemv_kernel, _gemv_kernel, gemv_blocks
 
     dtype, device = torch.bfloat16, torch.device("cuda")
     ops = TritonOps(fused_rows=1, pdl=True)
@@ -137,19 +139,27 @@ def fused_main(repeat: int) -> None:
     for name, k, n, mode in FUSED_SHAPES:
         copies = max(2, L2_OVERFLOW // (n * k * 2))
         weights = [torch.randn(n, k, device=device, dtype=dtype) * k ** -0.5 for _ in range(copies)]
-        x = torch.randn(1, mode * k, device=device, dtype=dtype)
-        delta = torch.randn(1, mode * k, device=device, dtype=dtype)
+        x = torch.randn(1, max(1, mode) * k, device=device, dtype=dtype)
+        delta = torch.randn(1, max(1, mode) * k, device=device, dtype=dtype)
         norm_weight = (1 + 0.1 * torch.randn(k, device=device)).to(dtype)
         total, y = torch.empty_like(x), torch.empty(1, n, device=device, dtype=dtype)
 
         def call(i, config):
             bn, bk, warps = config
+            if mode == 0:
+                _gemv_kernel[(triton.cdiv(n, bn),)](x, weights[i % copies], y, y, y, 1, n, k, HAS_BIAS=False,
+                                                    INDEXED=False, BLOCK_M=1, BLOCK_N=bn, BLOCK_K=bk,
+                                                    num_warps=warps, PDL=True, launch_pdl=True)
+                return y
             _fused_gemv_kernel[(triton.cdiv(n, bn),)](x, delta, norm_weight, weights[i % copies], total, y, 1, n, k,
                                                       1e-6, INPUT=mode, HAS_DELTA=mode == 1, BLOCK_M=1, BLOCK_N=bn,
                                                       BLOCK_K=bk, num_warps=warps, PDL=True, launch_pdl=True)
             return y
 
-        product = ops._fused_blocks(x[:, :k], k, weights[0])
+        if mode == 0:
+            product = gemv_blocks(1, n, k, torch.cuda.get_device_properties(device).multi_processor_count)
+        else:
+            product = ops._fused_blocks(x[:, :k], k, weights[0], ops.swiglu_tile if mode == 2 else 128 * 128)
         reference, first_us = None, None
         for config in [product] + [c for c in fused_configs(k) if c != product]:
             try:
