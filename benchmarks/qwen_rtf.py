@@ -287,6 +287,17 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
 )
 
 
+# methods run on the fast path's model and speaker besides fast-* and the speaker variants' (<prefix>-*)
+FAST_PATH_METHODS = ("agreement", "fp32-agreement", "decode-b1", "decode-first-calls", "decode-variants", "draw-warps",
+                     "onelaunch-phases", "other-phases", "prefill-b1", "promptgraphs-check")
+
+
+def wants_fast_path(methods) -> bool:
+    """Whether any of `methods` needs the fast path's model loaded (a list of onelaunch-phases alone ran nothing)."""
+    return any(m.startswith("fast") or m in FAST_PATH_METHODS
+               or any(m.startswith(name + "-") for name, _, _ in SPEAKER_VARIANTS) for m in methods)
+
+
 @contextlib.contextmanager
 def persistent_from(path: Path | None):
     """The fast path's persistent.py replaced by another version's file while the block runs (--other-persistent):
@@ -1216,7 +1227,7 @@ def main() -> None:
     passage = list(range(len(texts) - passage_segments, len(texts)))
     by_length = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     paragraph = by_length[len(by_length) // 2]  # the median segment (a paragraph, or a piece of a long one), for batch 1
-    if any(m.startswith("fast") for m in methods):
+    if wants_fast_path(methods):
         from nikola_tts.engines.qwen.fast.model import load_model
         from nikola_tts.engines.qwen.fast.speaker import FastSpeaker
 
