@@ -117,8 +117,8 @@ FUSED_SHAPES = [("talker qkv", 2048, 4096, 1), ("talker gate_up", 2048, 12288, 1
 
 
 def fused_configs(k: int) -> list[tuple[int, int, int]]:
-    """(BLOCK_N, BLOCK_K, warps) for _fused_gemv_kernel at one row: a whole row a program (BLOCK_K), 8 to 128
-    weights a thread."""
+    """(BLOCK_N, BLOCK_K, warps) for _fused_gemv_kernel or _gemv_kernel at one row: a whole row a program (BLOCK_K),
+    8 to 128 weights a thread."""
     block_k = triton.next_power_of_2(k)
     return [(bn, block_k, w) for bn in (1, 2, 4, 8, 16, 32) for w in (2, 4, 8, 16)
             if 8 * 32 * w <= bn * block_k <= 128 * 32 * w]
@@ -159,7 +159,8 @@ def fused_main(repeat: int) -> None:
         if mode == 0:
             product = gemv_blocks(1, n, k, torch.cuda.get_device_properties(device).multi_processor_count)
         else:
-            product = ops._fused_blocks(x[:, :k], k, weights[0], ops.swiglu_tile if mode == 2 else 128 * 128)
+            tile = (ops.swiglu_tile,) if mode == 2 else ()  # as silu_mul_linear asks; add_norm_linear, the default
+            product = ops._fused_blocks(x[:, :k], k, weights[0], *tile)
         reference, first_us = None, None
         for config in [product] + [c for c in fused_configs(k) if c != product]:
             try:
