@@ -281,6 +281,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # a one-row prompt pass eagerly, not by a CUDA graph per padded length (graphs.PromptGraphs: the default since
     # session 22)
     ("eagerprompts", "one-row prompts eagerly", dict(prompt_graphs=False)),
+    # the speech decoder's one-chunk calls eagerly, not by the CUDA graph captured ahead for their length
+    # (speech_graphs.py, the default since session 25)
+    ("eagerdecoder", "the speech decoder's one-chunk calls eagerly", dict(decoder_graphs=False)),
     # the defaults of session 21: one program a head, prompts eagerly
     ("session21", "as at session 21: one program a head, prompts eagerly",
      dict(attend_splits=1, prompt_graphs=False)),
@@ -706,11 +709,14 @@ def decode_first_calls(speaker, device, batches=(1, 4)) -> list[str]:
 def decode_one_segment(speaker, device, lengths=(128, 176, 325)) -> list[str]:
     """The decoding after a batch-1 run's last frame: one segment of one chunk through the speech decoder. Its first
     call at the length, then the median of five more; the host's time to launch it all (no sync) and the GPU's
-    kernel time (profiler): a call whose wall time is its launches' is bound by the host, not the GPU."""
+    kernel time (profiler): a call whose wall time is its launches' is bound by the host, not the GPU. Then the same
+    call by its CUDA graph (speech_graphs.py, on the decoding thread, as a run's decoder calls it), and its samples
+    against the eager call's at the graph's padded length and at the segment's own."""
     import torch
     from torch.profiler import ProfilerActivity, profile
 
-    speech = speaker.model.speech
+    model = speaker.model
+    speech = model.speech
     g = torch.Generator(device=device).manual_seed(5)
     lines = []
     for frames in lengths:
@@ -739,7 +745,40 @@ def decode_one_segment(speaker, device, lengths=(128, 176, 325)) -> list[str]:
                      f" ms; its forward launched in {launched * 1e3:6.1f} ms, done {synced * 1e3:6.1f} ms; {kernels} kernels,"
                      f" {gpu:6.1f} ms of kernel time")
         print(lines[-1], flush=True)
+        if model.decoder_graphs is not None:
+            lines.append(graph_decode(model, codes))
+            print(lines[-1], flush=True)
     return lines
+
+
+def graph_decode(model, codes) -> str:
+    """A one-chunk decoder call by its graph, on the decoding thread: the median of five calls after the capture, and
+    its samples against the eager call's (max |difference|)."""
+    import numpy as np
+    import torch
+
+    from nikola_tts.engines.qwen.fast.decode import padded_length
+
+    frames = int(codes.shape[0])
+    length = padded_length(frames)
+    graphs = model.decoder_graphs
+    started = time.perf_counter()
+    model.decoding.submit(graphs.capture, [length]).result()
+    captured_s = time.perf_counter() - started
+
+    def timed():
+        torch.cuda.synchronize()
+        begun = time.perf_counter()
+        wave = graphs.decode_chunks([(codes, 0)], length)[0]
+        return time.perf_counter() - begun, wave
+
+    runs = [model.decoding.submit(timed).result() for _ in range(6)]
+    eager = {n: model.decoding.submit(model.speech.decode_chunks, [(codes, 0)], n).result()[0] for n in (length, frames)}
+    graphed = runs[-1][1]
+    diffs = ", ".join(f"{float(np.abs(graphed - eager[n]).max()):.1e} at {n}" for n in eager)
+    return (f"decode 1 x {frames} frames by its graph (padded to {length}; captured in {captured_s * 1e3:.0f} ms): "
+            f"{statistics.median(t for t, _ in runs[1:]) * 1e3:6.1f} ms a call; samples against the eager call's: "
+            f"max |diff| {diffs}")
 
 
 def prefill_one_segment(speaker, texts) -> list[str]:

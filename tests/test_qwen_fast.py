@@ -307,6 +307,18 @@ def test_a_decoder_call_takes_the_longest_waiting_chunks_that_fit_its_budget_of_
     assert all(within_one_step(audio, plain[index]) for index, audio in ours.items())
 
 
+def test_a_segments_chunks_decoded_a_call_each_meet_the_lengths_decoder_graphs_are_captured_for(model):
+    from nikola_tts.engines.qwen.fast.decode import call_lengths
+
+    fast = FastSpeaker(model, sampling=GREEDY)
+    fast.decode_batch = 1  # a call's budget: one whole chunk with its context, 325 frames
+    list(fast.speak(items(TEXTS[:1]), 1, [650], force_frames=True))
+    calls = fast.stats["decode_calls"]
+    assert [call.chunks for call in calls] == [1, 1, 1]
+    # frames 0-300, then 275-600 and 575-650 with 25 frames of context: 300, 325 and 75 frames, padded to 16s
+    assert {call.length for call in calls} == call_lengths(650) == {304, 325, 80}
+
+
 @pytest.mark.parametrize("frames, decoded", [(1, 16), (16, 16), (17, 32), (300, 304), (321, 325), (325, 325)])
 def test_a_decoder_call_pads_its_frames_to_a_multiple_of_16_and_never_past_a_whole_chunk(frames, decoded):
     from nikola_tts.engines.qwen.fast.decode import padded_length

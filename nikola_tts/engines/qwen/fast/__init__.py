@@ -16,6 +16,7 @@
     sequence.py    one segment's state on its way through (nano-vllm's Sequence)
     scheduler.py   continuous batching: schedule() plans a stretch, postprocess() collects what finished
     decode.py      codes -> waveforms on a second CUDA stream while generation goes on
+    speech_graphs.py  the speech decoder's one-chunk calls as one CUDA graph per padded length, captured ahead
     snake.py       the speech decoder's SnakeBeta activations as one float32 kernel each
     speaker.py     FastSpeaker: the engine loop, slots sized from free memory; FastPathFailed for the rest
     gpus.py        several GPUs: one worker process per GPU, segments shared out by length

@@ -49,6 +49,20 @@ def padded_length(frames: int, step: int = LENGTH_STEP) -> int:
     return min(-(-frames // step) * step, CHUNK + LEFT_CONTEXT)
 
 
+def chunk_span(number: int, frames: int) -> tuple[int, int, int]:
+    """Chunk `number` of a segment of `frames` frames (so far): (its first frame, context included; its end; its
+    frames of context)."""
+    start = number * CHUNK
+    context = LEFT_CONTEXT if start - LEFT_CONTEXT > 0 else start
+    return start - context, min(start + CHUNK, frames), context
+
+
+def call_lengths(frames: int, step: int = LENGTH_STEP) -> set[int]:
+    """The lengths a segment of `frames` frames' chunks are decoded at when each is a call of its own."""
+    spans = (chunk_span(number, frames) for number in range(-(-frames // CHUNK)))
+    return {padded_length(end - first, step) for first, end, _ in spans}
+
+
 @dataclass(frozen=True)
 class DecodeCall:
     """One speech-decoder call of a run, for its summary."""
@@ -135,10 +149,8 @@ class Decoder:
 
     def _chunk(self, seq, codes: torch.Tensor) -> None:
         number = seq.chunks_sent
-        start = number * CHUNK
-        context = LEFT_CONTEXT if start - LEFT_CONTEXT > 0 else start
-        end = min(start + CHUNK, seq.frames)
-        codes = codes[start - context:end].clone()
+        first, end, context = chunk_span(number, seq.frames)
+        codes = codes[first:end].clone()
         seq.chunks_sent += 1
         if not self.threaded:
             self.pending.append(Chunk(seq.index, number, codes, context))
@@ -191,7 +203,8 @@ class Decoder:
         started = time.perf_counter()
         length = padded_length(max(chunk.length for chunk in batch), self.length_step)
         try:
-            waves = self.speaker.model.speech.decode_chunks([(c.codes, c.context) for c in batch], length)
+            waves = self.speaker.model.decode_chunks([(c.codes, c.context) for c in batch], length,
+                                                     graphs=self.speaker.decoder_graphs)
         except Exception as exc:  # noqa: BLE001
             if len(batch) > 1:
                 for chunk in batch:

@@ -82,14 +82,14 @@ class FrameGraphs:
             self.stepper.frame(b)
             slots.restore(saved, b)
 
-        graph, _ = _captured(self.stepper.w.device, self._stream, self._pool, warm_up, lambda: self.stepper.frame(b))
+        graph, _ = captured(self.stepper.w.device, self._stream, self._pool, warm_up, lambda: self.stepper.frame(b))
         self._pool = self._pool or graph.pool()
         self.graphs[b] = graph
         self.capture_seconds += time.perf_counter() - started
         return graph
 
 
-def _captured(device, stream: torch.cuda.Stream, pool, warm_up, run) -> tuple[torch.cuda.CUDAGraph, object]:
+def captured(device, stream: torch.cuda.Stream, pool, warm_up, run) -> tuple[torch.cuda.CUDAGraph, object]:
     """warm_up() eagerly on a side stream of `device` (modules loaded and workspaces made outside the capture), then
     run() captured there into a graph in `pool` (None: a pool of its own): (the graph, what the captured run
     returned)."""
@@ -170,8 +170,8 @@ class PromptGraphs:
         def prompt_pass():
             return stepper.prompt_pass(x, slots, last)
 
-        graph, hidden = _captured(stepper.w.device, self._stream, self._pool, prompt_pass, prompt_pass)
+        graph, hidden = captured(stepper.w.device, self._stream, self._pool, prompt_pass, prompt_pass)
         self._pool = self._pool or graph.pool()
-        captured = self.graphs[int(x.shape[1])] = PromptGraph(graph, x, slots, last, hidden)
+        made = self.graphs[int(x.shape[1])] = PromptGraph(graph, x, slots, last, hidden)
         self.capture_seconds += time.perf_counter() - started
-        return captured
+        return made

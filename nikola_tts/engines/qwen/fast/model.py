@@ -9,6 +9,8 @@
     decoding    on CUDA, the one thread every decode runs on, its preparation's included: cuDNN's
                 execution plans are made for each new length and kept per thread (PyTorch's plan
                 cache is thread-local), so a thread of its own per run made them again in every run
+    decoder_graphs  on CUDA, the speech decoder's one-chunk calls as CUDA graphs, captured ahead on the
+                decoding thread (speech_graphs.py)
 
 `load_model` reports how long each part took, so the engine can log where a cold start goes.
 """
@@ -25,6 +27,7 @@ import torch
 
 from nikola_tts.engines.qwen.fast.checkpoint import ModelConfig, Tensors, read_config
 from nikola_tts.engines.qwen.fast.speech import SpeechDecoder, load_speech_decoder, prepare
+from nikola_tts.engines.qwen.fast.speech_graphs import DecoderGraphs
 from nikola_tts.engines.qwen.fast.text import TextTokenizer
 from nikola_tts.engines.qwen.fast.weights import Weights, load_weights
 
@@ -42,6 +45,7 @@ class FastModel:
     preparing: Future | None = field(default=None, compare=False, repr=False)  # the decoder's (fast_decoder)
     # one thread: on CUDA, and wherever the decoder is prepared beside the load
     decoding: ThreadPoolExecutor | None = field(default=None, compare=False, repr=False)
+    decoder_graphs: DecoderGraphs | None = field(default=None, compare=False, repr=False)  # on CUDA
 
     @property
     def dtype(self) -> torch.dtype:
@@ -54,6 +58,14 @@ class FastModel:
         if self.preparing is not None:
             self.preparing.result()
         return self.decoder
+
+    def decode_chunks(self, chunks: list, length: int = 0, graphs: bool = True) -> list:
+        """The speech decoder's call on chunks (SpeechDecoder.decode_chunks), on the decoding thread: by a captured
+        graph where there is one for it and `graphs`, else eagerly."""
+        speech = self.speech  # its preparation done
+        if graphs and self.decoder_graphs is not None:
+            return self.decoder_graphs.decode_chunks(chunks, length)
+        return speech.decode_chunks(chunks, length)
 
 
 def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
@@ -78,8 +90,10 @@ def load_model(folder, device, dtype, fast_decoder: bool = False) -> FastModel:
         started = time.perf_counter()
         weights = load_weights(Tensors(folder, device), config, dtype)
         seconds["weights"] = _synced(device, started)
+    graphs = DecoderGraphs(speech, device) if device.type == "cuda" else None
     return FastModel(folder=folder, config=config, tokenizer=tokenizer, weights=weights, decoder=speech,
-                     sample_rate=rate, device=device, seconds=seconds, preparing=beside, decoding=decoding)
+                     sample_rate=rate, device=device, seconds=seconds, preparing=beside, decoding=decoding,
+                     decoder_graphs=graphs)
 
 
 def _prepare_on(device: torch.device, speech: SpeechDecoder, dtype: torch.dtype) -> None:

@@ -28,7 +28,7 @@ from nikola_tts.audio.pcm import Audio
 from nikola_tts.engines.qwen import batching
 from nikola_tts.engines.qwen.background import Background
 from nikola_tts.engines.qwen.fast import prompt as prompts
-from nikola_tts.engines.qwen.fast.decode import LENGTH_STEP, Decoder, padded_length
+from nikola_tts.engines.qwen.fast.decode import LENGTH_STEP, Decoder, call_lengths, padded_length
 from nikola_tts.engines.qwen.fast.forward import NewSegment, OneSlotFailed, Rules, Stepper
 from nikola_tts.engines.qwen.fast.graphs import PROMPT_STEP, FrameGraphs
 from nikola_tts.engines.qwen.fast.model import FastModel
@@ -67,7 +67,7 @@ class FastSpeaker:
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
                  prompt_graphs: bool = True, draw_winner_first: bool | None = None,
                  one_launch_fold_attention: bool | None = None,
-                 swiglu_tile: int | None = None):
+                 swiglu_tile: int | None = None, decoder_graphs: bool = True):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -127,6 +127,9 @@ class FastSpeaker:
         # a one-row prompt pass by a CUDA graph per padded length (graphs.py): eagerly it is host-bound. H100, same
         # process: batch-1 RTF 0.0531 -> 0.0511 (2026-12-07-h100-rtf-v44-session21-variants.log)
         self.prompt_graphs = prompt_graphs
+        # the speech decoder's one-chunk calls by the CUDA graphs captured ahead, one per length (speech_graphs.py;
+        # prime() and prepare() capture them): eagerly they are host-bound
+        self.decoder_graphs = decoder_graphs
         self._compiling = self._compile_one_launch()  # Background, or None where nothing needs compiling
         self.oom_cap: int | None = None  # learned from running out of memory at setup, kept for the whole run
         self.slot_count = 0
@@ -299,14 +302,17 @@ class FastSpeaker:
         return graphs, sequences
 
     def prepare(self, items: Seq[Item], max_batch: int, limits: Seq[int]) -> float:
-        """Set up slots for a run like this one ahead of it, every graph size captured; returns seconds
-        (for benchmarks that time the steady state: a build captures only what its run needs)."""
+        """Set up slots for a run like this one ahead of it, every graph size captured, and the speech decoder's
+        graphs for each chunk of it decoded alone; returns seconds (for benchmarks that time the steady state: a
+        build captures only what its run needs)."""
         started = time.perf_counter()
         self._await_one_launch()
         graphs, sequences = self._plan(items, limits, max_batch, False)
         for length in sorted({int(seq.prompt.embeds.shape[1]) for seq in sequences}):
             graphs.prompts.capture(length)
-        return self._capture_all(graphs, started)
+        self._capture_all(graphs, started)
+        self._warm_decoder(set().union(*(call_lengths(int(n), self.decode_length_step) for n in limits)))
+        return time.perf_counter() - started
 
     def prime(self, count: int, max_chars: int, stop: Callable[[], bool] | None = None) -> float:
         """Slots for `count` segments of up to `max_chars` characters, every graph size captured; returns seconds.
@@ -324,16 +330,21 @@ class FastSpeaker:
                 break
             graphs.prompts.capture(tokens)
         self._capture_all(graphs, started, stop)
-        self._warm_decoder(stop)
+        self._warm_decoder({padded_length(n, self.decode_length_step) for n in range(1, CHUNK + LEFT_CONTEXT + 1)},
+                           stop)
         return time.perf_counter() - started
 
-    def _warm_decoder(self, stop: Callable[[], bool] | None = None) -> None:
-        """Every length a one-chunk decoder call can have, decoded once on the decoding thread (speech.warm_lengths),
-        so that an edit's decoding after its last frame finds cuDNN's plans made."""
-        if self.device.type != "cuda" or self.model.decoding is None:
+    def _warm_decoder(self, lengths: set[int], stop: Callable[[], bool] | None = None) -> None:
+        """One-chunk decoder calls of `lengths` frames, each captured as a graph (speech_graphs.py), or without
+        graphs decoded once (speech.warm_lengths), on the decoding thread, so that an edit's decoding after its last
+        frame finds cuDNN's plans made and, with graphs, is not bound by the host's launches."""
+        model = self.model
+        if self.device.type != "cuda" or model.decoding is None:
             return
-        lengths = sorted({padded_length(n, self.decode_length_step) for n in range(1, CHUNK + LEFT_CONTEXT + 1)})
-        self.model.decoding.submit(warm_lengths, self.model.speech, lengths, stop).result()
+        if self.decoder_graphs and model.decoder_graphs is not None:  # after the decoder's preparation: one thread
+            model.decoding.submit(model.decoder_graphs.capture, lengths, stop).result()
+        else:
+            model.decoding.submit(warm_lengths, model.speech, sorted(lengths), stop).result()
 
     def _capture_all(self, graphs: FrameGraphs, started: float, stop: Callable[[], bool] | None = None) -> float:
         for size in graphs.sizes if graphs.use_graphs else ():
