@@ -281,9 +281,6 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # a one-row prompt pass eagerly, not by a CUDA graph per padded length (graphs.PromptGraphs: the default since
     # session 22)
     ("eagerprompts", "one-row prompts eagerly", dict(prompt_graphs=False)),
-    # at one slot, each phase of the one-launch step asks for its second chunk of weights with its first, before it
-    # makes its input (persistent.AHEAD)
-    ("ahead", "the one-launch step's second chunks asked for with the first", dict(one_launch_ahead=True)),
     # the speech decoder's one-chunk calls eagerly, not by the CUDA graph captured ahead for their length
     # (speech_graphs.py, the default since session 25)
     ("eagerdecoder", "the speech decoder's one-chunk calls eagerly", dict(decoder_graphs=False)),
@@ -976,7 +973,6 @@ ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onel
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),
     ("the attention a phase of its own (the default before session 23)", dict(prefetch=1, fold_attention=False)),
-    ("each phase's second chunk asked for with its first, before the phase makes its input", dict(ahead=True)),
     # a diagnostic, not a form: the step of the first layer alone, whose 30 MB of weights stay in L2 from step to
     # step, so its phases' work is what they take once their weights are in L2 (its scores are another model's).
     # H100: 23.4 us a step, about what a layer of the five-layer step takes (116.8 us)

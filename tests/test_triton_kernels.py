@@ -399,27 +399,6 @@ def test_the_persistent_predictor_step_is_the_layers_then_the_final_norm_and_the
 
 
 @pytest.mark.parametrize("programs", [1, 3], ids=["one program", "three"])
-def test_the_persistent_predictor_asking_for_chunks_two_ahead_sums_the_same_bits(kernels, rand, programs,
-                                                                                  monkeypatch):
-    """With `ahead`, a phase asks for its second chunk of weights with its first, before it makes its input, and
-    each next chunk two ahead of the one it sums: when the loads are issued changes, not what is summed."""
-    from nikola_tts.engines.qwen.fast import persistent
-
-    monkeypatch.setattr(persistent, "MAX_TILE", 128)  # several chunks a phase
-    stack, heads = _predictor(rand)
-    caches = [rand(2, 2, stack.kv_heads, 17, 16) for _ in range(2)]
-    x = rand(1, 1, 48)
-    got = []
-    for ahead in (False, True):
-        mine = [c.clone() for c in caches]
-        runner = persistent.PersistentPredictor(stack, heads, *mine, programs, persistent=False, ahead=ahead)
-        assert runner.ahead == ahead and min(s.rows // s.chunk for s in runner.shares.values()) >= 3
-        runner.new_frame()
-        got.append((runner.step(x, 2, 9), *mine))
-    assert all(torch.equal(a, b) for a, b in zip(*got))
-
-
-@pytest.mark.parametrize("programs", [1, 3], ids=["one program", "three"])
 def test_the_persistent_predictor_first_step_is_the_two_token_causal_pass(kernels, rand, programs):
     """Step 0 sees the talker's output and the first code at positions 0 and 1: as two one-token launches, the
     same scores as the layers' causal pass over both, and both positions' keys and values in the caches."""

@@ -53,8 +53,6 @@ PHASE_NAMES = {False: ("qkv", "attention", "o", "gate_up", "down"),  # by fold_a
 # PersistentPredictor's fold_attention where none is asked for: H100, a frame's 14 steps as one CUDA graph, 120.2 us
 # a step against 133.5, the scores equal (2026-12-07-h100-rtf-v50-fold-forms.log; 116.7 against 121.5 in v48)
 FOLD_ATTENTION = True
-# PersistentPredictor's ahead where none is asked for (session 25: qkv, gate_up and down have 2-3 chunks a program)
-AHEAD = False
 _SPIN_LIMIT = tl.constexpr(1 << 16)  # polls of a barrier before it gives up: about 0.1 s, where a wait takes us
 _POISON = tl.constexpr(1 << 30)  # added to a barrier's counter that gave up: past every target
 LAYER_TENSORS = ("qkv", "o", "gate_up", "down", "input_norm", "post_norm", "q_norm", "k_norm")  # the kernel's order
@@ -155,33 +153,16 @@ def _chunk(w_ptr, row0, N, K: tl.constexpr, STRIDE: tl.constexpr, BLOCK_K: tl.co
 
 
 @triton.jit
-def _first_chunks(w_ptr, row0, N, K: tl.constexpr, STRIDE: tl.constexpr, BLOCK_K: tl.constexpr, ROWS: tl.constexpr,
-                  CHUNK: tl.constexpr, AHEAD: tl.constexpr):
-    """The chunks of this program's rows (_chunk's) that a phase asks for before it makes its input: the first, and
-    with AHEAD the second too where there is one (else the first again)."""
-    w = _chunk(w_ptr, row0, N, K, STRIDE, BLOCK_K, CHUNK)
-    if AHEAD and ROWS > CHUNK:
-        w_ahead = _chunk(w_ptr, row0 + CHUNK, N, K, STRIDE, BLOCK_K, CHUNK)
-    else:
-        w_ahead = w
-    return w, w_ahead
-
-
-@triton.jit
-def _project(h, w, w_ahead, w_ptr, out_ptr, row0, N, K: tl.constexpr, STRIDE: tl.constexpr, BLOCK_K: tl.constexpr,
-             ROWS: tl.constexpr, CHUNK: tl.constexpr, ROUND: tl.constexpr = True, AHEAD: tl.constexpr = False):
+def _project(h, w, w_ptr, out_ptr, row0, N, K: tl.constexpr, STRIDE: tl.constexpr, BLOCK_K: tl.constexpr,
+             ROWS: tl.constexpr, CHUNK: tl.constexpr, ROUND: tl.constexpr = True):
     """out[n] = h . w[n, :K] for this program's rows row0..row0 + ROWS (those below N, STRIDE apart), CHUNK rows
     at a time, with ROUND rounded to the weights' dtype (the model's) whatever out's is (without, a partial sum
-    in float32); w (and with AHEAD w_ahead) are the chunks the caller asked for before it made h (_first_chunks:
-    its norm waits on a barrier of the program's threads, which no load crosses); each next chunk is asked for
-    before the one in hand is summed, with AHEAD two ahead of it."""
+    in float32); w is the first chunk, which the caller asked for before it made h (its norm waits on a barrier
+    of the program's threads, which no load crosses); each next chunk is asked for before the one in hand is
+    summed."""
     for c in tl.static_range(0, ROWS, CHUNK):
         held = w
-        if AHEAD:
-            w = w_ahead
-            if c + 2 * CHUNK < ROWS:
-                w_ahead = _chunk(w_ptr, row0 + c + 2 * CHUNK, N, K, STRIDE, BLOCK_K, CHUNK)
-        elif c + CHUNK < ROWS:
+        if c + CHUNK < ROWS:
             w = _chunk(w_ptr, row0 + c + CHUNK, N, K, STRIDE, BLOCK_K, CHUNK)
         n = row0 + c + tl.arange(0, CHUNK)
         acc = tl.sum(h[None, :] * held.to(tl.float32), axis=1)
@@ -229,8 +210,7 @@ def _predictor_step_kernel(
         HEAD_ROWS: tl.constexpr, HEAD_CHUNK: tl.constexpr,
         LINES: tl.constexpr, LINE: tl.constexpr, PREFETCH: tl.constexpr, TIMES: tl.constexpr,
         FOLD: tl.constexpr = False, O_BLOCKS: tl.constexpr = 1, FOLD_ROWS: tl.constexpr = 1,
-        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, PDL: tl.constexpr = False,
-        AHEAD: tl.constexpr = False):
+        FOLD_CHUNK: tl.constexpr = 1, FOLD_G: tl.constexpr = 1, PDL: tl.constexpr = False):
     """One code-predictor step (`step`) of one new token at `position`: x (H,) through every layer, its key and
     value into the caches, then the final norm and this step's head (of heads_ptr) -> scores (V,). `counter`: the
     step's barriers' counter (of sync_ptr). A layer's phases are qkv, attention, o, gate_up, down; with FOLD the
@@ -242,7 +222,7 @@ def _predictor_step_kernel(
     res_a/res_b hold the residual stream, alternately written by program 0. TIMES: each program stamps its phases'
     starts and ends into its row of times_ptr (where a step's time goes). PDL (all phases in this launch only):
     launched as a programmatic dependent, the first layer's weights asked for before the wait for the kernel before
-    it. AHEAD: a phase asks for its second chunk of weights with its first, before it makes its input."""
+    it."""
     _overlap_previous(PDL)
     pid = tl.program_id(0)
     nprog = tl.num_programs(0)
@@ -270,7 +250,7 @@ def _predictor_step_kernel(
         cache = layer * c_sl
         # 1: the residual stream (plus the last layer's output), normed, through qkv
         if (only < 0) | (only == base):
-            w, w_ahead = _first_chunks(qkv_w, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_ROWS, QKV_CHUNK, AHEAD)
+            w = _chunk(qkv_w, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_CHUNK)
             if layer == 0:
                 _wait_previous(PDL)
                 x = tl.load(x_ptr + hk, mask=h_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
@@ -279,8 +259,7 @@ def _predictor_step_kernel(
             if pid == 0:
                 tl.store(res_b + hk, x.to(res_b.dtype.element_ty), mask=h_ok)
             h = _rms(x, input_norm_ptr + layer * H, hk, h_ok, H, eps)
-            _project(h, w, w_ahead, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_ROWS, QKV_CHUNK,
-                     AHEAD=AHEAD)
+            _project(h, w, qkv_w, qkv_out, pid * QKV_ROWS, QKV_N, H, H, BLOCK_H, QKV_ROWS, QKV_CHUNK)
             # PREFETCH 1: o and gate_up now, down after o, the next qkv after gate_up; 2: all four now. o's rows are
             # shared out evenly for this, with or without FOLD: L2 is every program's
             _prefetch(o_w + pid * O_ROWS * QW, tl.minimum(O_ROWS, H - pid * O_ROWS) * QW, LINES, LINE, PREFETCH > 0)
@@ -305,7 +284,7 @@ def _predictor_step_kernel(
                     ga = tl.arange(0, BLOCK_GD)
                     h = tl.load(attn_out + kv * GD + ga, mask=ga < GD, other=0.0,
                                 cache_modifier=".cg").to(tl.float32)
-                    _project(h, w, w, o_w + kv * GD, o_parts + kv * H, row0, H, GD, QW, BLOCK_GD, FOLD_ROWS,
+                    _project(h, w, o_w + kv * GD, o_parts + kv * H, row0, H, GD, QW, BLOCK_GD, FOLD_ROWS,
                              FOLD_CHUNK, False)
                 _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                           PREFETCH == 1)
@@ -324,13 +303,13 @@ def _predictor_step_kernel(
                 qa = tl.arange(0, BLOCK_QW)
                 qa_ok = qa < QW
                 h = tl.load(attn_out + qa, mask=qa_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
-                _project(h, w, w, o_w, o_out, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_ROWS, O_CHUNK)
+                _project(h, w, o_w, o_out, pid * O_ROWS, H, QW, QW, BLOCK_QW, O_ROWS, O_CHUNK)
                 _prefetch(down_w + pid * DOWN_ROWS * I, tl.minimum(DOWN_ROWS, H - pid * DOWN_ROWS) * I, LINES, LINE,
                           PREFETCH == 1)
             _sync(sync, failed_ptr, base + 2, nprog, only, times_ptr, TIMES)
         # 4: the residual plus the attention, normed, through gate_up
         if (only < 0) | (only == base + O_AT + 1):
-            w, w_ahead = _first_chunks(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_ROWS, GU_CHUNK, AHEAD)
+            w = _chunk(gu_w, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_CHUNK)
             if FOLD:
                 x = _residual_sum(res_b, o_parts, hk, h_ok, KV, H)
             else:
@@ -338,30 +317,27 @@ def _predictor_step_kernel(
             if pid == 0:
                 tl.store(res_a + hk, x.to(res_a.dtype.element_ty), mask=h_ok)
             h = _rms(x, post_norm_ptr + layer * H, hk, h_ok, H, eps)
-            _project(h, w, w_ahead, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_ROWS, GU_CHUNK,
-                     AHEAD=AHEAD)
+            _project(h, w, gu_w, gate_up_out, pid * GU_ROWS, 2 * I, H, H, BLOCK_H, GU_ROWS, GU_CHUNK)
             _next_layer(qkv_w, head_ptr, layer, pid, LAYERS, H, QKV_N, V, QKV_ROWS, HEAD_ROWS, LINES, LINE,
                         PREFETCH == 1)
         _sync(sync, failed_ptr, base + O_AT + 1, nprog, only, times_ptr, TIMES)
         # 5: SwiGLU through down: the layer's output
         if (only < 0) | (only == base + O_AT + 2):
-            w, w_ahead = _first_chunks(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK, AHEAD)
+            w = _chunk(down_w, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_CHUNK)
             ia = tl.arange(0, BLOCK_I)
             i_ok = ia < I
             gate = tl.load(gate_up_out + ia, mask=i_ok, other=0.0, cache_modifier=".cg").to(tl.float32)
             up = tl.load(gate_up_out + I + ia, mask=i_ok, other=0.0, cache_modifier=".cg")
             silu = (gate / (1.0 + tl.exp(-gate))).to(up.dtype).to(tl.float32)
             h = (silu * up.to(tl.float32)).to(up.dtype).to(tl.float32)
-            _project(h, w, w_ahead, down_w, down_out, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK,
-                     AHEAD=AHEAD)
+            _project(h, w, down_w, down_out, pid * DOWN_ROWS, H, I, I, BLOCK_I, DOWN_ROWS, DOWN_CHUNK)
         _sync(sync, failed_ptr, base + O_AT + 2, nprog, only, times_ptr, TIMES)
     # the head: the residual plus the last layer's output, final-normed, through this step's head
     if (only < 0) | (only == LAYERS * PH):
-        w, w_ahead = _first_chunks(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK, AHEAD)
+        w = _chunk(head_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_CHUNK)
         x = _residual(res_a, down_out, hk, h_ok)
         h = _rms(x, norm_ptr, hk, h_ok, H, eps)
-        _project(h, w, w_ahead, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK,
-                 AHEAD=AHEAD)
+        _project(h, w, head_ptr, scores_ptr, pid * HEAD_ROWS, V, H, H, BLOCK_H, HEAD_ROWS, HEAD_CHUNK)
     _stamp(times_ptr, LAYERS * PH * 2 + 1, TIMES)
 
 
@@ -425,7 +401,7 @@ class PersistentPredictor:
     def __init__(self, stack: Stack, heads: torch.Tensor, k_cache: torch.Tensor, v_cache: torch.Tensor,
                  programs: int | None = None, persistent: bool = not INTERPRETED, prefetch: int = 1,
                  timed: bool = False, pdl: bool = False, first_step: bool = False,
-                 fold_attention: bool | None = None, ahead: bool | None = None):
+                 fold_attention: bool | None = None):
         programs = programs or programs_for(k_cache.device)
         first = stack.layers[0]
         self.stack, self.heads = stack, heads  # heads: (steps, vocab, hidden), the predictor's 15 heads
@@ -446,8 +422,6 @@ class PersistentPredictor:
         # that form is 0f02cc2's)
         self.fold = bool(FOLD_ATTENTION if fold_attention is None else fold_attention)
         self.phases = PHASES - self.fold  # a layer's
-        # each phase's second chunk of weights asked for with its first, before the phase makes its input
-        self.ahead = bool(AHEAD if ahead is None else ahead)
         self.hidden = int(first.qkv.shape[1])
         self.intermediate = int(first.gate_up.shape[0]) // 2
         self.vocab = int(heads.shape[1])
@@ -489,7 +463,7 @@ class PersistentPredictor:
             GU_CHUNK=self.shares["gate_up"].chunk, DOWN_ROWS=self.shares["down"].rows,
             DOWN_CHUNK=self.shares["down"].chunk, HEAD_ROWS=self.shares["head"].rows,
             HEAD_CHUNK=self.shares["head"].chunk, LINES=triton.next_power_of_2(triton.cdiv(widest, line)), LINE=line,
-            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl, AHEAD=self.ahead)
+            PREFETCH=self.prefetch, TIMES=self.timed, PDL=self.pdl)
         if self.fold:
             blocks = max(1, programs // stack.kv_heads)  # of o's rows: a program per (block, key/value head)
             fold = share(self.hidden, triton.next_power_of_2(stack.groups) * stack.head_dim, blocks)
@@ -541,17 +515,17 @@ class PersistentPredictor:
 
 
 def stand_in(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-             fold_attention: bool | None = None, ahead: bool | None = None) -> PersistentPredictor:
+             fold_attention: bool | None = None) -> PersistentPredictor:
     """A step on one-slot stand-in caches of `positions` positions: the kernel's specialization of every run whose
     caches have as many (they set the attention's tile; every run's strides are multiples of 16, as these are)."""
     cache = (len(stack.layers), 1, stack.kv_heads, positions, stack.head_dim)
     return PersistentPredictor(stack, heads, torch.zeros(cache, device=heads.device, dtype=heads.dtype),
                                torch.zeros(cache, device=heads.device, dtype=heads.dtype), prefetch=prefetch, pdl=pdl,
-                               fold_attention=fold_attention, ahead=ahead)
+                               fold_attention=fold_attention)
 
 
 def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: int = 1, pdl: bool = False,
-                  fold_attention: bool | None = None, ahead: bool | None = None) -> None:
+                  fold_attention: bool | None = None) -> None:
     """Compile the kernel for this code predictor on its device without running it (Triton's warmup), for a
     thread beside the run: Triton takes about 7 s at the kernel's first launch on a machine (then reads its disk
     cache), which the first frame of one slot would otherwise wait for. `positions`: the run's caches' (stand_in):
@@ -560,6 +534,6 @@ def compile_ahead(stack: Stack, heads: torch.Tensor, positions: int, prefetch: i
     if INTERPRETED:
         return
     device = heads.device
-    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention, ahead)
+    runner = stand_in(stack, heads, positions, prefetch, pdl, fold_attention)
     with torch.cuda.device(device):  # Triton compiles for, and caches on, the thread's current device
         runner.step(torch.zeros(1, 1, runner.hidden, device=device, dtype=heads.dtype), 1, 2, compile_only=True)

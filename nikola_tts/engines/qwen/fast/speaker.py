@@ -67,7 +67,7 @@ class FastSpeaker:
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
                  prompt_graphs: bool = True, draw_winner_first: bool | None = None,
                  one_launch_fold_attention: bool | None = None,
-                 swiglu_tile: int | None = None, decoder_graphs: bool = True, one_launch_ahead: bool | None = None):
+                 swiglu_tile: int | None = None, decoder_graphs: bool = True):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -113,7 +113,6 @@ class FastSpeaker:
         self.one_launch_first_step = one_launch_first_step  # and its step 0 too, as two one-token launches
         self.one_launch_programs = one_launch_programs  # its programs (None: one per SM; fewer: benchmarks)
         self.one_launch_fold_attention = one_launch_fold_attention  # its fold_attention (None: the module's default)
-        self.one_launch_ahead = one_launch_ahead  # and its ahead
         # kernels.TritonOps's gemv_any_rows (the one-launch GEMV for every shape of one row: the talker's o, with its
         # gate_up and down fused, kernels.FUSED_BYTES) and pdl (every Triton kernel a programmatic dependent of the
         # one before it, on a GPU that has them). H100, same process, against neither: a frame of one slot 4.00 ->
@@ -221,8 +220,7 @@ class FastSpeaker:
         return persistent.PersistentPredictor(weights.predictor, weights.residual_heads, slots.pk, slots.pv,
                                               self.one_launch_programs, prefetch=self.one_launch_prefetch,
                                               pdl=self.pdl, first_step=self.one_launch_first_step,
-                                              fold_attention=self.one_launch_fold_attention,
-                                              ahead=self.one_launch_ahead)
+                                              fold_attention=self.one_launch_fold_attention)
 
     def _one_launch_serves(self) -> bool:
         """Whether the one-launch step is asked for, with the fused kernels, and serves this code predictor."""
@@ -242,7 +240,7 @@ class FastSpeaker:
         weights = self.model.weights
         return Background(functools.partial(persistent.compile_ahead, weights.predictor, weights.residual_heads,
                                             predictor_positions(weights), self.one_launch_prefetch, self.pdl,
-                                            self.one_launch_fold_attention, self.one_launch_ahead),
+                                            self.one_launch_fold_attention),
                           name="qwen-one-launch-compile", daemon=False)
 
     def _one_launch_compiled(self) -> bool:
