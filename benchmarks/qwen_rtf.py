@@ -281,6 +281,9 @@ SPEAKER_VARIANTS = (  # (method prefix, label, FastSpeaker's knobs): methods <pr
     # a one-row prompt pass eagerly, not by a CUDA graph per padded length (graphs.PromptGraphs: the default since
     # session 22)
     ("eagerprompts", "one-row prompts eagerly", dict(prompt_graphs=False)),
+    # at one row, the SwiGLU made again by each program of down, not once in gate_up's launch (kernels.SWIGLU_FIRST,
+    # the default since session 25)
+    ("swigludown", "the SwiGLU made by each program of down", dict(swiglu_first=False)),
     # the speech decoder's one-chunk calls eagerly, not by the CUDA graph captured ahead for their length
     # (speech_graphs.py, the default since session 25)
     ("eagerdecoder", "the speech decoder's one-chunk calls eagerly", dict(decoder_graphs=False)),
@@ -883,6 +886,12 @@ def kernel_check(device, dtype) -> list[str]:
     gu, wd = rand(1, 1, 2 * 3072), rand(1024, 3072)
     out.append(f"kernel swiglu+gemv 1x3072->1024 fused {joined._fused_blocks(gu, 3072, wd) is not None}: rel err "
                f"{rel(joined.silu_mul_linear(gu, wd), plain.silu_mul_linear(gu, wd)):.2e}")
+    for k, i in ((1024, 3072), (2048, 6144)):  # the code predictor's MLP, the talker's
+        xs, ds, nw, wgu, wd = rand(1, 1, k), rand(1, 1, k), rand(k), rand(2 * i, k), rand(k, i) / i ** 0.5
+        mlp = [ops.add_norm_mlp(xs, ds, nw, 1e-6, wgu, wd) for ops in (joined, TritonOps(fused_rows=1, fused_bytes=1 << 30,
+                                                                                        swiglu_first=False), plain)]
+        out.append(f"kernel norm+mlp 1x{k}->{i}->{k}, SwiGLU in gate_up's launch: rel err {rel(mlp[0][1], mlp[2][1]):.2e} "
+                   f"(in each of down's: {rel(mlp[1][1], mlp[2][1]):.2e}), sum {rel(mlp[0][0], mlp[2][0]):.2e}")
     return out
 
 

@@ -112,8 +112,12 @@ def per_call_us(step, repeat: int) -> float:
 
 # (name, in features K, out features N, the input: 1 RMSNorm of x + delta, 2 SwiGLU of x's halves
 # (_fused_gemv_kernel); 0 x itself (_gemv_kernel))
-FUSED_SHAPES = [("talker qkv", 2048, 4096, 1), ("talker gate_up", 2048, 12288, 1), ("talker down", 6144, 2048, 2),
-                ("talker codec head", 2048, 3072, 1), ("talker o", 2048, 2048, 0)]
+# (name, K, weight rows N, input: 0 plain (_gemv_kernel's, or _fused_gemv_kernel's INPUT 0 with SwiGLU made ahead),
+# 1 norm-fed, 2 SwiGLU-fed, SwiGLU out: gate_up's N / 2 outputs made SwiGLU in its launch (kernels.SWIGLU_FIRST))
+FUSED_SHAPES = [("talker qkv", 2048, 4096, 1, False), ("talker gate_up", 2048, 12288, 1, False),
+                ("talker down", 6144, 2048, 2, False), ("talker codec head", 2048, 3072, 1, False),
+                ("talker o", 2048, 2048, 0, False), ("talker gate_up, SwiGLU out", 2048, 12288, 1, True),
+                ("talker down of a SwiGLU made ahead", 6144, 2048, 0, True)]
 
 
 def fused_configs(k: int) -> list[tuple[int, int, int]]:
@@ -136,33 +140,40 @@ def fused_main(repeat: int) -> None:
     print()
     print("| shape (K -> N) | config (N, K, warps) | programs | us | GB/s | against the product's | max rel err |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, k, n, mode in FUSED_SHAPES:
+    for name, k, n, mode, swiglu in FUSED_SHAPES:
         copies = max(2, L2_OVERFLOW // (n * k * 2))
         weights = [torch.randn(n, k, device=device, dtype=dtype) * k ** -0.5 for _ in range(copies)]
         x = torch.randn(1, max(1, mode) * k, device=device, dtype=dtype)
         delta = torch.randn(1, max(1, mode) * k, device=device, dtype=dtype)
         norm_weight = (1 + 0.1 * torch.randn(k, device=device)).to(dtype)
-        total, y = torch.empty_like(x), torch.empty(1, n, device=device, dtype=dtype)
+        outputs = n // 2 if swiglu and mode == 1 else n
+        total, y = torch.empty_like(x), torch.empty(1, outputs, device=device, dtype=dtype)
 
         def call(i, config):
             bn, bk, warps = config
-            if mode == 0:
+            if mode == 0 and not swiglu:
                 _gemv_kernel[(triton.cdiv(n, bn),)](x, weights[i % copies], y, y, y, 1, n, k, HAS_BIAS=False,
                                                     INDEXED=False, BLOCK_M=1, BLOCK_N=bn, BLOCK_K=bk,
                                                     num_warps=warps, PDL=True, launch_pdl=True)
                 return y
-            _fused_gemv_kernel[(triton.cdiv(n, bn),)](x, delta, norm_weight, weights[i % copies], total, y, 1, n, k,
-                                                      1e-6, INPUT=mode, HAS_DELTA=mode == 1, BLOCK_M=1, BLOCK_N=bn,
-                                                      BLOCK_K=bk, num_warps=warps, PDL=True, launch_pdl=True)
+            _fused_gemv_kernel[(triton.cdiv(outputs, bn),)](x, delta, norm_weight, weights[i % copies], total, y, 1,
+                                                            outputs, k, 1e-6, INPUT=mode, HAS_DELTA=mode == 1,
+                                                            BLOCK_M=1, BLOCK_N=bn, BLOCK_K=bk, num_warps=warps,
+                                                            SWIGLU_OUT=swiglu and mode == 1, PDL=True, launch_pdl=True)
             return y
 
-        if mode == 0:
+        if mode == 0 and not swiglu:
             product = gemv_blocks(1, n, k, torch.cuda.get_device_properties(device).multi_processor_count)
-        else:
-            tile = (ops.swiglu_tile,) if mode == 2 else ()  # as silu_mul_linear asks; add_norm_linear, the default
+        else:  # as add_norm_mlp, silu_mul_linear and add_norm_linear ask (the first two a SwiGLU's tile for down)
+            tile = (ops.swiglu_tile,) if mode != 1 else ()
             product = ops._fused_blocks(x[:, :k], k, weights[0], *tile)
+            if swiglu and mode == 1:
+                product = (product[0] // 2, *product[1:])
         reference, first_us = None, None
-        for config in [product] + [c for c in fused_configs(k) if c != product]:
+        configs = fused_configs(k)
+        if swiglu and mode == 1:  # two tiles of weights a program, a gate's and an up's
+            configs = [(bn // 2, bk, w) for bn, bk, w in configs if bn > 1]
+        for config in [product] + [c for c in configs if c != product]:
             try:
                 us = per_call_us(lambda i: call(i, config), repeat)
             except Exception as exc:  # noqa: BLE001 (a config that does not compile or fit: say so, go on)
@@ -173,7 +184,7 @@ def fused_main(repeat: int) -> None:
             first_us = us if first_us is None else first_us
             err = ((out - reference).abs().max() / reference.abs().max()).item()
             mark = " (the product's)" if config == product else ""
-            print(f"| {name} ({k} -> {n}) | {config}{mark} | {triton.cdiv(n, config[0])} | {us:.2f} | "
+            print(f"| {name} ({k} -> {n}) | {config}{mark} | {triton.cdiv(outputs, config[0])} | {us:.2f} | "
                   f"{n * k * 2 / 1e3 / us:.0f} | {first_us / us:.2f}x | {err:.1e} |", flush=True)
         weights.clear()
         torch.cuda.empty_cache()

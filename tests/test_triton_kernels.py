@@ -250,6 +250,24 @@ def test_a_fused_swiglu_wider_than_a_programs_share_is_the_down_projection_at_an
     assert relative(fused.silu_mul_linear(gate_up, weight), TorchOps().silu_mul_linear(gate_up, weight)) < TOLERANCE
 
 
+@pytest.mark.parametrize("width", [96, 6000], ids=["a row a step", "rows wider than a program's share"])
+@pytest.mark.parametrize("swiglu_first", [True, False], ids=["SwiGLU in gate_up's launch", "in each of down's"])
+def test_the_fused_mlp_is_the_residual_add_the_norm_gate_up_swiglu_and_down(kernels, rand, width, swiglu_first,
+                                                                            monkeypatch):
+    """Two launches either way: with swiglu_first the SwiGLU is made once, by gate_up's programs (each the gate's
+    rows and the up's of its outputs), and down projects it as it is; without, each of down's programs makes it."""
+    x, delta, norm_weight = rand(1, 1, 96), rand(1, 1, 96), rand(96)
+    gate_up, down = rand(2 * width, 96), rand(40, width) / width ** 0.5
+    fused = kernels.TritonOps(fused_rows=1, swiglu_first=swiglu_first)
+    launched = []
+    monkeypatch.setattr(fused, "_fused", lambda *args, _fused=fused._fused, **kw: launched.append(
+        (args[5], kw.get("swiglu_out", False))) or _fused(*args, **kw))
+    total, out = fused.add_norm_mlp(x, delta, norm_weight, 1e-6, gate_up, down)
+    expected_total, expected = TorchOps().add_norm_mlp(x, delta, norm_weight, 1e-6, gate_up, down)
+    assert torch.equal(total, expected_total) and relative(out, expected) < TOLERANCE
+    assert launched == ([(1, True), (0, False)] if swiglu_first else [(1, False), (2, False)])  # (input, SwiGLU out)
+
+
 def test_the_fused_projections_serve_only_few_rows_small_weights_and_rows_of_one_step(kernels, rand):
     fused = kernels.TritonOps(fused_rows=1, fused_bytes=40 * 96 * 4)
     assert fused._fused_blocks(rand(1, 1, 96), 96, rand(40, 96)) is not None

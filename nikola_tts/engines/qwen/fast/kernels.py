@@ -375,22 +375,29 @@ def _gemv_kernel(x_ptr, w_ptr, b_ptr, y_ptr, idx_ptr, M, N, K, HAS_BIAS: tl.cons
 @triton.jit
 def _fused_gemv_kernel(x_ptr, d_ptr, nw_ptr, w_ptr, sum_ptr, y_ptr, M, N, K, eps, INPUT: tl.constexpr,
                        HAS_DELTA: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr,
-                       PDL: tl.constexpr = False):
+                       PDL: tl.constexpr = False, SWIGLU_OUT: tl.constexpr = False):
     """A projection of the few rows m < M and BLOCK_N outputs n whose input is made in the same launch, for rows
     that fit one step (BLOCK_K >= K), rounded as ops.TorchOps rounds: INPUT 1, RMSNorm(x (+ delta)) (the first
-    program also stores x + delta: the residual stream); INPUT 2, SwiGLU of x's two halves (x is 2K wide). Every
-    program makes the whole input row again (a few KB, from L2), which costs less than a launch of its own; its
-    weights are asked for first, since they depend on nothing."""
+    program also stores x + delta: the residual stream); INPUT 2, SwiGLU of x's two halves (x is 2K wide); INPUT 0,
+    x itself. Every program makes the whole input row again (a few KB, from L2), which costs less than a launch of
+    its own; its weights are asked for first, since they depend on nothing. SWIGLU_OUT: w is 2N rows, a gate's
+    then an up's, and output n is SwiGLU of projections n and N + n, so that the next projection's input is ready
+    made, not made again by each of its programs."""
     _overlap_previous(PDL)
     pid = tl.program_id(0)
     n = pid * BLOCK_N + tl.arange(0, BLOCK_N)
     m = tl.arange(0, BLOCK_M)
     k = tl.arange(0, BLOCK_K)
     n_ok, m_ok, k_ok = n < N, m < M, k < K
-    w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=n_ok[:, None] & k_ok[None, :], other=0.0)
+    nk = n_ok[:, None] & k_ok[None, :]
+    w = tl.load(w_ptr + n[:, None] * K + k[None, :], mask=nk, other=0.0)
+    if SWIGLU_OUT:
+        w_up = tl.load(w_ptr + (N + n)[:, None] * K + k[None, :], mask=nk, other=0.0)
     _wait_previous(PDL)
     mk = m_ok[:, None] & k_ok[None, :]
-    if INPUT == 1:
+    if INPUT == 0:
+        h = tl.load(x_ptr + m[:, None] * K + k[None, :], mask=mk, other=0.0).to(tl.float32)
+    elif INPUT == 1:
         at = m[:, None] * K + k[None, :]
         x = tl.load(x_ptr + at, mask=mk, other=0.0)
         if HAS_DELTA:
@@ -408,6 +415,11 @@ def _fused_gemv_kernel(x_ptr, d_ptr, nw_ptr, w_ptr, sum_ptr, y_ptr, M, N, K, eps
         silu = (g / (1.0 + tl.exp(-g))).to(u.dtype).to(tl.float32)
         h = (silu * u.to(tl.float32)).to(u.dtype).to(tl.float32)
     acc = tl.sum(h[:, None, :] * w.to(tl.float32)[None, :, :], axis=2)
+    if SWIGLU_OUT:  # each projection rounded to the model's dtype, then SwiGLU as INPUT 2 makes it
+        dtype = y_ptr.dtype.element_ty
+        gate = acc.to(dtype).to(tl.float32)
+        up = tl.sum(h[:, None, :] * w_up.to(tl.float32)[None, :, :], axis=2).to(dtype).to(tl.float32)
+        acc = (gate / (1.0 + tl.exp(-gate))).to(dtype).to(tl.float32) * up
     tl.store(y_ptr + m[:, None] * N + n[None, :], acc.to(y_ptr.dtype.element_ty), mask=m_ok[:, None] & n_ok[None, :])
 
 
@@ -627,6 +639,9 @@ DRAW_WINNER_FIRST = True
 # frame of one slot on an H100 it is within noise: 3.77 ms against 3.76, batch 1 0.0500 against 0.0507
 # (2026-12-07-h100-rtf-v56-down-tile-and-l2-diagnostic.log)
 SWIGLU_TILE = 32768
+# TritonOps's add_norm_mlp at one row: the SwiGLU made once, in gate_up's launch, and down a plain projection of it,
+# not made again by each of down's programs (session 25)
+SWIGLU_FIRST = True
 
 
 class TritonOps(TorchOps):
@@ -635,7 +650,7 @@ class TritonOps(TorchOps):
     def __init__(self, gemv_rows: int = 0, whole_rows: bool = True, fused_rows: int = 0,
                  fused_bytes: int = FUSED_BYTES, draw_warps: int = DRAW_WARPS, gemv_any_rows: int = 0,
                  pdl: bool = False, attend_splits: int = ATTEND_SPLITS, draw_winner_first: bool = DRAW_WINNER_FIRST,
-                 swiglu_tile: int = SWIGLU_TILE):
+                 swiglu_tile: int = SWIGLU_TILE, swiglu_first: bool = SWIGLU_FIRST):
         self.draw_warps = draw_warps  # _draw_kernel's
         self.draw_winner_first = draw_winner_first  # and its WINNER_FIRST
         if attend_splits < 1 or attend_splits & (attend_splits - 1):
@@ -657,6 +672,7 @@ class TritonOps(TorchOps):
         # and weights of up to fused_bytes (FastSpeaker's fused_rows: 1)
         self.fused_rows, self.fused_bytes = fused_rows, fused_bytes
         self.swiglu_tile = swiglu_tile  # _fused_blocks's tile for a SwiGLU's input
+        self.swiglu_first = swiglu_first  # add_norm_mlp's SwiGLU made in gate_up's launch
         self._sms = 0
 
     def _gemv_takes(self, rows: int, x_dtype, weight) -> bool:
@@ -708,14 +724,31 @@ class TritonOps(TorchOps):
         gate_up = gate_up.contiguous()
         return self._fused(gate_up, gate_up, weight, weight, gate_up, 2, k, blocks, 0.0, False)
 
-    def _fused(self, x, delta, norm_weight, weight, total, mode: int, k: int, blocks, eps: float, has_delta: bool):
-        rows, n = x.numel() // x.shape[-1], weight.shape[0]
+    def add_norm_mlp(self, x, delta, norm_weight, eps, gate_up, down):
+        """With swiglu_first, two launches: the residual add, the norm, gate_up and SwiGLU (_fused_gemv_kernel's
+        SWIGLU_OUT: each program the gate's rows and the up's of its outputs), then down; else add_norm_linear and
+        silu_mul_linear, whose every program makes the SwiGLU of the whole row again."""
+        k, width = x.shape[-1], down.shape[1]
+        blocks = self._fused_blocks(x, k, gate_up) if self.swiglu_first else None
+        down_blocks = self._fused_blocks(x, width, down, self.swiglu_tile)  # x: for its rows and dtype
+        if blocks is None or blocks[0] < 2 or down_blocks is None or gate_up.shape[0] != 2 * width:
+            return super().add_norm_mlp(x, delta, norm_weight, eps, gate_up, down)
+        x = x.contiguous()
+        total = torch.empty_like(x) if delta is not None else x
+        act = self._fused(x, delta.contiguous() if delta is not None else x, norm_weight, gate_up, total, 1, k,
+                          (blocks[0] // 2, *blocks[1:]), eps, delta is not None, swiglu_out=True)
+        return total, self._fused(act, act, down, down, act, 0, width, down_blocks, 0.0, False)
+
+    def _fused(self, x, delta, norm_weight, weight, total, mode: int, k: int, blocks, eps: float, has_delta: bool,
+               swiglu_out: bool = False):
+        rows, n = x.numel() // x.shape[-1], weight.shape[0] // (2 if swiglu_out else 1)
         out = torch.empty(*x.shape[:-1], n, device=x.device, dtype=x.dtype)
         block_n, block_k, warps = blocks
         _fused_gemv_kernel[(triton.cdiv(n, block_n),)](x, delta, norm_weight, weight, total, out, rows, n, k, eps,
                                                        INPUT=mode, HAS_DELTA=has_delta,
                                                        BLOCK_M=triton.next_power_of_2(rows), BLOCK_N=block_n,
-                                                       BLOCK_K=block_k, num_warps=warps, **self._launch)
+                                                       BLOCK_K=block_k, num_warps=warps, SWIGLU_OUT=swiglu_out,
+                                                       **self._launch)
         return out
 
     def embed_linear(self, codes, table, weight, bias=None):

@@ -81,8 +81,7 @@ def grouped_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, hidden_
 def finish_layer(ops, stack: Stack, layer: Layer, x: torch.Tensor, attn: torch.Tensor):
     """Attention output -> residual, MLP; returns (x, the MLP's output), which the next norm adds to x (so that
     one kernel can add, norm and project: ops.add_norm_linear)."""
-    x, gate_up = ops.add_norm_linear(x, ops.linear(attn, layer.o), layer.post_norm, stack.eps, layer.gate_up)
-    return x, ops.silu_mul_linear(gate_up, layer.down)
+    return ops.add_norm_mlp(x, ops.linear(attn, layer.o), layer.post_norm, stack.eps, layer.gate_up, layer.down)
 
 
 def causal_prefill(ops, stack: Stack, x: torch.Tensor, cos, sin, store, last: torch.Tensor) -> torch.Tensor:

@@ -53,6 +53,13 @@ class TorchOps:
         """The MLP's down projection of SwiGLU(gate_up)."""
         return self.linear(self.silu_mul(gate_up), weight)
 
+    def add_norm_mlp(self, x: torch.Tensor, delta: torch.Tensor, norm_weight: torch.Tensor, eps: float,
+                     gate_up: torch.Tensor, down: torch.Tensor):
+        """(x + delta, the MLP of RMSNorm(x + delta)): a residual connection, the post-attention norm, gate_up,
+        SwiGLU and down."""
+        x, projected = self.add_norm_linear(x, delta, norm_weight, eps, gate_up)
+        return x, self.silu_mul_linear(projected, down)
+
     def heads(self, x: torch.Tensor, weight: torch.Tensor, eps: float, cos: torch.Tensor, sin: torch.Tensor,
               ) -> torch.Tensor:
         """Per-head RMSNorm then rotary embedding: x (batch, seq, heads, dim) -> (batch, heads, seq, dim).

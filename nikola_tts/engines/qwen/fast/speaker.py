@@ -67,7 +67,7 @@ class FastSpeaker:
                  one_launch_first_step: bool = False, one_launch_programs: int | None = None,
                  prompt_graphs: bool = True, draw_winner_first: bool | None = None,
                  one_launch_fold_attention: bool | None = None,
-                 swiglu_tile: int | None = None, decoder_graphs: bool = True):
+                 swiglu_tile: int | None = None, decoder_graphs: bool = True, swiglu_first: bool | None = None):
         self.model = model
         self.device = model.device
         self.seed = int(seed)
@@ -124,6 +124,7 @@ class FastSpeaker:
         self.attend_splits = attend_splits  # kernels.TritonOps's (None: kernels.ATTEND_SPLITS)
         self.draw_winner_first = draw_winner_first  # and its draw's (None: kernels.DRAW_WINNER_FIRST)
         self.swiglu_tile = swiglu_tile  # and its swiglu_tile (None: kernels.SWIGLU_TILE)
+        self.swiglu_first = swiglu_first  # and its swiglu_first (None: kernels.SWIGLU_FIRST)
         # a one-row prompt pass by a CUDA graph per padded length (graphs.py): eagerly it is host-bound. H100, same
         # process: batch-1 RTF 0.0531 -> 0.0511 (2026-12-07-h100-rtf-v44-session21-variants.log)
         self.prompt_graphs = prompt_graphs
@@ -207,6 +208,8 @@ class FastSpeaker:
             knobs["draw_winner_first"] = self.draw_winner_first
         if self.swiglu_tile is not None:
             knobs["swiglu_tile"] = self.swiglu_tile
+        if self.swiglu_first is not None:
+            knobs["swiglu_first"] = self.swiglu_first
         return TritonOps(self.gemv_rows, self.gemv_whole_rows, self.fused_rows, gemv_any_rows=self.gemv_any_rows,
                          pdl=self.pdl, **knobs)
 
