@@ -130,7 +130,7 @@ def fused_configs(k: int) -> list[tuple[int, int, int]]:
 
 def fused_main(repeat: int) -> None:
     """--fused: kernels._fused_gemv_kernel at the talker's shapes, one row, as dependent launches, by config."""
-    from nikola_tts.engines.qwen.fast.kernels import TritonOps, _fused_gemv_kernel, _gemv_kernel, gemv_blocks
+    from nikola_tts.engines.qwen.fast.kernels import TritonOps, _fused_gemv_kernel, _gemv_kernel
 
     dtype, device = torch.bfloat16, torch.device("cuda")
     ops = TritonOps(fused_rows=1, pdl=True)
@@ -163,7 +163,7 @@ def fused_main(repeat: int) -> None:
             return y
 
         if mode == 0 and not swiglu:
-            product = gemv_blocks(1, n, k, torch.cuda.get_device_properties(device).multi_processor_count)
+            product = ops.gemv_config(1, n, k, x)
         else:  # as add_norm_mlp, silu_mul_linear and add_norm_linear ask (the first two a SwiGLU's tile for down)
             tile = (ops.swiglu_tile,) if mode != 1 else ()
             product = ops._fused_blocks(x[:, :k], k, weights[0], *tile)

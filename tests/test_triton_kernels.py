@@ -221,6 +221,14 @@ def test_the_gemv_reads_a_code_predictor_row_in_one_step_and_wider_rows_in_sever
     assert kernels.gemv_blocks(1, 40, 9000)[1] < 9000
 
 
+def test_the_gemv_fills_the_gpu_once_over_at_one_row_and_twice_at_more(kernels, rand):
+    """At one row the talker's o (2048 -> 2048) is 256 programs of 8 rows, not 512 of 4; the code predictor's
+    2048 -> 1024 gets the same blocks at one row and at two."""
+    ops, x = kernels.TritonOps(gemv_rows=4), rand(1, 2048)
+    assert ops.gemv_config(1, 2048, 2048, x)[0] == 8 and ops.gemv_config(2, 2048, 2048, x)[0] == 4
+    assert ops.gemv_config(1, 1024, 2048, x) == ops.gemv_config(2, 1024, 2048, x)
+
+
 @pytest.mark.parametrize("with_delta", [True, False])
 @pytest.mark.parametrize("rows", [1, 2])
 def test_the_fused_norm_and_projection_is_the_residual_add_the_norm_then_the_projection(kernels, rand, with_delta,

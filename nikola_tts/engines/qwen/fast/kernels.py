@@ -431,8 +431,9 @@ def gemv_wins(n: int, k: int) -> bool:
     return n <= 1024 and k >= 2 * n
 
 
-def gemv_blocks(rows: int, n: int, k: int, sms: int = 132, whole_rows: bool = True) -> tuple[int, int, int]:
-    """(BLOCK_N, BLOCK_K, warps): enough programs to fill the GPU twice over, at most 128 float32
+def gemv_blocks(rows: int, n: int, k: int, sms: int = 132, whole_rows: bool = True,
+                waves: int = 2) -> tuple[int, int, int]:
+    """(BLOCK_N, BLOCK_K, warps): enough programs to fill the GPU `waves` times over, at most 128 float32
     products per thread at once (no register spills). whole_rows: each step reads as much of a row as that
     allows (all of it, for the code predictor's shapes), so a program's loads are all in flight at once rather
     than one 256-512 wide step after another; at one slot the GEMVs' kernel time fell from 1.00 to 0.66 ms a
@@ -440,7 +441,7 @@ def gemv_blocks(rows: int, n: int, k: int, sms: int = 132, whole_rows: bool = Tr
     block_m = triton.next_power_of_2(rows)
     block_k = 512 if k >= 2048 else 256
     block_n = 32
-    while block_n > 4 and (triton.cdiv(n, block_n) < 2 * sms or block_m * block_n * block_k > 128 * 128):
+    while block_n > 4 and (triton.cdiv(n, block_n) < waves * sms or block_m * block_n * block_k > 128 * 128):
         block_n //= 2
     if whole_rows:
         block_k = max(block_k, min(triton.next_power_of_2(k), 128 * 128 // (block_m * block_n)))
@@ -761,6 +762,13 @@ class TritonOps(TorchOps):
             return super().embed_linear(codes, table, weight, bias)
         return self.gemv(table, weight, bias, codes=codes.contiguous())
 
+    def gemv_config(self, rows: int, n: int, k: int, x) -> tuple[int, int, int]:
+        """_gemv_kernel's blocks (gemv_blocks's): at one row, programs to fill the GPU once over, not twice: the
+        talker's o (2048 -> 2048) in 256 programs of 8 rows took 3.35 us against 3.96 in 512 of 4, H100, dependent
+        launches (2026-12-07-h100-small-gemv-fused.log); the code predictor's narrower shapes get the same blocks
+        either way."""
+        return gemv_blocks(rows, n, k, self._sm_count(x), self.whole_rows, waves=1 if rows == 1 else 2)
+
     def gemv(self, x, weight, bias=None, codes=None):
         """x @ weight.T (+ bias) through _gemv_kernel, whatever the shape; with `codes` (n,), of the rows of the table
         x that they pick -> (n, out)."""
@@ -773,7 +781,7 @@ class TritonOps(TorchOps):
         else:
             count = codes.numel()
             out = torch.empty(count, n, device=x.device, dtype=x.dtype)
-        block_n, block_k, warps = gemv_blocks(count, n, k, self._sm_count(x), self.whole_rows)
+        block_n, block_k, warps = self.gemv_config(count, n, k, x)
         _gemv_kernel[(triton.cdiv(n, block_n),)](x, weight, bias if bias is not None else weight, out,
                                                  codes if codes is not None else out, count, n, k,
                                                  HAS_BIAS=bias is not None, INDEXED=codes is not None,
