@@ -977,7 +977,9 @@ ONE_LAUNCH_FORMS = (  # (label, persistent.PersistentPredictor's knobs) for onel
     # asked for between the program's arrival and its wait (171 us a step against 119 for qkv and down; every
     # phase, 132), qkv and down each one chunk (125); barriers polled by one thread with relaxed loads and one
     # fence after, as CUDA's grid sync does (a frame of one slot 3.54 ms against 3.46, H200,
-    # 2026-12-07-h200-rtf-v55-relaxed-polls.log; in history at 6505b58)
+    # 2026-12-07-h200-rtf-v55-relaxed-polls.log; in history at 6505b58). Tried in session 25 and dropped, at 550ebf3
+    # (2026-12-07-h100-rtf-v59-chunks-ahead.log): each phase's second chunk asked for with its first, before the
+    # phase makes its input (121.7 us a step against 116.4)
     ("L2 prefetch a phase or two ahead, the attention folded into o (the default)", dict(prefetch=1)),
     ("no L2 prefetch", dict(prefetch=0)),
     ("L2 prefetch a layer at its start", dict(prefetch=2)),

@@ -641,7 +641,9 @@ DRAW_WINNER_FIRST = True
 # (2026-12-07-h100-rtf-v56-down-tile-and-l2-diagnostic.log)
 SWIGLU_TILE = 32768
 # TritonOps's add_norm_mlp at one row: the SwiGLU made once, in gate_up's launch, and down a plain projection of it,
-# not made again by each of down's programs (session 25)
+# not made again by each of down's programs. One row, H100, dependent launches: gate_up 19.40 us against 18.95, down
+# 10.31 against 11.74 (2026-12-07-h100-small-gemv-fused-v2-swiglu-first.log); a frame of one slot 3.75 ms against
+# 3.79, batch 1 0.0483 against 0.0489, the samples equal at one slot and two (2026-12-07-h100-rtf-v60-swiglu-first.log)
 SWIGLU_FIRST = True
 
 

@@ -21,7 +21,9 @@ against 133.5, H100 (2026-12-07-h100-rtf-v50-fold-forms.log). Tried and removed 
 6505b58): a frame's steps 1-14 and their draws in one launch (every program drawing each step's code
 after a barrier; 155-169 us a step with its draw against 119, H100, *-v54-preload-phases.log), each
 phase's first chunk of weights asked for while a program waits at the barrier before it (*-v54-*),
-barriers polled with relaxed loads (*-h200-rtf-v55-relaxed-polls.log).
+barriers polled with relaxed loads (*-h200-rtf-v55-relaxed-polls.log); and (at 550ebf3) each phase's
+second chunk asked for with its first, before the phase makes its input (121.7 us a step against
+116.4, *-v59-chunks-ahead.log).
 Triton compiles it in about 7 s at its first launch on a machine (then from its disk cache), which
 is why FastSpeaker compiles it ahead, in a thread (`compile_ahead`).
 

@@ -4,7 +4,9 @@ A call that decodes one chunk (the last chunk of a one-paragraph edit, a batch-1
 last segment) is about 600 small kernels over 1 x 16..325 frames. Launched one by one from the
 decoding thread, the host sets its time, not the GPU: 1 x 128 frames took 12.5 ms a call for
 6.6 ms of kernel time (H100, decode-b1, session 17), and 19.3 ms after a batch-1 segment's last
-frame, with the generating thread beside it (H200, v55). A replayed graph launches them as one.
+frame, with the generating thread beside it (H200, v55). A replayed graph launches them as one: after
+a batch-1 segment's last frame 7.3 ms against 17.0, batch-1 RTF 0.0489 against 0.0502, the samples
+equal (H100, same process: benchmarks/results/2026-12-07-h100-rtf-v58-decoder-graphs.log).
 
 Graphs are captured ahead, never in the middle of a run: a warm process's prime() captures every
 length a one-chunk call can have (FastSpeaker._warm_decoder), a benchmark's prepare() the lengths
