@@ -776,7 +776,8 @@ def graph_decode(model, codes) -> str:
         return time.perf_counter() - begun, wave
 
     runs = [model.decoding.submit(timed).result() for _ in range(6)]
-    eager = {n: model.decoding.submit(model.speech.decode_chunks, [(codes, 0)], n).result()[0] for n in (length, frames)}
+    eager = {n: model.decoding.submit(model.speech.decode_chunks, [(codes, 0)], n).result()[0]
+             for n in (length, frames)}
     graphed = runs[-1][1]
     diffs = ", ".join(f"{float(np.abs(graphed - eager[n]).max()):.1e} at {n}" for n in eager)
     return (f"decode 1 x {frames} frames by its graph (padded to {length}; captured in {captured_s * 1e3:.0f} ms): "
@@ -888,10 +889,11 @@ def kernel_check(device, dtype) -> list[str]:
                f"{rel(joined.silu_mul_linear(gu, wd), plain.silu_mul_linear(gu, wd)):.2e}")
     for k, i in ((1024, 3072), (2048, 6144)):  # the code predictor's MLP, the talker's
         xs, ds, nw, wgu, wd = rand(1, 1, k), rand(1, 1, k), rand(k), rand(2 * i, k), rand(k, i) / i ** 0.5
-        mlp = [ops.add_norm_mlp(xs, ds, nw, 1e-6, wgu, wd) for ops in (joined, TritonOps(fused_rows=1, fused_bytes=1 << 30,
-                                                                                        swiglu_first=False), plain)]
-        out.append(f"kernel norm+mlp 1x{k}->{i}->{k}, SwiGLU in gate_up's launch: rel err {rel(mlp[0][1], mlp[2][1]):.2e} "
-                   f"(in each of down's: {rel(mlp[1][1], mlp[2][1]):.2e}), sum {rel(mlp[0][0], mlp[2][0]):.2e}")
+        down_made = TritonOps(fused_rows=1, fused_bytes=1 << 30, swiglu_first=False)
+        mlp = [ops.add_norm_mlp(xs, ds, nw, 1e-6, wgu, wd) for ops in (joined, down_made, plain)]
+        out.append(f"kernel norm+mlp 1x{k}->{i}->{k}, SwiGLU in gate_up's launch: rel err "
+                   f"{rel(mlp[0][1], mlp[2][1]):.2e} (in each of down's: {rel(mlp[1][1], mlp[2][1]):.2e}), sum "
+                   f"{rel(mlp[0][0], mlp[2][0]):.2e}")
     return out
 
 
