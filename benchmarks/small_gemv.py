@@ -110,8 +110,6 @@ def per_call_us(step, repeat: int) -> float:
     return start.elapsed_time(end) * 1000 / replays / repeat
 
 
-# (name, in features K, out features N, the input: 1 RMSNorm of x + delta, 2 SwiGLU of x's halves
-# (_fused_gemv_kernel); 0 x itself (_gemv_kernel))
 # (name, K, weight rows N, input: 0 plain (_gemv_kernel's, or _fused_gemv_kernel's INPUT 0 with SwiGLU made ahead),
 # 1 norm-fed, 2 SwiGLU-fed, SwiGLU out: gate_up's N / 2 outputs made SwiGLU in its launch (kernels.SWIGLU_FIRST))
 FUSED_SHAPES = [("talker qkv", 2048, 4096, 1, False), ("talker gate_up", 2048, 12288, 1, False),
@@ -164,11 +162,11 @@ def fused_main(repeat: int) -> None:
 
         if mode == 0 and not swiglu:
             product = ops.gemv_config(1, n, k, x)
+        elif swiglu and mode == 1:
+            product = ops.swiglu_out_blocks(x[:, :k], k, weights[0])
         else:  # as add_norm_mlp, silu_mul_linear and add_norm_linear ask (the first two a SwiGLU's tile for down)
             tile = (ops.swiglu_tile,) if mode != 1 else ()
             product = ops._fused_blocks(x[:, :k], k, weights[0], *tile)
-            if swiglu and mode == 1:
-                product = (product[0] // 2, *product[1:])
         reference, first_us = None, None
         configs = fused_configs(k)
         if swiglu and mode == 1:  # two tiles of weights a program, a gate's and an up's

@@ -732,15 +732,21 @@ class TritonOps(TorchOps):
         SWIGLU_OUT: each program the gate's rows and the up's of its outputs), then down; else add_norm_linear and
         silu_mul_linear, whose every program makes the SwiGLU of the whole row again."""
         k, width = x.shape[-1], down.shape[1]
-        blocks = self._fused_blocks(x, k, gate_up) if self.swiglu_first else None
-        down_blocks = self._fused_blocks(x, width, down, self.swiglu_tile)  # x: for its rows and dtype
-        if blocks is None or blocks[0] < 2 or down_blocks is None or gate_up.shape[0] != 2 * width:
+        blocks = self.swiglu_out_blocks(x, k, gate_up) if self.swiglu_first and gate_up.shape[0] == 2 * width else None
+        down_blocks = blocks and self._fused_blocks(x, width, down, self.swiglu_tile)  # x: for its rows and dtype
+        if not down_blocks:
             return super().add_norm_mlp(x, delta, norm_weight, eps, gate_up, down)
         x = x.contiguous()
         total = torch.empty_like(x) if delta is not None else x
         act = self._fused(x, delta.contiguous() if delta is not None else x, norm_weight, gate_up, total, 1, k,
-                          (blocks[0] // 2, *blocks[1:]), eps, delta is not None, swiglu_out=True)
+                          blocks, eps, delta is not None, swiglu_out=True)
         return total, self._fused(act, act, down, down, act, 0, width, down_blocks, 0.0, False)
+
+    def swiglu_out_blocks(self, x, k: int, gate_up):
+        """_fused_blocks for gate_up made SwiGLU in its launch (SWIGLU_OUT), or None: a program's outputs are half
+        its rows of weights (a gate's and an up's for each)."""
+        blocks = self._fused_blocks(x, k, gate_up)
+        return (blocks[0] // 2, *blocks[1:]) if blocks is not None and blocks[0] >= 2 else None
 
     def _fused(self, x, delta, norm_weight, weight, total, mode: int, k: int, blocks, eps: float, has_delta: bool,
                swiglu_out: bool = False):
